@@ -1,0 +1,86 @@
+// Key-value data: entries with versions and optional TTL, compare-and-set, live changes.
+import type { KvChange, KvEntry } from "../server/kv/service";
+import { builder } from "./builder";
+import { connectionOf, decodeCursor, encodeCursor } from "./pagination";
+
+const KvEntryType = builder.objectRef<KvEntry>("KvEntry").implement({
+  fields: (t) => ({
+    key: t.exposeString("key"),
+    value: t.expose("value", { type: "JSON" }),
+    version: t.exposeInt("version", { description: "Starts at 1 and grows by one on every set." }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+    expiresAt: t.expose("expiresAt", { type: "DateTime", nullable: true }),
+  }),
+});
+
+const KvEntryConnection = connectionOf("KvEntry", KvEntryType);
+
+const KvChangeKind = builder.enumType("KvChangeKind", { values: ["SET", "DELETE", "EXPIRE"] as const });
+
+const KvChangeType = builder.objectRef<KvChange>("KvChange").implement({
+  fields: (t) => ({
+    kind: t.field({ type: KvChangeKind, resolve: (c) => c.kind }),
+    key: t.exposeString("key"),
+    version: t.exposeInt("version", { description: "The version set, or the last version of a deleted or expired entry." }),
+    entry: t.field({ type: KvEntryType, nullable: true, resolve: (c) => c.entry }),
+    at: t.expose("at", { type: "DateTime" }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  kv: t.field({
+    type: KvEntryType,
+    nullable: true,
+    authScopes: { role: "viewer" },
+    args: { key: t.arg.string({ required: true }) },
+    resolve: (_root, { key }, ctx) => ctx.services.kv.get(key),
+  }),
+  kvEntries: t.field({
+    type: KvEntryConnection,
+    description: "Entries whose key starts with prefix, sorted by key.",
+    authScopes: { role: "viewer" },
+    args: {
+      prefix: t.arg.string({ defaultValue: "" }),
+      first: t.arg.int({ defaultValue: 50 }),
+      after: t.arg.string(),
+    },
+    resolve: (_root, args, ctx) => {
+      const page = ctx.services.kv.list({ prefix: args.prefix ?? "", first: args.first ?? 50, after: decodeCursor(args.after) });
+      return { items: page.entries, hasNextPage: page.hasNextPage, cursorOf: (entry: KvEntry) => encodeCursor(entry.key) };
+    },
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  setKv: t.field({
+    type: KvEntryType,
+    description:
+      "Creates or replaces an entry. With expectedVersion (0 = must not exist) it is a compare-and-set that fails with CONFLICT when stale.",
+    authScopes: { role: "operator" },
+    args: {
+      key: t.arg.string({ required: true }),
+      value: t.arg({ type: "JSON", required: true }),
+      ttlSeconds: t.arg.int(),
+      expectedVersion: t.arg.int(),
+    },
+    resolve: (_root, args, ctx) => ctx.services.kv.set(args),
+  }),
+  deleteKv: t.boolean({
+    description: "Deletes an entry; false when there was none.",
+    authScopes: { role: "operator" },
+    args: { key: t.arg.string({ required: true }), expectedVersion: t.arg.int() },
+    resolve: (_root, { key, expectedVersion }, ctx) => ctx.services.kv.delete(key, expectedVersion),
+  }),
+}));
+
+builder.subscriptionFields((t) => ({
+  kvChanged: t.field({
+    type: KvChangeType,
+    description: "Sets, deletes and expiries of keys starting with prefix, from now on.",
+    authScopes: { role: "viewer" },
+    args: { prefix: t.arg.string({ defaultValue: "" }) },
+    subscribe: (_root, { prefix }, ctx) => ctx.services.kv.watch(prefix ?? ""),
+    resolve: (change) => change,
+  }),
+}));

@@ -1,0 +1,61 @@
+// Application errors: each carries a stable code that the API edge maps to `extensions.code`
+// (GraphQL) or an HTTP status. The message is safe to show a user; `cause` is kept for logs only.
+
+export type ErrorCode = "UNAUTHENTICATED" | "FORBIDDEN" | "BAD_USER_INPUT" | "NOT_FOUND" | "CONFLICT" | "LIMIT_EXCEEDED" | "INTERNAL";
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  /** Extra fields a client may use (e.g. the current version on a conflict). Never secrets. */
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.details = options.details;
+  }
+}
+
+export class UnauthenticatedError extends AppError {
+  constructor(message = "Sign in to do this.", options?: { cause?: unknown }) {
+    super("UNAUTHENTICATED", message, options);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message = "Your role does not allow this.", options?: { cause?: unknown }) {
+    super("FORBIDDEN", message, options);
+  }
+}
+
+export class InvalidInputError extends AppError {
+  constructor(message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super("BAD_USER_INPUT", message, options);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super("NOT_FOUND", message, options);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super("CONFLICT", message, options);
+  }
+}
+
+export class LimitExceededError extends AppError {
+  constructor(message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super("LIMIT_EXCEEDED", message, options);
+  }
+}
+
+/** Thrown at start-up for a setting that cannot be used; the message names the setting. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}

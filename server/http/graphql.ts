@@ -1,0 +1,316 @@
+// The /graphql endpoint: graphql-yoga for every kind of HTTP request, a fast path for the common
+// JSON POST (documents parsed and validated once through yoga's pipeline, then executed directly),
+// and graphql-ws on the same path for subscriptions.
+
+import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
+import {
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  execute,
+  GraphQLError,
+  type GraphQLSchema,
+  getOperationAST,
+  type OperationDefinitionNode,
+} from "graphql";
+import { CloseCode } from "graphql-ws";
+import { handleProtocols, makeHandler } from "graphql-ws/use/bun";
+import { createYoga } from "graphql-yoga";
+import type { Context, Services } from "../../schema/context";
+import { toClientError, useClientErrors } from "../../schema/errors";
+import type { Viewer } from "../auth/service";
+import type { EventBus } from "../events";
+import type { Logger } from "../log";
+import { newRequestId, type RequestOrigin, requestOrigin } from "./client-info";
+import { ACCESS_COOKIE, REFRESH_COOKIE, readCookie } from "./cookies";
+import { SECURITY_HEADERS } from "./security-headers";
+
+/** What a socket carries from its upgrade request to every operation on it. */
+export interface SocketData {
+  origin: RequestOrigin;
+  cookieAccessToken: string | null;
+  viewer: Viewer;
+}
+
+interface ServerContext {
+  origin: RequestOrigin;
+  responseCookies: string[];
+  /** Present for socket operations, whose context comes from the socket, not a request. */
+  socketContext?: Context;
+}
+
+export interface GraphqlEndpointOptions {
+  schema: GraphQLSchema;
+  services: Services;
+  events: EventBus;
+  log: Logger;
+  maxRequestBodyBytes: number;
+  /** How often open sockets re-check that their session is still valid. */
+  socketCheckIntervalMs?: number;
+}
+
+const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
+
+interface GraphQLParams {
+  query?: unknown;
+  variables?: Record<string, unknown> | null;
+  operationName?: string | null;
+  extensions?: unknown;
+}
+
+function bearerToken(request: Request): string | null {
+  const header = request.headers.get("authorization");
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  return match ? (match[1] as string) : null;
+}
+
+export function createGraphqlEndpoint({
+  schema,
+  services,
+  events,
+  log,
+  maxRequestBodyBytes,
+  socketCheckIntervalMs = 5_000,
+}: GraphqlEndpointOptions) {
+  const buildContext = (origin: RequestOrigin, viewer: Viewer, transport: Context["transport"], extra: Partial<Context> = {}): Context => ({
+    viewer,
+    services,
+    client: { ip: origin.ip, userAgent: origin.userAgent },
+    secure: origin.secure,
+    requestId: origin.requestId,
+    log,
+    transport,
+    refreshTokenFromCookie: null,
+    responseCookies: [],
+    ...extra,
+  });
+
+  const httpContext = async (request: Request, origin: RequestOrigin, responseCookies: string[]): Promise<Context> => {
+    const cookieHeader = request.headers.get("cookie");
+    const token = bearerToken(request) ?? readCookie(cookieHeader, ACCESS_COOKIE);
+    const viewer = await services.auth.viewerFromAccessToken(token);
+    return buildContext(origin, viewer, "http", { refreshTokenFromCookie: readCookie(cookieHeader, REFRESH_COOKIE), responseCookies });
+  };
+
+  const yoga = createYoga<ServerContext, Context>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    graphiql: false,
+    landingPage: false,
+    healthCheckEndpoint: "/graphql/health",
+    maxRequestBodySize: maxRequestBodyBytes,
+    logging: false,
+    plugins: [useClientErrors()],
+    maskedErrors: { maskError: (error) => toClientError(error, { log, requestId: newRequestId() }) },
+    context: ({ request, origin, responseCookies, socketContext }) => socketContext ?? httpContext(request, origin, responseCookies),
+  });
+
+  const withCookies = (response: Response, origin: RequestOrigin, cookies: string[]) => {
+    if (!response.headers.has("x-request-id")) response.headers.set("x-request-id", origin.requestId);
+    for (const cookie of cookies) response.headers.append("set-cookie", cookie);
+    return response;
+  };
+
+  // Documents seen before, with yoga's parse and validate results (all plugins' rules applied).
+  const documents = new Map<string, { document: DocumentNode; operation: OperationDefinitionNode | null; valid: boolean }>();
+  const MAX_DOCUMENTS = 1000;
+  const prepare = (query: string, operationName: string | undefined, params: GraphQLParams) => {
+    const key = operationName ? `${operationName}\n${query}` : query;
+    let prepared = documents.get(key);
+    if (!prepared) {
+      const enveloped = yoga.getEnveloped({ params, origin: null, responseCookies: [] } as never);
+      let document: DocumentNode;
+      try {
+        document = enveloped.parse(query);
+      } catch {
+        return null;
+      }
+      const valid = enveloped.validate(enveloped.schema, document).length === 0;
+      prepared = { document, operation: getOperationAST(document, operationName) ?? null, valid };
+      if (documents.size >= MAX_DOCUMENTS) documents.delete(documents.keys().next().value as string);
+      documents.set(key, prepared);
+    }
+    return prepared;
+  };
+
+  /**
+   * The common case, a JSON POST of a valid query or mutation, without yoga's HTTP machinery: the
+   * document is parsed and validated once through yoga's enveloped pipeline (so every plugin's
+   * parse and validate rules apply) and then executed directly. Returns null to let yoga answer
+   * anything else (batches, subscriptions, syntax or validation errors) in its standard form.
+   * Plugins' execute hooks do not run here: rules that must hold for every request belong in the
+   * services or at the edge, not in execute hooks.
+   */
+  const fastPost = async (
+    request: Request,
+    params: GraphQLParams,
+    origin: RequestOrigin,
+    responseCookies: string[],
+  ): Promise<Response | null> => {
+    if (
+      typeof params !== "object" ||
+      params === null ||
+      Array.isArray(params) ||
+      typeof params.query !== "string" ||
+      (params.variables != null && (typeof params.variables !== "object" || Array.isArray(params.variables))) ||
+      (params.operationName != null && typeof params.operationName !== "string") ||
+      params.extensions != null
+    )
+      return null;
+    const operationName = params.operationName ?? undefined;
+    const prepared = prepare(params.query, operationName, params);
+    if (!prepared?.valid || !prepared.operation || prepared.operation.operation === "subscription") return null;
+
+    const contextValue = await httpContext(request, origin, responseCookies);
+    const result = (await execute({
+      schema,
+      document: prepared.document,
+      contextValue,
+      variableValues: params.variables ?? undefined,
+      operationName,
+      rootValue: {},
+    })) as ExecutionResult;
+    const body = result.errors ? { ...result, errors: result.errors.map((e) => toClientError(e, contextValue)) } : result;
+    return new Response(JSON.stringify(body), {
+      status: 200,
+      headers: { ...JSON_HEADERS, ...SECURITY_HEADERS, "x-request-id": origin.requestId },
+    });
+  };
+
+  /** Answers an HTTP request to /graphql (not an upgrade). */
+  const handleHttp = async (request: Request, server: Server<unknown> | null): Promise<Response> => {
+    const origin = requestOrigin(request, server);
+    const serverContext: ServerContext = { origin, responseCookies: [] };
+    const contentType = request.headers.get("content-type") ?? "";
+    if (request.method === "POST" && contentType.startsWith("application/json")) {
+      const declared = Number(request.headers.get("content-length") ?? "0");
+      if (declared > maxRequestBodyBytes)
+        return Response.json(
+          { errors: [{ message: `Request body is larger than ${maxRequestBodyBytes} bytes.`, extensions: { code: "LIMIT_EXCEEDED" } }] },
+          { status: 413 },
+        );
+      let params: GraphQLParams;
+      try {
+        params = await request.json();
+      } catch {
+        return Response.json(
+          { errors: [{ message: "The request body is not valid JSON.", extensions: { code: "BAD_USER_INPUT" } }] },
+          { status: 400, headers: { "x-request-id": origin.requestId } },
+        );
+      }
+      const fast = await fastPost(request, params, origin, serverContext.responseCookies);
+      if (fast) return withCookies(fast, origin, serverContext.responseCookies);
+      const replay = new Request(request.url, { method: "POST", headers: request.headers, body: JSON.stringify(params) });
+      return withCookies(await yoga.fetch(replay, serverContext), origin, serverContext.responseCookies);
+    }
+    return withCookies(await yoga.fetch(request, serverContext), origin, serverContext.responseCookies);
+  };
+
+  // --- WebSocket (graphql-transport-ws) ---
+
+  const sockets = new Set<ServerWebSocket<SocketData>>();
+
+  const closeIfInvalid = (socket: ServerWebSocket<SocketData>) => {
+    if (!services.auth.viewerStillValid(socket.data.viewer)) {
+      socket.data.viewer = { kind: "anonymous", rejection: "Your session has ended; sign in again." };
+      socket.close(CloseCode.Forbidden, "Session ended or expired");
+      return true;
+    }
+    return false;
+  };
+
+  const recheckTimer = setInterval(() => {
+    for (const socket of sockets) closeIfInvalid(socket);
+  }, socketCheckIntervalMs);
+  const offSessionsChanged = events.on("auth.sessions-changed", ({ userId }) => {
+    for (const socket of sockets) if (socket.data.viewer.kind === "user" && socket.data.viewer.userId === userId) closeIfInvalid(socket);
+  });
+
+  const graphqlWs = makeHandler<Record<string, unknown>>({
+    execute: (args: ExecutionArgs) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
+    subscribe: (args: ExecutionArgs) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+    onConnect: async (ctx) => {
+      const socket = ctx.extra.socket as unknown as ServerWebSocket<SocketData>;
+      const payload = ctx.connectionParams ?? {};
+      const fromPayload =
+        typeof payload.authorization === "string"
+          ? /^Bearer\s+(\S+)$/i.exec(payload.authorization)?.[1]
+          : typeof payload.token === "string"
+            ? payload.token
+            : undefined;
+      socket.data.viewer = await services.auth.viewerFromAccessToken(fromPayload ?? socket.data.cookieAccessToken);
+      return true;
+    },
+    onSubscribe: async (ctx, _id, payload) => {
+      const socket = ctx.extra.socket as unknown as ServerWebSocket<SocketData>;
+      if (closeIfInvalid(socket))
+        return [new GraphQLError("Your session has ended; sign in again.", { extensions: { code: "UNAUTHENTICATED" } })];
+      const origin = { ...socket.data.origin, requestId: newRequestId() };
+      const context = buildContext(origin, socket.data.viewer, "ws");
+      const enveloped = yoga.getEnveloped({ params: payload, origin, responseCookies: [], socketContext: context });
+      const clientErrors = (errors: readonly GraphQLError[]) => errors.map((e) => toClientError(e, context));
+      let document: ReturnType<typeof enveloped.parse>;
+      try {
+        document = enveloped.parse(payload.query);
+      } catch (err) {
+        return clientErrors([err instanceof GraphQLError ? err : new GraphQLError("Invalid query.")]);
+      }
+      try {
+        const errors = enveloped.validate(enveloped.schema, document);
+        if (errors.length > 0) return clientErrors(errors);
+      } catch (err) {
+        return clientErrors([err instanceof GraphQLError ? err : new GraphQLError("Invalid query.")]);
+      }
+      return {
+        schema: enveloped.schema,
+        document,
+        operationName: payload.operationName,
+        variableValues: payload.variables,
+        contextValue: await enveloped.contextFactory(),
+        rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+      };
+    },
+  });
+
+  const websocket: WebSocketHandler<SocketData> = {
+    ...(graphqlWs as unknown as WebSocketHandler<SocketData>),
+    open(socket) {
+      sockets.add(socket);
+      graphqlWs.open?.(socket as never);
+    },
+    close(socket, code, reason) {
+      sockets.delete(socket);
+      return graphqlWs.close?.(socket as never, code, reason);
+    },
+  };
+
+  return {
+    handleHttp,
+    /** Upgrades a graphql-ws request; returns a Response only when the upgrade is refused. */
+    upgrade(request: Request, server: Server<SocketData>): Response | undefined {
+      const protocol = handleProtocols(request.headers.get("sec-websocket-protocol") ?? "");
+      if (!protocol) return new Response("Use the graphql-transport-ws subprotocol.", { status: 400 });
+      // A page from another site must not ride on the UI's cookie (cross-site WebSocket hijacking).
+      const pageOrigin = request.headers.get("origin");
+      const sameSite = !pageOrigin || URL.parse(pageOrigin)?.host === request.headers.get("host");
+      const data: SocketData = {
+        origin: requestOrigin(request, server as Server<unknown>),
+        cookieAccessToken: sameSite ? readCookie(request.headers.get("cookie"), ACCESS_COOKIE) : null,
+        viewer: { kind: "anonymous" },
+      };
+      if (server.upgrade(request, { data, headers: { "sec-websocket-protocol": protocol } })) return undefined;
+      return new Response("WebSocket upgrade failed.", { status: 400 });
+    },
+    websocket,
+    openSocketCount: () => sockets.size,
+    /** Closes every socket (server going away) and stops the session checks. */
+    close() {
+      clearInterval(recheckTimer);
+      offSessionsChanged();
+      for (const socket of sockets) socket.close(1001, "Server shutting down");
+    },
+  };
+}
+
+export type GraphqlEndpoint = ReturnType<typeof createGraphqlEndpoint>;

@@ -1,0 +1,33 @@
+// Serves the built web UI from the generated manifest (files embedded in the binary, or on disk
+// when run from a checkout): content types, ETags, precompressed br/gzip variants, long caching
+// for hashed assets, and the SPA fallback to index.html for client-side routes.
+import { type UiFile, uiFiles } from "./ui-manifest.generated";
+
+function pickEncoding(file: UiFile, acceptEncoding: string): { path: string; encoding: string | null } {
+  if (file.br && /\bbr\b/.test(acceptEncoding)) return { path: file.br, encoding: "br" };
+  if (file.gz && /\bgzip\b/.test(acceptEncoding)) return { path: file.gz, encoding: "gzip" };
+  return { path: file.path, encoding: null };
+}
+
+export function uiAvailable(): boolean {
+  return "/index.html" in uiFiles;
+}
+
+/** The UI's answer for a GET/HEAD path, or null when no UI route matches. */
+export function serveUi(request: Request, pathname: string): Response | null {
+  let file = uiFiles[pathname === "/" ? "/index.html" : pathname];
+  // Client-side routes have no file; paths that look like files stay 404.
+  if (!file && !/\.[A-Za-z0-9]+$/.test(pathname)) file = uiFiles["/index.html"];
+  if (!file) return null;
+
+  const headers: Record<string, string> = {
+    "content-type": file.type,
+    etag: file.etag,
+    vary: "Accept-Encoding",
+    "cache-control": file.immutable ? "public, max-age=31536000, immutable" : "no-cache",
+  };
+  if (request.headers.get("if-none-match") === file.etag) return new Response(null, { status: 304, headers });
+  const { path, encoding } = pickEncoding(file, request.headers.get("accept-encoding") ?? "");
+  if (encoding) headers["content-encoding"] = encoding;
+  return new Response(request.method === "HEAD" ? null : Bun.file(path), { headers });
+}

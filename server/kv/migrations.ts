@@ -1,0 +1,19 @@
+// Tables of the key-value store.
+import type { Migration } from "../db";
+
+export const kvMigrations: Migration[] = [
+  {
+    id: "kv-001-entries",
+    sql: `
+      CREATE TABLE kv_entries (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        expires_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX kv_entries_expires_at ON kv_entries (expires_at) WHERE expires_at IS NOT NULL;
+    `,
+  },
+];

@@ -1,0 +1,60 @@
+// Facts about the host Outpost runs on, read from /proc and /sys (no child processes).
+import { readFileSync } from "node:fs";
+import { arch, hostname, platform, release, uptime } from "node:os";
+import { BUILD_TARGET, VERSION } from "../version";
+
+export interface SystemInfo {
+  hostname: string;
+  os: string;
+  kernel: string;
+  arch: string;
+  boardModel: string | null;
+  uptimeSeconds: number;
+  version: string;
+  bunVersion: string;
+  buildTarget: string;
+  startedAt: Date;
+}
+
+function readFirst(paths: string[]): string | null {
+  for (const path of paths) {
+    try {
+      const text = readFileSync(path, "utf8").replace(/\0/g, "").trim();
+      if (text) return text;
+    } catch {
+      // Not every board exposes every file; try the next.
+    }
+  }
+  return null;
+}
+
+function osName(): string {
+  const release = readFirst(["/etc/os-release"]);
+  const pretty = release?.match(/^PRETTY_NAME="?([^"\n]*)"?/m)?.[1];
+  return pretty ?? platform();
+}
+
+export function createSystemService({ startedAt = new Date() }: { startedAt?: Date } = {}) {
+  // These do not change while the process runs.
+  const fixed = {
+    os: osName(),
+    kernel: release(),
+    arch: arch(),
+    boardModel: readFirst(["/proc/device-tree/model", "/sys/firmware/devicetree/base/model", "/sys/class/dmi/id/product_name"]),
+  };
+  return {
+    info(): SystemInfo {
+      return {
+        ...fixed,
+        hostname: hostname(),
+        uptimeSeconds: Math.floor(uptime()),
+        version: VERSION,
+        bunVersion: Bun.version,
+        buildTarget: BUILD_TARGET,
+        startedAt,
+      };
+    },
+  };
+}
+
+export type SystemService = ReturnType<typeof createSystemService>;

@@ -1,0 +1,150 @@
+// Benchmarks, printed as figures (no assertions): KV get/set throughput over GraphQL HTTP at 32
+// connections next to a bare Bun.serve answering static JSON (the ceiling, measured in the same
+// run), and, when dist/ has a build, binary sizes, time from exec to /ready, and idle RSS.
+// Needs `wrk` (Debian package). Run: `npm run bench` (optionally `-- --seconds 10`).
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const root = join(import.meta.dir, "../..");
+const secondsArg = process.argv.indexOf("--seconds");
+const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 8;
+const CONNECTIONS = 32;
+const work = mkdtempSync(join(tmpdir(), "outpost-bench-"));
+
+if (!Bun.which("wrk")) {
+  console.error("wrk is not installed: apt-get install wrk");
+  process.exit(1);
+}
+
+async function waitFor(url: string, timeoutMs = 15_000) {
+  const started = performance.now();
+  while (performance.now() - started < timeoutMs) {
+    try {
+      if ((await fetch(url)).ok) return performance.now() - started;
+    } catch {}
+    await Bun.sleep(2);
+  }
+  throw new Error(`${url} did not answer`);
+}
+
+function wrk(url: string, script: string | null, seconds = SECONDS): number {
+  const args = ["wrk", "-t2", `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency"];
+  if (script) {
+    const path = join(work, `script-${Math.random().toString(36).slice(2)}.lua`);
+    writeFileSync(path, script);
+    args.push("-s", path);
+  }
+  const out = Bun.spawnSync([...args, url], { stdout: "pipe", stderr: "pipe" });
+  const text = out.stdout.toString();
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]);
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1];
+  if (non2xx) throw new Error(`wrk saw ${non2xx} failed responses:\n${text}`);
+  return rps;
+}
+
+const postScript = (body: string, token: string) => `
+wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+wrk.headers["authorization"] = "Bearer ${token}"
+wrk.body = ${JSON.stringify(body)}
+`;
+const setScript = (token: string) => `
+wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+wrk.headers["authorization"] = "Bearer ${token}"
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format(nil, nil, nil, '{"query":"mutation($k:String!){setKv(key:$k,value:{n:1}){version}}","variables":{"k":"bench/' .. (n % 1000) .. '"}}')
+end
+`;
+
+function spawnServer(cmd: string[], env: Record<string, string>) {
+  return Bun.spawn(cmd, { cwd: root, env: { ...process.env, ...env }, stdout: "ignore", stderr: "ignore" });
+}
+
+// --- throughput: bare Bun.serve vs Outpost ---
+const barePort = 18500 + Math.floor(Math.random() * 500);
+const bare = spawnServer(
+  [
+    process.execPath,
+    "-e",
+    `Bun.serve({ port: ${barePort}, fetch: () => new Response('{"data":{"kv":{"value":1}}}', { headers: { "content-type": "application/json" } }) })`,
+  ],
+  {},
+);
+await waitFor(`http://127.0.0.1:${barePort}/`);
+wrk(`http://127.0.0.1:${barePort}/`, null, 2);
+const ceiling = wrk(`http://127.0.0.1:${barePort}/`, null);
+bare.kill();
+
+const port = barePort + 1;
+const dataDir = join(work, "data");
+const outpost = spawnServer(
+  [process.execPath, "server/main.ts", "serve", "--data", dataDir, "--port", String(port), "--log-level", "warn"],
+  {
+    OUTPOST_ADMIN_PASSWORD: "bench-password",
+  },
+);
+await waitFor(`http://127.0.0.1:${port}/ready`);
+const login = (await (
+  await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query: 'mutation { login(username: "admin", password: "bench-password") { accessToken } }' }),
+  })
+).json()) as { data: { login: { accessToken: string } } };
+const token = login.data.login.accessToken;
+await fetch(`http://127.0.0.1:${port}/graphql`, {
+  method: "POST",
+  headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+  body: JSON.stringify({ query: 'mutation { setKv(key: "bench/get", value: {n: 1}) { version } }' }),
+});
+const url = `http://127.0.0.1:${port}/graphql`;
+// A long-running server is JIT-warm; measure it that way.
+wrk(url, setScript(token), 2);
+const get = wrk(url, postScript(JSON.stringify({ query: '{ kv(key: "bench/get") { value version } }' }), token));
+const set = wrk(url, setScript(token));
+outpost.kill("SIGTERM");
+await outpost.exited;
+
+const pct = (x: number) => `${((x / ceiling) * 100).toFixed(1)} %`;
+console.log(`\nKV over GraphQL HTTP, ${CONNECTIONS} connections, ${SECONDS} s each (wrk, loopback)`);
+console.log(`  bare Bun.serve static JSON   ${ceiling.toFixed(0).padStart(8)} req/s   (ceiling)`);
+console.log(`  kv get (signed-in, bearer)   ${get.toFixed(0).padStart(8)} req/s   ${pct(get)} of ceiling (target >= 20 %)`);
+console.log(`  kv set (signed-in, bearer)   ${set.toFixed(0).padStart(8)} req/s   ${pct(set)} of ceiling (target >= 10 %)`);
+
+// --- the compiled binary: size, exec to /ready, idle RSS ---
+for (const arch of ["x64", "arm64"]) {
+  const path = join(root, "dist", `outpost-linux-${arch}`);
+  if (existsSync(path)) console.log(`  dist/outpost-linux-${arch}: ${(statSync(path).size / 1024 / 1024).toFixed(1)} MiB`);
+}
+const binary = join(root, "dist", "outpost-linux-x64");
+if (existsSync(binary)) {
+  const runs: number[] = [];
+  let rssKb = 0;
+  for (let i = 0; i < 5; i++) {
+    const dir = join(work, `bin-${i}`);
+    const binPort = port + 10 + i;
+    const started = performance.now();
+    const proc = Bun.spawn([binary, "serve", "--data", dir, "--port", String(binPort), "--host", "127.0.0.1", "--log-level", "warn"], {
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    await waitFor(`http://127.0.0.1:${binPort}/ready`);
+    runs.push(performance.now() - started);
+    if (i === 4) {
+      await Bun.sleep(2000);
+      rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${proc.pid}/status`, "utf8"))?.[1]);
+    }
+    proc.kill("SIGTERM");
+    await proc.exited;
+  }
+  runs.sort((a, b) => a - b);
+  console.log(`  exec to /ready (x64, fresh data dir): median ${runs[2]?.toFixed(0)} ms (target <= 300 ms)`);
+  console.log(`  idle RSS after start (x64): ${(rssKb / 1024).toFixed(1)} MiB (target <= 50 MiB)`);
+} else {
+  console.log("  (no dist/outpost-linux-x64: run `npm run build` for binary figures)");
+}
+rmSync(work, { recursive: true, force: true });

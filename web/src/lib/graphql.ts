@@ -1,0 +1,272 @@
+// The UI's only transport: queries and mutations as JSON POSTs to /graphql, subscriptions over one
+// shared graphql-ws socket on the same path. Sessions live in HttpOnly cookies, so nothing here
+// reads or stores a token; an expired access token is renewed once with the refresh cookie.
+
+import { type Client, createClient } from "graphql-ws";
+import { createSignal } from "solid-js";
+
+/** Codes the server puts in `errors[].extensions.code`, plus NETWORK when it could not be reached. */
+export type ErrorCode =
+  | "UNAUTHENTICATED"
+  | "FORBIDDEN"
+  | "BAD_USER_INPUT"
+  | "NOT_FOUND"
+  | "CONFLICT"
+  | "LIMIT_EXCEEDED"
+  | "INTERNAL"
+  | "NETWORK";
+
+const SERVER_CODES = new Set<string>([
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "BAD_USER_INPUT",
+  "NOT_FOUND",
+  "CONFLICT",
+  "LIMIT_EXCEEDED",
+  "INTERNAL",
+]);
+
+export class GraphQLRequestError extends Error {
+  readonly code: ErrorCode;
+  /** What the server added beside the code, e.g. `currentVersion` on a CONFLICT. */
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = "GraphQLRequestError";
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** Anything thrown, as a GraphQLRequestError, so views have one kind of error to show. */
+export function toRequestError(error: unknown): GraphQLRequestError {
+  if (error instanceof GraphQLRequestError) return error;
+  return new GraphQLRequestError("INTERNAL", error instanceof Error ? error.message : String(error));
+}
+
+export type Variables = Record<string, unknown>;
+
+interface FormattedError {
+  message: string;
+  extensions?: Record<string, unknown>;
+}
+
+function fromServerErrors(errors: readonly FormattedError[]): GraphQLRequestError {
+  const [first] = errors;
+  const { code, ...details } = first?.extensions ?? {};
+  const known = typeof code === "string" && SERVER_CODES.has(code) ? (code as ErrorCode) : "INTERNAL";
+  return new GraphQLRequestError(known, first?.message ?? "The server answered with an error.", details);
+}
+
+const GRAPHQL_PATH = "/graphql";
+
+async function post<TData>(document: string, variables: Variables | undefined): Promise<TData> {
+  let response: Response;
+  try {
+    response = await fetch(GRAPHQL_PATH, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ query: document, variables }),
+    });
+  } catch {
+    throw new GraphQLRequestError("NETWORK", "Could not reach the server. Check your connection and that Outpost is running.");
+  }
+  let body: { data?: TData | null; errors?: FormattedError[] };
+  try {
+    body = await response.json();
+  } catch {
+    if (response.status === 429) throw new GraphQLRequestError("LIMIT_EXCEEDED", "Too many requests; wait a moment and try again.");
+    throw new GraphQLRequestError("NETWORK", `The server answered ${response.status} ${response.statusText} instead of GraphQL.`);
+  }
+  if (body.errors?.length) throw fromServerErrors(body.errors);
+  if (body.data == null) throw new GraphQLRequestError("INTERNAL", "The server answered without data.");
+  return body.data;
+}
+
+const sessionEndedListeners = new Set<() => void>();
+
+/** Calls `listener` whenever the session can no longer be renewed; returns a function that stops it. */
+export function onSessionEnded(listener: () => void): () => void {
+  sessionEndedListeners.add(listener);
+  return () => sessionEndedListeners.delete(listener);
+}
+
+const REFRESH = "mutation Refresh { refresh { accessTokenExpiresAt } }";
+let refreshing: Promise<boolean> | null = null;
+
+/**
+ * Trades the refresh cookie for new session cookies. Resolves false (and tells the
+ * onSessionEnded listeners) when the session is over. Concurrent callers share one request,
+ * because each refresh token works once and reusing one ends the whole session.
+ */
+export function refreshSession(): Promise<boolean> {
+  refreshing ??= post(REFRESH, undefined)
+    .then(
+      () => true,
+      (error: unknown) => {
+        if (!(error instanceof GraphQLRequestError) || error.code !== "UNAUTHENTICATED") throw error;
+        for (const listener of sessionEndedListeners) listener();
+        return false;
+      },
+    )
+    .finally(() => {
+      refreshing = null;
+    });
+  return refreshing;
+}
+
+export interface QueryOptions {
+  /** False for operations that work without a session (login, setup, health): UNAUTHENTICATED is then final. */
+  needsSession?: boolean;
+}
+
+/**
+ * Runs a query or mutation and resolves with its `data`; rejects with a GraphQLRequestError.
+ * When the session has expired it is refreshed once and the operation retried.
+ */
+export async function query<TData, TVariables extends Variables = Variables>(
+  document: string,
+  variables?: TVariables,
+  { needsSession = true }: QueryOptions = {},
+): Promise<TData> {
+  try {
+    return await post<TData>(document, variables);
+  } catch (error) {
+    if (!needsSession || !(error instanceof GraphQLRequestError) || error.code !== "UNAUTHENTICATED") throw error;
+    if (!(await refreshSession())) throw error;
+    return post<TData>(document, variables);
+  }
+}
+
+export type ConnectionStatus = "offline" | "connecting" | "connected";
+
+const [connectionStatus, setConnectionStatus] = createSignal<ConnectionStatus>("offline");
+
+/** The state of the subscription socket, for "live" indicators. */
+export { connectionStatus };
+
+const MAX_RETRY_DELAY_MS = 15_000;
+const KEEP_ALIVE_MS = 20_000;
+const LAZY_CLOSE_MS = 5_000;
+// Close codes the server uses when the socket's session is missing, expired or revoked.
+const AUTH_CLOSE_CODES = new Set([4401, 4403]);
+
+const isAuthClose = (event: unknown) =>
+  typeof event === "object" && event !== null && "code" in event && AUTH_CLOSE_CODES.has((event as { code: number }).code);
+
+let socket: Client | null = null;
+let renewBeforeReconnect = false;
+
+function subscriptionSocket(): Client {
+  if (socket) return socket;
+  // Events of a socket that was closed and replaced must not touch the status of its successor.
+  const current = (status: ConnectionStatus) => () => {
+    if (socket === client) setConnectionStatus(status);
+  };
+  const client: Client = createClient({
+    url: () => `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${GRAPHQL_PATH}`,
+    keepAlive: KEEP_ALIVE_MS,
+    // Kept open briefly without subscriptions so a page re-subscribing (new prefix, navigation)
+    // reuses the socket instead of closing and reopening it.
+    lazyCloseTimeout: LAZY_CLOSE_MS,
+    retryAttempts: Number.POSITIVE_INFINITY,
+    shouldRetry: () => true,
+    retryWait: async (retries) => {
+      if (renewBeforeReconnect) {
+        renewBeforeReconnect = false;
+        // A failed refresh either ends the session (listeners navigate away) or is a network
+        // problem the next attempt will meet again; either way there is nothing to report here.
+        await refreshSession().catch(() => false);
+      }
+      const delayMs = Math.min(MAX_RETRY_DELAY_MS, 500 * 2 ** retries) * (0.5 + Math.random() / 2);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    },
+    on: {
+      connecting: current("connecting"),
+      connected: current("connected"),
+      closed: (event) => {
+        current("offline")();
+        if (isAuthClose(event)) renewBeforeReconnect = true;
+      },
+    },
+  });
+  socket = client;
+  return client;
+}
+
+function subscriptionError(error: unknown): GraphQLRequestError {
+  if (Array.isArray(error)) return fromServerErrors(error as FormattedError[]);
+  if (isAuthClose(error)) return new GraphQLRequestError("UNAUTHENTICATED", "Your session has ended; sign in again.");
+  if (typeof error === "object" && error !== null && "code" in error)
+    return new GraphQLRequestError("NETWORK", `The live connection closed (${(error as { code: number }).code}).`);
+  return toRequestError(error);
+}
+
+// A subscription renews the session at most this often, so a server that keeps refusing
+// a fresh session cannot make it rotate tokens in a loop.
+const MIN_RENEWAL_INTERVAL_MS = 10_000;
+
+/**
+ * Starts a subscription and calls `onData` with each result's data. The socket reconnects by
+ * itself; an authentication failure is answered by refreshing the session, reconnecting with
+ * the new cookies and subscribing again. Every other failure goes to `onError`. Returns the
+ * function that stops it.
+ */
+export function subscribe<TData, TVariables extends Variables = Variables>(
+  document: string,
+  variables: TVariables,
+  onData: (data: TData) => void,
+  onError: (error: GraphQLRequestError) => void,
+): () => void {
+  let stopped = false;
+  let lastRenewalAt = Number.NEGATIVE_INFINITY;
+  let stopCurrent = () => {};
+
+  const fail = (error: GraphQLRequestError) => {
+    if (stopped) return;
+    if (error.code !== "UNAUTHENTICATED" || Date.now() - lastRenewalAt < MIN_RENEWAL_INTERVAL_MS) return onError(error);
+    lastRenewalAt = Date.now();
+    stopCurrent();
+    refreshSession().then(
+      (renewed) => {
+        if (stopped) return;
+        if (!renewed) return onError(error);
+        // The socket's session was fixed when it connected; only a new socket carries the new cookies.
+        subscriptionSocket().terminate();
+        start();
+      },
+      (refreshError: unknown) => onError(toRequestError(refreshError)),
+    );
+  };
+
+  const start = () => {
+    stopCurrent = subscriptionSocket().subscribe<TData>(
+      { query: document, variables },
+      {
+        next: (result) => {
+          if (result.errors?.length) fail(fromServerErrors(result.errors));
+          else if (result.data) onData(result.data);
+        },
+        error: (raw) => fail(subscriptionError(raw)),
+        complete: () => {},
+      },
+    );
+  };
+
+  start();
+  return () => {
+    stopped = true;
+    stopCurrent();
+  };
+}
+
+/** Closes the subscription socket, e.g. after signing out, so the next one carries the new cookies. */
+export function closeSubscriptionSocket(): void {
+  const closing = socket;
+  socket = null;
+  setConnectionStatus("offline");
+  // dispose() rejects when the socket was still connecting and gets refused; it is going away anyway.
+  if (closing) Promise.resolve(closing.dispose()).catch(() => {});
+}

@@ -1,0 +1,65 @@
+// Creates an entry that must not exist yet (expectedVersion 0), so it never overwrites one.
+
+import { ErrorMessage } from "../../components/ErrorMessage";
+import type { KvNewEntryState } from "./createKvBrowser";
+
+export function KvNewEntryForm(props: { form: KvNewEntryState }) {
+  const form = props.form;
+  return (
+    <form
+      class="card kv-new"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void form.create();
+      }}
+    >
+      <h2>New entry</h2>
+      <div class="kv-new-fields">
+        <label class="field kv-new-key">
+          <span>Key</span>
+          <input
+            data-testid="kv-new-key"
+            autocapitalize="none"
+            spellcheck={false}
+            placeholder="e.g. config/site"
+            value={form.key()}
+            onInput={(event) => form.setKey(event.currentTarget.value)}
+          />
+        </label>
+        <label class="field kv-new-ttl">
+          <span>TTL seconds</span>
+          <input
+            data-testid="kv-new-ttl"
+            inputmode="numeric"
+            placeholder="never expires"
+            value={form.ttlText()}
+            onInput={(event) => form.setTtlText(event.currentTarget.value)}
+            aria-invalid={form.ttlProblem() !== null}
+          />
+        </label>
+        <label class="field kv-new-value">
+          <span>Value (JSON)</span>
+          <textarea
+            data-testid="kv-new-value"
+            class="code"
+            rows={3}
+            spellcheck={false}
+            autocapitalize="none"
+            placeholder='{"enabled": true}'
+            value={form.valueText()}
+            onInput={(event) => form.setValueText(event.currentTarget.value)}
+            aria-invalid={form.valueProblem() !== null}
+          />
+        </label>
+      </div>
+      <ErrorMessage error={form.valueProblem()} />
+      <ErrorMessage error={form.ttlProblem()} />
+      <ErrorMessage error={form.error()} />
+      <div class="actions">
+        <button type="submit" class="primary" data-testid="kv-new-submit" disabled={!form.canCreate()}>
+          {form.busy() ? "Creating…" : "Create"}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,365 @@
+// The Data page's state: the entries under a prefix (paged, kept live by kvChanged), the entry
+// open in the editor, and the new-entry form. Views only read these signals and call actions.
+
+import { useSearchParams } from "@solidjs/router";
+import { createEffect, createMemo, createSignal, on, onCleanup } from "solid-js";
+import type { LiveState } from "../../components/LiveStatus";
+import { currentUser, mayChangeData } from "../../lib/auth";
+import { connectionStatus, GraphQLRequestError, toRequestError } from "../../lib/graphql";
+import { formatJson } from "./kvDisplay";
+import { parseJsonValue, parseTtlSeconds, ttlTextFor } from "./kvInput";
+import { applyKvChange, mergePage } from "./kvListChanges";
+import { deleteKv, fetchKvEntry, fetchKvPage, type KvChange, type KvEntry, setKv, watchKv } from "./kvOperations";
+
+/** Why the open entry no longer matches the server: set by live changes and by CONFLICT answers. */
+export type RemoteChange = "changed" | "deleted" | "expired";
+
+const PREFIX_DEBOUNCE_MS = 300;
+
+export function createKvBrowser() {
+  const [searchParams, setSearchParams] = useSearchParams<{ prefix: string }>();
+  const canEdit = () => {
+    const user = currentUser();
+    return user ? mayChangeData(user.role) : false;
+  };
+
+  const [nowMs, setNowMs] = createSignal(Date.now());
+  const clock = setInterval(() => setNowMs(Date.now()), 1000);
+  onCleanup(() => clearInterval(clock));
+
+  // The prefix as typed, and the one the list and subscription follow once typing pauses.
+  const [prefixInput, setPrefixInput] = createSignal(searchParams.prefix ?? "");
+  const [prefix, setPrefix] = createSignal(prefixInput());
+  let prefixTimer: ReturnType<typeof setTimeout> | undefined;
+  onCleanup(() => clearTimeout(prefixTimer));
+  const changePrefix = (value: string) => {
+    setPrefixInput(value);
+    clearTimeout(prefixTimer);
+    prefixTimer = setTimeout(() => {
+      setPrefix(value);
+      setSearchParams({ prefix: value || undefined }, { replace: true });
+    }, PREFIX_DEBOUNCE_MS);
+  };
+
+  // ---- The list ----
+  const [entries, setEntries] = createSignal<readonly KvEntry[]>([]);
+  const [endCursor, setEndCursor] = createSignal<string | null>(null);
+  const [hasNextPage, setHasNextPage] = createSignal(false);
+  const [listLoading, setListLoading] = createSignal<"first" | "more" | null>(null);
+  const [listError, setListError] = createSignal<GraphQLRequestError | null>(null);
+  let loadGeneration = 0;
+  // Live changes that arrived while a page was loading; replayed onto the page when it lands.
+  let changesDuringLoad: KvChange[] = [];
+
+  async function loadPage(which: "first" | "more") {
+    const generation = ++loadGeneration;
+    changesDuringLoad = [];
+    setListLoading(which);
+    setListError(null);
+    try {
+      const page = await fetchKvPage(prefix(), which === "more" ? endCursor() : null);
+      if (generation !== loadGeneration) return;
+      const base = which === "first" ? page.entries : mergePage(entries(), page.entries);
+      setEndCursor(page.endCursor);
+      setHasNextPage(page.hasNextPage);
+      setEntries(changesDuringLoad.reduce(applyKvChange, base));
+    } catch (error) {
+      if (generation === loadGeneration) setListError(toRequestError(error));
+    } finally {
+      if (generation === loadGeneration) setListLoading(null);
+    }
+  }
+
+  const showInList = (change: KvChange) => setEntries((list) => applyKvChange(list, change));
+  const showSaved = (entry: KvEntry) => {
+    if (entry.key.startsWith(prefix())) showInList({ kind: "SET", key: entry.key, version: entry.version, at: entry.updatedAt, entry });
+  };
+  const showDeleted = (key: string) => setEntries((list) => list.filter((entry) => entry.key !== key));
+
+  // ---- Live changes ----
+  const [liveError, setLiveError] = createSignal<GraphQLRequestError | null>(null);
+  const [liveAttempt, setLiveAttempt] = createSignal(0);
+
+  function receiveChange(change: KvChange) {
+    if (!change.key.startsWith(prefix())) return;
+    if (change.key === selectedKey() && !noticeChangeOfOpenEntry(change)) return;
+    if (listLoading()) changesDuringLoad.push(change);
+    showInList(change);
+  }
+
+  // Subscribe before loading, so nothing that happens between the two is missed.
+  createEffect(
+    on([prefix, liveAttempt], ([watchedPrefix]) => {
+      setLiveError(null);
+      onCleanup(watchKv(watchedPrefix, receiveChange, setLiveError));
+      void loadPage("first");
+    }),
+  );
+
+  // Changes made while the socket was down were never sent: after a reconnect, load afresh.
+  let wasConnected = connectionStatus() === "connected";
+  createEffect(
+    on(connectionStatus, (status) => {
+      if (status !== "connected") return;
+      if (wasConnected) void loadPage("first");
+      wasConnected = true;
+    }),
+  );
+
+  const liveState = (): LiveState => {
+    if (liveError()) return "failed";
+    const status = connectionStatus();
+    return status === "connected" ? "live" : status;
+  };
+
+  // ---- The open entry ----
+  const [selectedKey, setSelectedKey] = createSignal<string | null>(null);
+  const [opened, setOpened] = createSignal<KvEntry | null>(null);
+  const [valueText, setValueText] = createSignal("");
+  const [ttlText, setTtlText] = createSignal("");
+  const [editorBusy, setEditorBusy] = createSignal<"saving" | "deleting" | "reloading" | null>(null);
+  const [editorError, setEditorError] = createSignal<GraphQLRequestError | null>(null);
+  const [remoteChange, setRemoteChange] = createSignal<RemoteChange | null>(null);
+  // The server's version when it differs from the opened one; "Overwrite" saves against it.
+  const [remoteVersion, setRemoteVersion] = createSignal(0);
+  const parsedValue = createMemo(() => parseJsonValue(valueText()));
+  const parsedTtl = createMemo(() => parseTtlSeconds(ttlText()));
+  const isGone = () => remoteChange() === "deleted" || remoteChange() === "expired";
+
+  function adopt(entry: KvEntry) {
+    setOpened(entry);
+    setValueText(formatJson(entry.value));
+    setTtlText(ttlTextFor(entry.expiresAt, Date.now()));
+    setRemoteChange(null);
+    setEditorError(null);
+  }
+
+  function open(entry: KvEntry) {
+    if (selectedKey() === entry.key) return;
+    setSelectedKey(entry.key);
+    adopt(entry);
+  }
+
+  function close() {
+    const key = selectedKey();
+    // A deleted entry stayed listed only while its editor was open.
+    if (key !== null && isGone()) showDeleted(key);
+    setSelectedKey(null);
+    setOpened(null);
+    setRemoteChange(null);
+    setEditorError(null);
+  }
+
+  createEffect(
+    on(prefix, (current) => {
+      const key = selectedKey();
+      if (key !== null && !key.startsWith(current)) close();
+    }),
+  );
+
+  /**
+   * Brings a change of the open entry to its editor. Someone who may edit is told and decides
+   * (reload, overwrite, or save and meet the CONFLICT); the editor never changes under them.
+   * A read-only view just follows. Returns false when the list must keep showing the entry: a
+   * deleted entry stays while it is open for editing, since its editor lives in its row.
+   */
+  function noticeChangeOfOpenEntry(change: KvChange): boolean {
+    // The answer to our own save or delete settles the editor; its echo must not.
+    if (editorBusy() === "saving" || editorBusy() === "deleting") return true;
+    if (change.kind === "SET" && change.entry) {
+      if (change.version === opened()?.version) return true;
+      if (!canEdit()) adopt(change.entry);
+      else {
+        setRemoteVersion(change.version);
+        setRemoteChange("changed");
+      }
+      return true;
+    }
+    if (!canEdit()) {
+      close();
+      return true;
+    }
+    setRemoteVersion(0);
+    setRemoteChange(change.kind === "EXPIRE" ? "expired" : "deleted");
+    return false;
+  }
+
+  function failEditing(error: unknown) {
+    const failure = toRequestError(error);
+    if (failure.code !== "CONFLICT") return setEditorError(failure);
+    const current = typeof failure.details.currentVersion === "number" ? failure.details.currentVersion : 0;
+    setRemoteVersion(current);
+    setRemoteChange(current === 0 ? "deleted" : "changed");
+  }
+
+  async function save({ overwrite = false }: { overwrite?: boolean } = {}) {
+    const entry = opened();
+    const value = parsedValue();
+    const ttl = parsedTtl();
+    if (!entry || !value.ok || !ttl.ok || editorBusy()) return;
+    setEditorBusy("saving");
+    setEditorError(null);
+    try {
+      const saved = await setKv({
+        key: entry.key,
+        value: value.value,
+        ttlSeconds: ttl.value,
+        expectedVersion: overwrite ? remoteVersion() : entry.version,
+      });
+      adopt(saved);
+      showSaved(saved);
+    } catch (error) {
+      failEditing(error);
+    } finally {
+      setEditorBusy(null);
+    }
+  }
+
+  async function reload() {
+    const key = selectedKey();
+    if (key === null || editorBusy()) return;
+    setEditorBusy("reloading");
+    setEditorError(null);
+    try {
+      const entry = await fetchKvEntry(key);
+      if (entry) {
+        adopt(entry);
+        showSaved(entry);
+      } else {
+        showDeleted(key);
+        close();
+      }
+    } catch (error) {
+      setEditorError(toRequestError(error));
+    } finally {
+      setEditorBusy(null);
+    }
+  }
+
+  async function remove() {
+    const entry = opened();
+    if (!entry || editorBusy()) return;
+    setEditorBusy("deleting");
+    setEditorError(null);
+    try {
+      // false means someone else deleted it first; the outcome the user asked for either way.
+      await deleteKv(entry.key, entry.version);
+      showDeleted(entry.key);
+      close();
+    } catch (error) {
+      failEditing(error);
+    } finally {
+      setEditorBusy(null);
+    }
+  }
+
+  const canDelete = () => opened() !== null && !editorBusy() && !isGone();
+  // Saving stays possible after a remote change: it then meets the CONFLICT that says so.
+  const canSave = () => parsedValue().ok && parsedTtl().ok && !editorBusy() && opened() !== null;
+
+  // ---- The new-entry form ----
+  const [newKey, setNewKey] = createSignal("");
+  const [newValueText, setNewValueText] = createSignal("");
+  const [newTtlText, setNewTtlText] = createSignal("");
+  const [creating, setCreating] = createSignal(false);
+  const [createError, setCreateError] = createSignal<GraphQLRequestError | null>(null);
+  const newParsedValue = createMemo(() => parseJsonValue(newValueText()));
+  const newParsedTtl = createMemo(() => parseTtlSeconds(newTtlText()));
+  // The last attempt's error is about values that are being changed now: drop it.
+  const editingNewEntry = (set: (text: string) => void) => (text: string) => {
+    set(text);
+    setCreateError(null);
+  };
+  const canCreate = () => newKey() !== "" && newParsedValue().ok && newParsedTtl().ok && !creating();
+
+  async function create() {
+    const key = newKey();
+    const value = newParsedValue();
+    const ttl = newParsedTtl();
+    if (!canCreate() || !value.ok || !ttl.ok) return;
+    setCreating(true);
+    setCreateError(null);
+    try {
+      const created = await setKv({ key, value: value.value, ttlSeconds: ttl.value, expectedVersion: 0 });
+      showSaved(created);
+      setNewKey("");
+      setNewValueText("");
+      setNewTtlText("");
+    } catch (error) {
+      const failure = toRequestError(error);
+      setCreateError(
+        failure.code === "CONFLICT"
+          ? new GraphQLRequestError("CONFLICT", `An entry with key "${key}" already exists; open it to change it.`)
+          : failure,
+      );
+    } finally {
+      setCreating(false);
+    }
+  }
+
+  return {
+    canEdit,
+    nowMs,
+    prefix: { input: prefixInput, applied: prefix, change: changePrefix },
+    list: {
+      entries,
+      hasNextPage,
+      loading: listLoading,
+      error: listError,
+      loadMore: () => loadPage("more"),
+      reload: () => loadPage("first"),
+    },
+    live: { state: liveState, error: liveError, retry: () => setLiveAttempt((n) => n + 1) },
+    editor: {
+      selectedKey,
+      opened,
+      valueText,
+      setValueText,
+      ttlText,
+      setTtlText,
+      valueProblem: () => {
+        const parsed = parsedValue();
+        return parsed.ok ? null : parsed.message;
+      },
+      ttlProblem: () => {
+        const parsed = parsedTtl();
+        return parsed.ok ? null : parsed.message;
+      },
+      busy: editorBusy,
+      error: editorError,
+      remoteChange,
+      canSave,
+      canDelete,
+      open,
+      close,
+      save: () => save(),
+      overwrite: () => save({ overwrite: true }),
+      reload,
+      remove,
+    },
+    newEntry: {
+      key: newKey,
+      setKey: editingNewEntry(setNewKey),
+      valueText: newValueText,
+      setValueText: editingNewEntry(setNewValueText),
+      ttlText: newTtlText,
+      setTtlText: editingNewEntry(setNewTtlText),
+      valueProblem: () => {
+        const parsed = newParsedValue();
+        return newValueText() === "" || parsed.ok ? null : parsed.message;
+      },
+      ttlProblem: () => {
+        const parsed = newParsedTtl();
+        return parsed.ok ? null : parsed.message;
+      },
+      busy: creating,
+      error: createError,
+      canCreate,
+      create,
+    },
+  };
+}
+
+export type KvBrowser = ReturnType<typeof createKvBrowser>;
+export type KvEditorState = KvBrowser["editor"];
+export type KvNewEntryState = KvBrowser["newEntry"];
