@@ -1,6 +1,7 @@
 // Finds which process listens on a TCP port, from /proc (no child process), so that "port in use"
 // can say who holds it. Only processes this user may inspect can be named.
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { basename } from "node:path";
 
 function listeningInodes(port: number): Set<string> {
   const inodes = new Set<string>();
@@ -19,6 +20,12 @@ function listeningInodes(port: number): Set<string> {
     }
   }
   return inodes;
+}
+
+/** The program's file name from its command line; `comm` is cut at 15 characters. */
+function processName(pid: string): string {
+  const argv0 = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0];
+  return argv0 ? basename(argv0) : readFileSync(`/proc/${pid}/comm`, "utf8").trim();
 }
 
 /** "name (pid N)" of the process listening on `port`, or null when it cannot be seen. */
@@ -43,8 +50,7 @@ export function describePortHolder(port: number): string | null {
         const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
         const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
         if (inode && inodes.has(inode)) {
-          const name = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-          return `${name} (pid ${pid})`;
+          return `${processName(pid)} (pid ${pid})`;
         }
       } catch {
         // The fd closed while we looked; go on.

@@ -36,3 +36,19 @@ test("copied into an empty directory it serves setup, sign-in, data and live cha
     await started.cleanup();
   }
 });
+
+test("a second binary on a taken port exits with a message naming the port and the holder", async () => {
+  const first = await startBinary(binary);
+  try {
+    const port = new URL(first.url).port;
+    const proc = Bun.spawn([binary, "serve", "--data", `${first.dir}/second`, "--port", port, "--host", "127.0.0.1"], {
+      stderr: "pipe",
+      stdout: "ignore",
+    });
+    const text = await new Response(proc.stderr).text();
+    expect(await proc.exited).toBe(1);
+    expect(text).toContain(`Port ${port} is already in use by outpost-linux-x64 (pid ${first.proc.pid})`);
+  } finally {
+    await first.cleanup();
+  }
+});
