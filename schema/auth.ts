@@ -17,6 +17,7 @@ export const UserType = builder.objectRef<User>("User").implement({
     username: t.exposeString("username"),
     role: t.field({ type: RoleEnum, resolve: (u) => u.role }),
     disabled: t.exposeBoolean("disabled"),
+    totpEnabled: t.exposeBoolean("totpEnabled", { description: "Whether sign-in needs an authenticator code." }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
   }),
 });
@@ -53,9 +54,10 @@ builder.queryFields((t) => ({
   }),
   me: t.field({
     type: UserType,
-    authScopes: { role: "viewer" },
+    description: "The signed-in user, or the owner of the API key in use.",
+    authScopes: { signedIn: true },
     resolve: (_root, _args, ctx) => {
-      const user = ctx.viewer.kind === "user" ? ctx.services.auth.userById(ctx.viewer.userId) : null;
+      const user = ctx.viewer.kind === "anonymous" ? null : ctx.services.auth.userById(ctx.viewer.userId);
       if (!user) throw new UnauthenticatedError();
       return user;
     },
@@ -76,8 +78,10 @@ builder.mutationFields((t) => ({
   }),
   login: t.field({
     type: AuthPayload,
+    description:
+      "Signs in. With two-factor on, totpCode (or a recovery code) is needed too: without it the error has extensions.totpRequired. After 5 failures in 5 minutes, LIMIT_EXCEEDED with extensions.retryAfterSeconds.",
     authScopes: { public: true },
-    args: { username: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
+    args: { username: t.arg.string({ required: true }), password: t.arg.string({ required: true }), totpCode: t.arg.string() },
     resolve: async (_root, args, ctx) => withCookies(ctx, await ctx.services.auth.login(args, ctx.client)),
   }),
   refresh: t.field({
@@ -88,12 +92,12 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const token = args.refreshToken ?? ctx.refreshTokenFromCookie;
       if (!token) throw new UnauthenticatedError("No refresh token; sign in again.");
-      return withCookies(ctx, await ctx.services.auth.refresh(token));
+      return withCookies(ctx, await ctx.services.auth.refresh(token, ctx.client));
     },
   }),
   logout: t.boolean({
     description: "Ends the current session everywhere it is used.",
-    authScopes: { role: "viewer" },
+    authScopes: { permission: "account" },
     resolve: (_root, _args, ctx) => {
       ctx.responseCookies.push(...clearedSessionCookies(secure(ctx)));
       return ctx.services.auth.logout(ctx.viewer);

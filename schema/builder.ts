@@ -1,7 +1,8 @@
 // The Pothos builder: plugins, scalars' TypeScript shapes and auth scopes. Defines no types.
 import SchemaBuilder from "@pothos/core";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
-import { type Role, roleAtLeast } from "../server/auth/roles";
+import type { Permission } from "../server/auth/permissions";
+import { can } from "../server/auth/viewer";
 import { ForbiddenError, UnauthenticatedError } from "../server/errors";
 import type { Context } from "./context";
 
@@ -10,8 +11,10 @@ export const builder = new SchemaBuilder<{
   AuthScopes: {
     /** Anyone, signed in or not. Only for sign-in, setup and health. */
     public: boolean;
-    /** At least this role. */
-    role: Role;
+    /** Any signed-in user or API key. */
+    signedIn: boolean;
+    /** A viewer whose role (or API key scopes) grants this permission; see server/auth/permissions.ts. */
+    permission: Permission;
   };
   Scalars: {
     DateTime: { Input: Date; Output: Date };
@@ -25,10 +28,11 @@ export const builder = new SchemaBuilder<{
     authorizeOnSubscribe: true,
     authScopes: (context) => ({
       public: true,
-      role: (required: Role) => context.viewer.kind === "user" && roleAtLeast(context.viewer.role, required),
+      signedIn: context.viewer.kind !== "anonymous",
+      permission: (required: Permission) => can(context.viewer, required),
     }),
     unauthorizedError: (_parent, context) =>
-      context.viewer.kind === "user" ? new ForbiddenError() : new UnauthenticatedError(context.viewer.rejection),
+      context.viewer.kind === "anonymous" ? new UnauthenticatedError(context.viewer.rejection) : new ForbiddenError(),
   },
 });
 

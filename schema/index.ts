@@ -4,6 +4,10 @@ import { type GraphQLObjectType, lexicographicSortSchema } from "graphql";
 import { builder } from "./builder";
 import "./scalars";
 import "./auth";
+import "./account";
+import "./users";
+import "./api-keys";
+import { auditRootFields } from "./audit";
 import "./kv";
 import "./system";
 
@@ -20,4 +24,4 @@ function assertEveryRootFieldHasAuth(types: (GraphQLObjectType | null | undefine
 const built = builder.toSchema();
 assertEveryRootFieldHasAuth([built.getQueryType(), built.getMutationType(), built.getSubscriptionType()]);
 
-export const schema = lexicographicSortSchema(built);
+export const schema = auditRootFields(lexicographicSortSchema(built));

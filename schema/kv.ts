@@ -32,14 +32,14 @@ builder.queryFields((t) => ({
   kv: t.field({
     type: KvEntryType,
     nullable: true,
-    authScopes: { role: "viewer" },
+    authScopes: { permission: "kv:read" },
     args: { key: t.arg.string({ required: true }) },
     resolve: (_root, { key }, ctx) => ctx.services.kv.get(key),
   }),
   kvEntries: t.field({
     type: KvEntryConnection,
     description: "Entries whose key starts with prefix, sorted by key.",
-    authScopes: { role: "viewer" },
+    authScopes: { permission: "kv:read" },
     args: {
       prefix: t.arg.string({ defaultValue: "" }),
       first: t.arg.int({ defaultValue: 50 }),
@@ -57,7 +57,7 @@ builder.mutationFields((t) => ({
     type: KvEntryType,
     description:
       "Creates or replaces an entry. With expectedVersion (0 = must not exist) it is a compare-and-set that fails with CONFLICT when stale.",
-    authScopes: { role: "operator" },
+    authScopes: { permission: "kv:write" },
     args: {
       key: t.arg.string({ required: true }),
       value: t.arg({ type: "JSON", required: true }),
@@ -68,7 +68,7 @@ builder.mutationFields((t) => ({
   }),
   deleteKv: t.boolean({
     description: "Deletes an entry; false when there was none.",
-    authScopes: { role: "operator" },
+    authScopes: { permission: "kv:write" },
     args: { key: t.arg.string({ required: true }), expectedVersion: t.arg.int() },
     resolve: (_root, { key, expectedVersion }, ctx) => ctx.services.kv.delete(key, expectedVersion),
   }),
@@ -78,7 +78,7 @@ builder.subscriptionFields((t) => ({
   kvChanged: t.field({
     type: KvChangeType,
     description: "Sets, deletes and expiries of keys starting with prefix, from now on.",
-    authScopes: { role: "viewer" },
+    authScopes: { permission: "kv:read" },
     args: { prefix: t.arg.string({ defaultValue: "" }) },
     subscribe: (_root, { prefix }, ctx) => ctx.services.kv.watch(prefix ?? ""),
     resolve: (change) => change,

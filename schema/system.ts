@@ -18,5 +18,5 @@ const SystemInfoType = builder.objectRef<SystemInfo>("SystemInfo").implement({
 });
 
 builder.queryField("system", (t) =>
-  t.field({ type: SystemInfoType, authScopes: { role: "viewer" }, resolve: (_root, _args, ctx) => ctx.services.system.info() }),
+  t.field({ type: SystemInfoType, authScopes: { permission: "system:read" }, resolve: (_root, _args, ctx) => ctx.services.system.info() }),
 );

@@ -6,10 +6,18 @@ import { join } from "node:path";
 import type { Server } from "bun";
 import type { Services } from "../schema/context";
 import { schema } from "../schema/index";
+import { auditMigrations } from "./audit/migrations";
+import { createAuditService } from "./audit/service";
+import { createAuditStore } from "./audit/store";
+import { createAccountService } from "./auth/account";
+import { createApiKeyStore } from "./auth/api-key-store";
+import { createApiKeyService } from "./auth/api-keys";
+import { createLoginGuard } from "./auth/login-guard";
 import { authMigrations } from "./auth/migrations";
 import { createAuthService } from "./auth/service";
 import { createAuthStore } from "./auth/store";
 import { createTokenSigner, loadOrCreateSecret } from "./auth/tokens";
+import { createUserService } from "./auth/users";
 import type { Config } from "./config";
 import { createWriteBatcher, migrationsApplied, openDatabase } from "./db";
 import { createEventBus, type EventBus } from "./events";
@@ -21,10 +29,11 @@ import { serveUi } from "./http/static-ui";
 import { kvMigrations } from "./kv/migrations";
 import { createKvService } from "./kv/service";
 import { createKvStore } from "./kv/store";
+import { createRateLimiter } from "./limits/rate-limiter";
 import { createLogger, type Logger } from "./log";
 import { createSystemService } from "./system/service";
 
-const MIGRATIONS = [...authMigrations, ...kvMigrations];
+const MIGRATIONS = [...authMigrations, ...kvMigrations, ...auditMigrations];
 const SESSION_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
 /** The path of an absolute URL, without parsing all of it (this runs for every request). */
@@ -68,8 +77,32 @@ export async function createApp(
   const writes = createWriteBatcher(db);
   const tokens = createTokenSigner(loadOrCreateSecret(config.dataDir), config.accessTokenTtlSeconds);
 
+  const rateLimiter = createRateLimiter({
+    perMinute: {
+      auth: config.rateLimitAuthPerMinute,
+      api: config.rateLimitApiPerMinute,
+      upload: config.rateLimitUploadPerMinute,
+      exec: config.rateLimitExecPerMinute,
+    },
+  });
+  const authStore = createAuthStore(db);
+  const apiKeys = createApiKeyService({ store: createApiKeyStore(db), events });
+  const auth = createAuthService({
+    store: authStore,
+    apiKeys,
+    tokens,
+    events,
+    log,
+    loginGuard: createLoginGuard(),
+    rateLimiter,
+    refreshTtlSeconds: config.refreshTokenTtlSeconds,
+  });
   const services: Services = {
-    auth: createAuthService({ store: createAuthStore(db), tokens, events, log, refreshTtlSeconds: config.refreshTokenTtlSeconds }),
+    auth,
+    account: createAccountService({ store: authStore, events }),
+    users: createUserService({ store: authStore, events, createUser: auth.createUser }),
+    apiKeys,
+    audit: createAuditService({ store: createAuditStore(db), writes, events, log, retentionDays: config.auditRetentionDays }),
     kv: createKvService({
       store: createKvStore(db),
       writes,
@@ -82,7 +115,7 @@ export async function createApp(
   };
   if (config.adminPassword) await services.auth.seedAdmin(config.adminPassword);
 
-  const graphql = createGraphqlEndpoint({ schema, services, events, log, maxRequestBodyBytes: config.maxRequestBodyBytes });
+  const graphql = createGraphqlEndpoint({ schema, services, events, log, rateLimiter, maxRequestBodyBytes: config.maxRequestBodyBytes });
   let server: Server<SocketData> | null = null;
   let stopping = false;
   let pruneTimer: ReturnType<typeof setInterval> | null = null;
@@ -148,6 +181,7 @@ export async function createApp(
       const port = server.port as number;
       const url = `http://${config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host}:${port}`;
       services.kv.start();
+      services.audit.start();
       pruneTimer = setInterval(() => services.auth.pruneSessions(), SESSION_PRUNE_INTERVAL_MS);
       log.info("listening", { url, port, dataDir: config.dataDir });
       announce(`Outpost listening on ${url}`);
@@ -163,6 +197,7 @@ export async function createApp(
       if (stopping) return;
       stopping = true;
       services.kv.stop();
+      services.audit.stop();
       if (pruneTimer) clearInterval(pruneTimer);
       graphql.close();
       if (server) {
@@ -170,6 +205,7 @@ export async function createApp(
         const grace = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), config.shutdownGraceMs).unref());
         if ((await Promise.race([graceful, grace])) === "timeout") await server.stop(true);
       }
+      await writes.drain();
       db.close();
       log.info("stopped");
     },

@@ -21,6 +21,12 @@ export interface Config {
   kvMaxKeyBytes: number;
   kvMaxValueBytes: number;
   shutdownGraceMs: number;
+  /** Requests per minute per IP and per user, by class. */
+  rateLimitAuthPerMinute: number;
+  rateLimitApiPerMinute: number;
+  rateLimitUploadPerMinute: number;
+  rateLimitExecPerMinute: number;
+  auditRetentionDays: number;
 }
 
 type Kind = "int" | "string" | "logLevel";
@@ -46,6 +52,11 @@ const SETTINGS: Setting[] = [
   { key: "kvMaxKeyBytes", kind: "int", min: 1, max: 4096 },
   { key: "kvMaxValueBytes", kind: "int", min: 16, max: 64 << 20 },
   { key: "shutdownGraceMs", kind: "int", min: 0, max: 60_000 },
+  { key: "rateLimitAuthPerMinute", kind: "int", min: 1, max: 1_000_000 },
+  { key: "rateLimitApiPerMinute", kind: "int", min: 1, max: 1_000_000_000 },
+  { key: "rateLimitUploadPerMinute", kind: "int", min: 1, max: 1_000_000 },
+  { key: "rateLimitExecPerMinute", kind: "int", min: 1, max: 1_000_000 },
+  { key: "auditRetentionDays", kind: "int", min: 1, max: 3650 },
 ];
 
 export const DEFAULTS: Omit<Config, "dataDir"> = {
@@ -60,6 +71,11 @@ export const DEFAULTS: Omit<Config, "dataDir"> = {
   kvMaxKeyBytes: 512,
   kvMaxValueBytes: 1 << 20,
   shutdownGraceMs: 10_000,
+  rateLimitAuthPerMinute: 30,
+  rateLimitApiPerMinute: 1200,
+  rateLimitUploadPerMinute: 60,
+  rateLimitExecPerMinute: 60,
+  auditRetentionDays: 90,
 };
 
 const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -52,6 +52,8 @@ export interface WriteBatcher {
    * changing anything); any other error aborts and fails the whole batch.
    */
   run<T>(write: () => T): Promise<T>;
+  /** Resolves when every write queued so far has committed. */
+  drain(): Promise<void>;
 }
 
 /**
@@ -99,13 +101,16 @@ export function createWriteBatcher(
     setImmediate(flush);
   };
 
+  const run = <T>(write: () => T): Promise<T> => {
+    if (queue.length >= maxQueued) return Promise.reject(new LimitExceededError("Too many writes are waiting; try again shortly."));
+    return new Promise<T>((resolve, reject) => {
+      queue.push({ write, resolve: resolve as (value: unknown) => void, reject });
+      schedule();
+    });
+  };
   return {
-    run<T>(write: () => T): Promise<T> {
-      if (queue.length >= maxQueued) return Promise.reject(new LimitExceededError("Too many writes are waiting; try again shortly."));
-      return new Promise<T>((resolve, reject) => {
-        queue.push({ write, resolve: resolve as (value: unknown) => void, reject });
-        schedule();
-      });
-    },
+    run,
+    // Batches commit in order, so an empty write queued now commits after all earlier ones.
+    drain: () => run(() => undefined).catch(() => undefined),
   };
 }

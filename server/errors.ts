@@ -17,7 +17,7 @@ export class AppError extends Error {
 }
 
 export class UnauthenticatedError extends AppError {
-  constructor(message = "Sign in to do this.", options?: { cause?: unknown }) {
+  constructor(message = "Sign in to do this.", options?: { cause?: unknown; details?: Record<string, unknown> }) {
     super("UNAUTHENTICATED", message, options);
   }
 }

@@ -3,13 +3,15 @@
 // bounded queue: a subscriber that falls too far behind is ended with an error instead of growing
 // memory without limit.
 
+import type { AuditEntry } from "./audit/store";
 import { LimitExceededError } from "./errors";
 import type { KvChange } from "./kv/service";
 
 export interface EventMap {
   "kv.changed": KvChange;
-  /** A user's sessions changed (logout, disable, password): sockets re-check their viewer. */
-  "auth.sessions-changed": { userId: string };
+  /** A user's sessions, keys, role or status changed: caches forget them, sockets re-check. */
+  "auth.credentials-changed": { userId: string };
+  "audit.recorded": AuditEntry;
 }
 export type Topic = keyof EventMap;
 

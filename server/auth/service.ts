@@ -1,20 +1,24 @@
-// Sign-in rules: first-run setup (one-time token or seeded admin password), password login,
-// sessions made of rotating refresh tokens (reuse of a rotated token revokes the session), and
-// turning an access token into the viewer every request and socket carries.
+// Sign-in rules: first-run setup (one-time token or seeded admin password), password login with
+// lockout and optional two-factor, sessions made of rotating refresh tokens (reuse of a rotated
+// token revokes the session), and turning a bearer credential into the viewer every request and
+// socket carries.
 
 import { randomUUID, timingSafeEqual } from "node:crypto";
-import { ConflictError, InvalidInputError, UnauthenticatedError } from "../errors";
+import { ConflictError, LimitExceededError, NotFoundError, UnauthenticatedError } from "../errors";
 import type { EventBus } from "../events";
+import type { RateLimiter } from "../limits/rate-limiter";
 import type { Logger } from "../log";
-import { isRole, type Role } from "./roles";
-import type { AuthStore, SessionState, User } from "./store";
+import type { ApiKeyService } from "./api-keys";
+import type { LoginGuard } from "./login-guard";
+import { hashPassword, validatePassword, validateUsername, verifyPassword } from "./passwords";
+import type { Role } from "./roles";
+import type { AuthStore, Credentials, Session, SessionState, User } from "./store";
 import { hashToken, randomToken, type TokenSigner } from "./tokens";
+import { matchTotpStep, normalizeRecoveryCode } from "./totp";
+import { ANONYMOUS, rejected, type SignedInViewer, userViewer, type Viewer } from "./viewer";
 
-export type { User } from "./store";
-
-export type Viewer =
-  | { kind: "anonymous" /** Why a presented token was not accepted, shown to the client. */; rejection?: string }
-  | { kind: "user"; userId: string; username: string; role: Role; sessionId: string; tokenExpiresAtMs: number };
+export type { Session, User } from "./store";
+export type { Viewer } from "./viewer";
 
 export interface AuthSession {
   accessToken: string;
@@ -24,7 +28,7 @@ export interface AuthSession {
   user: User;
 }
 
-/** Where a request came from, recorded on the session it opens. */
+/** Where a request came from, recorded on the session it opens and in the audit log. */
 export interface ClientInfo {
   ip: string | null;
   userAgent: string | null;
@@ -32,36 +36,38 @@ export interface ClientInfo {
 
 export interface AuthServiceOptions {
   store: AuthStore;
+  apiKeys: ApiKeyService;
   tokens: TokenSigner;
   events: EventBus;
   log: Logger;
+  loginGuard: LoginGuard;
+  rateLimiter: RateLimiter;
   refreshTtlSeconds: number;
   now?: () => number;
 }
 
-const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const MIN_PASSWORD = 8;
-const MAX_PASSWORD = 256;
-export const ANONYMOUS: Viewer = { kind: "anonymous" };
+const SESSION_CACHE_MS = 2_000;
+const MAX_CACHED_SESSIONS = 10_000;
 
-function validateCredentials(username: string, password: string) {
-  if (!USERNAME.test(username))
-    throw new InvalidInputError("Username must be 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit.");
-  if (password.length < MIN_PASSWORD || password.length > MAX_PASSWORD)
-    throw new InvalidInputError(`Password must be ${MIN_PASSWORD} to ${MAX_PASSWORD} characters long.`);
-}
-
-export function createAuthService({ store, tokens, events, log, refreshTtlSeconds, now = Date.now }: AuthServiceOptions) {
+export function createAuthService({
+  store,
+  apiKeys,
+  tokens,
+  events,
+  log,
+  loginGuard,
+  rateLimiter,
+  refreshTtlSeconds,
+  now = Date.now,
+}: AuthServiceOptions) {
   let setupToken: string | null = null;
   // Compared against when the username is unknown, so a login takes as long either way. Made on
   // first need rather than at start, where it would cost every start an argon2 hash.
   let dummyHash: string | null = null;
 
   // Session state is read on every request: keep it briefly, and forget a user's entries the
-  // moment their sessions change (revocations publish auth.sessions-changed).
+  // moment their credentials change (revocations publish auth.credentials-changed).
   const sessionCache = new Map<string, { state: SessionState | null; readAtMs: number }>();
-  const SESSION_CACHE_MS = 2_000;
-  const MAX_CACHED_SESSIONS = 10_000;
   const sessionState = (sessionId: string): SessionState | null => {
     const cached = sessionCache.get(sessionId);
     if (cached && now() - cached.readAtMs < SESSION_CACHE_MS) return cached.state;
@@ -70,13 +76,22 @@ export function createAuthService({ store, tokens, events, log, refreshTtlSecond
     sessionCache.set(sessionId, { state, readAtMs: now() });
     return state;
   };
-  events.on("auth.sessions-changed", ({ userId }) => {
-    for (const [id, cached] of sessionCache) if (cached.state?.userId === userId) sessionCache.delete(id);
+  events.on("auth.credentials-changed", ({ userId }) => {
+    for (const [id, cached] of sessionCache) if (!cached.state || cached.state.userId === userId) sessionCache.delete(id);
   });
 
+  const limitAuthAttempts = (client: ClientInfo) => {
+    const decision = rateLimiter.take("auth", `ip:${client.ip ?? "-"}`);
+    if (!decision.allowed)
+      throw new LimitExceededError(`Too many sign-in requests; try again in ${decision.retryAfterSeconds} s.`, {
+        details: { retryAfterSeconds: decision.retryAfterSeconds },
+      });
+  };
+
   const createUser = async (username: string, password: string, role: Role): Promise<User> => {
-    validateCredentials(username, password);
-    const passwordHash = await Bun.password.hash(password, { algorithm: "argon2id" });
+    validateUsername(username);
+    validatePassword(password);
+    const passwordHash = await hashPassword(password);
     const id = randomUUID();
     try {
       store.insertUser({ id, username, passwordHash, role }, now());
@@ -101,8 +116,14 @@ export function createAuthService({ store, tokens, events, log, refreshTtlSecond
     return { ...(await issueTokens(user, sessionId)), refreshTokenExpiresAt: new Date(expiresAtMs) };
   };
 
-  const revoke = (sessionId: string, userId: string) => {
-    if (store.revokeSession(sessionId, now())) events.publish("auth.sessions-changed", { userId });
+  const credentialsChanged = (userId: string) => events.publish("auth.credentials-changed", { userId });
+
+  /** Checks a second factor: a current authenticator code (each usable once) or an unused recovery code. */
+  const secondFactorOk = (found: Credentials, code: string): boolean => {
+    const secret = found.totpSecret as string;
+    const step = matchTotpStep(secret, code, { nowMs: now(), afterStep: found.totpLastStep });
+    if (step !== null) return store.useTotpStep(found.user.id, step);
+    return store.useRecoveryCode(found.user.id, hashToken(normalizeRecoveryCode(code)), now());
   };
 
   return {
@@ -127,30 +148,50 @@ export function createAuthService({ store, tokens, events, log, refreshTtlSecond
 
     /** Creates the first admin with the one-time setup token and signs them in. */
     async setup(input: { token: string; username: string; password: string }, client: ClientInfo): Promise<AuthSession> {
+      limitAuthAttempts(client);
       const expected = setupToken;
       const valid =
         expected !== null && input.token.length === expected.length && timingSafeEqual(Buffer.from(input.token), Buffer.from(expected));
       if (store.countUsers() > 0) throw new ConflictError("Outpost is already set up; sign in instead.");
       if (!valid) throw new UnauthenticatedError("The setup link is not valid; use the one printed in the server log.");
-      validateCredentials(input.username, input.password);
+      validateUsername(input.username);
+      validatePassword(input.password);
       setupToken = null;
       const user = await createUser(input.username, input.password, "admin");
       log.info("first admin created through setup", { userId: user.id, username: user.username });
       return openSession(user, client);
     },
 
-    async createUser(input: { username: string; password: string; role: string }): Promise<User> {
-      if (!isRole(input.role)) throw new InvalidInputError("Role must be admin, operator or viewer.");
-      return createUser(input.username, input.password, input.role);
-    },
+    /** Creates a user (used by user management and tests). */
+    createUser,
 
-    /** Checks the password and opens a session; the same error for any wrong pair. */
-    async login(input: { username: string; password: string }, client: ClientInfo): Promise<AuthSession> {
+    /**
+     * Checks the password (and the second factor when enabled) and opens a session. The same
+     * error for any wrong pair; after 5 failures in 5 minutes from one IP for one username,
+     * every attempt is refused with LimitExceededError until the block ends.
+     */
+    async login(input: { username: string; password: string; totpCode?: string | null }, client: ClientInfo): Promise<AuthSession> {
+      limitAuthAttempts(client);
+      const blocked = loginGuard.blockedForSeconds(client.ip, input.username);
+      if (blocked > 0)
+        throw new LimitExceededError(`Too many failed sign-ins; try again in ${blocked} s.`, { details: { retryAfterSeconds: blocked } });
+      const fail = (message: string, details?: Record<string, unknown>): never => {
+        const blockSeconds = loginGuard.recordFailure(client.ip, input.username);
+        if (blockSeconds > 0)
+          log.warn("sign-in blocked after repeated failures", { username: input.username, ip: client.ip, blockSeconds });
+        throw new UnauthenticatedError(message, { details });
+      };
+
       const found = input.username.length <= 64 ? store.credentialsByName(input.username) : null;
-      const password = input.password.slice(0, MAX_PASSWORD + 1);
-      dummyHash ??= await Bun.password.hash(randomToken(), { algorithm: "argon2id" });
-      const ok = await Bun.password.verify(password, found?.passwordHash ?? dummyHash);
-      if (!found || !ok || found.user.disabled) throw new UnauthenticatedError("Wrong username or password.");
+      dummyHash ??= await hashPassword(randomToken());
+      const passwordOk = await verifyPassword(input.password, found?.passwordHash ?? dummyHash);
+      if (!found || !passwordOk || found.user.disabled) return fail("Wrong username or password.");
+      if (found.totpSecret !== null) {
+        if (!input.totpCode)
+          throw new UnauthenticatedError("Enter the code from your authenticator app.", { details: { totpRequired: true } });
+        if (!secondFactorOk(found, input.totpCode)) return fail("That authentication code is not valid.", { totpRequired: true });
+      }
+      loginGuard.recordSuccess(client.ip, input.username);
       return openSession(found.user, client);
     },
 
@@ -158,14 +199,15 @@ export function createAuthService({ store, tokens, events, log, refreshTtlSecond
      * Trades a refresh token for a new pair. Each refresh token works once; presenting one that
      * was already used revokes its whole session, since it means the token was copied.
      */
-    async refresh(refreshToken: string): Promise<AuthSession> {
+    async refresh(refreshToken: string, client: ClientInfo): Promise<AuthSession> {
+      limitAuthAttempts(client);
       const hash = hashToken(refreshToken);
       const found = store.refreshToken(hash);
       if (!found) throw new UnauthenticatedError("Invalid refresh token; sign in again.");
       const state = store.sessionState(found.session_id);
       if (!state) throw new UnauthenticatedError("Invalid refresh token; sign in again.");
       if (found.used_at !== null || !store.markRefreshTokenUsed(hash, now())) {
-        revoke(found.session_id, state.userId);
+        if (store.revokeSession(found.session_id, now())) credentialsChanged(state.userId);
         log.warn("refresh token reused; session revoked", { sessionId: found.session_id, userId: state.userId });
         throw new UnauthenticatedError("This refresh token was already used; the session has been ended. Sign in again.");
       }
@@ -179,39 +221,55 @@ export function createAuthService({ store, tokens, events, log, refreshTtlSecond
     /** Ends the viewer's session: its refresh tokens stop working and its sockets close. */
     logout(viewer: Viewer): boolean {
       if (viewer.kind !== "user") return false;
-      revoke(viewer.sessionId, viewer.userId);
+      if (store.revokeSession(viewer.sessionId, now())) credentialsChanged(viewer.userId);
       return true;
     },
 
-    /** Turns an access token into a viewer; an invalid or ended one yields anonymous with a reason. */
-    async viewerFromAccessToken(token: string | null): Promise<Viewer> {
+    /** The viewer's active sessions, most recently used first. */
+    sessions(viewer: SignedInViewer): Session[] {
+      return store.activeSessions(viewer.userId, now());
+    },
+
+    /** Ends one of the viewer's own sessions. */
+    revokeSession(viewer: SignedInViewer, sessionId: string): boolean {
+      const state = store.sessionState(sessionId);
+      if (!state || state.userId !== viewer.userId) throw new NotFoundError("No such session of yours.");
+      const revoked = store.revokeSession(sessionId, now());
+      if (revoked) credentialsChanged(viewer.userId);
+      return revoked;
+    },
+
+    /** "Sign out everywhere": ends every session of the viewer, this one included; returns how many. */
+    revokeAllSessions(viewer: SignedInViewer): number {
+      const count = store.revokeUserSessions(viewer.userId, now());
+      credentialsChanged(viewer.userId);
+      return count;
+    },
+
+    /** Turns a bearer credential (access token or API key) into a viewer; a rejected one yields anonymous with a reason. */
+    async viewerFromBearer(token: string | null): Promise<Viewer> {
       if (!token) return ANONYMOUS;
+      if (apiKeys.looksLikeKey(token)) return apiKeys.viewerForSecret(token);
       try {
         const claims = await tokens.verifyAccess(token);
         const state = sessionState(claims.sessionId);
         if (!state || state.revoked || state.userDisabled || state.userId !== claims.userId)
-          return { kind: "anonymous", rejection: "Your session has ended; sign in again." };
-        return {
-          kind: "user",
-          userId: state.userId,
-          username: state.username,
-          // The role is read fresh so a role change takes effect without a new sign-in.
-          role: state.role,
-          sessionId: claims.sessionId,
-          tokenExpiresAtMs: claims.expiresAtMs,
-        };
+          return rejected("Your session has ended; sign in again.");
+        // The role is read fresh so a role change takes effect without a new sign-in.
+        return userViewer(state, claims.sessionId, claims.expiresAtMs);
       } catch (err) {
-        if (err instanceof UnauthenticatedError) return { kind: "anonymous", rejection: err.message };
+        if (err instanceof UnauthenticatedError) return rejected(err.message);
         throw err;
       }
     },
 
-    /** False once a signed-in viewer's token expired or its session or user was ended. */
+    /** False once a viewer's token or key expired, or its session, key or user was ended. */
     viewerStillValid(viewer: Viewer): boolean {
+      if (viewer.kind === "apiKey") return apiKeys.viewerStillValid(viewer);
       if (viewer.kind !== "user") return true;
       if (viewer.tokenExpiresAtMs <= now()) return false;
       const state = sessionState(viewer.sessionId);
-      return !!state && !state.revoked && !state.userDisabled;
+      return !!state && !state.revoked && !state.userDisabled && state.role === viewer.role;
     },
 
     userById: (id: string) => store.userById(id),

@@ -1,4 +1,4 @@
-// The only SQL of users and sessions.
+// The only SQL of users, sessions, refresh tokens and two-factor recovery codes.
 import type { Database } from "bun:sqlite";
 import type { Role } from "./roles";
 
@@ -7,17 +7,27 @@ export interface User {
   username: string;
   role: Role;
   disabled: boolean;
+  totpEnabled: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
 
-interface UserRow {
+export interface Credentials {
+  user: User;
+  passwordHash: string;
+  totpSecret: string | null;
+  totpPendingSecret: string | null;
+  totpLastStep: number;
+}
+
+export interface Session {
   id: string;
-  username: string;
-  role: Role;
-  disabled: number;
-  created_at: number;
-  updated_at: number;
+  userId: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  expiresAt: Date;
+  ip: string | null;
+  userAgent: string | null;
 }
 
 export interface SessionState {
@@ -29,7 +39,27 @@ export interface SessionState {
   revoked: boolean;
 }
 
-const USER_COLUMNS = "id, username, role, disabled, created_at, updated_at";
+interface UserRow {
+  id: string;
+  username: string;
+  role: Role;
+  disabled: number;
+  totp_secret: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+interface SessionRow {
+  id: string;
+  user_id: string;
+  created_at: number;
+  last_used_at: number;
+  expires_at: number;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+const USER_COLUMNS = "id, username, role, disabled, totp_secret, created_at, updated_at";
 
 function toUser(row: UserRow): User {
   return {
@@ -37,18 +67,53 @@ function toUser(row: UserRow): User {
     username: row.username,
     role: row.role,
     disabled: row.disabled !== 0,
+    totpEnabled: row.totp_secret !== null,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };
 }
 
+function toSession(row: SessionRow): Session {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    createdAt: new Date(row.created_at),
+    lastUsedAt: new Date(row.last_used_at),
+    expiresAt: new Date(row.expires_at),
+    ip: row.ip,
+    userAgent: row.user_agent,
+  };
+}
+
 export function createAuthStore(db: Database) {
   const countUsers = db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM users");
+  const countActiveAdmins = db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0");
   const insertUser = db.query("INSERT INTO users (id, username, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)");
+  const allUsers = db.query<UserRow, []>(`SELECT ${USER_COLUMNS} FROM users ORDER BY username`);
   const userById = db.query<UserRow, [string]>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`);
-  const credentialsByName = db.query<UserRow & { password_hash: string }, [string]>(
-    `SELECT ${USER_COLUMNS}, password_hash FROM users WHERE username = ?`,
+  const credentials = db.query<UserRow & { password_hash: string; totp_pending_secret: string | null; totp_last_step: number }, [string]>(
+    `SELECT ${USER_COLUMNS}, password_hash, totp_pending_secret, totp_last_step FROM users WHERE username = ?`,
   );
+  const credentialsById = db.query<
+    UserRow & { password_hash: string; totp_pending_secret: string | null; totp_last_step: number },
+    [string]
+  >(`SELECT ${USER_COLUMNS}, password_hash, totp_pending_secret, totp_last_step FROM users WHERE id = ?`);
+  const setRole = db.query("UPDATE users SET role = ?, updated_at = ? WHERE id = ?");
+  const setDisabled = db.query("UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?");
+  const setPassword = db.query("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?");
+  const deleteUser = db.query("DELETE FROM users WHERE id = ?");
+  const setPendingTotp = db.query("UPDATE users SET totp_pending_secret = ?, updated_at = ? WHERE id = ?");
+  const enableTotp = db.query(
+    "UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL, totp_last_step = ?, updated_at = ? WHERE id = ?",
+  );
+  const disableTotp = db.query(
+    "UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, totp_last_step = -1, updated_at = ? WHERE id = ?",
+  );
+  const setTotpLastStep = db.query("UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?");
+  const deleteRecoveryCodes = db.query("DELETE FROM recovery_codes WHERE user_id = ?");
+  const insertRecoveryCode = db.query("INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)");
+  const useRecoveryCode = db.query("UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL");
+
   const insertSession = db.query(
     "INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, user_agent, ip) VALUES (?, ?, ?, ?, ?, ?, ?)",
   );
@@ -59,8 +124,13 @@ export function createAuthStore(db: Database) {
     `SELECT s.user_id, u.username, u.role, u.disabled, s.expires_at, s.revoked_at
      FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`,
   );
+  const activeSessions = db.query<SessionRow, [string, number]>(
+    `SELECT id, user_id, created_at, last_used_at, expires_at, ip, user_agent FROM sessions
+     WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY last_used_at DESC`,
+  );
   const touchSession = db.query("UPDATE sessions SET last_used_at = ? WHERE id = ?");
   const revokeSession = db.query("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
+  const revokeUserSessions = db.query("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND id IS NOT ?");
   const insertRefresh = db.query("INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES (?, ?, ?)");
   const refreshByHash = db.query<{ session_id: string; used_at: number | null }, [string]>(
     "SELECT session_id, used_at FROM refresh_tokens WHERE token_hash = ?",
@@ -68,19 +138,50 @@ export function createAuthStore(db: Database) {
   const markRefreshUsed = db.query("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL");
   const deleteExpiredSessions = db.query("DELETE FROM sessions WHERE expires_at < ?");
 
+  const toCredentials = (row: (UserRow & { password_hash: string; totp_pending_secret: string | null; totp_last_step: number }) | null) =>
+    row
+      ? {
+          user: toUser(row),
+          passwordHash: row.password_hash,
+          totpSecret: row.totp_secret,
+          totpPendingSecret: row.totp_pending_secret,
+          totpLastStep: row.totp_last_step,
+        }
+      : null;
+
   return {
     countUsers: () => countUsers.get()?.n ?? 0,
+    countActiveAdmins: () => countActiveAdmins.get()?.n ?? 0,
     insertUser(user: { id: string; username: string; passwordHash: string; role: Role }, nowMs: number) {
       insertUser.run(user.id, user.username, user.passwordHash, user.role, nowMs, nowMs);
     },
+    allUsers: () => allUsers.all().map(toUser),
     userById(id: string): User | null {
       const row = userById.get(id);
       return row ? toUser(row) : null;
     },
-    credentialsByName(username: string): { user: User; passwordHash: string } | null {
-      const row = credentialsByName.get(username);
-      return row ? { user: toUser(row), passwordHash: row.password_hash } : null;
+    credentialsByName: (username: string): Credentials | null => toCredentials(credentials.get(username)),
+    credentialsById: (id: string): Credentials | null => toCredentials(credentialsById.get(id)),
+    setRole: (id: string, role: Role, nowMs: number) => setRole.run(role, nowMs, id),
+    setDisabled: (id: string, disabled: boolean, nowMs: number) => setDisabled.run(disabled ? 1 : 0, nowMs, id),
+    setPasswordHash: (id: string, hash: string, nowMs: number) => setPassword.run(hash, nowMs, id),
+    deleteUser: (id: string) => deleteUser.run(id).changes > 0,
+    setPendingTotp: (id: string, secret: string, nowMs: number) => setPendingTotp.run(secret, nowMs, id),
+    /** Makes the pending secret the active one and stores the hashed recovery codes. */
+    enableTotp(id: string, lastStep: number, recoveryCodeHashes: string[], nowMs: number) {
+      enableTotp.run(lastStep, nowMs, id);
+      deleteRecoveryCodes.run(id);
+      for (const hash of recoveryCodeHashes) insertRecoveryCode.run(id, hash);
     },
+    disableTotp(id: string, nowMs: number) {
+      disableTotp.run(nowMs, id);
+      deleteRecoveryCodes.run(id);
+    },
+    /** Records the time step of an accepted code; false when it (or a later one) was used already. */
+    useTotpStep: (id: string, step: number) => setTotpLastStep.run(step, id, step).changes > 0,
+    /** Marks a recovery code used; false when unknown or used before. */
+    useRecoveryCode: (id: string, codeHash: string, nowMs: number) => useRecoveryCode.run(nowMs, id, codeHash).changes > 0,
+
     insertSession(s: { id: string; userId: string; nowMs: number; expiresAtMs: number; userAgent: string | null; ip: string | null }) {
       insertSession.run(s.id, s.userId, s.nowMs, s.nowMs, s.expiresAtMs, s.userAgent, s.ip);
     },
@@ -96,9 +197,13 @@ export function createAuthStore(db: Database) {
         revoked: row.revoked_at !== null,
       };
     },
+    activeSessions: (userId: string, nowMs: number) => activeSessions.all(userId, nowMs).map(toSession),
     touchSession: (sessionId: string, nowMs: number) => touchSession.run(nowMs, sessionId),
     /** Returns true when the session was active and is now revoked. */
     revokeSession: (sessionId: string, nowMs: number) => revokeSession.run(nowMs, sessionId).changes > 0,
+    /** Revokes every active session of the user except `keepSessionId`; returns how many. */
+    revokeUserSessions: (userId: string, nowMs: number, keepSessionId: string | null = null) =>
+      revokeUserSessions.run(nowMs, userId, keepSessionId).changes,
     insertRefreshToken: (tokenHash: string, sessionId: string, nowMs: number) => insertRefresh.run(tokenHash, sessionId, nowMs),
     refreshToken: (tokenHash: string) => refreshByHash.get(tokenHash),
     /** Returns false when the token had already been used (a reuse). */

@@ -18,8 +18,12 @@ import { handleProtocols, makeHandler } from "graphql-ws/use/bun";
 import { createYoga } from "graphql-yoga";
 import type { Context, Services } from "../../schema/context";
 import { toClientError, useClientErrors } from "../../schema/errors";
+import { armorPlugins, introspectionRefusal, useIntrospectionGuard, usesIntrospection } from "../../schema/limits";
 import type { Viewer } from "../auth/service";
+import { ANONYMOUS, rejected } from "../auth/viewer";
+import { LimitExceededError } from "../errors";
 import type { EventBus } from "../events";
+import type { RateLimiter } from "../limits/rate-limiter";
 import type { Logger } from "../log";
 import { newRequestId, type RequestOrigin, requestOrigin } from "./client-info";
 import { ACCESS_COOKIE, REFRESH_COOKIE, readCookie } from "./cookies";
@@ -44,6 +48,7 @@ export interface GraphqlEndpointOptions {
   services: Services;
   events: EventBus;
   log: Logger;
+  rateLimiter: RateLimiter;
   maxRequestBodyBytes: number;
   /** How often open sockets re-check that their session is still valid. */
   socketCheckIntervalMs?: number;
@@ -70,6 +75,7 @@ export function createGraphqlEndpoint({
   services,
   events,
   log,
+  rateLimiter,
   maxRequestBodyBytes,
   socketCheckIntervalMs = 5_000,
 }: GraphqlEndpointOptions) {
@@ -87,11 +93,27 @@ export function createGraphqlEndpoint({
   });
 
   const httpContext = async (request: Request, origin: RequestOrigin, responseCookies: string[]): Promise<Context> => {
+    const bearer = bearerToken(request);
+    if (bearer) return buildContext(origin, await services.auth.viewerFromBearer(bearer), "http", { responseCookies });
     const cookieHeader = request.headers.get("cookie");
-    const token = bearerToken(request) ?? readCookie(cookieHeader, ACCESS_COOKIE);
-    const viewer = await services.auth.viewerFromAccessToken(token);
-    return buildContext(origin, viewer, "http", { refreshTokenFromCookie: readCookie(cookieHeader, REFRESH_COOKIE), responseCookies });
+    const cookieToken = readCookie(cookieHeader, ACCESS_COOKIE);
+    const refreshCookie = readCookie(cookieHeader, REFRESH_COOKIE);
+    if (!cookieToken && !refreshCookie) return buildContext(origin, ANONYMOUS, "http", { responseCookies });
+    // Cookies ride along on any request a browser makes; only a JSON POST (which another site
+    // cannot send without a CORS preflight we never grant) or an explicit header may use them.
+    const csrfSafe =
+      (request.method === "POST" && request.headers.get("content-type")?.startsWith("application/json")) ||
+      request.headers.has("x-outpost-csrf");
+    if (!csrfSafe)
+      return buildContext(origin, rejected("Cookie sign-in needs a JSON POST or the x-outpost-csrf header."), "http", { responseCookies });
+    const viewer = await services.auth.viewerFromBearer(cookieToken);
+    return buildContext(origin, viewer, "http", { refreshTokenFromCookie: refreshCookie, responseCookies });
   };
+
+  /** Per-user budget of the api class, taken once the viewer is known. */
+  const userLimit = (ctx: Context) => (ctx.viewer.kind === "anonymous" ? null : rateLimiter.take("api", `user:${ctx.viewer.userId}`));
+  const limitError = (retryAfterSeconds: number) =>
+    new LimitExceededError(`Too many requests; try again in ${retryAfterSeconds} s.`, { details: { retryAfterSeconds } });
 
   const yoga = createYoga<ServerContext, Context>({
     schema,
@@ -101,9 +123,16 @@ export function createGraphqlEndpoint({
     healthCheckEndpoint: "/graphql/health",
     maxRequestBodySize: maxRequestBodyBytes,
     logging: false,
-    plugins: [useClientErrors()],
+    cors: false,
+    plugins: [...armorPlugins(), useIntrospectionGuard(), useClientErrors()],
     maskedErrors: { maskError: (error) => toClientError(error, { log, requestId: newRequestId() }) },
-    context: ({ request, origin, responseCookies, socketContext }) => socketContext ?? httpContext(request, origin, responseCookies),
+    context: async ({ request, origin, responseCookies, socketContext }) => {
+      if (socketContext) return socketContext;
+      const ctx = await httpContext(request, origin, responseCookies);
+      const decision = userLimit(ctx);
+      if (decision && !decision.allowed) throw limitError(decision.retryAfterSeconds);
+      return ctx;
+    },
   });
 
   const withCookies = (response: Response, origin: RequestOrigin, cookies: string[]) => {
@@ -113,7 +142,10 @@ export function createGraphqlEndpoint({
   };
 
   // Documents seen before, with yoga's parse and validate results (all plugins' rules applied).
-  const documents = new Map<string, { document: DocumentNode; operation: OperationDefinitionNode | null; valid: boolean }>();
+  const documents = new Map<
+    string,
+    { document: DocumentNode; operation: OperationDefinitionNode | null; valid: boolean; introspection: boolean }
+  >();
   const MAX_DOCUMENTS = 1000;
   const prepare = (query: string, operationName: string | undefined, params: GraphQLParams) => {
     const key = operationName ? `${operationName}\n${query}` : query;
@@ -127,7 +159,12 @@ export function createGraphqlEndpoint({
         return null;
       }
       const valid = enveloped.validate(enveloped.schema, document).length === 0;
-      prepared = { document, operation: getOperationAST(document, operationName) ?? null, valid };
+      prepared = {
+        document,
+        operation: getOperationAST(document, operationName) ?? null,
+        valid,
+        introspection: usesIntrospection(document),
+      };
       if (documents.size >= MAX_DOCUMENTS) documents.delete(documents.keys().next().value as string);
       documents.set(key, prepared);
     }
@@ -163,6 +200,10 @@ export function createGraphqlEndpoint({
     if (!prepared?.valid || !prepared.operation || prepared.operation.operation === "subscription") return null;
 
     const contextValue = await httpContext(request, origin, responseCookies);
+    const decision = userLimit(contextValue);
+    if (decision && !decision.allowed) return limitedResponse(origin, decision.retryAfterSeconds);
+    const refusal = prepared.introspection ? introspectionRefusal(contextValue) : null;
+    if (refusal) return Response.json({ errors: [refusal] }, { headers: { "x-request-id": origin.requestId } });
     const result = (await execute({
       schema,
       document: prepared.document,
@@ -171,16 +212,35 @@ export function createGraphqlEndpoint({
       operationName,
       rootValue: {},
     })) as ExecutionResult;
-    const body = result.errors ? { ...result, errors: result.errors.map((e) => toClientError(e, contextValue)) } : result;
-    return new Response(JSON.stringify(body), {
-      status: 200,
-      headers: { ...JSON_HEADERS, ...SECURITY_HEADERS, "x-request-id": origin.requestId },
+    const errors = result.errors?.map((e) => toClientError(e, contextValue));
+    // A sign-in refused for too many attempts is a 429 with Retry-After, like the edge limits.
+    const retryAfter = errors?.find((e) => e.extensions.code === "LIMIT_EXCEEDED")?.extensions.retryAfterSeconds;
+    return new Response(JSON.stringify(errors ? { ...result, errors } : result), {
+      status: typeof retryAfter === "number" ? 429 : 200,
+      headers: {
+        ...JSON_HEADERS,
+        ...SECURITY_HEADERS,
+        "x-request-id": origin.requestId,
+        ...(typeof retryAfter === "number" ? { "retry-after": String(retryAfter) } : {}),
+      },
     });
   };
+
+  const limitedResponse = (origin: RequestOrigin, retryAfterSeconds: number) =>
+    Response.json(
+      {
+        errors: [
+          { message: `Too many requests; try again in ${retryAfterSeconds} s.`, extensions: { code: "LIMIT_EXCEEDED", retryAfterSeconds } },
+        ],
+      },
+      { status: 429, headers: { "retry-after": String(retryAfterSeconds), "x-request-id": origin.requestId } },
+    );
 
   /** Answers an HTTP request to /graphql (not an upgrade). */
   const handleHttp = async (request: Request, server: Server<unknown> | null): Promise<Response> => {
     const origin = requestOrigin(request, server);
+    const ipDecision = rateLimiter.take("api", `ip:${origin.ip ?? "-"}`);
+    if (!ipDecision.allowed) return limitedResponse(origin, ipDecision.retryAfterSeconds);
     const serverContext: ServerContext = { origin, responseCookies: [] };
     const contentType = request.headers.get("content-type") ?? "";
     if (request.method === "POST" && contentType.startsWith("application/json")) {
@@ -223,7 +283,7 @@ export function createGraphqlEndpoint({
   const recheckTimer = setInterval(() => {
     for (const socket of sockets) closeIfInvalid(socket);
   }, socketCheckIntervalMs);
-  const offSessionsChanged = events.on("auth.sessions-changed", ({ userId }) => {
+  const offSessionsChanged = events.on("auth.credentials-changed", ({ userId }) => {
     for (const socket of sockets) if (socket.data.viewer.kind === "user" && socket.data.viewer.userId === userId) closeIfInvalid(socket);
   });
 
@@ -239,7 +299,7 @@ export function createGraphqlEndpoint({
           : typeof payload.token === "string"
             ? payload.token
             : undefined;
-      socket.data.viewer = await services.auth.viewerFromAccessToken(fromPayload ?? socket.data.cookieAccessToken);
+      socket.data.viewer = await services.auth.viewerFromBearer(fromPayload ?? socket.data.cookieAccessToken);
       return true;
     },
     onSubscribe: async (ctx, _id, payload) => {

@@ -74,7 +74,7 @@ export async function startTestApp({
     admin: () => signIn("admin", ADMIN_PASSWORD),
     async userWithRole(role) {
       const username = `${role}${++users}`;
-      await app.services.auth.createUser({ username, password: `${username}-password`, role });
+      await app.services.users.create({ username, password: `${username}-password`, role });
       return signIn(username, `${username}-password`);
     },
     stop,

@@ -63,7 +63,7 @@ describe("sessions", () => {
   });
 
   test("a disabled user cannot sign in", async () => {
-    await server.app.services.auth.createUser({ username: "dora", password: "dora-password", role: "viewer" });
+    await server.app.services.users.create({ username: "dora", password: "dora-password", role: "viewer" });
     server.app.db.query("UPDATE users SET disabled = 1 WHERE username = 'dora'").run();
     expect(codes(await server.anonymous.request(LOGIN, { u: "dora", p: "dora-password" }))).toEqual(["UNAUTHENTICATED"]);
   });

@@ -1,14 +1,31 @@
 // Routes: setup and sign-in stand alone; everything else lives inside the signed-in layout.
 
 import { Navigate, Route, Router } from "@solidjs/router";
-import { lazy, Suspense } from "solid-js";
-import { capabilities } from "./capabilities";
+import { lazy, Show, Suspense } from "solid-js";
+import { type Capability, capabilities, mayOpen } from "./capabilities";
 import Layout from "./layout/Layout";
+import { currentUser } from "./lib/auth";
 import { HOME_PATH } from "./pages/SignIn/signInPath";
 
 const SetupPage = lazy(() => import("./pages/Setup/SetupPage"));
 const SignInPage = lazy(() => import("./pages/SignIn/SignInPage"));
 const NotFoundPage = lazy(() => import("./pages/NotFound/NotFoundPage"));
+const NotAllowedPage = lazy(() => import("./pages/NotFound/NotAllowedPage"));
+
+/** The capability's page for those whose role may open it; a refusal for everyone else. */
+function guarded(capability: Capability) {
+  return () => {
+    const allowed = () => {
+      const user = currentUser();
+      return user ? mayOpen(capability, user.role) : false;
+    };
+    return (
+      <Show when={allowed()} fallback={<NotAllowedPage />}>
+        <capability.page />
+      </Show>
+    );
+  };
+}
 
 export function App() {
   return (
@@ -18,7 +35,7 @@ export function App() {
       <Route path="/" component={Layout}>
         <Route path="/" component={() => <Navigate href={HOME_PATH} />} />
         {capabilities.map((capability) => (
-          <Route path={capability.path} component={capability.page} />
+          <Route path={capability.path} component={guarded(capability)} />
         ))}
         <Route path="*" component={NotFoundPage} />
       </Route>

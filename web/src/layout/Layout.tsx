@@ -3,7 +3,7 @@
 
 import { A, type RouteSectionProps } from "@solidjs/router";
 import { For, Show, Suspense } from "solid-js";
-import { capabilities } from "../capabilities";
+import { capabilities, mayOpen } from "../capabilities";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { createSession } from "./createSession";
 
@@ -33,7 +33,7 @@ export default function Layout(props: RouteSectionProps) {
               Outpost
             </A>
             <nav class="app-nav" aria-label="Main">
-              <For each={capabilities}>
+              <For each={capabilities.filter((capability) => mayOpen(capability, user().role))}>
                 {(capability) => (
                   <A href={capability.path} data-testid={capability.navTestId} activeClass="active">
                     {capability.label}

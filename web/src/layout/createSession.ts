@@ -3,7 +3,7 @@
 
 import { useLocation, useNavigate } from "@solidjs/router";
 import { createEffect, createSignal, on } from "solid-js";
-import { currentUser, loadCurrentUser, logout } from "../lib/auth";
+import { currentUser, loadCurrentUser, logout, sessionEndedOnPurpose } from "../lib/auth";
 import { type GraphQLRequestError, toRequestError } from "../lib/graphql";
 import { fetchSystemSummary, type SystemSummary } from "../lib/system";
 import { signInPath } from "../pages/SignIn/signInPath";
@@ -32,7 +32,7 @@ export function createSession() {
   createEffect(
     on([checking, currentUser], ([stillChecking, user]) => {
       if (stillChecking || user !== null) return;
-      navigate(signingOut() ? "/login" : signInPath(location.pathname + location.search), { replace: true });
+      navigate(sessionEndedOnPurpose() ? "/login" : signInPath(location.pathname + location.search), { replace: true });
     }),
   );
 

@@ -6,6 +6,9 @@ import { closeSubscriptionSocket, GraphQLRequestError, onSessionEnded, query } f
 
 export type Role = "admin" | "operator" | "viewer";
 
+/** Every role, from the least to the most allowed. */
+export const ROLES: readonly Role[] = ["viewer", "operator", "admin"];
+
 export interface CurrentUser {
   id: string;
   username: string;
@@ -24,14 +27,37 @@ const [currentUser, setCurrentUser] = createSignal<CurrentUser | null | undefine
 /** The signed-in user; null when signed out, undefined until `loadCurrentUser` has answered. */
 export { currentUser };
 
-onSessionEnded(() => {
-  setCurrentUser(null);
+// Whether the user ended the session themselves (sign out, sign out everywhere) rather than it
+// lapsing: a lapsed session returns to its page after signing in again, an ended one starts afresh.
+let endedOnPurpose = false;
+
+/** True when the last session ended because the user asked for it. */
+export function sessionEndedOnPurpose(): boolean {
+  return endedOnPurpose;
+}
+
+function forgetUser({ onPurpose }: { onPurpose: boolean }) {
+  endedOnPurpose = onPurpose;
   closeSubscriptionSocket();
-});
+  setCurrentUser(null);
+}
+
+function adoptUser(user: CurrentUser) {
+  endedOnPurpose = false;
+  closeSubscriptionSocket();
+  setCurrentUser(user);
+}
+
+onSessionEnded(() => forgetUser({ onPurpose: false }));
 
 /** True when `role` may create, change and delete data (everyone but viewers). */
 export function mayChangeData(role: Role): boolean {
   return role !== "viewer";
+}
+
+/** True when `role` is `required` or a role allowed more than it. */
+export function hasRole(role: Role, required: Role): boolean {
+  return ROLES.indexOf(role) >= ROLES.indexOf(required);
 }
 
 /** Asks the server who the session belongs to; resolves null when there is no session. */
@@ -42,6 +68,7 @@ export async function loadCurrentUser(): Promise<CurrentUser | null> {
     return me;
   } catch (error) {
     if (error instanceof GraphQLRequestError && error.code === "UNAUTHENTICATED") {
+      endedOnPurpose = false;
       setCurrentUser(null);
       return null;
     }
@@ -55,15 +82,26 @@ export async function fetchHealth(): Promise<Health> {
   return health;
 }
 
-/** Starts a session; rejects with UNAUTHENTICATED ("Wrong username or password.") and the like. */
-export async function login(username: string, password: string): Promise<CurrentUser> {
+const LOGIN = `mutation Login($username: String!, $password: String!) {
+  login(username: $username, password: $password) { user { ${USER_FIELDS} } }
+}`;
+const LOGIN_WITH_TOTP = `mutation LoginWithTotp($username: String!, $password: String!, $totpCode: String!) {
+  login(username: $username, password: $password, totpCode: $totpCode) { user { ${USER_FIELDS} } }
+}`;
+
+/**
+ * Starts a session. `totpCode` is the authenticator's code or a recovery code, for users with
+ * two-factor sign-in. Rejects with UNAUTHENTICATED ("Wrong username or password."; with
+ * `details.totpRequired` when the code is missing or wrong) or LIMIT_EXCEEDED
+ * (`details.retryAfterSeconds`) after too many attempts.
+ */
+export async function login(username: string, password: string, totpCode?: string): Promise<CurrentUser> {
   const { login } = await query<{ login: { user: CurrentUser } }>(
-    `mutation Login($username: String!, $password: String!) { login(username: $username, password: $password) { user { ${USER_FIELDS} } } }`,
-    { username, password },
+    totpCode ? LOGIN_WITH_TOTP : LOGIN,
+    totpCode ? { username, password, totpCode } : { username, password },
     { needsSession: false },
   );
-  closeSubscriptionSocket();
-  setCurrentUser(login.user);
+  adoptUser(login.user);
   return login.user;
 }
 
@@ -74,8 +112,7 @@ export async function setup(token: string, username: string, password: string): 
     { token, username, password },
     { needsSession: false },
   );
-  closeSubscriptionSocket();
-  setCurrentUser(setup.user);
+  adoptUser(setup.user);
   return setup.user;
 }
 
@@ -87,6 +124,19 @@ export async function logout(): Promise<void> {
     // Without a session there is nothing left to end on the server.
     if (!(error instanceof GraphQLRequestError && error.code === "UNAUTHENTICATED")) throw error;
   }
-  closeSubscriptionSocket();
-  setCurrentUser(null);
+  forgetUser({ onPurpose: true });
+}
+
+/** Ends every session of the user, this one included, and forgets the user here. Resolves how many ended. */
+export async function signOutEverywhere(): Promise<number> {
+  const { revokeAllSessions } = await query<{ revokeAllSessions: number }>("mutation RevokeAllSessions { revokeAllSessions }");
+  forgetUser({ onPurpose: true });
+  return revokeAllSessions;
+}
+
+/** Ends one of the user's sessions; ending the current one signs out here. Resolves false when it was already over. */
+export async function revokeSession(id: string, { current }: { current: boolean }): Promise<boolean> {
+  const { revokeSession } = await query<{ revokeSession: boolean }>("mutation RevokeSession($id: ID!) { revokeSession(id: $id) }", { id });
+  if (current) forgetUser({ onPurpose: true });
+  return revokeSession;
 }

@@ -28,7 +28,10 @@ const SERVER_CODES = new Set<string>([
 
 export class GraphQLRequestError extends Error {
   readonly code: ErrorCode;
-  /** What the server added beside the code, e.g. `currentVersion` on a CONFLICT. */
+  /**
+   * The server's `extensions` beside the code, e.g. `currentVersion` on a CONFLICT,
+   * `totpRequired` on a login that needs a second factor, `retryAfterSeconds` on LIMIT_EXCEEDED.
+   */
   readonly details: Record<string, unknown>;
 
   constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
@@ -77,7 +80,14 @@ async function post<TData>(document: string, variables: Variables | undefined): 
   try {
     body = await response.json();
   } catch {
-    if (response.status === 429) throw new GraphQLRequestError("LIMIT_EXCEEDED", "Too many requests; wait a moment and try again.");
+    if (response.status === 429) {
+      const retryAfterSeconds = Number(response.headers.get("retry-after"));
+      throw new GraphQLRequestError(
+        "LIMIT_EXCEEDED",
+        "Too many requests; wait a moment and try again.",
+        Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0 ? { retryAfterSeconds } : {},
+      );
+    }
     throw new GraphQLRequestError("NETWORK", `The server answered ${response.status} ${response.statusText} instead of GraphQL.`);
   }
   if (body.errors?.length) throw fromServerErrors(body.errors);

@@ -2,8 +2,9 @@
 
 import { Match, Show, Switch } from "solid-js";
 import { ErrorMessage } from "../../components/ErrorMessage";
+import { formatInstant } from "../../lib/format";
 import type { KvEditorState } from "./createKvBrowser";
-import { describeExpiry, formatInstant, formatJson } from "./kvDisplay";
+import { describeExpiry, formatJson } from "./kvDisplay";
 
 const MIN_ROWS = 3;
 const MAX_ROWS = 18;

@@ -2,7 +2,8 @@
 // entry's editor unfolds under its row.
 
 import { createMemo, For, type JSX, Show } from "solid-js";
-import { describeExpiry, formatInstant, previewJson } from "./kvDisplay";
+import { formatInstant, previewJson } from "../../lib/format";
+import { describeExpiry } from "./kvDisplay";
 import type { KvEntry } from "./kvOperations";
 
 export function KvList(props: {

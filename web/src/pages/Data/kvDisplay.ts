@@ -1,12 +1,4 @@
-// How entries are shown: JSON previews and expiry times.
-
-const PREVIEW_CHARS = 160;
-
-/** One line of JSON, cut to a length a list row can show. */
-export function previewJson(value: unknown): string {
-  const text = JSON.stringify(value);
-  return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text;
-}
+// How entries are shown: JSON for editing and expiry times.
 
 /** Indented JSON for editing. */
 export function formatJson(value: unknown): string {
@@ -21,8 +13,4 @@ export function describeExpiry(expiresAt: string, nowMs: number): string {
   if (seconds < 120 * 60) return `in ${Math.round(seconds / 60)} min`;
   if (seconds < 48 * 3600) return `in ${Math.round(seconds / 3600)} h`;
   return `in ${Math.round(seconds / 86_400)} d`;
-}
-
-export function formatInstant(iso: string): string {
-  return new Date(iso).toLocaleString();
 }

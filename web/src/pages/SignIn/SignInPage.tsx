@@ -2,6 +2,13 @@ import { Show } from "solid-js";
 import { ErrorMessage } from "../../components/ErrorMessage";
 import { createSignInForm } from "./createSignInForm";
 
+/** "45 s", "4 min 10 s". */
+function describeWait(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  const rest = seconds % 60;
+  return rest === 0 ? `${seconds / 60} min` : `${Math.floor(seconds / 60)} min ${rest} s`;
+}
+
 export default function SignInPage() {
   const form = createSignInForm();
   return (
@@ -43,9 +50,28 @@ export default function SignInPage() {
             onInput={(event) => form.setPassword(event.currentTarget.value)}
           />
         </label>
-        <ErrorMessage error={form.error()} />
+        <Show when={form.totpRequired()}>
+          <label class="field">
+            <span>Authentication code</span>
+            <input
+              data-testid="login-totp"
+              name="totp"
+              autocomplete="one-time-code"
+              autocapitalize="none"
+              spellcheck={false}
+              required
+              ref={(input) => queueMicrotask(() => input.focus())}
+              value={form.totpCode()}
+              onInput={(event) => form.setTotpCode(event.currentTarget.value)}
+            />
+            <small class="muted">The 6-digit code from your authenticator app, or one of your recovery codes.</small>
+          </label>
+        </Show>
+        <ErrorMessage
+          error={form.waitSeconds() > 0 ? `Too many sign-in attempts. Try again in ${describeWait(form.waitSeconds())}.` : form.error()}
+        />
         <button class="primary" type="submit" data-testid="login-submit" disabled={!form.canSubmit()}>
-          {form.busy() ? "Signing in…" : "Sign in"}
+          {form.busy() ? "Signing in…" : form.totpRequired() ? "Verify" : "Sign in"}
         </button>
       </form>
     </main>

@@ -1,7 +1,9 @@
 // The sign-in page's state: the form, whether the server still waits for setup, and the outcome.
+// A user with two-factor sign-in is asked for a code after the password; after too many attempts
+// the form waits out the time the server names.
 
 import { useNavigate, useSearchParams } from "@solidjs/router";
-import { createSignal } from "solid-js";
+import { createSignal, onCleanup } from "solid-js";
 import { fetchHealth, login } from "../../lib/auth";
 import { type GraphQLRequestError, toRequestError } from "../../lib/graphql";
 import { pathAfterSignIn } from "./signInPath";
@@ -11,24 +13,73 @@ export function createSignInForm() {
   const [searchParams] = useSearchParams<{ next: string }>();
   const [username, setUsername] = createSignal("");
   const [password, setPassword] = createSignal("");
+  const [totpCode, setTotpCode] = createSignal("");
+  // Set once the server has said this user needs a second factor.
+  const [totpRequired, setTotpRequired] = createSignal(false);
   const [busy, setBusy] = createSignal(false);
   const [error, setError] = createSignal<GraphQLRequestError | null>(null);
   const [setupRequired, setSetupRequired] = createSignal(false);
+  // When the server accepts attempts again after LIMIT_EXCEEDED, and a clock to count down to it.
+  const [retryAtMs, setRetryAtMs] = createSignal<number | null>(null);
+  const [nowMs, setNowMs] = createSignal(Date.now());
+  let clock: ReturnType<typeof setInterval> | undefined;
+  onCleanup(() => clearInterval(clock));
 
   fetchHealth().then(
     (health) => setSetupRequired(health.setupRequired),
     (failure: unknown) => setError(toRequestError(failure)),
   );
 
+  const waitSeconds = () => {
+    const at = retryAtMs();
+    return at === null ? 0 : Math.max(0, Math.ceil((at - nowMs()) / 1000));
+  };
+
+  function waitUntil(atMs: number) {
+    setRetryAtMs(atMs);
+    setNowMs(Date.now());
+    clearInterval(clock);
+    clock = setInterval(() => {
+      setNowMs(Date.now());
+      if (Date.now() >= atMs) {
+        clearInterval(clock);
+        setRetryAtMs(null);
+        setError(null);
+      }
+    }, 1000);
+  }
+
+  // A different user, or a new password, may not need the second factor: ask the server afresh.
+  const changingCredentials = (set: (text: string) => void) => (text: string) => {
+    set(text);
+    if (totpRequired()) {
+      setTotpRequired(false);
+      setTotpCode("");
+    }
+  };
+
   async function submit() {
-    if (busy()) return;
+    if (busy() || waitSeconds() > 0) return;
     setBusy(true);
     setError(null);
+    const code = totpRequired() ? totpCode().replace(/\s+/g, "") : "";
     try {
-      await login(username().trim(), password());
+      await login(username().trim(), password(), code || undefined);
       navigate(pathAfterSignIn(searchParams.next), { replace: true });
-    } catch (failure) {
-      setError(toRequestError(failure));
+    } catch (thrown) {
+      const failure = toRequestError(thrown);
+      if (failure.code === "UNAUTHENTICATED" && failure.details.totpRequired === true) {
+        // The first request only learns that a code is needed: that is a question, not an error.
+        if (code) setError(failure);
+        setTotpRequired(true);
+        setTotpCode("");
+      } else {
+        if (failure.code === "LIMIT_EXCEEDED") {
+          const seconds = Number(failure.details.retryAfterSeconds);
+          if (Number.isFinite(seconds) && seconds > 0) waitUntil(Date.now() + seconds * 1000);
+        }
+        setError(failure);
+      }
     } finally {
       setBusy(false);
     }
@@ -36,13 +87,19 @@ export function createSignInForm() {
 
   return {
     username,
-    setUsername,
+    setUsername: changingCredentials(setUsername),
     password,
-    setPassword,
+    setPassword: changingCredentials(setPassword),
+    totpRequired,
+    totpCode,
+    setTotpCode,
     busy,
     error,
+    /** Seconds until the server takes attempts again; 0 when it does now. */
+    waitSeconds,
     setupRequired,
-    canSubmit: () => username().trim() !== "" && password() !== "" && !busy(),
+    canSubmit: () =>
+      username().trim() !== "" && password() !== "" && (!totpRequired() || totpCode().trim() !== "") && !busy() && waitSeconds() === 0,
     submit,
   };
 }

@@ -1,0 +1,54 @@
+// Limits on what a GraphQL document may ask: depth, aliases, tokens, cost and directives
+// (graphql-armor, applied in parse and validate on every transport), no field suggestions, and
+// introspection only for signed-in admins (checked per request, since documents are cached).
+import type { Plugin } from "@envelop/core";
+import { EnvelopArmor } from "@escape.tech/graphql-armor";
+import { type DocumentNode, GraphQLError, visit } from "graphql";
+import type { Context } from "./context";
+
+export const DOCUMENT_LIMITS = { maxDepth: 12, maxAliases: 15, maxTokens: 2000, maxCost: 5000, maxDirectives: 20 };
+
+/** The armor plugins; every GraphQL path runs them before a document is executed. */
+export function armorPlugins(): Plugin[] {
+  return new EnvelopArmor({
+    maxDepth: { n: DOCUMENT_LIMITS.maxDepth, flattenFragments: true },
+    maxAliases: { n: DOCUMENT_LIMITS.maxAliases },
+    maxTokens: { n: DOCUMENT_LIMITS.maxTokens },
+    costLimit: { maxCost: DOCUMENT_LIMITS.maxCost },
+    maxDirectives: { n: DOCUMENT_LIMITS.maxDirectives },
+    blockFieldSuggestion: { enabled: true },
+  }).protect().plugins as Plugin[];
+}
+
+export function usesIntrospection(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Field(node) {
+      if (node.name.value === "__schema" || node.name.value === "__type") found = true;
+    },
+  });
+  return found;
+}
+
+/** An error when this viewer may not run an introspection query, else null. */
+export function introspectionRefusal(ctx: Context): GraphQLError | null {
+  if (ctx.viewer.kind !== "anonymous" && ctx.viewer.role === "admin") return null;
+  return new GraphQLError("Introspection is only for signed-in admins; the schema is in schema/schema.graphql.", {
+    extensions: { code: ctx.viewer.kind === "anonymous" ? "UNAUTHENTICATED" : "FORBIDDEN" },
+  });
+}
+
+/** Envelop plugin refusing introspection to everyone but admins (yoga and socket paths). */
+export function useIntrospectionGuard(): Plugin<Context> {
+  const guard = ({
+    args,
+    setResultAndStopExecution,
+  }: {
+    args: { document: DocumentNode; contextValue: Context };
+    setResultAndStopExecution: (r: { errors: GraphQLError[] }) => void;
+  }) => {
+    const refusal = usesIntrospection(args.document) ? introspectionRefusal(args.contextValue) : null;
+    if (refusal) setResultAndStopExecution({ errors: [refusal] });
+  };
+  return { onExecute: guard, onSubscribe: guard as never };
+}

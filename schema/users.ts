@@ -1,0 +1,47 @@
+// User management, for admins.
+
+import { RoleEnum, UserType } from "./auth";
+import { builder } from "./builder";
+
+builder.queryField("users", (t) =>
+  t.field({ type: [UserType], authScopes: { permission: "users:manage" }, resolve: (_root, _args, ctx) => ctx.services.users.list() }),
+);
+
+builder.mutationFields((t) => ({
+  createUser: t.field({
+    type: UserType,
+    authScopes: { permission: "users:manage" },
+    args: {
+      username: t.arg.string({ required: true }),
+      password: t.arg.string({ required: true }),
+      role: t.arg({ type: RoleEnum, required: true }),
+    },
+    resolve: (_root, args, ctx) => ctx.services.users.create(args),
+  }),
+  setUserRole: t.field({
+    type: UserType,
+    description: "Takes effect on the user's next request; the last enabled admin cannot be demoted.",
+    authScopes: { permission: "users:manage" },
+    args: { id: t.arg.id({ required: true }), role: t.arg({ type: RoleEnum, required: true }) },
+    resolve: (_root, { id, role }, ctx) => ctx.services.users.setRole(String(id), role),
+  }),
+  setUserDisabled: t.field({
+    type: UserType,
+    description: "Disabling ends the user's sessions, closes their sockets and stops their API keys.",
+    authScopes: { permission: "users:manage" },
+    args: { id: t.arg.id({ required: true }), disabled: t.arg.boolean({ required: true }) },
+    resolve: (_root, { id, disabled }, ctx) => ctx.services.users.setDisabled(String(id), disabled),
+  }),
+  deleteUser: t.boolean({
+    description: "Refuses to delete the last enabled admin (CONFLICT).",
+    authScopes: { permission: "users:manage" },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => ctx.services.users.delete(String(id)),
+  }),
+  resetUserPassword: t.boolean({
+    description: "Sets a new password for another user and ends their sessions.",
+    authScopes: { permission: "users:manage" },
+    args: { id: t.arg.id({ required: true }), newPassword: t.arg.string({ required: true }) },
+    resolve: (_root, { id, newPassword }, ctx) => ctx.services.users.resetPassword(String(id), newPassword),
+  }),
+}));

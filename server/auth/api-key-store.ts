@@ -1,0 +1,96 @@
+// The only SQL of API keys.
+import type { Database } from "bun:sqlite";
+import type { ApiKeyScope } from "./permissions";
+import type { Role } from "./roles";
+
+export interface ApiKey {
+  id: string;
+  userId: string;
+  name: string;
+  prefix: string;
+  scopes: ApiKeyScope[];
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** A key found by its secret, with what is needed to decide whether it may be used. */
+export interface ApiKeyState {
+  key: ApiKey;
+  ownerUsername: string;
+  ownerRole: Role;
+  ownerDisabled: boolean;
+}
+
+interface ApiKeyRow {
+  id: string;
+  user_id: string;
+  name: string;
+  prefix: string;
+  scopes: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+const COLUMNS = "k.id, k.user_id, k.name, k.prefix, k.scopes, k.created_at, k.expires_at, k.last_used_at, k.revoked_at";
+const toDate = (ms: number | null) => (ms === null ? null : new Date(ms));
+
+function toApiKey(row: ApiKeyRow): ApiKey {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: JSON.parse(row.scopes),
+    createdAt: new Date(row.created_at),
+    expiresAt: toDate(row.expires_at),
+    lastUsedAt: toDate(row.last_used_at),
+    revokedAt: toDate(row.revoked_at),
+  };
+}
+
+function toState(row: (ApiKeyRow & { username: string; role: Role; disabled: number }) | null): ApiKeyState | null {
+  return row ? { key: toApiKey(row), ownerUsername: row.username, ownerRole: row.role, ownerDisabled: row.disabled !== 0 } : null;
+}
+
+export function createApiKeyStore(db: Database) {
+  const insert = db.query(
+    "INSERT INTO api_keys (id, user_id, name, prefix, secret_hash, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+  );
+  const byHash = db.query<ApiKeyRow & { username: string; role: Role; disabled: number }, [string]>(
+    `SELECT ${COLUMNS}, u.username, u.role, u.disabled FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.secret_hash = ?`,
+  );
+  const stateById = db.query<ApiKeyRow & { username: string; role: Role; disabled: number }, [string]>(
+    `SELECT ${COLUMNS}, u.username, u.role, u.disabled FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = ?`,
+  );
+  const byUser = db.query<ApiKeyRow, [string]>(`SELECT ${COLUMNS} FROM api_keys k WHERE k.user_id = ? ORDER BY k.created_at DESC`);
+  const all = db.query<ApiKeyRow, []>(`SELECT ${COLUMNS} FROM api_keys k ORDER BY k.created_at DESC`);
+  const revoke = db.query("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
+  const touch = db.query("UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)");
+
+  return {
+    insert(key: {
+      id: string;
+      userId: string;
+      name: string;
+      prefix: string;
+      secretHash: string;
+      scopes: ApiKeyScope[];
+      nowMs: number;
+      expiresAtMs: number | null;
+    }) {
+      insert.run(key.id, key.userId, key.name, key.prefix, key.secretHash, JSON.stringify(key.scopes), key.nowMs, key.expiresAtMs);
+    },
+    stateBySecretHash: (secretHash: string): ApiKeyState | null => toState(byHash.get(secretHash)),
+    stateById: (id: string): ApiKeyState | null => toState(stateById.get(id)),
+    byUser: (userId: string) => byUser.all(userId).map(toApiKey),
+    all: () => all.all().map(toApiKey),
+    revoke: (id: string, nowMs: number) => revoke.run(nowMs, id).changes > 0,
+    touch: (id: string, atMs: number) => touch.run(atMs, id, atMs),
+  };
+}
+
+export type ApiKeyStore = ReturnType<typeof createApiKeyStore>;

@@ -1,0 +1,118 @@
+// API keys: created by a user with a name, scopes (never more than the creator's role) and an
+// optional expiry; the secret is shown once and stored only as a hash. A key acts for its owner
+// with the intersection of its scopes and the owner's current role.
+import { randomUUID } from "node:crypto";
+import { ForbiddenError, InvalidInputError, NotFoundError } from "../errors";
+import type { EventBus } from "../events";
+import type { ApiKey, ApiKeyState, ApiKeyStore } from "./api-key-store";
+import { type ApiKeyScope, grantableScopes, isApiKeyScope, keyPermissions } from "./permissions";
+import { hashToken, randomToken } from "./tokens";
+import { can, rejected, type SignedInViewer, type Viewer } from "./viewer";
+
+export type { ApiKey } from "./api-key-store";
+
+const SECRET_PREFIX = "opk_";
+const SHOWN_PREFIX_LENGTH = 12;
+const CACHE_MS = 2_000;
+const MAX_CACHED = 10_000;
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export function createApiKeyService({ store, events, now = Date.now }: { store: ApiKeyStore; events: EventBus; now?: () => number }) {
+  const cache = new Map<string, { state: ApiKeyState | null; readAtMs: number }>();
+  events.on("auth.credentials-changed", ({ userId }) => {
+    for (const [hash, cached] of cache) if (!cached.state || cached.state.key.userId === userId) cache.delete(hash);
+  });
+
+  /** Why the key may not be used now, or null when it may. */
+  const refusal = (state: ApiKeyState | null): string | null => {
+    if (!state) return "Unknown API key.";
+    if (state.key.revokedAt) return "This API key was revoked.";
+    if (state.key.expiresAt && state.key.expiresAt.getTime() <= now()) return "This API key has expired.";
+    if (state.ownerDisabled) return "The owner of this API key is disabled.";
+    return null;
+  };
+
+  const touch = (state: ApiKeyState) => {
+    const last = state.key.lastUsedAt?.getTime() ?? 0;
+    if (now() - last < LAST_USED_RESOLUTION_MS) return;
+    state.key.lastUsedAt = new Date(now());
+    store.touch(state.key.id, now());
+  };
+
+  return {
+    looksLikeKey: (token: string) => token.startsWith(SECRET_PREFIX),
+
+    /** The scopes `viewer` may put on a new key. */
+    grantableScopes: (viewer: SignedInViewer): ApiKeyScope[] => grantableScopes(viewer.role),
+
+    /** Creates a key for the viewer; the returned secret is never stored or shown again. */
+    create(viewer: SignedInViewer, input: { name: string; scopes: string[]; expiresAt?: Date | null }): { apiKey: ApiKey; secret: string } {
+      const name = input.name.trim();
+      if (name.length < 1 || name.length > 64) throw new InvalidInputError("Name the key with 1 to 64 characters.");
+      if (input.scopes.length === 0) throw new InvalidInputError("Give the key at least one scope.");
+      const allowed = grantableScopes(viewer.role);
+      for (const scope of input.scopes) {
+        if (!isApiKeyScope(scope)) throw new InvalidInputError(`Unknown scope ${JSON.stringify(scope)}.`);
+        if (!allowed.includes(scope)) throw new ForbiddenError(`Your role cannot grant the scope ${scope}.`);
+      }
+      if (input.expiresAt && input.expiresAt.getTime() <= now()) throw new InvalidInputError("The expiry must be in the future.");
+      const secret = `${SECRET_PREFIX}${randomToken(24)}`;
+      const id = randomUUID();
+      store.insert({
+        id,
+        userId: viewer.userId,
+        name,
+        prefix: secret.slice(0, SHOWN_PREFIX_LENGTH),
+        secretHash: hashToken(secret),
+        scopes: [...new Set(input.scopes as ApiKeyScope[])],
+        nowMs: now(),
+        expiresAtMs: input.expiresAt?.getTime() ?? null,
+      });
+      return { apiKey: (store.stateById(id) as ApiKeyState).key, secret };
+    },
+
+    listOwn: (viewer: SignedInViewer): ApiKey[] => store.byUser(viewer.userId),
+    listAll: (): ApiKey[] => store.all(),
+
+    /** Revokes one of the viewer's keys, or anyone's for a viewer who manages keys. */
+    revoke(viewer: SignedInViewer, id: string): boolean {
+      const state = store.stateById(id);
+      if (!state || (state.key.userId !== viewer.userId && !can(viewer, "keys:manage"))) throw new NotFoundError("No such API key.");
+      const revoked = store.revoke(id, now());
+      events.publish("auth.credentials-changed", { userId: state.key.userId });
+      return revoked;
+    },
+
+    /** The viewer a key's secret stands for, or anonymous with the reason it was refused. */
+    viewerForSecret(secret: string): Viewer {
+      const hash = hashToken(secret);
+      let cached = cache.get(hash);
+      if (!cached || now() - cached.readAtMs >= CACHE_MS) {
+        if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
+        cached = { state: store.stateBySecretHash(hash), readAtMs: now() };
+        cache.set(hash, cached);
+      }
+      const state = cached.state;
+      const reason = refusal(state);
+      if (reason || !state) return rejected(reason ?? "Unknown API key.");
+      touch(state);
+      return {
+        kind: "apiKey",
+        userId: state.key.userId,
+        username: state.ownerUsername,
+        role: state.ownerRole,
+        permissions: keyPermissions(state.key.scopes, state.ownerRole),
+        keyId: state.key.id,
+        keyName: state.key.name,
+        expiresAtMs: state.key.expiresAt?.getTime() ?? null,
+      };
+    },
+
+    viewerStillValid(viewer: Extract<Viewer, { kind: "apiKey" }>): boolean {
+      const state = store.stateById(viewer.keyId);
+      return refusal(state) === null && state?.ownerRole === viewer.role;
+    },
+  };
+}
+
+export type ApiKeyService = ReturnType<typeof createApiKeyService>;

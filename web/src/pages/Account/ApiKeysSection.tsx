@@ -1,0 +1,194 @@
+// API keys for scripts and other machines: create one with scopes and an optional expiry (its
+// secret is shown once), see when each was last used, revoke it. Admins may list everyone's.
+
+import { For, Show } from "solid-js";
+import { CopyButton } from "../../components/CopyButton";
+import { ErrorMessage } from "../../components/ErrorMessage";
+import { formatDay, formatInstant } from "../../lib/format";
+import type { ApiKey } from "./accountOperations";
+import type { ApiKeyManager } from "./createApiKeyManager";
+
+const SCOPE_HINTS: Record<string, string> = {
+  read: "read everything the role may read",
+  "kv:read": "read the key-value store",
+  "kv:write": "change the key-value store",
+  "system:read": "read system facts",
+  "audit:read": "read the audit log",
+  "users:manage": "manage users",
+  "keys:manage": "manage everyone's API keys",
+};
+
+const isExpired = (key: ApiKey) => key.expiresAt !== null && Date.parse(key.expiresAt) <= Date.now();
+
+export function ApiKeysSection(props: { keys: ApiKeyManager }) {
+  const keys = props.keys;
+  const form = keys.newKey;
+  return (
+    <section class="card account-section account-wide" data-testid="account-apikeys">
+      <h2>API keys</h2>
+      <p class="muted">
+        For scripts and other machines: send <code>Authorization: Bearer &lt;key&gt;</code>. A key can do only what its scopes and your role
+        allow.
+      </p>
+
+      <Show when={keys.created()}>
+        {(created) => (
+          <div class="created-secret" role="status">
+            <p class="note">
+              Key “{created().apiKey.name}” created. Copy it now: <strong>it is not shown again.</strong>
+            </p>
+            <div class="secret-line">
+              <input
+                class="code secret"
+                data-testid="apikey-secret"
+                readonly
+                value={created().secret}
+                onFocus={(event) => event.currentTarget.select()}
+              />
+              <CopyButton text={created().secret} testId="apikey-copy" />
+              <button type="button" data-testid="apikey-secret-done" onClick={keys.dismissCreated}>
+                Done
+              </button>
+            </div>
+          </div>
+        )}
+      </Show>
+
+      <form
+        class="apikey-form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          form.create();
+        }}
+      >
+        <div class="apikey-form-fields">
+          <label class="field">
+            <span>Name</span>
+            <input
+              data-testid="apikey-name"
+              autocomplete="off"
+              placeholder="e.g. backup script"
+              value={form.name()}
+              onInput={(event) => form.setName(event.currentTarget.value)}
+            />
+          </label>
+          <label class="field">
+            <span>Expires after (optional)</span>
+            <input
+              data-testid="apikey-expires"
+              type="date"
+              min={form.firstExpiryDay()}
+              value={form.expiresOn()}
+              onInput={(event) => form.setExpiresOn(event.currentTarget.value)}
+            />
+          </label>
+        </div>
+        <fieldset class="scopes">
+          <legend>Scopes</legend>
+          <ErrorMessage error={keys.scopesError()} />
+          <For each={keys.scopes()}>
+            {(scope) => (
+              <label class="scope">
+                <input
+                  type="checkbox"
+                  data-testid="apikey-scope"
+                  data-scope={scope}
+                  checked={form.chosen().has(scope)}
+                  onChange={(event) => form.toggleScope(scope, event.currentTarget.checked)}
+                />
+                <code>{scope}</code>
+                <Show when={SCOPE_HINTS[scope]}>{(hint) => <small class="muted">{hint()}</small>}</Show>
+              </label>
+            )}
+          </For>
+        </fieldset>
+        <ErrorMessage error={form.error()} />
+        <div class="actions">
+          <button type="submit" class="primary" data-testid="apikey-create" disabled={!form.canCreate()}>
+            {form.busy() ? "Creating…" : "Create key"}
+          </button>
+        </div>
+      </form>
+
+      <div class="section-title apikey-list-title">
+        <h3>{keys.list.everyone() ? "Everyone's keys" : "Your keys"}</h3>
+        <Show when={keys.list.mayListEveryone()}>
+          <label class="toggle">
+            <input
+              type="checkbox"
+              data-testid="apikey-show-all"
+              checked={keys.list.everyone()}
+              onChange={(event) => keys.list.setEveryone(event.currentTarget.checked)}
+            />
+            Show everyone's keys
+          </label>
+        </Show>
+      </div>
+      <ErrorMessage error={keys.list.error()}>
+        <button type="button" onClick={keys.list.reload}>
+          Try again
+        </button>
+      </ErrorMessage>
+      <Show when={keys.list.loading()}>
+        <p class="muted">Loading keys…</p>
+      </Show>
+      <Show when={keys.list.loaded() && !keys.list.loading() && keys.list.keys().length === 0}>
+        <p class="muted empty">No API keys yet.</p>
+      </Show>
+      <ul class="plain-list apikey-list">
+        <For each={keys.list.keys()}>
+          {(key) => {
+            const ended = () => key.revokedAt !== null || isExpired(key);
+            return (
+              <li class="list-item apikey-row" classList={{ ended: ended() }} data-testid="apikey-row" data-name={key.name}>
+                <div class="apikey-main">
+                  <span class="apikey-name">
+                    {key.name}
+                    <Show when={keys.list.everyone()}>
+                      <span class="badge">{key.owner.username}</span>
+                    </Show>
+                    <Show when={key.revokedAt}>
+                      <span class="badge badge-bad" data-testid="apikey-revoked">
+                        revoked
+                      </span>
+                    </Show>
+                    <Show when={!key.revokedAt && isExpired(key)}>
+                      <span class="badge badge-bad">expired</span>
+                    </Show>
+                  </span>
+                  <span class="apikey-scopes">
+                    <code class="muted">{key.prefix}…</code>
+                    <For each={key.scopes}>{(scope) => <code class="scope-chip">{scope}</code>}</For>
+                  </span>
+                  <span class="muted apikey-facts">
+                    created {formatInstant(key.createdAt)} · last used {key.lastUsedAt ? formatInstant(key.lastUsedAt) : "never"} ·{" "}
+                    {key.expiresAt ? `expires ${formatDay(key.expiresAt)}` : "never expires"}
+                    <Show when={key.revokedAt}>{(at) => <> · revoked {formatInstant(at())}</>}</Show>
+                  </span>
+                </div>
+                <Show when={!key.revokedAt}>
+                  <button
+                    type="button"
+                    class="danger"
+                    data-testid="apikey-revoke"
+                    disabled={keys.rowBusy(key.id) !== undefined}
+                    onClick={() => void keys.revoke(key)}
+                  >
+                    {keys.rowBusy(key.id) ? "Revoking…" : "Revoke"}
+                  </button>
+                </Show>
+                <Show when={keys.rowError(key.id)}>
+                  {(error) => (
+                    <div class="row-message">
+                      <ErrorMessage error={error()} />
+                    </div>
+                  )}
+                </Show>
+              </li>
+            );
+          }}
+        </For>
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,67 @@
+// Changing one's own password; the other sessions are signed out by the server.
+
+import { Show } from "solid-js";
+import { ErrorMessage } from "../../components/ErrorMessage";
+import { MIN_PASSWORD_LENGTH, type PasswordChange } from "./createPasswordChange";
+
+export function PasswordSection(props: { form: PasswordChange }) {
+  const form = props.form;
+  return (
+    <form
+      class="card account-section"
+      data-testid="account-password"
+      onSubmit={(event) => {
+        event.preventDefault();
+        form.submit();
+      }}
+    >
+      <h2>Password</h2>
+      {/* Lets password managers tie the new password to the account. */}
+      <input type="text" name="username" autocomplete="username" hidden />
+      <label class="field">
+        <span>Current password</span>
+        <input
+          data-testid="account-current-password"
+          type="password"
+          autocomplete="current-password"
+          value={form.current()}
+          onInput={(event) => form.setCurrent(event.currentTarget.value)}
+        />
+      </label>
+      <label class="field">
+        <span>New password</span>
+        <input
+          data-testid="account-new-password"
+          type="password"
+          autocomplete="new-password"
+          value={form.next()}
+          onInput={(event) => form.setNext(event.currentTarget.value)}
+        />
+        <small class="muted">At least {MIN_PASSWORD_LENGTH} characters.</small>
+      </label>
+      <label class="field">
+        <span>Confirm new password</span>
+        <input
+          data-testid="account-confirm-password"
+          type="password"
+          autocomplete="new-password"
+          value={form.confirmation()}
+          aria-invalid={form.confirmation() !== "" && form.confirmation() !== form.next()}
+          onInput={(event) => form.setConfirmation(event.currentTarget.value)}
+        />
+      </label>
+      <ErrorMessage error={form.problem()} />
+      <ErrorMessage error={form.error()} />
+      <Show when={form.changed()}>
+        <p class="success" data-testid="success" role="status">
+          Password changed. Your other sessions were signed out.
+        </p>
+      </Show>
+      <div class="actions">
+        <button type="submit" class="primary" data-testid="account-change-password" disabled={!form.canSubmit()}>
+          {form.busy() ? "Changing…" : "Change password"}
+        </button>
+      </div>
+    </form>
+  );
+}

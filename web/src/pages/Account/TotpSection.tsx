@@ -1,0 +1,152 @@
+// Two-factor sign-in: enrol an authenticator app with a QR code (or the secret typed in), confirm
+// with a first code, store the recovery codes shown once; or turn it off with the password.
+
+import { For, Match, Show, Switch } from "solid-js";
+import { CopyButton } from "../../components/CopyButton";
+import { ErrorMessage } from "../../components/ErrorMessage";
+import type { TotpSettings } from "./createTotpSettings";
+
+/** The QR code as an image URL: the page's content policy allows data: images, and an <img> runs no script. */
+function svgImageUrl(svg: string): string {
+  const bytes = new TextEncoder().encode(svg);
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return `data:image/svg+xml;base64,${btoa(binary)}`;
+}
+
+export function TotpSection(props: { totp: TotpSettings }) {
+  const totp = props.totp;
+  return (
+    <section class="card account-section" data-testid="account-totp">
+      <div class="section-title">
+        <h2>Two-factor sign-in</h2>
+        <Show when={totp.enabled() !== undefined}>
+          <span class="badge" classList={{ "badge-good": totp.enabled() }} data-testid="totp-status">
+            {totp.enabled() ? "on" : "off"}
+          </span>
+        </Show>
+      </div>
+
+      <Show when={totp.recoveryCodes()}>
+        {(codes) => (
+          <div class="recovery">
+            <p class="note">
+              Two-factor sign-in is on. Store these recovery codes somewhere safe, such as a password manager: each one signs you in once if
+              you lose your authenticator app. <strong>They are shown only now.</strong>
+            </p>
+            <ul class="recovery-codes" data-testid="recovery-codes">
+              <For each={codes()}>
+                {(code) => (
+                  <li>
+                    <code>{code}</code>
+                  </li>
+                )}
+              </For>
+            </ul>
+            <div class="actions">
+              <CopyButton text={codes().join("\n")} testId="recovery-codes-copy" label="Copy codes" />
+              <button type="button" class="primary" data-testid="recovery-codes-done" onClick={totp.dismissRecoveryCodes}>
+                I have stored them
+              </button>
+            </div>
+          </div>
+        )}
+      </Show>
+
+      <Switch>
+        <Match when={totp.enabled() === undefined}>
+          <p class="muted">Loading…</p>
+        </Match>
+        <Match when={totp.enabled() && !totp.recoveryCodes()}>
+          <form
+            onSubmit={(event) => {
+              event.preventDefault();
+              totp.disable.run();
+            }}
+          >
+            <p class="muted">Signing in asks for a code from your authenticator app (or a recovery code) after the password.</p>
+            <label class="field">
+              <span>Password, to turn it off</span>
+              <input
+                data-testid="totp-disable-password"
+                type="password"
+                autocomplete="current-password"
+                value={totp.disable.password()}
+                onInput={(event) => totp.disable.setPassword(event.currentTarget.value)}
+              />
+            </label>
+            <ErrorMessage error={totp.disable.error()} />
+            <div class="actions">
+              <button type="submit" class="danger" data-testid="totp-disable" disabled={!totp.disable.canRun()}>
+                {totp.disable.busy() ? "Turning off…" : "Turn off two-factor sign-in"}
+              </button>
+            </div>
+          </form>
+        </Match>
+        <Match when={totp.setup()}>
+          {(setup) => (
+            <form
+              class="totp-setup"
+              onSubmit={(event) => {
+                event.preventDefault();
+                totp.confirm.run();
+              }}
+            >
+              <p>Scan this code with an authenticator app (for example Aegis, Google Authenticator or 1Password).</p>
+              <img
+                class="totp-qr"
+                data-testid="totp-qr"
+                src={svgImageUrl(setup().qrSvg)}
+                alt="QR code to add Outpost to an authenticator app"
+              />
+              <p class="muted">
+                Or <a href={setup().otpauthUri}>open it in an authenticator app on this device</a>, or type this secret in:
+              </p>
+              <div class="secret-line">
+                <code class="secret" data-testid="totp-secret">
+                  {setup().secret}
+                </code>
+                <CopyButton text={setup().secret} testId="totp-secret-copy" />
+              </div>
+              <label class="field field-short">
+                <span>Code from the app</span>
+                <input
+                  data-testid="totp-code"
+                  inputmode="numeric"
+                  autocomplete="one-time-code"
+                  maxlength={7}
+                  placeholder="123456"
+                  value={totp.code()}
+                  onInput={(event) => totp.setCode(event.currentTarget.value)}
+                />
+              </label>
+              <ErrorMessage error={totp.confirm.error()} />
+              <div class="actions">
+                <button type="submit" class="primary" data-testid="totp-confirm" disabled={!totp.confirm.canRun()}>
+                  {totp.confirm.busy() ? "Checking…" : "Turn on"}
+                </button>
+                <button type="button" data-testid="totp-cancel" onClick={totp.cancelSetup} disabled={totp.confirm.busy()}>
+                  Cancel
+                </button>
+              </div>
+            </form>
+          )}
+        </Match>
+        <Match when={!totp.enabled()}>
+          <Show when={totp.disabledNow()}>
+            <p class="success" data-testid="success" role="status">
+              Two-factor sign-in is off.
+            </p>
+          </Show>
+          <p class="muted">Ask for a code from an authenticator app after the password, so a stolen password alone cannot sign in.</p>
+          <ErrorMessage error={totp.begin.error()} />
+          <div class="actions">
+            <button type="button" class="primary" data-testid="totp-enable" disabled={totp.begin.busy()} onClick={totp.begin.run}>
+              {totp.begin.busy() ? "Preparing…" : "Set up two-factor sign-in"}
+            </button>
+          </div>
+        </Match>
+      </Switch>
+    </section>
+  );
+}

@@ -1,0 +1,75 @@
+// The Account page's two-factor sign-in: enrolling an authenticator app (QR code, secret, a first
+// code), showing the recovery codes once, and turning it off again with the password.
+
+import { type Accessor, createSignal } from "solid-js";
+import { createAction } from "../../lib/action";
+import { beginTotpSetup, confirmTotpSetup, disableTotp, type TotpSetup } from "./accountOperations";
+
+export function createTotpSettings(options: { enabled: Accessor<boolean | undefined>; setEnabled: (enabled: boolean) => void }) {
+  const [setup, setSetup] = createSignal<TotpSetup | null>(null);
+  const [code, setCode] = createSignal("");
+  const [recoveryCodes, setRecoveryCodes] = createSignal<readonly string[] | null>(null);
+  const [password, setPassword] = createSignal("");
+  const [disabledNow, setDisabledNow] = createSignal(false);
+
+  const begin = createAction(async () => {
+    setDisabledNow(false);
+    setCode("");
+    setSetup(await beginTotpSetup());
+  });
+
+  const confirm = createAction(async () => {
+    const codes = await confirmTotpSetup(code().replace(/\s+/g, ""));
+    setSetup(null);
+    setCode("");
+    setRecoveryCodes(codes);
+    options.setEnabled(true);
+  });
+
+  const disable = createAction(async () => {
+    await disableTotp(password());
+    setPassword("");
+    setRecoveryCodes(null);
+    setDisabledNow(true);
+    options.setEnabled(false);
+  });
+
+  return {
+    enabled: options.enabled,
+    setup,
+    code,
+    setCode: (text: string) => {
+      setCode(text);
+      confirm.clearError();
+    },
+    recoveryCodes,
+    /** The user has stored the recovery codes: they are not shown again. */
+    dismissRecoveryCodes: () => setRecoveryCodes(null),
+    disabledNow,
+    cancelSetup: () => {
+      setSetup(null);
+      setCode("");
+      confirm.clearError();
+    },
+    begin: { run: () => void begin.run(), busy: begin.busy, error: begin.error },
+    confirm: {
+      run: () => void confirm.run(),
+      busy: confirm.busy,
+      error: confirm.error,
+      canRun: () => /^\d{6}$/.test(code().replace(/\s+/g, "")) && !confirm.busy(),
+    },
+    disable: {
+      password,
+      setPassword: (text: string) => {
+        setPassword(text);
+        disable.clearError();
+      },
+      run: () => void disable.run(),
+      busy: disable.busy,
+      error: disable.error,
+      canRun: () => password() !== "" && !disable.busy(),
+    },
+  };
+}
+
+export type TotpSettings = ReturnType<typeof createTotpSettings>;

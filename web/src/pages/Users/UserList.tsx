@@ -1,0 +1,171 @@
+// The users as rows: a table-like grid on wide screens, stacked cards on phones. Each row carries
+// its own actions, their progress and errors, and the new-password form when it is open.
+
+import { createMemo, For, Show } from "solid-js";
+import { ErrorMessage } from "../../components/ErrorMessage";
+import { ROLES, type Role } from "../../lib/auth";
+import { formatInstant } from "../../lib/format";
+import type { UserAdmin } from "./createUserAdmin";
+import type { User } from "./userOperations";
+
+export function UserList(props: { admin: UserAdmin }) {
+  const admin = props.admin;
+  // Rows are keyed by id, so an updated user keeps its row (and an open form in it) in place.
+  const ids = createMemo(() => admin.list.users().map((user) => user.id));
+  const byId = createMemo(() => new Map(admin.list.users().map((user) => [user.id, user])));
+
+  return (
+    <div class="list-card">
+      <div class="user-grid list-header" aria-hidden="true">
+        <span>User</span>
+        <span>Role</span>
+        <span>Status</span>
+        <span>2FA</span>
+        <span>Actions</span>
+      </div>
+      <ul class="plain-list">
+        <For each={ids()}>
+          {(id) => {
+            const user = () => byId().get(id) as User;
+            return <UserRow user={user()} admin={admin} />;
+          }}
+        </For>
+      </ul>
+    </div>
+  );
+}
+
+function UserRow(props: { user: User; admin: UserAdmin }) {
+  const admin = props.admin;
+  const busy = () => admin.rows.busy(props.user.id);
+  const resetOpen = () => admin.reset.openFor() === props.user.id;
+  let roleSelect: HTMLSelectElement | undefined;
+
+  return (
+    <li class="list-item" data-testid="user-row" data-username={props.user.username} data-role={props.user.role}>
+      <div class="user-grid">
+        <span class="user-name">
+          {props.user.username}
+          <Show when={admin.isSelf(props.user)}>
+            <span class="badge">you</span>
+          </Show>
+          <small class="muted user-created">since {formatInstant(props.user.createdAt)}</small>
+        </span>
+        <label class="user-role">
+          <span class="cell-label">Role</span>
+          <select
+            ref={roleSelect}
+            data-testid="user-role"
+            aria-label={`Role of ${props.user.username}`}
+            value={props.user.role}
+            disabled={busy() !== undefined}
+            onChange={(event) => {
+              // A refused change must not leave the select showing a role the user does not have.
+              void admin.rows.changeRole(props.user, event.currentTarget.value as Role).finally(() => {
+                if (roleSelect) roleSelect.value = props.user.role;
+              });
+            }}
+          >
+            <For each={ROLES}>{(role) => <option value={role}>{role}</option>}</For>
+          </select>
+        </label>
+        <span class="user-status">
+          <span class="cell-label">Status </span>
+          <span
+            class="badge"
+            classList={{ "badge-bad": props.user.disabled, "badge-good": !props.user.disabled }}
+            data-testid="user-status"
+          >
+            {props.user.disabled ? "disabled" : "active"}
+          </span>
+        </span>
+        <span class="user-totp">
+          <span class="cell-label">2FA </span>
+          <span class="badge" classList={{ "badge-good": props.user.totpEnabled }} data-testid="user-totp">
+            {props.user.totpEnabled ? "on" : "off"}
+          </span>
+        </span>
+        <span class="user-actions actions">
+          <button
+            type="button"
+            data-testid="user-toggle-disabled"
+            disabled={busy() !== undefined}
+            onClick={() => void admin.rows.toggleDisabled(props.user)}
+          >
+            {busy() === "disabled" ? (props.user.disabled ? "Enabling…" : "Disabling…") : props.user.disabled ? "Enable" : "Disable"}
+          </button>
+          <button
+            type="button"
+            data-testid="user-reset-password"
+            aria-expanded={resetOpen()}
+            disabled={busy() !== undefined}
+            onClick={() => (resetOpen() ? admin.reset.close() : admin.reset.open(props.user))}
+          >
+            Reset password
+          </button>
+          <button
+            type="button"
+            class="danger"
+            data-testid="user-delete"
+            disabled={busy() !== undefined}
+            onClick={() => {
+              if (
+                window.confirm(`Delete the user "${props.user.username}"? Their sessions and API keys stop working. This cannot be undone.`)
+              )
+                void admin.rows.remove(props.user);
+            }}
+          >
+            {busy() === "delete" ? "Deleting…" : "Delete"}
+          </button>
+        </span>
+      </div>
+
+      <Show when={resetOpen()}>
+        <form
+          class="row-form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void admin.reset.submit(props.user);
+          }}
+        >
+          <label class="field">
+            <span>New password for {props.user.username}</span>
+            <input
+              data-testid="user-reset-password-input"
+              type="password"
+              autocomplete="new-password"
+              ref={(input) => queueMicrotask(() => input.focus())}
+              value={admin.reset.password()}
+              aria-invalid={admin.reset.problem() !== null}
+              onInput={(event) => admin.reset.setPassword(event.currentTarget.value)}
+            />
+            <small class="muted">Their other sessions end; they sign in with this password next time.</small>
+          </label>
+          <ErrorMessage error={admin.reset.problem()} />
+          <div class="actions">
+            <button type="submit" class="primary" data-testid="user-reset-password-submit" disabled={!admin.reset.canSubmit(props.user)}>
+              {busy() === "password" ? "Setting…" : "Set password"}
+            </button>
+            <button type="button" data-testid="user-reset-password-cancel" onClick={admin.reset.close}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      </Show>
+      <Show when={admin.rows.error(props.user.id)}>
+        {(error) => (
+          <div class="row-message">
+            <ErrorMessage error={error()} />
+          </div>
+        )}
+      </Show>
+      <Show when={admin.rows.notice(props.user.id)}>
+        {(text) => (
+          <p class="row-message success" data-testid="success" role="status">
+            {text()}
+          </p>
+        )}
+      </Show>
+    </li>
+  );
+}

@@ -1,0 +1,156 @@
+// The Users page's state: every user (admins manage them here), the new-user form, and each
+// row's actions: role, disabling, a new password, deletion. Views only read these and call actions.
+
+import { createSignal } from "solid-js";
+import { createAction, createRowActions } from "../../lib/action";
+import { currentUser, type Role } from "../../lib/auth";
+import { createUser, deleteUser, fetchUsers, resetUserPassword, setUserDisabled, setUserRole, type User } from "./userOperations";
+
+export const MIN_PASSWORD_LENGTH = 8;
+
+export type UserRowAction = "role" | "disabled" | "password" | "delete";
+
+const byUsername = (a: User, b: User) => a.username.localeCompare(b.username);
+
+export function createUserAdmin() {
+  // ---- The list ----
+  const [users, setUsers] = createSignal<readonly User[]>([]);
+  const [loaded, setLoaded] = createSignal(false);
+  const load = createAction(async () => {
+    setUsers([...(await fetchUsers())].sort(byUsername));
+    setLoaded(true);
+  });
+  void load.run();
+
+  const replace = (user: User) => setUsers((list) => list.map((each) => (each.id === user.id ? user : each)));
+  const isSelf = (user: User) => currentUser()?.id === user.id;
+
+  // ---- The new-user form ----
+  const [newUsername, setNewUsername] = createSignal("");
+  const [newPassword, setNewPassword] = createSignal("");
+  const [newRole, setNewRole] = createSignal<Role>("viewer");
+  const [created, setCreated] = createSignal<string | null>(null);
+  const create = createAction(async () => {
+    const user = await createUser({ username: newUsername().trim(), password: newPassword(), role: newRole() });
+    setUsers((list) => [...list.filter((each) => each.id !== user.id), user].sort(byUsername));
+    setCreated(user.username);
+    setNewUsername("");
+    setNewPassword("");
+  });
+  // What was typed for the failed attempt is being changed now: its error and the last success go.
+  const editingNewUser =
+    <T>(set: (value: T) => void) =>
+    (value: T) => {
+      set(value);
+      create.clearError();
+      setCreated(null);
+    };
+  const newPasswordProblem = () =>
+    newPassword() !== "" && newPassword().length < MIN_PASSWORD_LENGTH
+      ? `The password needs at least ${MIN_PASSWORD_LENGTH} characters.`
+      : null;
+
+  // ---- Row actions ----
+  const rows = createRowActions<UserRowAction>();
+  // What the last action on a row achieved, shown beside it until the next one.
+  const [notices, setNotices] = createSignal<Readonly<Record<string, string>>>({});
+  const notify = (id: string, text: string | null) =>
+    setNotices((all) => {
+      const { [id]: _old, ...rest } = all;
+      return text === null ? rest : { ...rest, [id]: text };
+    });
+
+  async function changeRole(user: User, role: Role) {
+    if (role === user.role) return;
+    notify(user.id, null);
+    const updated = await rows.run(user.id, "role", () => setUserRole(user.id, role));
+    if (updated) {
+      replace(updated);
+      notify(user.id, `Role changed to ${updated.role}.`);
+    }
+  }
+
+  async function toggleDisabled(user: User) {
+    notify(user.id, null);
+    const updated = await rows.run(user.id, "disabled", () => setUserDisabled(user.id, !user.disabled));
+    if (updated) {
+      replace(updated);
+      notify(user.id, updated.disabled ? "Disabled: their sessions and keys no longer work." : "Enabled again.");
+    }
+  }
+
+  async function remove(user: User) {
+    notify(user.id, null);
+    const deleted = await rows.run(user.id, "delete", () => deleteUser(user.id));
+    if (deleted !== undefined) setUsers((list) => list.filter((each) => each.id !== user.id));
+  }
+
+  // ---- The new-password form, open on one row at a time ----
+  const [resetOpenFor, setResetOpenFor] = createSignal<string | null>(null);
+  const [resetPassword, setResetPasswordText] = createSignal("");
+  const resetProblem = () =>
+    resetPassword() !== "" && resetPassword().length < MIN_PASSWORD_LENGTH
+      ? `The password needs at least ${MIN_PASSWORD_LENGTH} characters.`
+      : null;
+
+  function openReset(user: User) {
+    notify(user.id, null);
+    rows.clearError(user.id);
+    setResetPasswordText("");
+    setResetOpenFor(user.id);
+  }
+
+  function closeReset() {
+    setResetOpenFor(null);
+    setResetPasswordText("");
+  }
+
+  async function submitReset(user: User) {
+    const password = resetPassword();
+    if (password.length < MIN_PASSWORD_LENGTH) return;
+    const done = await rows.run(user.id, "password", () => resetUserPassword(user.id, password));
+    if (done !== undefined) {
+      closeReset();
+      notify(user.id, `New password set for ${user.username}.`);
+    }
+  }
+
+  return {
+    list: { users, loaded, loading: load.busy, error: load.error, reload: () => void load.run() },
+    isSelf,
+    newUser: {
+      username: newUsername,
+      setUsername: editingNewUser(setNewUsername),
+      password: newPassword,
+      setPassword: editingNewUser(setNewPassword),
+      role: newRole,
+      setRole: editingNewUser(setNewRole),
+      passwordProblem: newPasswordProblem,
+      created,
+      busy: create.busy,
+      error: create.error,
+      canCreate: () => newUsername().trim() !== "" && newPassword().length >= MIN_PASSWORD_LENGTH && !create.busy(),
+      create: () => void create.run(),
+    },
+    rows: {
+      busy: rows.busy,
+      error: rows.error,
+      notice: (id: string) => notices()[id],
+      changeRole,
+      toggleDisabled,
+      remove,
+    },
+    reset: {
+      openFor: resetOpenFor,
+      password: resetPassword,
+      setPassword: setResetPasswordText,
+      problem: resetProblem,
+      open: openReset,
+      close: closeReset,
+      submit: submitReset,
+      canSubmit: (user: User) => resetPassword().length >= MIN_PASSWORD_LENGTH && !rows.busy(user.id),
+    },
+  };
+}
+
+export type UserAdmin = ReturnType<typeof createUserAdmin>;
