@@ -11,7 +11,8 @@ export const DOCUMENT_LIMITS = { maxDepth: 12, maxAliases: 15, maxTokens: 2000, 
 /** The armor plugins; every GraphQL path runs them before a document is executed. */
 export function armorPlugins(): Plugin[] {
   return new EnvelopArmor({
-    maxDepth: { n: DOCUMENT_LIMITS.maxDepth, flattenFragments: true },
+    // Introspection counts too: its ofType chains are the classic depth bomb.
+    maxDepth: { n: DOCUMENT_LIMITS.maxDepth, flattenFragments: true, ignoreIntrospection: false },
     maxAliases: { n: DOCUMENT_LIMITS.maxAliases },
     maxTokens: { n: DOCUMENT_LIMITS.maxTokens },
     costLimit: { maxCost: DOCUMENT_LIMITS.maxCost },

@@ -158,7 +158,13 @@ export function createGraphqlEndpoint({
       } catch {
         return null;
       }
-      const valid = enveloped.validate(enveloped.schema, document).length === 0;
+      let valid: boolean;
+      try {
+        valid = enveloped.validate(enveloped.schema, document).length === 0;
+      } catch {
+        // Armor's rules throw on a refused document; yoga answers it in its standard form.
+        valid = false;
+      }
       prepared = {
         document,
         operation: getOperationAST(document, operationName) ?? null,
@@ -284,7 +290,8 @@ export function createGraphqlEndpoint({
     for (const socket of sockets) closeIfInvalid(socket);
   }, socketCheckIntervalMs);
   const offSessionsChanged = events.on("auth.credentials-changed", ({ userId }) => {
-    for (const socket of sockets) if (socket.data.viewer.kind === "user" && socket.data.viewer.userId === userId) closeIfInvalid(socket);
+    for (const socket of sockets)
+      if (socket.data.viewer.kind !== "anonymous" && socket.data.viewer.userId === userId) closeIfInvalid(socket);
   });
 
   const graphqlWs = makeHandler<Record<string, unknown>>({

@@ -30,8 +30,8 @@ export function endOfLocalDay(day: string): string {
   return new Date(year, month - 1, date, 23, 59, 59, 999).toISOString();
 }
 
-/** The first moment of a day typed as YYYY-MM-DD, in the reader's time zone, as an ISO instant. */
-export function startOfLocalDay(day: string): string {
+/** The first moment of a day typed as YYYY-MM-DD (or of the day `plusDays` later), in the reader's time zone, as an ISO instant. */
+export function startOfLocalDay(day: string, { plusDays = 0 }: { plusDays?: number } = {}): string {
   const [year, month, date] = day.split("-").map(Number) as [number, number, number];
-  return new Date(year, month - 1, date).toISOString();
+  return new Date(year, month - 1, date + plusDays).toISOString();
 }

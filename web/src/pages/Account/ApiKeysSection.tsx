@@ -145,7 +145,9 @@ export function ApiKeysSection(props: { keys: ApiKeyManager }) {
                   <span class="apikey-name">
                     {key.name}
                     <Show when={keys.list.everyone()}>
-                      <span class="badge">{key.owner.username}</span>
+                      <span class="badge" data-testid="apikey-owner">
+                        {key.owner?.username ?? "deleted user"}
+                      </span>
                     </Show>
                     <Show when={key.revokedAt}>
                       <span class="badge badge-bad" data-testid="apikey-revoked">

@@ -3,7 +3,7 @@
 /** "Firefox on Linux" from a User-Agent header, or the header itself when nothing is recognised. */
 export function describeUserAgent(userAgent: string | null): string {
   if (!userAgent) return "Unknown client";
-  const browser =
+  const browser = (
     [
       [/Edg\//, "Edge"],
       [/OPR\//, "Opera"],

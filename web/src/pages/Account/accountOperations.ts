@@ -92,7 +92,8 @@ export interface ApiKey {
   expiresAt: string | null;
   lastUsedAt: string | null;
   revokedAt: string | null;
-  owner: { id: string; username: string };
+  /** Null once the owner has been deleted. */
+  owner: { id: string; username: string } | null;
 }
 
 const API_KEY_FIELDS = "id name prefix scopes createdAt expiresAt lastUsedAt revokedAt owner { id username }";

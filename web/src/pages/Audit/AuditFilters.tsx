@@ -7,7 +7,7 @@ import type { AuditLog } from "./createAuditLog";
 export function AuditFilters(props: { filter: AuditLog["filter"] }) {
   const filter = props.filter;
   return (
-    <form class="card audit-filters" role="search" onSubmit={(event) => event.preventDefault()}>
+    <form class="card audit-filters" onSubmit={(event) => event.preventDefault()}>
       <label class="field">
         <span>Actor</span>
         <input
@@ -15,7 +15,7 @@ export function AuditFilters(props: { filter: AuditLog["filter"] }) {
           type="search"
           autocapitalize="none"
           spellcheck={false}
-          placeholder="username or id"
+          placeholder="part of a name"
           value={filter.input().actor}
           onInput={(event) => filter.change("actor", event.currentTarget.value)}
         />
@@ -27,7 +27,7 @@ export function AuditFilters(props: { filter: AuditLog["filter"] }) {
           type="search"
           autocapitalize="none"
           spellcheck={false}
-          placeholder="e.g. user.create"
+          placeholder="e.g. mutation.login"
           value={filter.input().action}
           onInput={(event) => filter.change("action", event.currentTarget.value)}
         />
@@ -40,7 +40,7 @@ export function AuditFilters(props: { filter: AuditLog["filter"] }) {
           onChange={(event) => filter.change("result", event.currentTarget.value)}
         >
           <option value="">any</option>
-          <For each={RESULT_CHOICES}>{(result) => <option value={result}>{result}</option>}</For>
+          <For each={RESULT_CHOICES}>{(result) => <option value={result}>{result === "error" ? "any error" : result}</option>}</For>
         </select>
       </label>
       <label class="field">

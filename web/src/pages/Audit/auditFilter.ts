@@ -1,7 +1,7 @@
 // The Audit page's filter: from what the user typed to the server's AuditFilter, and the same test
 // applied to live entries, so a live row appears exactly when a reload would show it.
 
-import { endOfLocalDay, startOfLocalDay } from "../../lib/format";
+import { startOfLocalDay } from "../../lib/format";
 import type { AuditEntry, AuditFilter } from "./auditOperations";
 
 /** The filter as typed: text, a result choice ("" for any), days as YYYY-MM-DD ("" for open). */
@@ -15,9 +15,10 @@ export interface AuditFilterInput {
 
 export const EMPTY_FILTER: AuditFilterInput = { actor: "", action: "", result: "", from: "", to: "" };
 
-/** The results the filter offers besides "any": success, then the error codes attempts end with. */
+/** The results the filter offers besides "any": success, any failure, then each error code. */
 export const RESULT_CHOICES = [
   "ok",
+  "error",
   "UNAUTHENTICATED",
   "FORBIDDEN",
   "BAD_USER_INPUT",
@@ -33,20 +34,22 @@ export function toAuditFilter(input: AuditFilterInput): AuditFilter {
   if (input.action.trim()) filter.action = input.action.trim();
   if (input.result) filter.result = input.result;
   if (input.from) filter.from = startOfLocalDay(input.from);
-  if (input.to) filter.to = endOfLocalDay(input.to);
+  // The server's `to` is exclusive: up to the start of the day after.
+  if (input.to) filter.to = startOfLocalDay(input.to, { plusDays: 1 });
   return filter;
 }
 
-/** Whether the server would list `entry` under `filter`. */
+/**
+ * Whether the server would list `entry` under `filter`: the actor's name contains `actor`, the
+ * action starts with `action` (both ignoring case, as SQLite's LIKE does for ASCII), the result
+ * is the one asked for ("error" being anything but ok), and `at` lies in [from, to).
+ */
 export function matchesAuditFilter(entry: AuditEntry, filter: AuditFilter): boolean {
-  if (filter.actor) {
-    const actor = filter.actor.toLowerCase();
-    if (entry.actorName?.toLowerCase() !== actor && entry.actorId?.toLowerCase() !== actor) return false;
-  }
-  if (filter.action && !entry.action.startsWith(filter.action)) return false;
-  if (filter.result && entry.result !== filter.result) return false;
+  if (filter.actor && !entry.actorName?.toLowerCase().includes(filter.actor.toLowerCase())) return false;
+  if (filter.action && !entry.action.toLowerCase().startsWith(filter.action.toLowerCase())) return false;
+  if (filter.result && (filter.result === "error" ? entry.result === "ok" : entry.result !== filter.result)) return false;
   const atMs = Date.parse(entry.at);
   if (filter.from && atMs < Date.parse(filter.from)) return false;
-  if (filter.to && atMs > Date.parse(filter.to)) return false;
+  if (filter.to && atMs >= Date.parse(filter.to)) return false;
   return true;
 }

@@ -5,13 +5,13 @@ import { type GraphQLRequestError, query, subscribe } from "../../lib/graphql";
 export interface AuditEntry {
   id: string;
   at: string;
-  /** Who acted: "user", "apiKey", "anonymous", "system". */
+  /** Who acted: "user", "apiKey" or "anonymous". */
   actorKind: string;
   actorId: string | null;
   actorName: string | null;
   ip: string | null;
   userAgent: string | null;
-  /** What was attempted, e.g. "user.create", "auth.login". */
+  /** The operation type and root field, e.g. "mutation.createUser", "mutation.login". */
   action: string;
   target: unknown;
   /** "ok", or the error code the attempt ended with (FORBIDDEN, LIMIT_EXCEEDED, ...). */
@@ -20,11 +20,15 @@ export interface AuditEntry {
 }
 
 export interface AuditFilter {
+  /** Part of the actor's name, in any case. */
   actor?: string;
+  /** The start of the action, in any case. */
   action?: string;
+  /** "ok", "error" (anything but ok), or one error code. */
   result?: string;
-  /** ISO instants bounding `at`. */
+  /** Entries at or after this instant. */
   from?: string;
+  /** Entries before this instant. */
   to?: string;
 }
 
@@ -43,7 +47,7 @@ export async function fetchAuditPage(filter: AuditFilter, after: string | null):
   const { auditLog } = await query<{
     auditLog: { nodes: AuditEntry[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } };
   }>(
-    `query AuditLog($filter: AuditFilter, $first: Int!, $after: String) {
+    `query AuditLog($filter: AuditFilter, $first: Int!, $after: ID) {
       auditLog(filter: $filter, first: $first, after: $after) { nodes { ${ENTRY_FIELDS} } pageInfo { endCursor hasNextPage } }
     }`,
     { filter, first: AUDIT_PAGE_SIZE, after },

@@ -57,6 +57,15 @@ export function createSignInForm() {
       setTotpCode("");
     }
   };
+  // The server counts failures per username: another one is not blocked by this one's wait.
+  const changingUsername = (text: string) => {
+    changingCredentials(setUsername)(text);
+    if (retryAtMs() !== null) {
+      clearInterval(clock);
+      setRetryAtMs(null);
+      setError(null);
+    }
+  };
 
   async function submit() {
     if (busy() || waitSeconds() > 0) return;
@@ -87,7 +96,7 @@ export function createSignInForm() {
 
   return {
     username,
-    setUsername: changingCredentials(setUsername),
+    setUsername: changingUsername,
     password,
     setPassword: changingCredentials(setPassword),
     totpRequired,

@@ -139,7 +139,7 @@ function UserRow(props: { user: User; admin: UserAdmin }) {
               aria-invalid={admin.reset.problem() !== null}
               onInput={(event) => admin.reset.setPassword(event.currentTarget.value)}
             />
-            <small class="muted">Their other sessions end; they sign in with this password next time.</small>
+            <small class="muted">Their sessions end; they sign in with this password from now on.</small>
           </label>
           <ErrorMessage error={admin.reset.problem()} />
           <div class="actions">

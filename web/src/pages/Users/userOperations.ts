@@ -37,7 +37,7 @@ export async function setUserRole(id: string, role: Role): Promise<User> {
   return setUserRole;
 }
 
-/** Disabling a user also ends their sessions; enabling lets them sign in again. */
+/** Disabling a user ends their sessions, closes their sockets and stops their API keys; enabling lets them sign in again. */
 export async function setUserDisabled(id: string, disabled: boolean): Promise<User> {
   const { setUserDisabled } = await query<{ setUserDisabled: User }>(
     `mutation SetUserDisabled($id: ID!, $disabled: Boolean!) { setUserDisabled(id: $id, disabled: $disabled) { ${USER_FIELDS} } }`,
@@ -46,12 +46,13 @@ export async function setUserDisabled(id: string, disabled: boolean): Promise<Us
   return setUserDisabled;
 }
 
-/** Fails with CONFLICT for the last admin. */
+/** Fails with CONFLICT for the last enabled admin. */
 export async function deleteUser(id: string): Promise<boolean> {
   const { deleteUser } = await query<{ deleteUser: boolean }>("mutation DeleteUser($id: ID!) { deleteUser(id: $id) }", { id });
   return deleteUser;
 }
 
+/** Sets another user's password and ends their sessions. */
 export async function resetUserPassword(id: string, newPassword: string): Promise<boolean> {
   const { resetUserPassword } = await query<{ resetUserPassword: boolean }>(
     "mutation ResetUserPassword($id: ID!, $newPassword: String!) { resetUserPassword(id: $id, newPassword: $newPassword) }",

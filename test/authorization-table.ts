@@ -1,0 +1,61 @@
+// The documented authorization table (README "Roles and permissions"): which permission each
+// root field needs, and what each role and API key scope grants. The matrix test checks the
+// running server against it; a root field missing here fails that test.
+
+export type Requirement =
+  | "public"
+  | "signedIn"
+  | "kv:read"
+  | "kv:write"
+  | "system:read"
+  | "audit:read"
+  | "users:manage"
+  | "keys:manage"
+  | "account";
+
+export const FIELD_REQUIREMENTS: Record<string, Requirement> = {
+  // sign-in
+  "query.health": "public",
+  "mutation.setup": "public",
+  "mutation.login": "public",
+  "mutation.refresh": "public",
+  "query.me": "signedIn",
+  "mutation.logout": "account",
+  // self-service
+  "query.mySessions": "account",
+  "mutation.changePassword": "account",
+  "mutation.revokeSession": "account",
+  "mutation.revokeAllSessions": "account",
+  "mutation.beginTotpSetup": "account",
+  "mutation.confirmTotpSetup": "account",
+  "mutation.disableTotp": "account",
+  "query.apiKeys": "account",
+  "query.apiKeyScopes": "account",
+  "mutation.createApiKey": "account",
+  "mutation.revokeApiKey": "account",
+  "query.allApiKeys": "keys:manage",
+  // users
+  "query.users": "users:manage",
+  "mutation.createUser": "users:manage",
+  "mutation.setUserRole": "users:manage",
+  "mutation.setUserDisabled": "users:manage",
+  "mutation.deleteUser": "users:manage",
+  "mutation.resetUserPassword": "users:manage",
+  // data
+  "query.kv": "kv:read",
+  "query.kvEntries": "kv:read",
+  "subscription.kvChanged": "kv:read",
+  "mutation.setKv": "kv:write",
+  "mutation.deleteKv": "kv:write",
+  // host
+  "query.system": "system:read",
+  // audit
+  "query.auditLog": "audit:read",
+  "subscription.auditEvents": "audit:read",
+};
+
+export const ROLE_GRANTS: Record<"viewer" | "operator" | "admin", Requirement[]> = {
+  viewer: ["signedIn", "account", "kv:read", "system:read"],
+  operator: ["signedIn", "account", "kv:read", "system:read", "kv:write"],
+  admin: ["signedIn", "account", "kv:read", "system:read", "kv:write", "audit:read", "users:manage", "keys:manage"],
+};

@@ -1,0 +1,267 @@
+// Attacks and abuse: forged and expired tokens, API key scopes, password guessing, rate limits,
+// oversized and abusive documents, CSRF with cookies, introspection and field suggestions.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { SignJWT } from "jose";
+import { ADMIN_PASSWORD, startTestApp, type TestApp } from "../harness/app";
+import { codes, graphqlClient } from "../harness/client";
+
+const ME = "{ me { username } }";
+
+describe("tokens", () => {
+  let server: TestApp;
+  let secret: Uint8Array;
+  let adminId: string;
+  beforeAll(async () => {
+    server = await startTestApp();
+    secret = new TextEncoder().encode(readFileSync(join(server.dataDir, "secret"), "utf8").trim());
+    adminId = (await (await server.admin()).data<{ me: { id: string } }>("{ me { id } }")).me.id;
+  });
+  afterAll(() => server.stop());
+
+  const sign = (claims: Record<string, unknown>, { issuer = "outpost", audience = "outpost-api", expSeconds = 600, key = secret } = {}) =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(adminId)
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + expSeconds)
+      .sign(key);
+
+  test("a token signed with another key, with alg none, expired, or from another issuer is refused", async () => {
+    const admin = await server.admin();
+    const [, payload] = (admin.accessToken as string).split(".");
+    const sessionId = JSON.parse(Buffer.from(payload as string, "base64url").toString()).sid;
+    const claims = { sid: sessionId, role: "admin" };
+    const attacks = {
+      "other key": await sign(claims, { key: new TextEncoder().encode("x".repeat(43)) }),
+      "alg none": `${Buffer.from('{"alg":"none","typ":"JWT"}').toString("base64url")}.${payload}.`,
+      expired: await sign(claims, { expSeconds: -60 }),
+      "wrong issuer": await sign(claims, { issuer: "someone-else" }),
+      "wrong audience": await sign(claims, { audience: "another-api" }),
+      "no session": await sign({ role: "admin" }),
+    };
+    const results: Record<string, unknown> = {};
+    for (const [name, token] of Object.entries(attacks)) results[name] = codes(await graphqlClient(server.url, token).request(ME));
+    expect(results).toEqual(Object.fromEntries(Object.keys(attacks).map((name) => [name, ["UNAUTHENTICATED"]])));
+    // The genuine token of the same session still works: the refusals were about the tokens.
+    expect(await admin.data(ME)).toEqual({ me: { username: "admin" } });
+  });
+
+  test("an expired token says so", async () => {
+    const admin = await server.admin();
+    const [, payload] = (admin.accessToken as string).split(".");
+    const sessionId = JSON.parse(Buffer.from(payload as string, "base64url").toString()).sid;
+    const result = await graphqlClient(server.url, await sign({ sid: sessionId, role: "admin" }, { expSeconds: -60 })).request(ME);
+    expect(result.errors?.[0]?.message).toContain("expired");
+  });
+
+  test("disabling a user closes their open socket within seconds and ends their sessions", async () => {
+    const operator = await server.userWithRole("operator");
+    const socket = operator.socket();
+    socket.subscribe("subscription { kvChanged { key } }");
+    await Bun.sleep(100);
+    const { me } = await operator.data<{ me: { id: string } }>("{ me { id } }");
+    const admin = await server.admin();
+    const started = Date.now();
+    await admin.data("mutation ($id: ID!) { setUserDisabled(id: $id, disabled: true) { disabled } }", { id: me.id });
+    expect(await Promise.race([socket.closed, Bun.sleep(5000).then(() => "still open")])).toBe(4403);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(codes(await operator.request(ME))).toEqual(["UNAUTHENTICATED"]);
+    expect(
+      codes(
+        await server.anonymous.request("mutation ($t: String) { refresh(refreshToken: $t) { accessToken } }", { t: operator.refreshToken }),
+      ),
+    ).toEqual(["UNAUTHENTICATED"]);
+  });
+});
+
+describe("API keys", () => {
+  let server: TestApp;
+  beforeAll(async () => {
+    server = await startTestApp();
+  });
+  afterAll(() => server.stop());
+
+  const CREATE =
+    "mutation ($n: String!, $s: [String!]!, $e: DateTime) { createApiKey(name: $n, scopes: $s, expiresAt: $e) { secret apiKey { id prefix scopes } } }";
+  type Created = { createApiKey: { secret: string; apiKey: { id: string; prefix: string; scopes: string[] } } };
+
+  test("a key works over HTTP and WebSocket with its scopes, shows its secret once, and stops when revoked", async () => {
+    const operator = await server.userWithRole("operator");
+    const { createApiKey } = await operator.data<Created>(CREATE, { n: "deploy script", s: ["kv:read", "kv:write"] });
+    expect(createApiKey.secret.startsWith(createApiKey.apiKey.prefix)).toBe(true);
+    const key = graphqlClient(server.url, createApiKey.secret);
+    expect(await key.data('mutation { setKv(key: "k", value: 1) { version } }')).toEqual({ setKv: { version: 1 } });
+    expect(codes(await key.request("{ system { hostname } }"))).toEqual(["FORBIDDEN"]);
+    expect(codes(await key.request("{ mySessions { id } }"))).toEqual(["FORBIDDEN"]);
+
+    const socket = key.socket();
+    const sub = socket.subscribe<{ kvChanged: { key: string } }>('subscription { kvChanged(prefix: "k") { key } }');
+    await Bun.sleep(100);
+    await key.data('mutation { setKv(key: "k", value: 2) { version } }');
+    await sub.waitFor(1);
+
+    const listed = await operator.data<{ apiKeys: { name: string; prefix: string; lastUsedAt: string | null }[] }>(
+      "{ apiKeys { name prefix lastUsedAt } }",
+    );
+    expect(JSON.stringify(listed)).not.toContain(createApiKey.secret);
+    expect(listed.apiKeys[0]?.lastUsedAt).not.toBeNull();
+
+    await operator.data("mutation ($id: ID!) { revokeApiKey(id: $id) }", { id: createApiKey.apiKey.id });
+    expect(await Promise.race([socket.closed, Bun.sleep(5000).then(() => "still open")])).toBe(4403);
+    const refused = await key.request('{ kv(key: "k") { value } }');
+    expect(codes(refused)).toEqual(["UNAUTHENTICATED"]);
+    expect(refused.errors?.[0]?.message).toContain("revoked");
+  });
+
+  test("a key cannot get more than its creator's role, and acts with no more than its owner's current role", async () => {
+    const operator = await server.userWithRole("operator");
+    expect(codes(await operator.request(CREATE, { n: "too much", s: ["users:manage"] }))).toEqual(["FORBIDDEN"]);
+    expect(codes(await operator.request(CREATE, { n: "bad", s: ["nonsense"] }))).toEqual(["BAD_USER_INPUT"]);
+    const { createApiKey } = await operator.data<Created>(CREATE, { n: "writer", s: ["kv:write"] });
+    const key = graphqlClient(server.url, createApiKey.secret);
+    const { me } = await operator.data<{ me: { id: string } }>("{ me { id } }");
+    await (await server.admin()).data("mutation ($id: ID!) { setUserRole(id: $id, role: viewer) { role } }", { id: me.id });
+    await Bun.sleep(50);
+    expect(codes(await key.request('mutation { setKv(key: "k2", value: 1) { version } }'))).toEqual(["FORBIDDEN"]);
+  });
+
+  test("an expired key is refused", async () => {
+    const admin = await server.admin();
+    const { createApiKey } = await admin.data<Created>(CREATE, { n: "short", s: ["read"], e: new Date(Date.now() + 1500).toISOString() });
+    const key = graphqlClient(server.url, createApiKey.secret);
+    expect(await key.data(ME)).toEqual({ me: { username: "admin" } });
+    await Bun.sleep(2200);
+    const refused = await key.request(ME);
+    expect(codes(refused)).toEqual(["UNAUTHENTICATED"]);
+    expect(refused.errors?.[0]?.message).toContain("expired");
+  });
+});
+
+describe("password guessing", () => {
+  test("the 6th attempt within 5 minutes is refused even with the right password, with 429 and Retry-After, and is audited", async () => {
+    await using server = await startTestApp();
+    const LOGIN = 'mutation ($p: String!) { login(username: "admin", password: $p) { accessToken } }';
+    for (let i = 0; i < 5; i++)
+      expect(codes(await server.anonymous.request(LOGIN, { p: `wrong-${i}-password` }))).toEqual(["UNAUTHENTICATED"]);
+    const sixth = await server.anonymous.request(LOGIN, { p: ADMIN_PASSWORD });
+    expect(codes(sixth)).toEqual(["LIMIT_EXCEEDED"]);
+    expect(sixth.status).toBe(429);
+    expect(Number(sixth.headers.get("retry-after"))).toBeGreaterThan(200);
+    expect(sixth.errors?.[0]?.extensions?.retryAfterSeconds).toBeGreaterThan(200);
+    await server.app.services.audit.record; // the audit write is batched: give it a tick
+    await Bun.sleep(50);
+    const rows = server.app.services.audit.list({ filter: { action: "mutation.login" }, first: 10 }).entries;
+    expect(rows.map((r) => [r.actorName, r.result])).toEqual([["admin", "LIMIT_EXCEEDED"], ...Array(5).fill(["admin", "UNAUTHENTICATED"])]);
+  });
+
+  test("another IP or another username is not blocked by it", async () => {
+    await using server = await startTestApp();
+    const LOGIN = "mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }";
+    for (let i = 0; i < 5; i++) await server.anonymous.request(LOGIN, { u: "admin", p: "wrong-password" });
+    await server.app.services.users.create({ username: "other", password: "other-password", role: "viewer" });
+    expect((await server.anonymous.request(LOGIN, { u: "other", p: "other-password" })).errors).toBeUndefined();
+    // Through a local proxy the forwarded address is the client's.
+    const fromElsewhere = await server.anonymous.request(LOGIN, { u: "admin", p: ADMIN_PASSWORD }, { "x-forwarded-for": "203.0.113.9" });
+    expect(fromElsewhere.errors).toBeUndefined();
+  });
+});
+
+describe("request limits", () => {
+  test("past the per-minute budget requests get 429 with Retry-After, and the server keeps serving others", async () => {
+    await using server = await startTestApp({ config: { rateLimitApiPerMinute: 20 } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 15; i++) statuses.push((await server.anonymous.request("{ health { ok } }")).status);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+    const limited = await server.anonymous.request("{ health { ok } }");
+    expect(limited.status).toBe(429);
+    expect(codes(limited)).toEqual(["LIMIT_EXCEEDED"]);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    const other = await server.anonymous.request("{ health { ok } }", undefined, { "x-forwarded-for": "198.51.100.7" });
+    expect(other.status).toBe(200);
+  });
+
+  test("a depth bomb, an alias bomb and a token flood are refused with a clear error, and the server keeps serving", async () => {
+    await using server = await startTestApp();
+    const admin = await server.admin();
+    // Every type here is finite, so introspection's ofType chain is what can go deep.
+    const deep = `{ __type(name: "Query") { ${"fields { type { ofType { ".repeat(4)}name${" } } }".repeat(4)} } }`;
+    const aliases = `{ ${Array.from({ length: 100 }, (_, i) => `a${i}: me { username }`).join(" ")} }`;
+    const tokens = `{ me { ${"username ".repeat(3000)} } }`;
+    const refusals: Record<string, string | undefined> = {};
+    for (const [name, document] of Object.entries({ deep, aliases, tokens }))
+      refusals[name] = (await admin.request(document)).errors?.[0]?.message;
+    expect(refusals.deep).toContain("depth");
+    expect(refusals.aliases).toContain("Aliases limit");
+    expect(refusals.tokens).toContain("Token");
+    expect(await admin.data(ME)).toEqual({ me: { username: "admin" } });
+  });
+
+  test("an oversized body is refused with 413 and the server keeps serving", async () => {
+    await using server = await startTestApp({ config: { maxRequestBodyBytes: 64 * 1024 } });
+    const response = await fetch(`${server.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ health { ok } }", variables: { junk: "x".repeat(200 * 1024) } }),
+    });
+    expect(response.status).toBe(413);
+    expect(await server.anonymous.data("{ health { ok } }")).toEqual({ health: { ok: true } });
+  });
+});
+
+describe("browser-facing protections", () => {
+  let server: TestApp;
+  let cookie: string;
+  beforeAll(async () => {
+    server = await startTestApp();
+    const login = await fetch(`${server.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: `mutation { login(username: "admin", password: "${ADMIN_PASSWORD}") { user { id } } }` }),
+    });
+    cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
+  });
+  afterAll(() => server.stop());
+
+  test("a cookie is honoured only on a JSON POST or with the x-outpost-csrf header", async () => {
+    const url = `${server.url}/graphql?query=${encodeURIComponent(ME)}`;
+    const plainGet = (await (await fetch(url, { headers: { cookie } })).json()) as { errors?: { extensions?: { code?: string } }[] };
+    expect(plainGet.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    const withHeader = (await (await fetch(url, { headers: { cookie, "x-outpost-csrf": "1" } })).json()) as { data?: unknown };
+    expect(withHeader.data).toEqual({ me: { username: "admin" } });
+    const json = await graphqlClient(server.url).request(ME, undefined, { cookie });
+    expect(json.data).toEqual({ me: { username: "admin" } });
+  });
+
+  test("no CORS headers are granted to other origins", async () => {
+    const preflight = await fetch(`${server.url}/graphql`, {
+      method: "OPTIONS",
+      headers: {
+        origin: "https://evil.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type",
+      },
+    });
+    expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
+    expect(preflight.headers.get("access-control-allow-credentials")).toBeNull();
+  });
+
+  test("introspection is for signed-in admins only", async () => {
+    const INTROSPECT = "{ __schema { queryType { name } } }";
+    expect(codes(await server.anonymous.request(INTROSPECT))).toEqual(["UNAUTHENTICATED"]);
+    expect(codes(await (await server.userWithRole("viewer")).request(INTROSPECT))).toEqual(["FORBIDDEN"]);
+    expect(await (await server.admin()).data(INTROSPECT)).toEqual({ __schema: { queryType: { name: "Query" } } });
+  });
+
+  test("a mistyped field gets no suggestion of real field names", async () => {
+    const result = await server.anonymous.request("{ usr { id } }");
+    expect(result.errors?.length).toBeGreaterThan(0);
+    expect(JSON.stringify(result.errors)).not.toContain("Did you mean");
+  });
+});
