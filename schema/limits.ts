@@ -6,12 +6,13 @@ import { EnvelopArmor } from "@escape.tech/graphql-armor";
 import { type DocumentNode, GraphQLError, visit } from "graphql";
 import type { Context } from "./context";
 
-export const DOCUMENT_LIMITS = { maxDepth: 12, maxAliases: 15, maxTokens: 2000, maxCost: 5000, maxDirectives: 20 };
+export const DOCUMENT_LIMITS = { maxDepth: 16, maxAliases: 15, maxTokens: 2000, maxCost: 5000, maxDirectives: 20 };
 
 /** The armor plugins; every GraphQL path runs them before a document is executed. */
 export function armorPlugins(): Plugin[] {
   return new EnvelopArmor({
-    // Introspection counts too: its ofType chains are the classic depth bomb.
+    // Introspection counts too (its ofType chains are the classic depth bomb); 16 still admits
+    // the introspection query GraphiQL sends (depth 15).
     maxDepth: { n: DOCUMENT_LIMITS.maxDepth, flattenFragments: true, ignoreIntrospection: false },
     maxAliases: { n: DOCUMENT_LIMITS.maxAliases },
     maxTokens: { n: DOCUMENT_LIMITS.maxTokens },

@@ -55,6 +55,16 @@ export interface GraphqlEndpointOptions {
 }
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
+const GRAPHIQL_CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:",
+  "worker-src blob:",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+].join("; ");
 
 interface GraphQLParams {
   query?: unknown;
@@ -118,7 +128,12 @@ export function createGraphqlEndpoint({
   const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: "/graphql",
-    graphiql: false,
+    // GraphiQL (bundled, no CDN) for signed-in admins only, loaded on first use.
+    graphiql: async (request) => {
+      const viewer = await services.auth.viewerFromBearer(bearerToken(request) ?? readCookie(request.headers.get("cookie"), ACCESS_COOKIE));
+      return viewer.kind === "user" && viewer.role === "admin" ? { title: "Outpost GraphiQL", subscriptionsProtocol: "WS" } : false;
+    },
+    renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
     landingPage: false,
     healthCheckEndpoint: "/graphql/health",
     maxRequestBodySize: maxRequestBodyBytes,
@@ -270,7 +285,10 @@ export function createGraphqlEndpoint({
       const replay = new Request(request.url, { method: "POST", headers: request.headers, body: JSON.stringify(params) });
       return withCookies(await yoga.fetch(replay, serverContext), origin, serverContext.responseCookies);
     }
-    return withCookies(await yoga.fetch(request, serverContext), origin, serverContext.responseCookies);
+    const response = await yoga.fetch(request, serverContext);
+    // Only the GraphiQL page is HTML here; it runs inline scripts and workers from blobs.
+    if (response.headers.get("content-type")?.startsWith("text/html")) response.headers.set("content-security-policy", GRAPHIQL_CSP);
+    return withCookies(response, origin, serverContext.responseCookies);
   };
 
   // --- WebSocket (graphql-transport-ws) ---

@@ -188,13 +188,13 @@ describe("request limits", () => {
     await using server = await startTestApp();
     const admin = await server.admin();
     // Every type here is finite, so introspection's ofType chain is what can go deep.
-    const deep = `{ __type(name: "Query") { ${"fields { type { ofType { ".repeat(4)}name${" } } }".repeat(4)} } }`;
+    const deep = `{ __type(name: "Query") { ${"fields { type { ofType { ".repeat(8)}name${" } } }".repeat(8)} } }`;
     const aliases = `{ ${Array.from({ length: 100 }, (_, i) => `a${i}: me { username }`).join(" ")} }`;
     const tokens = `{ me { ${"username ".repeat(3000)} } }`;
     const refusals: Record<string, string | undefined> = {};
     for (const [name, document] of Object.entries({ deep, aliases, tokens }))
       refusals[name] = (await admin.request(document)).errors?.[0]?.message;
-    expect(refusals.deep).toContain("depth");
+    expect(refusals.deep).toMatch(/depth limit|Cost limit/);
     expect(refusals.aliases).toContain("Aliases limit");
     expect(refusals.tokens).toContain("Token");
     expect(await admin.data(ME)).toEqual({ me: { username: "admin" } });
@@ -250,6 +250,19 @@ describe("browser-facing protections", () => {
     });
     expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
     expect(preflight.headers.get("access-control-allow-credentials")).toBeNull();
+  });
+
+  test("GraphiQL opens for a signed-in admin only", async () => {
+    const page = (headers: Record<string, string>) => fetch(`${server.url}/graphql`, { headers: { accept: "text/html", ...headers } });
+    const forAdmin = await page({ cookie });
+    expect(forAdmin.status).toBe(200);
+    expect(await forAdmin.text()).toContain("Outpost GraphiQL");
+    expect(forAdmin.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    const viewer = await server.userWithRole("viewer");
+    for (const headers of [{}, { authorization: `Bearer ${viewer.accessToken}` }] as Record<string, string>[]) {
+      const refused = await page(headers);
+      expect(refused.headers.get("content-type") ?? "").not.toContain("text/html");
+    }
   });
 
   test("introspection is for signed-in admins only", async () => {

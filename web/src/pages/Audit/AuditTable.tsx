@@ -1,5 +1,5 @@
 // The entries as a table on wide screens and as stacked cards on phones (the same markup; the
-// stylesheet labels each cell from its data-label there).
+// stylesheet labels each cell from its data-label there, so each cell holds one element).
 
 import { For, Show } from "solid-js";
 import { formatInstant, previewJson } from "../../lib/format";
@@ -34,11 +34,15 @@ export function AuditTable(props: { entries: readonly AuditEntry[]; isFresh: (id
                   <time datetime={entry.at}>{formatInstant(entry.at)}</time>
                 </td>
                 <td data-label="Actor" class="audit-actor" title={entry.actorId ?? undefined}>
-                  {actorLabel(entry)} <small class="muted">{entry.actorKind}</small>
+                  <div>
+                    {actorLabel(entry)} <small class="muted">{entry.actorKind}</small>
+                  </div>
                 </td>
                 <td data-label="Action" class="audit-action">
-                  <code>{entry.action}</code>
-                  <Show when={entry.detail}>{(detail) => <small class="muted audit-detail">{detail()}</small>}</Show>
+                  <div>
+                    <code>{entry.action}</code>
+                    <Show when={entry.detail}>{(detail) => <small class="muted audit-detail">{detail()}</small>}</Show>
+                  </div>
                 </td>
                 <td data-label="Target" class="audit-target">
                   <Show when={entry.target !== null && entry.target !== undefined} fallback={<span class="muted">—</span>}>
@@ -46,12 +50,14 @@ export function AuditTable(props: { entries: readonly AuditEntry[]; isFresh: (id
                   </Show>
                 </td>
                 <td data-label="Result" class="audit-result">
-                  <span class="badge" classList={{ "badge-good": entry.result === "ok", "badge-bad": entry.result !== "ok" }}>
-                    {entry.result}
-                  </span>
+                  <div>
+                    <span class="badge" classList={{ "badge-good": entry.result === "ok", "badge-bad": entry.result !== "ok" }}>
+                      {entry.result}
+                    </span>
+                  </div>
                 </td>
                 <td data-label="IP" class="audit-ip" title={entry.userAgent ?? undefined}>
-                  {entry.ip ?? <span class="muted">—</span>}
+                  <div>{entry.ip ?? <span class="muted">—</span>}</div>
                 </td>
               </tr>
             )}

@@ -21,7 +21,7 @@ export function UserList(props: { admin: UserAdmin }) {
         <span>Role</span>
         <span>Status</span>
         <span>2FA</span>
-        <span>Actions</span>
+        <span class="user-actions-heading">Actions</span>
       </div>
       <ul class="plain-list">
         <For each={ids()}>
