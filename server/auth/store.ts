@@ -59,6 +59,8 @@ interface SessionRow {
   user_agent: string | null;
 }
 
+type CredentialsRow = UserRow & { password_hash: string; totp_pending_secret: string | null; totp_last_step: number };
+
 const USER_COLUMNS = "id, username, role, disabled, totp_secret, created_at, updated_at";
 
 function toUser(row: UserRow): User {
@@ -91,13 +93,12 @@ export function createAuthStore(db: Database) {
   const insertUser = db.query("INSERT INTO users (id, username, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)");
   const allUsers = db.query<UserRow, []>(`SELECT ${USER_COLUMNS} FROM users ORDER BY username`);
   const userById = db.query<UserRow, [string]>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`);
-  const credentials = db.query<UserRow & { password_hash: string; totp_pending_secret: string | null; totp_last_step: number }, [string]>(
-    `SELECT ${USER_COLUMNS}, password_hash, totp_pending_secret, totp_last_step FROM users WHERE username = ?`,
-  );
-  const credentialsById = db.query<
-    UserRow & { password_hash: string; totp_pending_secret: string | null; totp_last_step: number },
-    [string]
-  >(`SELECT ${USER_COLUMNS}, password_hash, totp_pending_secret, totp_last_step FROM users WHERE id = ?`);
+  const credentialsWhere = (column: "username" | "id") =>
+    db.query<CredentialsRow, [string]>(
+      `SELECT ${USER_COLUMNS}, password_hash, totp_pending_secret, totp_last_step FROM users WHERE ${column} = ?`,
+    );
+  const credentials = credentialsWhere("username");
+  const credentialsById = credentialsWhere("id");
   const setRole = db.query("UPDATE users SET role = ?, updated_at = ? WHERE id = ?");
   const setDisabled = db.query("UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?");
   const setPassword = db.query("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?");
@@ -138,7 +139,7 @@ export function createAuthStore(db: Database) {
   const markRefreshUsed = db.query("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL");
   const deleteExpiredSessions = db.query("DELETE FROM sessions WHERE expires_at < ?");
 
-  const toCredentials = (row: (UserRow & { password_hash: string; totp_pending_secret: string | null; totp_last_step: number }) | null) =>
+  const toCredentials = (row: CredentialsRow | null) =>
     row
       ? {
           user: toUser(row),

@@ -2,26 +2,16 @@
 // in with a code, creates an API key that then works, and finds it all in the audit log; a phone
 // screen shows the same pages without sideways scrolling.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { totpCode } from "../../server/auth/totp";
 import { ADMIN_PASSWORD, startTestApp, type TestApp } from "../harness/app";
+import { launchChromium } from "../harness/browser";
 import { graphqlClient } from "../harness/client";
-
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 let browser: Browser;
 let server: TestApp;
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   server = await startTestApp();
 });
 afterAll(async () => {

@@ -2,24 +2,14 @@
 // sign-in, creating and editing an entry, seeing another client's change appear live, signing
 // out; on a desktop and on a phone-sized screen.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { startTestApp, type TestApp } from "../harness/app";
+import { launchChromium } from "../harness/browser";
 import { graphqlClient } from "../harness/client";
-
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 let browser: Browser;
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 afterAll(() => browser.close());
 

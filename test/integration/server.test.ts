@@ -51,6 +51,18 @@ describe("web UI", () => {
     expect((await fetch(`${server.url}/assets/missing.js`)).status).toBe(404);
   });
 
+  test("HSTS is sent when the client came over https through a local proxy or tunnel, on every path", async () => {
+    await using server = await startTestApp();
+    const admin = await server.admin();
+    for (const path of ["/", "/health"]) {
+      const response = await fetch(`${server.url}${path}`, { headers: { "x-forwarded-proto": "https" } });
+      expect(response.headers.get("strict-transport-security")).toContain("max-age=");
+    }
+    const graphql = await admin.request("{ me { username } }", undefined, { "x-forwarded-proto": "https" });
+    expect(graphql.headers.get("strict-transport-security")).toContain("max-age=");
+    expect((await fetch(`${server.url}/health`)).headers.get("strict-transport-security")).toBeNull();
+  });
+
   test("every response carries the security headers", async () => {
     await using server = await startTestApp();
     for (const path of ["/", "/health", "/graphql?query=%7Bhealth%7Bok%7D%7D", "/nowhere.txt"]) {
