@@ -6,7 +6,7 @@ import { EnvelopArmor } from "@escape.tech/graphql-armor";
 import { type DocumentNode, GraphQLError, visit } from "graphql";
 import type { Context } from "./context";
 
-export const DOCUMENT_LIMITS = { maxDepth: 16, maxAliases: 15, maxTokens: 2000, maxCost: 5000, maxDirectives: 20 };
+export const DOCUMENT_LIMITS = { maxDepth: 16, maxAliases: 15, maxTokens: 2000, maxCost: 50_000, maxDirectives: 20 };
 
 /** The armor plugins; every GraphQL path runs them before a document is executed. */
 export function armorPlugins(): Plugin[] {
@@ -16,6 +16,8 @@ export function armorPlugins(): Plugin[] {
     maxDepth: { n: DOCUMENT_LIMITS.maxDepth, flattenFragments: true, ignoreIntrospection: false },
     maxAliases: { n: DOCUMENT_LIMITS.maxAliases },
     maxTokens: { n: DOCUMENT_LIMITS.maxTokens },
+    // Armor multiplies a list's cost by a literal `first`; 50k admits a full page (first: 500) of
+    // any list with all its fields, while services cap page sizes themselves.
     costLimit: { maxCost: DOCUMENT_LIMITS.maxCost },
     maxDirectives: { n: DOCUMENT_LIMITS.maxDirectives },
     blockFieldSuggestion: { enabled: true },

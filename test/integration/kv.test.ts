@@ -188,6 +188,13 @@ describe("listing", () => {
     expect(seen).toEqual(["page/a", "page/b", "page/c/1", "page/c/2", "page/d"]);
   });
 
+  test("a full page (first: 500) with every field is within the query limits", async () => {
+    const result = await admin.request(
+      "{ kvEntries(first: 500) { edges { cursor node { key value version createdAt updatedAt expiresAt } } nodes { key value version createdAt updatedAt expiresAt } pageInfo { hasNextPage endCursor } } }",
+    );
+    expect(result.errors).toBeUndefined();
+  });
+
   test("prefixes with characters at the top of the Unicode range still match", async () => {
     await admin.data(SET, { key: "uni/\u{10FFFF}a", value: 1 });
     await admin.data(SET, { key: "uni/\u{FFFF}", value: 2 });

@@ -1,6 +1,8 @@
 // The x64 executable from `npm run build`, run alone from an empty directory.
 import { expect, test } from "bun:test";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { graphqlClient, waitUntil } from "../harness/client";
 import { smokeTest, startBinary } from "./smoke";
 
 const binary = join(import.meta.dir, "../../dist/outpost-linux-x64");
@@ -50,5 +52,54 @@ test("a second binary on a taken port exits with a message naming the port and t
     expect(text).toContain(`Port ${port} is already in use by outpost-linux-x64 (pid ${first.proc.pid})`);
   } finally {
     await first.cleanup();
+  }
+});
+
+test("kill -9 during a stream of writes loses no acknowledged write", async () => {
+  const first = await startBinary(binary, { env: { OUTPOST_ADMIN_PASSWORD: "owner-password" } });
+  const login = await graphqlClient(first.url).data<{ login: { accessToken: string } }>(
+    'mutation { login(username: "admin", password: "owner-password") { accessToken } }',
+  );
+  const client = graphqlClient(first.url, login.login.accessToken);
+  const acknowledged: string[] = [];
+  let running = true;
+  const writers = Array.from({ length: 8 }, async (_, w) => {
+    for (let i = 0; running; i++) {
+      const key = `crash/${w}/${i}`;
+      try {
+        const result = await client.request(`mutation { setKv(key: "${key}", value: {w: ${w}, i: ${i}}) { version } }`);
+        if (result.data) acknowledged.push(key);
+      } catch {
+        return; // the server is gone
+      }
+    }
+  });
+  await waitUntil(() => acknowledged.length >= 300, 20_000, "300 acknowledged writes");
+  first.proc.kill("SIGKILL");
+  running = false;
+  await Promise.all(writers);
+  await first.proc.exited;
+
+  const again = await startBinary(binary, { dir: first.dir });
+  try {
+    const relogin = await graphqlClient(again.url).data<{ login: { accessToken: string } }>(
+      'mutation { login(username: "admin", password: "owner-password") { accessToken } }',
+    );
+    const reader = graphqlClient(again.url, relogin.login.accessToken);
+    const stored = new Set<string>();
+    for (let after: string | null = null; ; ) {
+      const page: { kvEntries: { nodes: { key: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } } = await reader.data(
+        'query ($after: String) { kvEntries(prefix: "crash/", first: 500, after: $after) { nodes { key } pageInfo { hasNextPage endCursor } } }',
+        { after },
+      );
+      for (const node of page.kvEntries.nodes) stored.add(node.key);
+      if (!page.kvEntries.pageInfo.hasNextPage) break;
+      after = page.kvEntries.pageInfo.endCursor;
+    }
+    expect(acknowledged.filter((key) => !stored.has(key))).toEqual([]);
+  } finally {
+    await again.cleanup();
+    await first.cleanup();
+    rmSync(first.dir, { recursive: true, force: true });
   }
 });

@@ -16,14 +16,16 @@ export interface StartedBinary {
   cleanup(): Promise<void>;
 }
 
-/** Copies `binary` into an empty temp dir and starts it there (optionally through `runner`, e.g. qemu). */
+/**
+ * Copies `binary` into an empty temp dir and starts it there (optionally through `runner`, e.g.
+ * qemu). With `dir`, starts it again in that directory (same data) and leaves the directory be.
+ */
 export async function startBinary(
   binary: string,
-  { runner = [], env = {} }: { runner?: string[]; env?: Record<string, string> } = {},
+  { runner = [], env = {}, dir: reuse }: { runner?: string[]; env?: Record<string, string>; dir?: string } = {},
 ): Promise<StartedBinary> {
-  const dir = mkdtempSync(join(tmpdir(), "outpost-bin-"));
-  const copy = join(dir, basename(binary));
-  copyFileSync(binary, copy);
+  const dir = reuse ?? mkdtempSync(join(tmpdir(), "outpost-bin-"));
+  if (!reuse) copyFileSync(binary, join(dir, basename(binary)));
   let text = "";
   const proc = Bun.spawn([...runner, `./${basename(binary)}`, "serve", "--data", "./d", "--port", "0", "--host", "127.0.0.1"], {
     cwd: dir,
@@ -51,7 +53,7 @@ export async function startBinary(
     async cleanup() {
       if (proc.exitCode === null) proc.kill("SIGKILL");
       await proc.exited;
-      rmSync(dir, { recursive: true, force: true });
+      if (!reuse) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -63,7 +65,14 @@ export async function smokeTest(started: StartedBinary) {
 
   const page = await fetch(`${started.url}/setup?token=${started.setupToken}`);
   expect(page.status).toBe(200);
-  expect(await page.text()).toContain("<div id=");
+  const html = await page.text();
+  expect(html).toContain("<div id=");
+  // The embedded UI: assets with their type, an ETag, and brotli when accepted.
+  const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1] as string;
+  const asset = await fetch(`${started.url}${script}`, { headers: { "accept-encoding": "br" }, decompress: false });
+  expect(asset.headers.get("content-type")).toContain("javascript");
+  expect(asset.headers.get("content-encoding")).toBe("br");
+  expect(asset.headers.get("etag")).toMatch(/^".+"$/);
 
   await anonymous.data(`mutation ($t: String!) { setup(token: $t, username: "owner", password: "owner-password") { user { role } } }`, {
     t: started.setupToken,
