@@ -2,19 +2,15 @@
 // JSON POST (documents parsed and validated once through yoga's pipeline, then executed directly),
 // and graphql-ws on the same path for subscriptions.
 
-import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
+import type { Server } from "bun";
 import {
   type DocumentNode,
-  type ExecutionArgs,
   type ExecutionResult,
   execute,
-  GraphQLError,
   type GraphQLSchema,
   getOperationAST,
   type OperationDefinitionNode,
 } from "graphql";
-import { CloseCode } from "graphql-ws";
-import { handleProtocols, makeHandler } from "graphql-ws/use/bun";
 import { createYoga } from "graphql-yoga";
 import type { Context, Services } from "../../schema/context";
 import { toClientError, useClientErrors } from "../../schema/errors";
@@ -27,14 +23,10 @@ import type { RateLimiter } from "../limits/rate-limiter";
 import type { Logger } from "../log";
 import { newRequestId, type RequestOrigin, requestOrigin } from "./client-info";
 import { ACCESS_COOKIE, REFRESH_COOKIE, readCookie } from "./cookies";
+import { createGraphqlSockets } from "./graphql-ws";
 import { SECURITY_HEADERS } from "./security-headers";
 
-/** What a socket carries from its upgrade request to every operation on it. */
-export interface SocketData {
-  origin: RequestOrigin;
-  cookieAccessToken: string | null;
-  viewer: Viewer;
-}
+export type { SocketData } from "./graphql-ws";
 
 interface ServerContext {
   origin: RequestOrigin;
@@ -291,110 +283,24 @@ export function createGraphqlEndpoint({
     return withCookies(response, origin, serverContext.responseCookies);
   };
 
-  // --- WebSocket (graphql-transport-ws) ---
-
-  const sockets = new Set<ServerWebSocket<SocketData>>();
-
-  const closeIfInvalid = (socket: ServerWebSocket<SocketData>) => {
-    if (!services.auth.viewerStillValid(socket.data.viewer)) {
-      socket.data.viewer = { kind: "anonymous", rejection: "Your session has ended; sign in again." };
-      socket.close(CloseCode.Forbidden, "Session ended or expired");
-      return true;
-    }
-    return false;
-  };
-
-  const recheckTimer = setInterval(() => {
-    for (const socket of sockets) closeIfInvalid(socket);
-  }, socketCheckIntervalMs);
-  const offSessionsChanged = events.on("auth.credentials-changed", ({ userId }) => {
-    for (const socket of sockets)
-      if (socket.data.viewer.kind !== "anonymous" && socket.data.viewer.userId === userId) closeIfInvalid(socket);
+  const sockets = createGraphqlSockets({
+    getEnveloped: yoga.getEnveloped,
+    services,
+    events,
+    log,
+    rateLimiter,
+    buildContext: (origin, viewer) => buildContext(origin, viewer, "ws"),
+    limitError,
+    socketCheckIntervalMs,
   });
-
-  const graphqlWs = makeHandler<Record<string, unknown>>({
-    execute: (args: ExecutionArgs) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
-    subscribe: (args: ExecutionArgs) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
-    onConnect: async (ctx) => {
-      const socket = ctx.extra.socket as unknown as ServerWebSocket<SocketData>;
-      const payload = ctx.connectionParams ?? {};
-      const fromPayload =
-        typeof payload.authorization === "string"
-          ? /^Bearer\s+(\S+)$/i.exec(payload.authorization)?.[1]
-          : typeof payload.token === "string"
-            ? payload.token
-            : undefined;
-      socket.data.viewer = await services.auth.viewerFromBearer(fromPayload ?? socket.data.cookieAccessToken);
-      return true;
-    },
-    onSubscribe: async (ctx, _id, payload) => {
-      const socket = ctx.extra.socket as unknown as ServerWebSocket<SocketData>;
-      if (closeIfInvalid(socket))
-        return [new GraphQLError("Your session has ended; sign in again.", { extensions: { code: "UNAUTHENTICATED" } })];
-      const origin = { ...socket.data.origin, requestId: newRequestId() };
-      const context = buildContext(origin, socket.data.viewer, "ws");
-      const enveloped = yoga.getEnveloped({ params: payload, origin, responseCookies: [], socketContext: context });
-      const clientErrors = (errors: readonly GraphQLError[]) => errors.map((e) => toClientError(e, context));
-      let document: ReturnType<typeof enveloped.parse>;
-      try {
-        document = enveloped.parse(payload.query);
-      } catch (err) {
-        return clientErrors([err instanceof GraphQLError ? err : new GraphQLError("Invalid query.")]);
-      }
-      try {
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return clientErrors(errors);
-      } catch (err) {
-        return clientErrors([err instanceof GraphQLError ? err : new GraphQLError("Invalid query.")]);
-      }
-      return {
-        schema: enveloped.schema,
-        document,
-        operationName: payload.operationName,
-        variableValues: payload.variables,
-        contextValue: await enveloped.contextFactory(),
-        rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
-      };
-    },
-  });
-
-  const websocket: WebSocketHandler<SocketData> = {
-    ...(graphqlWs as unknown as WebSocketHandler<SocketData>),
-    open(socket) {
-      sockets.add(socket);
-      graphqlWs.open?.(socket as never);
-    },
-    close(socket, code, reason) {
-      sockets.delete(socket);
-      return graphqlWs.close?.(socket as never, code, reason);
-    },
-  };
 
   return {
     handleHttp,
-    /** Upgrades a graphql-ws request; returns a Response only when the upgrade is refused. */
-    upgrade(request: Request, server: Server<SocketData>): Response | undefined {
-      const protocol = handleProtocols(request.headers.get("sec-websocket-protocol") ?? "");
-      if (!protocol) return new Response("Use the graphql-transport-ws subprotocol.", { status: 400 });
-      // A page from another site must not ride on the UI's cookie (cross-site WebSocket hijacking).
-      const pageOrigin = request.headers.get("origin");
-      const sameSite = !pageOrigin || URL.parse(pageOrigin)?.host === request.headers.get("host");
-      const data: SocketData = {
-        origin: requestOrigin(request, server as Server<unknown>),
-        cookieAccessToken: sameSite ? readCookie(request.headers.get("cookie"), ACCESS_COOKIE) : null,
-        viewer: { kind: "anonymous" },
-      };
-      if (server.upgrade(request, { data, headers: { "sec-websocket-protocol": protocol } })) return undefined;
-      return new Response("WebSocket upgrade failed.", { status: 400 });
-    },
-    websocket,
-    openSocketCount: () => sockets.size,
+    upgrade: sockets.upgrade,
+    websocket: sockets.websocket,
+    openSocketCount: sockets.openSocketCount,
     /** Closes every socket (server going away) and stops the session checks. */
-    close() {
-      clearInterval(recheckTimer);
-      offSessionsChanged();
-      for (const socket of sockets) socket.close(1001, "Server shutting down");
-    },
+    close: sockets.close,
   };
 }
 

@@ -184,6 +184,21 @@ describe("request limits", () => {
     expect(other.status).toBe(200);
   });
 
+  test("subscriptions over WebSocket draw on the same budget", async () => {
+    await using server = await startTestApp({ config: { rateLimitApiPerMinute: 20 } });
+    const admin = await server.admin();
+    const socket = admin.socket();
+    const outcomes: string[] = [];
+    for (let i = 0; i < 15; i++) {
+      const sub = socket.subscribe('subscription { kvChanged(prefix: "x") { key } }');
+      const ended = await Promise.race([sub.ended, Bun.sleep(100).then(() => null)]);
+      outcomes.push(JSON.stringify(ended?.error ?? sub.results).includes("LIMIT_EXCEEDED") ? "limited" : "open");
+    }
+    expect(outcomes).toContain("open");
+    expect(outcomes.at(-1)).toBe("limited");
+    await socket.dispose();
+  });
+
   test("a depth bomb, an alias bomb and a token flood are refused with a clear error, and the server keeps serving", async () => {
     await using server = await startTestApp();
     const admin = await server.admin();
