@@ -23,6 +23,7 @@ import type { RateLimiter } from "../limits/rate-limiter";
 import type { Logger } from "../log";
 import { newRequestId, type RequestOrigin, requestOrigin } from "./client-info";
 import { ACCESS_COOKIE, REFRESH_COOKIE, readCookie } from "./cookies";
+import { renderGraphiQL } from "./graphiql";
 import { createGraphqlSockets } from "./graphql-ws";
 import { SECURITY_HEADERS } from "./security-headers";
 
@@ -125,7 +126,7 @@ export function createGraphqlEndpoint({
       const viewer = await services.auth.viewerFromBearer(bearerToken(request) ?? readCookie(request.headers.get("cookie"), ACCESS_COOKIE));
       return viewer.kind === "user" && viewer.role === "admin" ? { title: "Outpost GraphiQL", subscriptionsProtocol: "WS" } : false;
     },
-    renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
+    renderGraphiQL,
     landingPage: false,
     healthCheckEndpoint: "/graphql/health",
     maxRequestBodySize: maxRequestBodyBytes,

@@ -1,8 +1,11 @@
-// The one way an error reaches the screen: a message in an alert, optionally with an action.
+// The one way an error reaches the screen: a message in an alert, optionally with an action; and
+// the same under a list row, for the error of that row's action.
 
 import { type JSX, Show } from "solid-js";
 
-export function ErrorMessage(props: { error: { message: string } | string | null | undefined; children?: JSX.Element }) {
+type ShownError = { message: string } | string | null | undefined;
+
+export function ErrorMessage(props: { error: ShownError; children?: JSX.Element }) {
   return (
     <Show when={props.error}>
       {(error) => {
@@ -19,6 +22,19 @@ export function ErrorMessage(props: { error: { message: string } | string | null
           </div>
         );
       }}
+    </Show>
+  );
+}
+
+/** The error of one list row's action, under that row; nothing while there is none. */
+export function RowErrorMessage(props: { error: ShownError }) {
+  return (
+    <Show when={props.error}>
+      {(error) => (
+        <div class="row-message">
+          <ErrorMessage error={error()} />
+        </div>
+      )}
     </Show>
   );
 }

@@ -5,18 +5,8 @@
 import { type Client, createClient } from "graphql-ws";
 import { createSignal } from "solid-js";
 
-/** Codes the server puts in `errors[].extensions.code`, plus NETWORK when it could not be reached. */
-export type ErrorCode =
-  | "UNAUTHENTICATED"
-  | "FORBIDDEN"
-  | "BAD_USER_INPUT"
-  | "NOT_FOUND"
-  | "CONFLICT"
-  | "LIMIT_EXCEEDED"
-  | "INTERNAL"
-  | "NETWORK";
-
-const SERVER_CODES = new Set<string>([
+/** Codes the server puts in `errors[].extensions.code`. */
+export const SERVER_ERROR_CODES = [
   "UNAUTHENTICATED",
   "FORBIDDEN",
   "BAD_USER_INPUT",
@@ -24,7 +14,12 @@ const SERVER_CODES = new Set<string>([
   "CONFLICT",
   "LIMIT_EXCEEDED",
   "INTERNAL",
-]);
+] as const;
+
+/** A server's code, or NETWORK when it could not be reached. */
+export type ErrorCode = (typeof SERVER_ERROR_CODES)[number] | "NETWORK";
+
+const SERVER_CODES = new Set<string>(SERVER_ERROR_CODES);
 
 export class GraphQLRequestError extends Error {
   readonly code: ErrorCode;

@@ -3,7 +3,8 @@
 
 import { For, Show } from "solid-js";
 import { CopyButton } from "../../components/CopyButton";
-import { ErrorMessage } from "../../components/ErrorMessage";
+import { ErrorMessage, RowErrorMessage } from "../../components/ErrorMessage";
+import { TextField } from "../../components/TextField";
 import { formatDay, formatInstant } from "../../lib/format";
 import type { ApiKey } from "./accountOperations";
 import type { ApiKeyManager } from "./createApiKeyManager";
@@ -62,26 +63,22 @@ export function ApiKeysSection(props: { keys: ApiKeyManager }) {
         }}
       >
         <div class="apikey-form-fields">
-          <label class="field">
-            <span>Name</span>
-            <input
-              data-testid="apikey-name"
-              autocomplete="off"
-              placeholder="e.g. backup script"
-              value={form.name()}
-              onInput={(event) => form.setName(event.currentTarget.value)}
-            />
-          </label>
-          <label class="field">
-            <span>Expires after (optional)</span>
-            <input
-              data-testid="apikey-expires"
-              type="date"
-              min={form.firstExpiryDay()}
-              value={form.expiresOn()}
-              onInput={(event) => form.setExpiresOn(event.currentTarget.value)}
-            />
-          </label>
+          <TextField
+            label="Name"
+            testId="apikey-name"
+            autocomplete="off"
+            placeholder="e.g. backup script"
+            value={form.name()}
+            onInput={form.setName}
+          />
+          <TextField
+            label="Expires after (optional)"
+            testId="apikey-expires"
+            type="date"
+            min={form.firstExpiryDay()}
+            value={form.expiresOn()}
+            onInput={form.setExpiresOn}
+          />
         </div>
         <fieldset class="scopes">
           <legend>Scopes</legend>
@@ -179,13 +176,7 @@ export function ApiKeysSection(props: { keys: ApiKeyManager }) {
                     {keys.rowBusy(key.id) ? "Revoking…" : "Revoke"}
                   </button>
                 </Show>
-                <Show when={keys.rowError(key.id)}>
-                  {(error) => (
-                    <div class="row-message">
-                      <ErrorMessage error={error()} />
-                    </div>
-                  )}
-                </Show>
+                <RowErrorMessage error={keys.rowError(key.id)} />
               </li>
             );
           }}

@@ -2,6 +2,7 @@
 
 import { Show } from "solid-js";
 import { ErrorMessage } from "../../components/ErrorMessage";
+import { TextField } from "../../components/TextField";
 import { MIN_PASSWORD_LENGTH, type PasswordChange } from "./createPasswordChange";
 
 export function PasswordSection(props: { form: PasswordChange }) {
@@ -18,38 +19,32 @@ export function PasswordSection(props: { form: PasswordChange }) {
       <h2>Password</h2>
       {/* Lets password managers tie the new password to the account. */}
       <input type="text" name="username" autocomplete="username" hidden />
-      <label class="field">
-        <span>Current password</span>
-        <input
-          data-testid="account-current-password"
-          type="password"
-          autocomplete="current-password"
-          value={form.current()}
-          onInput={(event) => form.setCurrent(event.currentTarget.value)}
-        />
-      </label>
-      <label class="field">
-        <span>New password</span>
-        <input
-          data-testid="account-new-password"
-          type="password"
-          autocomplete="new-password"
-          value={form.next()}
-          onInput={(event) => form.setNext(event.currentTarget.value)}
-        />
-        <small class="muted">At least {MIN_PASSWORD_LENGTH} characters.</small>
-      </label>
-      <label class="field">
-        <span>Confirm new password</span>
-        <input
-          data-testid="account-confirm-password"
-          type="password"
-          autocomplete="new-password"
-          value={form.confirmation()}
-          aria-invalid={form.confirmation() !== "" && form.confirmation() !== form.next()}
-          onInput={(event) => form.setConfirmation(event.currentTarget.value)}
-        />
-      </label>
+      <TextField
+        label="Current password"
+        testId="account-current-password"
+        type="password"
+        autocomplete="current-password"
+        value={form.current()}
+        onInput={form.setCurrent}
+      />
+      <TextField
+        label="New password"
+        testId="account-new-password"
+        type="password"
+        autocomplete="new-password"
+        value={form.next()}
+        onInput={form.setNext}
+        hint={`At least ${MIN_PASSWORD_LENGTH} characters.`}
+      />
+      <TextField
+        label="Confirm new password"
+        testId="account-confirm-password"
+        type="password"
+        autocomplete="new-password"
+        value={form.confirmation()}
+        aria-invalid={form.confirmation() !== "" && form.confirmation() !== form.next()}
+        onInput={form.setConfirmation}
+      />
       <ErrorMessage error={form.problem()} />
       <ErrorMessage error={form.error()} />
       <Show when={form.changed()}>

@@ -1,7 +1,7 @@
 // Where the user is signed in: each session's client, address and times; ending one, or all.
 
 import { For, Show } from "solid-js";
-import { ErrorMessage } from "../../components/ErrorMessage";
+import { ErrorMessage, RowErrorMessage } from "../../components/ErrorMessage";
 import { formatInstant } from "../../lib/format";
 import { describeUserAgent } from "./accountDisplay";
 import type { SessionList } from "./createSessionList";
@@ -59,13 +59,7 @@ export function SessionsSection(props: { sessions: SessionList }) {
               >
                 {sessions.rowBusy(session.id) ? "Ending…" : session.current ? "Sign out" : "End session"}
               </button>
-              <Show when={sessions.rowError(session.id)}>
-                {(error) => (
-                  <div class="row-message">
-                    <ErrorMessage error={error()} />
-                  </div>
-                )}
-              </Show>
+              <RowErrorMessage error={sessions.rowError(session.id)} />
             </li>
           )}
         </For>

@@ -4,6 +4,7 @@
 import { For, Match, Show, Switch } from "solid-js";
 import { CopyButton } from "../../components/CopyButton";
 import { ErrorMessage } from "../../components/ErrorMessage";
+import { TextField } from "../../components/TextField";
 import type { TotpSettings } from "./createTotpSettings";
 
 /** The QR code as an image URL: the page's content policy allows data: images, and an <img> runs no script. */
@@ -65,16 +66,14 @@ export function TotpSection(props: { totp: TotpSettings }) {
             }}
           >
             <p class="muted">Signing in asks for a code from your authenticator app (or a recovery code) after the password.</p>
-            <label class="field">
-              <span>Password, to turn it off</span>
-              <input
-                data-testid="totp-disable-password"
-                type="password"
-                autocomplete="current-password"
-                value={totp.disable.password()}
-                onInput={(event) => totp.disable.setPassword(event.currentTarget.value)}
-              />
-            </label>
+            <TextField
+              label="Password, to turn it off"
+              testId="totp-disable-password"
+              type="password"
+              autocomplete="current-password"
+              value={totp.disable.password()}
+              onInput={totp.disable.setPassword}
+            />
             <ErrorMessage error={totp.disable.error()} />
             <div class="actions">
               <button type="submit" class="danger" data-testid="totp-disable" disabled={!totp.disable.canRun()}>
@@ -108,18 +107,17 @@ export function TotpSection(props: { totp: TotpSettings }) {
                 </code>
                 <CopyButton text={setup().secret} testId="totp-secret-copy" />
               </div>
-              <label class="field field-short">
-                <span>Code from the app</span>
-                <input
-                  data-testid="totp-code"
-                  inputmode="numeric"
-                  autocomplete="one-time-code"
-                  maxlength={7}
-                  placeholder="123456"
-                  value={totp.code()}
-                  onInput={(event) => totp.setCode(event.currentTarget.value)}
-                />
-              </label>
+              <TextField
+                class="field-short"
+                label="Code from the app"
+                testId="totp-code"
+                inputmode="numeric"
+                autocomplete="one-time-code"
+                maxlength={7}
+                placeholder="123456"
+                value={totp.code()}
+                onInput={totp.setCode}
+              />
               <ErrorMessage error={totp.confirm.error()} />
               <div class="actions">
                 <button type="submit" class="primary" data-testid="totp-confirm" disabled={!totp.confirm.canRun()}>

@@ -2,6 +2,7 @@
 // applied to live entries, so a live row appears exactly when a reload would show it.
 
 import { startOfLocalDay } from "../../lib/format";
+import { SERVER_ERROR_CODES } from "../../lib/graphql";
 import type { AuditEntry, AuditFilter } from "./auditOperations";
 
 /** The filter as typed: text, a result choice ("" for any), days as YYYY-MM-DD ("" for open). */
@@ -16,17 +17,7 @@ export interface AuditFilterInput {
 export const EMPTY_FILTER: AuditFilterInput = { actor: "", action: "", result: "", from: "", to: "" };
 
 /** The results the filter offers besides "any": success, any failure, then each error code. */
-export const RESULT_CHOICES = [
-  "ok",
-  "error",
-  "UNAUTHENTICATED",
-  "FORBIDDEN",
-  "BAD_USER_INPUT",
-  "NOT_FOUND",
-  "CONFLICT",
-  "LIMIT_EXCEEDED",
-  "INTERNAL",
-] as const;
+export const RESULT_CHOICES = ["ok", "error", ...SERVER_ERROR_CODES] as const;
 
 export function toAuditFilter(input: AuditFilterInput): AuditFilter {
   const filter: AuditFilter = {};

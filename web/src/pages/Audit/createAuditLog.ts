@@ -3,8 +3,8 @@
 
 import { useSearchParams } from "@solidjs/router";
 import { createEffect, createMemo, createSignal, on, onCleanup } from "solid-js";
-import type { LiveState } from "../../components/LiveStatus";
-import { connectionStatus, type GraphQLRequestError, toRequestError } from "../../lib/graphql";
+import { type GraphQLRequestError, toRequestError } from "../../lib/graphql";
+import { liveState, reloadOnReconnect } from "../../lib/liveUpdates";
 import { type AuditFilterInput, EMPTY_FILTER, matchesAuditFilter, toAuditFilter } from "./auditFilter";
 import { type AuditEntry, fetchAuditPage, watchAudit } from "./auditOperations";
 
@@ -127,20 +127,7 @@ export function createAuditLog() {
   createEffect(on(filter, () => void load("first")));
 
   // Entries written while the socket was down were never sent: after a reconnect, load afresh.
-  let wasConnected = connectionStatus() === "connected";
-  createEffect(
-    on(connectionStatus, (status) => {
-      if (status !== "connected") return;
-      if (wasConnected) void load("first");
-      wasConnected = true;
-    }),
-  );
-
-  const liveState = (): LiveState => {
-    if (liveError()) return "failed";
-    const status = connectionStatus();
-    return status === "connected" ? "live" : status;
-  };
+  reloadOnReconnect(() => void load("first"));
 
   return {
     filter: { input, change, clear, isFiltered },
@@ -153,7 +140,7 @@ export function createAuditLog() {
       loadMore: () => void load("more"),
       reload: () => void load("first"),
     },
-    live: { state: liveState, error: liveError, retry: () => setLiveAttempt((n) => n + 1) },
+    live: { state: () => liveState(liveError() !== null), error: liveError, retry: () => setLiveAttempt((n) => n + 1) },
   };
 }
 

@@ -3,6 +3,7 @@
 import { Show } from "solid-js";
 import { ErrorMessage } from "../../components/ErrorMessage";
 import { LiveStatus } from "../../components/LiveStatus";
+import { TextField } from "../../components/TextField";
 import { createKvBrowser } from "./createKvBrowser";
 import { KvEditor } from "./KvEditor";
 import { KvList } from "./KvList";
@@ -30,18 +31,17 @@ export default function DataPage() {
         </Show>
 
         <div class="data-browse">
-          <label class="field kv-prefix">
-            <span>Key prefix</span>
-            <input
-              data-testid="kv-prefix"
-              type="search"
-              autocapitalize="none"
-              spellcheck={false}
-              placeholder="all keys"
-              value={kv.prefix.input()}
-              onInput={(event) => kv.prefix.change(event.currentTarget.value)}
-            />
-          </label>
+          <TextField
+            class="kv-prefix"
+            label="Key prefix"
+            testId="kv-prefix"
+            type="search"
+            autocapitalize="none"
+            spellcheck={false}
+            placeholder="all keys"
+            value={kv.prefix.input()}
+            onInput={kv.prefix.change}
+          />
 
           <ErrorMessage error={kv.list.error()}>
             <button type="button" onClick={() => void kv.list.reload()}>

@@ -2,6 +2,7 @@
 
 import { Match, Show, Switch } from "solid-js";
 import { ErrorMessage } from "../../components/ErrorMessage";
+import { TextField } from "../../components/TextField";
 import { formatInstant } from "../../lib/format";
 import type { KvEditorState } from "./createKvBrowser";
 import { describeExpiry, formatJson } from "./kvDisplay";
@@ -63,16 +64,15 @@ export function KvEditor(props: { editor: KvEditorState; canEdit: boolean; nowMs
               />
             </label>
             <ErrorMessage error={editor.valueProblem()} />
-            <label class="field field-short">
-              <span>TTL seconds</span>
-              <input
-                inputmode="numeric"
-                placeholder="never expires"
-                value={editor.ttlText()}
-                onInput={(event) => editor.setTtlText(event.currentTarget.value)}
-                aria-invalid={editor.ttlProblem() !== null}
-              />
-            </label>
+            <TextField
+              class="field-short"
+              label="TTL seconds"
+              inputmode="numeric"
+              placeholder="never expires"
+              value={editor.ttlText()}
+              onInput={editor.setTtlText}
+              aria-invalid={editor.ttlProblem() !== null}
+            />
             <ErrorMessage error={editor.ttlProblem()} />
           </Show>
 

@@ -1,6 +1,7 @@
 // Creates an entry that must not exist yet (expectedVersion 0), so it never overwrites one.
 
 import { ErrorMessage } from "../../components/ErrorMessage";
+import { TextField } from "../../components/TextField";
 import type { KvNewEntryState } from "./createKvBrowser";
 
 export function KvNewEntryForm(props: { form: KvNewEntryState }) {
@@ -15,28 +16,26 @@ export function KvNewEntryForm(props: { form: KvNewEntryState }) {
     >
       <h2>New entry</h2>
       <div class="kv-new-fields">
-        <label class="field kv-new-key">
-          <span>Key</span>
-          <input
-            data-testid="kv-new-key"
-            autocapitalize="none"
-            spellcheck={false}
-            placeholder="e.g. config/site"
-            value={form.key()}
-            onInput={(event) => form.setKey(event.currentTarget.value)}
-          />
-        </label>
-        <label class="field kv-new-ttl">
-          <span>TTL seconds</span>
-          <input
-            data-testid="kv-new-ttl"
-            inputmode="numeric"
-            placeholder="never expires"
-            value={form.ttlText()}
-            onInput={(event) => form.setTtlText(event.currentTarget.value)}
-            aria-invalid={form.ttlProblem() !== null}
-          />
-        </label>
+        <TextField
+          class="kv-new-key"
+          label="Key"
+          testId="kv-new-key"
+          autocapitalize="none"
+          spellcheck={false}
+          placeholder="e.g. config/site"
+          value={form.key()}
+          onInput={form.setKey}
+        />
+        <TextField
+          class="kv-new-ttl"
+          label="TTL seconds"
+          testId="kv-new-ttl"
+          inputmode="numeric"
+          placeholder="never expires"
+          value={form.ttlText()}
+          onInput={form.setTtlText}
+          aria-invalid={form.ttlProblem() !== null}
+        />
         <label class="field kv-new-value">
           <span>Value (JSON)</span>
           <textarea

@@ -3,9 +3,9 @@
 
 import { useSearchParams } from "@solidjs/router";
 import { createEffect, createMemo, createSignal, on, onCleanup } from "solid-js";
-import type { LiveState } from "../../components/LiveStatus";
 import { currentUser, mayChangeData } from "../../lib/auth";
-import { connectionStatus, GraphQLRequestError, toRequestError } from "../../lib/graphql";
+import { GraphQLRequestError, toRequestError } from "../../lib/graphql";
+import { liveState, reloadOnReconnect } from "../../lib/liveUpdates";
 import { formatJson } from "./kvDisplay";
 import { parseJsonValue, parseTtlSeconds, ttlTextFor } from "./kvInput";
 import { applyKvChange, mergePage } from "./kvListChanges";
@@ -97,20 +97,7 @@ export function createKvBrowser() {
   );
 
   // Changes made while the socket was down were never sent: after a reconnect, load afresh.
-  let wasConnected = connectionStatus() === "connected";
-  createEffect(
-    on(connectionStatus, (status) => {
-      if (status !== "connected") return;
-      if (wasConnected) void loadPage("first");
-      wasConnected = true;
-    }),
-  );
-
-  const liveState = (): LiveState => {
-    if (liveError()) return "failed";
-    const status = connectionStatus();
-    return status === "connected" ? "live" : status;
-  };
+  reloadOnReconnect(() => void loadPage("first"));
 
   // ---- The open entry ----
   const [selectedKey, setSelectedKey] = createSignal<string | null>(null);
@@ -309,7 +296,7 @@ export function createKvBrowser() {
       loadMore: () => loadPage("more"),
       reload: () => loadPage("first"),
     },
-    live: { state: liveState, error: liveError, retry: () => setLiveAttempt((n) => n + 1) },
+    live: { state: () => liveState(liveError() !== null), error: liveError, retry: () => setLiveAttempt((n) => n + 1) },
     editor: {
       selectedKey,
       opened,

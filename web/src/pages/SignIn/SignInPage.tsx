@@ -1,5 +1,6 @@
 import { Show } from "solid-js";
 import { ErrorMessage } from "../../components/ErrorMessage";
+import { TextField } from "../../components/TextField";
 import { createSignInForm } from "./createSignInForm";
 
 /** "45 s", "4 min 10 s". */
@@ -25,47 +26,41 @@ export default function SignInPage() {
         <Show when={form.setupRequired()}>
           <p class="note">Outpost has no users yet. Open the one-time setup link printed in the server log to create the first admin.</p>
         </Show>
-        <label class="field">
-          <span>Username</span>
-          <input
-            data-testid="login-username"
-            name="username"
-            autocomplete="username"
+        <TextField
+          label="Username"
+          testId="login-username"
+          name="username"
+          autocomplete="username"
+          autocapitalize="none"
+          spellcheck={false}
+          required
+          value={form.username()}
+          onInput={form.setUsername}
+        />
+        <TextField
+          label="Password"
+          testId="login-password"
+          name="password"
+          type="password"
+          autocomplete="current-password"
+          required
+          value={form.password()}
+          onInput={form.setPassword}
+        />
+        <Show when={form.totpRequired()}>
+          <TextField
+            label="Authentication code"
+            testId="login-totp"
+            name="totp"
+            autocomplete="one-time-code"
             autocapitalize="none"
             spellcheck={false}
             required
-            value={form.username()}
-            onInput={(event) => form.setUsername(event.currentTarget.value)}
+            ref={(input) => queueMicrotask(() => input.focus())}
+            value={form.totpCode()}
+            onInput={form.setTotpCode}
+            hint="The 6-digit code from your authenticator app, or one of your recovery codes."
           />
-        </label>
-        <label class="field">
-          <span>Password</span>
-          <input
-            data-testid="login-password"
-            name="password"
-            type="password"
-            autocomplete="current-password"
-            required
-            value={form.password()}
-            onInput={(event) => form.setPassword(event.currentTarget.value)}
-          />
-        </label>
-        <Show when={form.totpRequired()}>
-          <label class="field">
-            <span>Authentication code</span>
-            <input
-              data-testid="login-totp"
-              name="totp"
-              autocomplete="one-time-code"
-              autocapitalize="none"
-              spellcheck={false}
-              required
-              ref={(input) => queueMicrotask(() => input.focus())}
-              value={form.totpCode()}
-              onInput={(event) => form.setTotpCode(event.currentTarget.value)}
-            />
-            <small class="muted">The 6-digit code from your authenticator app, or one of your recovery codes.</small>
-          </label>
         </Show>
         <ErrorMessage
           error={form.waitSeconds() > 0 ? `Too many sign-in attempts. Try again in ${describeWait(form.waitSeconds())}.` : form.error()}

@@ -2,7 +2,8 @@
 // its own actions, their progress and errors, and the new-password form when it is open.
 
 import { createMemo, For, Show } from "solid-js";
-import { ErrorMessage } from "../../components/ErrorMessage";
+import { ErrorMessage, RowErrorMessage } from "../../components/ErrorMessage";
+import { TextField } from "../../components/TextField";
 import { ROLES, type Role } from "../../lib/auth";
 import { formatInstant } from "../../lib/format";
 import type { UserAdmin } from "./createUserAdmin";
@@ -128,19 +129,17 @@ function UserRow(props: { user: User; admin: UserAdmin }) {
             void admin.reset.submit(props.user);
           }}
         >
-          <label class="field">
-            <span>New password for {props.user.username}</span>
-            <input
-              data-testid="user-reset-password-input"
-              type="password"
-              autocomplete="new-password"
-              ref={(input) => queueMicrotask(() => input.focus())}
-              value={admin.reset.password()}
-              aria-invalid={admin.reset.problem() !== null}
-              onInput={(event) => admin.reset.setPassword(event.currentTarget.value)}
-            />
-            <small class="muted">Their sessions end; they sign in with this password from now on.</small>
-          </label>
+          <TextField
+            label={`New password for ${props.user.username}`}
+            testId="user-reset-password-input"
+            type="password"
+            autocomplete="new-password"
+            ref={(input) => queueMicrotask(() => input.focus())}
+            value={admin.reset.password()}
+            aria-invalid={admin.reset.problem() !== null}
+            onInput={admin.reset.setPassword}
+            hint="Their sessions end; they sign in with this password from now on."
+          />
           <ErrorMessage error={admin.reset.problem()} />
           <div class="actions">
             <button type="submit" class="primary" data-testid="user-reset-password-submit" disabled={!admin.reset.canSubmit(props.user)}>
@@ -152,13 +151,7 @@ function UserRow(props: { user: User; admin: UserAdmin }) {
           </div>
         </form>
       </Show>
-      <Show when={admin.rows.error(props.user.id)}>
-        {(error) => (
-          <div class="row-message">
-            <ErrorMessage error={error()} />
-          </div>
-        )}
-      </Show>
+      <RowErrorMessage error={admin.rows.error(props.user.id)} />
       <Show when={admin.rows.notice(props.user.id)}>
         {(text) => (
           <p class="row-message success" data-testid="success" role="status">

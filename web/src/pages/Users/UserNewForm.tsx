@@ -2,6 +2,7 @@
 
 import { For, Show } from "solid-js";
 import { ErrorMessage } from "../../components/ErrorMessage";
+import { TextField } from "../../components/TextField";
 import { ROLES, type Role } from "../../lib/auth";
 import { MIN_PASSWORD_LENGTH, type UserAdmin } from "./createUserAdmin";
 
@@ -16,32 +17,28 @@ export function UserNewForm(props: { form: UserAdmin["newUser"] }) {
       }}
     >
       <h2>New user</h2>
-      <label class="field">
-        <span>Username</span>
-        <input
-          data-testid="user-new-username"
-          name="username"
-          autocomplete="off"
-          autocapitalize="none"
-          spellcheck={false}
-          value={form.username()}
-          onInput={(event) => form.setUsername(event.currentTarget.value)}
-        />
-        <small class="muted">Letters, digits, dots, dashes or underscores.</small>
-      </label>
-      <label class="field">
-        <span>Password</span>
-        <input
-          data-testid="user-new-password"
-          name="new-password"
-          type="password"
-          autocomplete="new-password"
-          value={form.password()}
-          aria-invalid={form.passwordProblem() !== null}
-          onInput={(event) => form.setPassword(event.currentTarget.value)}
-        />
-        <small class="muted">At least {MIN_PASSWORD_LENGTH} characters. Tell it to the user; they can change it under Account.</small>
-      </label>
+      <TextField
+        label="Username"
+        testId="user-new-username"
+        name="username"
+        autocomplete="off"
+        autocapitalize="none"
+        spellcheck={false}
+        value={form.username()}
+        onInput={form.setUsername}
+        hint="Letters, digits, dots, dashes or underscores."
+      />
+      <TextField
+        label="Password"
+        testId="user-new-password"
+        name="new-password"
+        type="password"
+        autocomplete="new-password"
+        value={form.password()}
+        aria-invalid={form.passwordProblem() !== null}
+        onInput={form.setPassword}
+        hint={`At least ${MIN_PASSWORD_LENGTH} characters. Tell it to the user; they can change it under Account.`}
+      />
       <label class="field">
         <span>Role</span>
         <select data-testid="user-new-role" value={form.role()} onChange={(event) => form.setRole(event.currentTarget.value as Role)}>
