@@ -79,9 +79,16 @@ const TARGET_ARGS = new Set([
 ]);
 const DENIALS = new Set(["UNAUTHENTICATED", "FORBIDDEN"]);
 
+/** Longest text kept from any argument, name or message: a log entry must not become a way to fill the disk. */
+const MAX_TEXT = 256;
+const MAX_LIST = 20;
+const clip = (text: string) => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text);
+const clipValue = (value: unknown): unknown =>
+  typeof value === "string" ? clip(value) : Array.isArray(value) ? value.slice(0, MAX_LIST).map(clipValue) : value;
+
 function targetOf(args: Record<string, unknown>): Record<string, unknown> | null {
   const kept = Object.entries(args).filter(([name, value]) => TARGET_ARGS.has(name) && value !== undefined && value !== null);
-  return kept.length ? Object.fromEntries(kept) : null;
+  return kept.length ? Object.fromEntries(kept.map(([name, value]) => [name, clipValue(value)])) : null;
 }
 
 function errorCode(error: unknown): string {
@@ -91,27 +98,24 @@ function errorCode(error: unknown): string {
 
 function record(ctx: Context, action: string, args: Record<string, unknown>, result: unknown, error: unknown) {
   const viewer = ctx.viewer;
-  // A successful sign-in names its user; a failed one names the username tried.
+  // A sign-in (login, setup, refresh) names the user it signed in, whoever was asking; a failed
+  // one names the username tried.
   const signedIn = (result as { user?: { id: string; username: string } } | undefined)?.user;
-  const tried = typeof args.username === "string" ? args.username : null;
+  const tried = typeof args.username === "string" ? clip(args.username) : null;
+  const actor = signedIn
+    ? { actorKind: "user" as const, actorId: signedIn.id, actorName: signedIn.username }
+    : viewer.kind === "anonymous"
+      ? { actorKind: "anonymous" as const, actorId: null, actorName: tried }
+      : { actorKind: viewer.kind, actorId: viewer.userId, actorName: actorName(viewer) };
   const code = error === undefined ? "ok" : errorCode(error);
   void ctx.services.audit.record({
-    actorKind: viewer.kind === "anonymous" ? (signedIn ? "user" : "anonymous") : viewer.kind,
-    actorId: viewer.kind === "anonymous" ? (signedIn?.id ?? null) : viewer.userId,
-    actorName: viewer.kind === "anonymous" ? (signedIn?.username ?? tried) : actorName(viewer),
+    ...actor,
     ip: ctx.client.ip,
     userAgent: ctx.client.userAgent,
     action,
     target: targetOf(args),
     result: code,
-    detail:
-      error === undefined
-        ? null
-        : code === "INTERNAL"
-          ? "Internal error"
-          : viewer.kind === "anonymous" && viewer.rejection
-            ? viewer.rejection
-            : (error as Error).message,
+    detail: error === undefined ? null : code === "INTERNAL" ? "Internal error" : clip((error as Error).message),
   });
 }
 
@@ -142,14 +146,30 @@ function audited(action: string, resolve: GraphQLFieldResolver<unknown, Context>
   return wrapped;
 }
 
-/** A credential was presented (valid or not) and the field refused it. */
+const isDenial = (error: unknown) => error !== undefined && DENIALS.has(errorCode(error));
+const deniedRequests = new WeakSet<Context>();
+
+/**
+ * Denials are recorded once per request and within a per-IP budget, so a caller cannot turn
+ * refused requests (many fields each, or a flood of them) into a flood of log rows.
+ */
+function firstDenialWithinBudget(ctx: Context): boolean {
+  if (deniedRequests.has(ctx)) return false;
+  deniedRequests.add(ctx);
+  return ctx.services.limits.take("denials", `ip:${ctx.client.ip ?? "-"}`).allowed;
+}
+
+/** Mutations: every outcome, refusals within the denial budget. */
+const mutationOutcome = (ctx: Context, error: unknown) => !isDenial(error) || firstDenialWithinBudget(ctx);
+
+/** Reads: only when a credential was presented (valid or not) and refused. */
 const deniedCredential = (ctx: Context, error: unknown) =>
-  error !== undefined && DENIALS.has(errorCode(error)) && (ctx.viewer.kind !== "anonymous" || ctx.viewer.rejection !== undefined);
+  isDenial(error) && (ctx.viewer.kind !== "anonymous" || ctx.viewer.rejection !== undefined) && firstDenialWithinBudget(ctx);
 
 /** Wraps the root fields of `schema`: every mutation is recorded; queries and subscriptions when a credential is denied. */
 export function auditRootFields(schema: GraphQLSchema): GraphQLSchema {
   for (const field of Object.values(schema.getMutationType()?.getFields() ?? {}))
-    field.resolve = audited(`mutation.${field.name}`, field.resolve as GraphQLFieldResolver<unknown, Context>, () => true);
+    field.resolve = audited(`mutation.${field.name}`, field.resolve as GraphQLFieldResolver<unknown, Context>, mutationOutcome);
   for (const field of Object.values(schema.getQueryType()?.getFields() ?? {}))
     field.resolve = audited(`query.${field.name}`, field.resolve as GraphQLFieldResolver<unknown, Context>, deniedCredential);
   for (const field of Object.values(schema.getSubscriptionType()?.getFields() ?? {}))

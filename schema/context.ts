@@ -8,6 +8,7 @@ import type { UserService } from "../server/auth/users";
 import type { SignedInViewer } from "../server/auth/viewer";
 import { UnauthenticatedError } from "../server/errors";
 import type { KvService } from "../server/kv/service";
+import type { RateLimiter } from "../server/limits/rate-limiter";
 import type { Logger } from "../server/log";
 import type { SystemService } from "../server/system/service";
 
@@ -17,6 +18,7 @@ export interface Services {
   users: UserService;
   apiKeys: ApiKeyService;
   audit: AuditService;
+  limits: RateLimiter;
   kv: KvService;
   system: SystemService;
 }

@@ -7,7 +7,10 @@ const KvEntryType = builder.objectRef<KvEntry>("KvEntry").implement({
   fields: (t) => ({
     key: t.exposeString("key"),
     value: t.expose("value", { type: "JSON" }),
-    version: t.exposeInt("version", { description: "Starts at 1 and grows by one on every set." }),
+    version: t.exposeInt("version", {
+      description:
+        "Grows by one on every set. A key deleted or expired and set again (within a week) continues its numbering, so a stale expectedVersion never matches by accident.",
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
     expiresAt: t.expose("expiresAt", { type: "DateTime", nullable: true }),

@@ -42,6 +42,25 @@ export function introspectionRefusal(ctx: Context): GraphQLError | null {
   });
 }
 
+/**
+ * Envelop plugin keeping subscriptions on WebSockets, where a socket is closed the moment its
+ * credential ends; yoga would otherwise also stream them over plain HTTP (server-sent events).
+ */
+export function useSubscriptionsOnSocketsOnly(): Plugin<Context> {
+  return {
+    onSubscribe({ args, setResultAndStopExecution }) {
+      if (args.contextValue.transport !== "ws")
+        setResultAndStopExecution({
+          errors: [
+            new GraphQLError("Subscriptions are served over WebSocket (graphql-transport-ws) on /graphql.", {
+              extensions: { code: "BAD_USER_INPUT" },
+            }),
+          ],
+        });
+    },
+  };
+}
+
 /** Envelop plugin refusing introspection to everyone but admins (yoga and socket paths). */
 export function useIntrospectionGuard(): Plugin<Context> {
   const guard = ({

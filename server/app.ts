@@ -35,6 +35,8 @@ import { createSystemService } from "./system/service";
 
 const MIGRATIONS = [...authMigrations, ...kvMigrations, ...auditMigrations];
 const SESSION_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+/** Refused requests recorded in the audit log per IP and minute; more are only counted by the limits. */
+const DENIALS_AUDITED_PER_MINUTE = 60;
 
 /** The path of an absolute URL, without parsing all of it (this runs for every request). */
 function pathOf(url: string): string {
@@ -83,6 +85,7 @@ export async function createApp(
       api: config.rateLimitApiPerMinute,
       upload: config.rateLimitUploadPerMinute,
       exec: config.rateLimitExecPerMinute,
+      denials: DENIALS_AUDITED_PER_MINUTE,
     },
   });
   const authStore = createAuthStore(db);
@@ -102,6 +105,7 @@ export async function createApp(
     account: createAccountService({ store: authStore, events }),
     users: createUserService({ store: authStore, events, createUser: auth.createUser }),
     apiKeys,
+    limits: rateLimiter,
     audit: createAuditService({ store: createAuditStore(db), writes, events, log, retentionDays: config.auditRetentionDays }),
     kv: createKvService({
       store: createKvStore(db),
@@ -182,7 +186,13 @@ export async function createApp(
       const url = `http://${config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host}:${port}`;
       services.kv.start();
       services.audit.start();
-      pruneTimer = setInterval(() => services.auth.pruneSessions(), SESSION_PRUNE_INTERVAL_MS);
+      pruneTimer = setInterval(() => {
+        try {
+          services.auth.pruneSessions();
+        } catch (err) {
+          log.error("pruning sessions failed", { err });
+        }
+      }, SESSION_PRUNE_INTERVAL_MS);
       log.info("listening", { url, port, dataDir: config.dataDir });
       announce(`Outpost listening on ${url}`);
       const setupToken = services.auth.setupToken();

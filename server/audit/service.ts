@@ -29,7 +29,13 @@ export function createAuditService({
   now?: () => number;
 }) {
   let purgeTimer: ReturnType<typeof setInterval> | null = null;
-  const purge = () => store.purgeBefore(now() - retentionDays * 86_400_000);
+  const purge = () => {
+    try {
+      store.purgeBefore(now() - retentionDays * 86_400_000);
+    } catch (err) {
+      log.error("purging the audit log failed", { err });
+    }
+  };
 
   return {
     /** Queues one entry; resolves once it is committed and published. Failures are logged, not thrown. */

@@ -36,9 +36,12 @@ function scopePermissions(scope: ApiKeyScope): Permission[] {
   return scope === "read" ? PERMISSIONS.filter((p) => p.endsWith(":read")) : [scope];
 }
 
-/** Scopes the holder of `role` may put on a key: never more than the role itself allows. */
+/**
+ * Scopes the holder of `role` may put on a key: never more than the role itself allows. `read`
+ * means "every read permission of the owner's role", so every role may grant it.
+ */
 export function grantableScopes(role: Role): ApiKeyScope[] {
-  return API_KEY_SCOPES.filter((scope) => scopePermissions(scope).every((p) => ROLE_PERMISSIONS[role].has(p)));
+  return API_KEY_SCOPES.filter((scope) => scope === "read" || scopePermissions(scope).every((p) => ROLE_PERMISSIONS[role].has(p)));
 }
 
 /** What a key may do now: its scopes, cut down to what its owner's current role allows. */

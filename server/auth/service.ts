@@ -172,27 +172,37 @@ export function createAuthService({
      */
     async login(input: { username: string; password: string; totpCode?: string | null }, client: ClientInfo): Promise<AuthSession> {
       limitAuthAttempts(client);
-      const blocked = loginGuard.blockedForSeconds(client.ip, input.username);
-      if (blocked > 0)
-        throw new LimitExceededError(`Too many failed sign-ins; try again in ${blocked} s.`, { details: { retryAfterSeconds: blocked } });
+      const { username } = input;
+      const waitSeconds = loginGuard.begin(client.ip, username);
+      if (waitSeconds > 0)
+        throw new LimitExceededError(`Too many failed sign-ins; try again in ${waitSeconds} s.`, {
+          details: { retryAfterSeconds: waitSeconds },
+        });
+      let outcome = "abandoned" as "failed" | "succeeded" | "abandoned";
       const fail = (message: string, details?: Record<string, unknown>): never => {
-        const blockSeconds = loginGuard.recordFailure(client.ip, input.username);
-        if (blockSeconds > 0)
-          log.warn("sign-in blocked after repeated failures", { username: input.username, ip: client.ip, blockSeconds });
+        outcome = "failed";
         throw new UnauthenticatedError(message, { details });
       };
-
-      const found = input.username.length <= 64 ? store.credentialsByName(input.username) : null;
-      dummyHash ??= await hashPassword(randomToken());
-      const passwordOk = await verifyPassword(input.password, found?.passwordHash ?? dummyHash);
-      if (!found || !passwordOk || found.user.disabled) return fail("Wrong username or password.");
-      if (found.totpSecret !== null) {
-        if (!input.totpCode)
-          throw new UnauthenticatedError("Enter the code from your authenticator app.", { details: { totpRequired: true } });
-        if (!secondFactorOk(found, input.totpCode)) return fail("That authentication code is not valid.", { totpRequired: true });
+      try {
+        const found = username.length <= 64 ? store.credentialsByName(username) : null;
+        dummyHash ??= await hashPassword(randomToken());
+        const passwordOk = await verifyPassword(input.password, found?.passwordHash ?? dummyHash);
+        if (!found || !passwordOk || found.user.disabled) return fail("Wrong username or password.");
+        if (found.totpSecret !== null) {
+          if (!input.totpCode)
+            throw new UnauthenticatedError("Enter the code from your authenticator app.", { details: { totpRequired: true } });
+          if (!secondFactorOk(found, input.totpCode)) return fail("That authentication code is not valid.", { totpRequired: true });
+        }
+        outcome = "succeeded";
+        return await openSession(found.user, client);
+      } finally {
+        if (outcome === "failed") {
+          const blockSeconds = loginGuard.failed(client.ip, username);
+          if (blockSeconds > 0)
+            log.warn("sign-in blocked after repeated failures", { username: username.slice(0, 64), ip: client.ip, blockSeconds });
+        } else if (outcome === "succeeded") loginGuard.succeeded(client.ip, username);
+        else loginGuard.abandoned(client.ip, username);
       }
-      loginGuard.recordSuccess(client.ip, input.username);
-      return openSession(found.user, client);
     },
 
     /**

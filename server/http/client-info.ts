@@ -21,9 +21,11 @@ export function newRequestId(): string {
 
 export function requestOrigin(request: Request, server: Server<unknown> | null): RequestOrigin {
   const peer = server?.requestIP(request)?.address ?? null;
-  // Forwarded headers are believed only from this machine: that is where tunnel clients connect from.
+  // Forwarded headers are believed only from this machine: that is where tunnel clients connect
+  // from. The last X-Forwarded-For entry is the one the proxy added; earlier ones are whatever the
+  // client sent and prove nothing.
   const trustForwarded = peer !== null && LOOPBACK.test(peer);
-  const forwardedFor = trustForwarded ? request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() : undefined;
+  const forwardedFor = trustForwarded ? request.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim().slice(0, 64) : undefined;
   const forwardedProto = trustForwarded ? request.headers.get("x-forwarded-proto") : null;
   const givenId = request.headers.get("x-request-id");
   return {

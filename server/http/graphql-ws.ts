@@ -9,7 +9,7 @@ import type { YogaServerInstance } from "graphql-yoga";
 import type { Context, Services } from "../../schema/context";
 import { toClientError } from "../../schema/errors";
 import { rejected, type Viewer } from "../auth/viewer";
-import type { AppError } from "../errors";
+import { type AppError, LimitExceededError } from "../errors";
 import type { EventBus } from "../events";
 import type { RateLimiter } from "../limits/rate-limiter";
 import type { Logger } from "../log";
@@ -36,6 +36,9 @@ export interface GraphqlSocketsOptions {
 }
 
 const ENDED = "Your session has ended; sign in again.";
+/** Bounds that keep one client from holding the server's memory: sockets per IP, operations per socket. */
+const MAX_SOCKETS_PER_IP = 32;
+const MAX_OPERATIONS_PER_SOCKET = 100;
 
 export function createGraphqlSockets({
   getEnveloped,
@@ -57,7 +60,11 @@ export function createGraphqlSockets({
   };
 
   const recheckTimer = setInterval(() => {
-    for (const socket of sockets) closeIfInvalid(socket);
+    try {
+      for (const socket of sockets) closeIfInvalid(socket);
+    } catch (err) {
+      log.error("re-checking sockets failed", { err });
+    }
   }, socketCheckIntervalMs);
   const offCredentialsChanged = events.on("auth.credentials-changed", ({ userId }) => {
     for (const socket of sockets)
@@ -87,6 +94,10 @@ export function createGraphqlSockets({
       const origin = { ...socket.data.origin, requestId: newRequestId() };
       const context = buildContext(origin, socket.data.viewer);
       const clientErrors = (errors: readonly unknown[]) => errors.map((e) => toClientError(e, context));
+      if (Object.keys(ctx.subscriptions).length >= MAX_OPERATIONS_PER_SOCKET)
+        return clientErrors([
+          new LimitExceededError(`At most ${MAX_OPERATIONS_PER_SOCKET} operations may run on one socket; stop some first.`),
+        ]);
       const viewer = socket.data.viewer;
       for (const key of [`ip:${origin.ip ?? "-"}`, ...(viewer.kind === "anonymous" ? [] : [`user:${viewer.userId}`])]) {
         const decision = rateLimiter.take("api", key);
@@ -130,11 +141,21 @@ export function createGraphqlSockets({
     upgrade(request: Request, server: Server<SocketData>): Response | undefined {
       const protocol = handleProtocols(request.headers.get("sec-websocket-protocol") ?? "");
       if (!protocol) return new Response("Use the graphql-transport-ws subprotocol.", { status: 400 });
+      const origin = requestOrigin(request, server as Server<unknown>);
+      const decision = rateLimiter.take("api", `ip:${origin.ip ?? "-"}`);
+      const open = [...sockets].filter((s) => s.data.origin.ip === origin.ip).length;
+      if (!decision.allowed || open >= MAX_SOCKETS_PER_IP) {
+        const retryAfter = Math.max(1, decision.retryAfterSeconds);
+        return new Response(`Too many connections; try again in ${retryAfter} s.`, {
+          status: 429,
+          headers: { "retry-after": String(retryAfter) },
+        });
+      }
       // A page from another site must not ride on the UI's cookie (cross-site WebSocket hijacking).
       const pageOrigin = request.headers.get("origin");
       const sameSite = !pageOrigin || URL.parse(pageOrigin)?.host === request.headers.get("host");
       const data: SocketData = {
-        origin: requestOrigin(request, server as Server<unknown>),
+        origin,
         cookieAccessToken: sameSite ? readCookie(request.headers.get("cookie"), ACCESS_COOKIE) : null,
         viewer: { kind: "anonymous" },
       };

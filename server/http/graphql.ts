@@ -14,7 +14,13 @@ import {
 import { createYoga } from "graphql-yoga";
 import type { Context, Services } from "../../schema/context";
 import { toClientError, useClientErrors } from "../../schema/errors";
-import { armorPlugins, introspectionRefusal, useIntrospectionGuard, usesIntrospection } from "../../schema/limits";
+import {
+  armorPlugins,
+  introspectionRefusal,
+  useIntrospectionGuard,
+  useSubscriptionsOnSocketsOnly,
+  usesIntrospection,
+} from "../../schema/limits";
 import type { Viewer } from "../auth/service";
 import { ANONYMOUS, rejected } from "../auth/viewer";
 import { LimitExceededError } from "../errors";
@@ -132,7 +138,7 @@ export function createGraphqlEndpoint({
     maxRequestBodySize: maxRequestBodyBytes,
     logging: false,
     cors: false,
-    plugins: [...armorPlugins(), useIntrospectionGuard(), useClientErrors()],
+    plugins: [...armorPlugins(), useIntrospectionGuard(), useSubscriptionsOnSocketsOnly(), useClientErrors()],
     maskedErrors: { maskError: (error) => toClientError(error, { log, requestId: newRequestId() }) },
     context: async ({ request, origin, responseCookies, socketContext }) => {
       if (socketContext) return socketContext;

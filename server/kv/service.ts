@@ -46,6 +46,10 @@ export interface KvServiceOptions {
 
 const MAX_TTL_SECONDS = 10 * 365 * 86_400;
 const PURGE_BATCH = 500;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** How long a deleted or expired key's last version is remembered, so re-creating it continues the numbering. */
+const TOMBSTONE_RETENTION_MS = 7 * 86_400_000;
+const TOMBSTONE_PURGE_INTERVAL_MS = 60 * 60 * 1000;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
@@ -73,6 +77,7 @@ export function createKvService({
 }: KvServiceOptions) {
   let sweepTimer: ReturnType<typeof setTimeout> | null = null;
   let sweepAt = Number.POSITIVE_INFINITY;
+  let tombstoneTimer: ReturnType<typeof setInterval> | null = null;
   let running = false;
 
   const validateKey = (key: string) => {
@@ -101,19 +106,22 @@ export function createKvService({
     if (!running || atMs === null || atMs >= sweepAt) return;
     if (sweepTimer) clearTimeout(sweepTimer);
     sweepAt = atMs;
-    sweepTimer = setTimeout(sweep, Math.max(0, atMs - now()));
+    // setTimeout fires at once for delays past 2^31 - 1 ms (24.8 days): wake up then and look again.
+    sweepTimer = setTimeout(sweep, Math.min(MAX_TIMER_MS, Math.max(0, atMs - now())));
   };
 
   function sweep() {
     sweepTimer = null;
     sweepAt = Number.POSITIVE_INFINITY;
+    let next: number | null = null;
     try {
       purge();
+      next = store.nextExpiryMs();
     } catch (err) {
       log.error("kv purge failed", { err });
+      next = now() + 1000;
     }
-    const next = store.nextExpiryMs();
-    // Retry a failed purge a second later rather than spinning on the same past time.
+    // Never spin on a time already past (a failed purge, or a clock step).
     scheduleSweep(next === null ? null : Math.max(next, now() + 50));
   }
 
@@ -165,7 +173,7 @@ export function createKvService({
               : `Key ${JSON.stringify(key)} is at version ${currentVersion}, not ${expectedVersion}.`,
             { details: { currentVersion } },
           );
-        if (expired) store.delete(key);
+        if (expired) store.delete(key, at);
         const entry = store.upsert(key, json, at, ttlSeconds ? at + ttlSeconds * 1000 : null);
         return { entry, expiredVersion: expired?.version ?? null, at };
       });
@@ -185,7 +193,7 @@ export function createKvService({
           throw new ConflictError(`Key ${JSON.stringify(key)} is at version ${current?.version ?? 0}, not ${expectedVersion}.`, {
             details: { currentVersion: current?.version ?? 0 },
           });
-        return current ? store.delete(key) : null;
+        return current ? store.delete(key, at) : null;
       });
       if (version === null) return false;
       events.publish("kv.changed", { kind: "DELETE", key, version, entry: null, at: new Date(at) });
@@ -204,9 +212,18 @@ export function createKvService({
     start() {
       running = true;
       sweep();
+      tombstoneTimer = setInterval(() => {
+        try {
+          store.purgeTombstones(now() - TOMBSTONE_RETENTION_MS);
+        } catch (err) {
+          log.error("kv tombstone purge failed", { err });
+        }
+      }, TOMBSTONE_PURGE_INTERVAL_MS);
     },
     stop() {
       running = false;
+      if (tombstoneTimer) clearInterval(tombstoneTimer);
+      tombstoneTimer = null;
       if (sweepTimer) clearTimeout(sweepTimer);
       sweepTimer = null;
       sweepAt = Number.POSITIVE_INFINITY;

@@ -42,15 +42,20 @@ export function createKvStore(db: Database) {
      WHERE key >= ?1 AND key > ?2 AND (?3 IS NULL OR key < ?4) AND (expires_at IS NULL OR expires_at > ?5)
      ORDER BY key LIMIT ?6`,
   );
+  // A new key continues after its tombstone's version, if it had one.
   const upsert = db.query<KvRow, [string, string, number, number | null]>(
-    `INSERT INTO kv_entries (key, value, version, created_at, updated_at, expires_at) VALUES (?1, ?2, 1, ?3, ?3, ?4)
+    `INSERT INTO kv_entries (key, value, version, created_at, updated_at, expires_at)
+     VALUES (?1, ?2, COALESCE((SELECT version FROM kv_tombstones WHERE key = ?1), 0) + 1, ?3, ?3, ?4)
      ON CONFLICT (key) DO UPDATE SET value = ?2, version = version + 1, updated_at = ?3, expires_at = ?4
      RETURNING ${COLUMNS}`,
   );
+  const dropTombstone = db.query("DELETE FROM kv_tombstones WHERE key = ?");
   const remove = db.query<{ version: number }, [string]>("DELETE FROM kv_entries WHERE key = ? RETURNING version");
   const purge = db.query<{ key: string; version: number }, [number, number]>(
     `DELETE FROM kv_entries WHERE key IN (SELECT key FROM kv_entries WHERE expires_at <= ?1 LIMIT ?2) RETURNING key, version`,
   );
+  const bury = db.query("INSERT OR REPLACE INTO kv_tombstones (key, version, deleted_at) VALUES (?, ?, ?)");
+  const purgeTombstones = db.query("DELETE FROM kv_tombstones WHERE deleted_at < ?");
   const nextExpiry = db.query<{ at: number | null }, []>("SELECT MIN(expires_at) AS at FROM kv_entries WHERE expires_at IS NOT NULL");
 
   return {
@@ -68,16 +73,28 @@ export function createKvStore(db: Database) {
     list(range: { from: string; to: string | null; after: string; limit: number }, nowMs: number): KvEntry[] {
       return listRange.all(range.from, range.after, range.to, range.to, nowMs, range.limit).map(toEntry);
     },
+    /** Creates (continuing a tombstone's numbering) or replaces an entry. Run inside a transaction. */
     upsert(key: string, valueJson: string, nowMs: number, expiresAtMs: number | null): KvEntry {
-      return toEntry(upsert.get(key, valueJson, nowMs, expiresAtMs) as KvRow);
+      const entry = toEntry(upsert.get(key, valueJson, nowMs, expiresAtMs) as KvRow);
+      dropTombstone.run(key);
+      return entry;
     },
-    /** Deletes the row; returns its last version or null when there was none. */
-    delete(key: string): number | null {
-      return remove.get(key)?.version ?? null;
+    /** Deletes the row, leaving a tombstone; returns its last version or null when there was none. Run inside a transaction. */
+    delete(key: string, nowMs: number): number | null {
+      const version = remove.get(key)?.version ?? null;
+      if (version !== null) bury.run(key, version, nowMs);
+      return version;
     },
+    /** Deletes up to `limit` expired entries, leaving tombstones, in one transaction. */
     purgeExpired(nowMs: number, limit: number): { key: string; version: number }[] {
-      return purge.all(nowMs, limit);
+      return db.transaction(() => {
+        const purged = purge.all(nowMs, limit);
+        for (const { key, version } of purged) bury.run(key, version, nowMs);
+        return purged;
+      })();
     },
+    /** Forgets tombstones older than `beforeMs`. */
+    purgeTombstones: (beforeMs: number) => purgeTombstones.run(beforeMs).changes,
     nextExpiryMs(): number | null {
       return nextExpiry.get()?.at ?? null;
     },

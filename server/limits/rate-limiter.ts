@@ -1,7 +1,7 @@
-// Per-key token buckets in classes (auth, api, upload, exec). Keys are "ip:<addr>" or
+// Per-key token buckets in classes (auth, api, upload, exec, and denials: audit rows of refusals). Keys are "ip:<addr>" or
 // "user:<id>". In memory and bounded; the Redis scale-out issue will share them across instances.
 
-export type RateClass = "auth" | "api" | "upload" | "exec";
+export type RateClass = "auth" | "api" | "upload" | "exec" | "denials";
 
 export interface RateLimits {
   /** Requests allowed per minute, per key, for each class. */

@@ -110,6 +110,27 @@ describe("sign-in and credentials", () => {
     expect(rows[1]?.detail).toContain("Invalid session token");
   });
 
+  test("a refused request is one row, however many fields it asked for, and refusals per IP are capped", async () => {
+    const mark = await lastId();
+    const many = `{ ${Array.from({ length: 10 }, (_, i) => `a${i}: users { id }`).join(" ")} }`;
+    await graphqlClient(server.url, "garbage-token").request(many);
+    expect((await rowsSince(mark)).length).toBe(1);
+    for (let i = 0; i < 80; i++)
+      await graphqlClient(server.url, "garbage-token").request("{ users { id } }", undefined, { "x-forwarded-for": "198.51.100.77" });
+    const flood = (await rowsSince(mark)).filter((r) => r.ip === "198.51.100.77");
+    expect(flood.length).toBeLessThanOrEqual(61);
+    expect(flood.length).toBeGreaterThan(20);
+  });
+
+  test("a sign-in made while carrying someone else's token is recorded as the user who signed in", async () => {
+    const viewer = await server.userWithRole("viewer");
+    const { me } = await viewer.data<{ me: { username: string } }>("{ me { username } }");
+    const mark = await lastId();
+    await admin.request(`mutation { login(username: "${me.username}", password: "${me.username}-password") { accessToken } }`);
+    const rows = await rowsSince(mark);
+    expect(rows.map((r) => [r.action, r.actorName, r.result])).toEqual([["mutation.login", me.username, "ok"]]);
+  });
+
   test("plain reads by permitted callers are not recorded", async () => {
     const mark = await lastId();
     await admin.data('{ kv(key: "x") { value } system { hostname } }');

@@ -122,12 +122,30 @@ describe("TTL", () => {
     await socket.dispose();
   });
 
-  test("an expired entry is invisible before the purge runs, and setting it again starts over at version 1", async () => {
+  test("an expired entry is invisible before the purge runs; setting it again continues its numbering", async () => {
     await admin.data(SET, { key: "ttl/stale", value: "old" });
     server.app.db.query("UPDATE kv_entries SET expires_at = ? WHERE key = 'ttl/stale'").run(Date.now() - 1000);
     expect(await admin.data(GET, { key: "ttl/stale" })).toEqual({ kv: null });
     const { setKv } = await admin.data<{ setKv: Entry }>(SET, { key: "ttl/stale", value: "new", expected: 0 });
-    expect(setKv.version).toBe(1);
+    expect(setKv.version).toBe(2);
+  });
+
+  test("a lease cannot be renewed with its old version after it expired and someone else took it", async () => {
+    const first = await admin.data<{ setKv: Entry }>(SET, { key: "lease/leader", value: "a", ttl: 1, expected: 0 });
+    server.app.db.query("UPDATE kv_entries SET expires_at = ? WHERE key = 'lease/leader'").run(Date.now() - 1);
+    server.app.services.kv.purgeExpired();
+    const taken = await admin.data<{ setKv: Entry }>(SET, { key: "lease/leader", value: "b", ttl: 60, expected: 0 });
+    expect(taken.setKv.version).toBeGreaterThan(first.setKv.version);
+    const renewal = await admin.request(SET, { key: "lease/leader", value: "a", ttl: 60, expected: first.setKv.version });
+    expect(codes(renewal)).toEqual(["CONFLICT"]);
+    expect((await admin.data<{ kv: Entry }>(GET, { key: "lease/leader" })).kv.value).toBe("b");
+  });
+
+  test("a deleted key set again continues its numbering", async () => {
+    await admin.data(SET, { key: "ttl/recreated", value: 1 });
+    await admin.data(SET, { key: "ttl/recreated", value: 2 });
+    await admin.data(DELETE, { key: "ttl/recreated" });
+    expect((await admin.data<{ setKv: Entry }>(SET, { key: "ttl/recreated", value: 3, expected: 0 })).setKv.version).toBe(3);
   });
 
   test("setting without a TTL clears an earlier TTL", async () => {

@@ -129,6 +129,15 @@ describe("API keys", () => {
     expect(codes(await key.request('mutation { setKv(key: "k2", value: 1) { version } }'))).toEqual(["FORBIDDEN"]);
   });
 
+  test("every role may grant `read`, which gives a key the reads its owner's role has", async () => {
+    const viewer = await server.userWithRole("viewer");
+    expect((await viewer.data<{ apiKeyScopes: string[] }>("{ apiKeyScopes }")).apiKeyScopes).toEqual(["read", "kv:read", "system:read"]);
+    const { createApiKey } = await viewer.data<Created>(CREATE, { n: "reader", s: ["read"] });
+    const key = graphqlClient(server.url, createApiKey.secret);
+    expect((await key.request('{ kv(key: "k") { value } }')).errors).toBeUndefined();
+    expect(codes(await key.request("{ auditLog { nodes { id } } }"))).toEqual(["FORBIDDEN"]);
+  });
+
   test("an expired key is refused", async () => {
     const admin = await server.admin();
     const { createApiKey } = await admin.data<Created>(CREATE, { n: "short", s: ["read"], e: new Date(Date.now() + 1500).toISOString() });
@@ -152,10 +161,37 @@ describe("password guessing", () => {
     expect(sixth.status).toBe(429);
     expect(Number(sixth.headers.get("retry-after"))).toBeGreaterThan(200);
     expect(sixth.errors?.[0]?.extensions?.retryAfterSeconds).toBeGreaterThan(200);
-    await server.app.services.audit.record; // the audit write is batched: give it a tick
-    await Bun.sleep(50);
+    await Bun.sleep(50); // audit rows are written in batches
     const rows = server.app.services.audit.list({ filter: { action: "mutation.login" }, first: 10 }).entries;
     expect(rows.map((r) => [r.actorName, r.result])).toEqual([["admin", "LIMIT_EXCEEDED"], ...Array(5).fill(["admin", "UNAUTHENTICATED"])]);
+  });
+
+  test("made-up X-Forwarded-For entries do not escape the lockout: only the one the proxy added counts", async () => {
+    await using server = await startTestApp();
+    const LOGIN = 'mutation ($p: String!) { login(username: "admin", password: $p) { accessToken } }';
+    const results: (string | undefined)[] = [];
+    for (let i = 0; i < 7; i++) {
+      const spoofed = { "x-forwarded-for": `10.9.8.${i}, 203.0.113.50` };
+      results.push(codes(await server.anonymous.request(LOGIN, { p: `wrong-${i}-password` }, spoofed))[0]);
+    }
+    expect(results.slice(0, 5)).toEqual(Array(5).fill("UNAUTHENTICATED"));
+    expect(results.slice(5)).toEqual(["LIMIT_EXCEEDED", "LIMIT_EXCEEDED"]);
+    await Bun.sleep(50); // audit rows are written in batches
+    expect(server.app.services.audit.list({ filter: { action: "mutation.login" }, first: 1 }).entries[0]?.ip).toBe("203.0.113.50");
+  });
+
+  test("a huge username is refused without being kept whole anywhere", async () => {
+    await using server = await startTestApp();
+    const huge = "u".repeat(200_000);
+    const result = await server.anonymous.request(
+      'mutation ($u: String!) { login(username: $u, password: "whatever-password") { accessToken } }',
+      { u: huge },
+    );
+    expect(codes(result)).toEqual(["UNAUTHENTICATED"]);
+    await Bun.sleep(50);
+    const row = server.app.services.audit.list({ filter: { action: "mutation.login" }, first: 1 }).entries[0];
+    expect(row?.actorName?.length).toBeLessThanOrEqual(257);
+    expect(JSON.stringify(row).length).toBeLessThan(2000);
   });
 
   test("another IP or another username is not blocked by it", async () => {
@@ -182,6 +218,18 @@ describe("request limits", () => {
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     const other = await server.anonymous.request("{ health { ok } }", undefined, { "x-forwarded-for": "198.51.100.7" });
     expect(other.status).toBe(200);
+  });
+
+  test("one socket runs at most 100 operations at once", async () => {
+    await using server = await startTestApp();
+    const admin = await server.admin();
+    const socket = admin.socket();
+    const subs = Array.from({ length: 101 }, () => socket.subscribe('subscription { kvChanged(prefix: "x") { key } }'));
+    const last = subs.at(-1) as (typeof subs)[number];
+    const ended = await Promise.race([last.ended, Bun.sleep(2000).then(() => null)]);
+    expect(JSON.stringify(ended?.error ?? last.results)).toContain("At most 100 operations");
+    expect(JSON.stringify(subs[0]?.results)).not.toContain("LIMIT_EXCEEDED");
+    await socket.dispose();
   });
 
   test("subscriptions over WebSocket draw on the same budget", async () => {
@@ -252,6 +300,29 @@ describe("browser-facing protections", () => {
     expect(withHeader.data).toEqual({ me: { username: "admin" } });
     const json = await graphqlClient(server.url).request(ME, undefined, { cookie });
     expect(json.data).toEqual({ me: { username: "admin" } });
+  });
+
+  test("a mangled cookie is ignored, not a server error", async () => {
+    const response = await fetch(`${server.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", cookie: "outpost_access=%E0%A4%A" },
+      body: JSON.stringify({ query: ME }),
+    });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe("UNAUTHENTICATED");
+  });
+
+  test("subscriptions are refused over plain HTTP (server-sent events): only sockets are closed when a session ends", async () => {
+    const admin = await server.admin();
+    const response = await fetch(`${server.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream", authorization: `Bearer ${admin.accessToken}` },
+      body: JSON.stringify({ query: "subscription { auditEvents { action } }" }),
+      signal: AbortSignal.timeout(3000),
+    });
+    const text = await response.text();
+    expect(text).toContain("Subscriptions are served over WebSocket");
+    expect(text).not.toContain('"auditEvents":{');
   });
 
   test("no CORS headers are granted to other origins", async () => {
