@@ -220,6 +220,22 @@ describe("request limits", () => {
     expect(other.status).toBe(200);
   });
 
+  test("one IP holds at most 32 sockets; the 33rd upgrade is refused", async () => {
+    await using server = await startTestApp();
+    const url = `${server.url.replace("http", "ws")}/graphql`;
+    const open = (): Promise<WebSocket | null> =>
+      new Promise((resolve) => {
+        const socket = new WebSocket(url, "graphql-transport-ws");
+        socket.onopen = () => resolve(socket);
+        socket.onerror = () => resolve(null);
+      });
+    const sockets: (WebSocket | null)[] = [];
+    for (let i = 0; i < 33; i++) sockets.push(await open());
+    expect(sockets.filter(Boolean).length).toBe(32);
+    expect(sockets.at(-1)).toBeNull();
+    for (const socket of sockets) socket?.close();
+  });
+
   test("one socket runs at most 100 operations at once", async () => {
     await using server = await startTestApp();
     const admin = await server.admin();
