@@ -2,8 +2,8 @@
 import { InvalidInputError } from "../errors";
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-export const MIN_PASSWORD = 8;
-export const MAX_PASSWORD = 256;
+const MIN_PASSWORD = 8;
+const MAX_PASSWORD = 256;
 
 export function validateUsername(username: string) {
   if (!USERNAME.test(username))

@@ -162,7 +162,6 @@ export function createGraphqlSockets({
       if (server.upgrade(request, { data, headers: { "sec-websocket-protocol": protocol } })) return undefined;
       return new Response("WebSocket upgrade failed.", { status: 400 });
     },
-    openSocketCount: () => sockets.size,
     close() {
       clearInterval(recheckTimer);
       offCredentialsChanged();

@@ -305,10 +305,7 @@ export function createGraphqlEndpoint({
     handleHttp,
     upgrade: sockets.upgrade,
     websocket: sockets.websocket,
-    openSocketCount: sockets.openSocketCount,
     /** Closes every socket (server going away) and stops the session checks. */
     close: sockets.close,
   };
 }
-
-export type GraphqlEndpoint = ReturnType<typeof createGraphqlEndpoint>;

@@ -9,10 +9,6 @@ function pickEncoding(file: UiFile, acceptEncoding: string): { path: string; enc
   return { path: file.path, encoding: null };
 }
 
-export function uiAvailable(): boolean {
-  return "/index.html" in uiFiles;
-}
-
 /** The UI's answer for a GET/HEAD path, or null when no UI route matches. */
 export function serveUi(request: Request, pathname: string): Response | null {
   let file = uiFiles[pathname === "/" ? "/index.html" : pathname];
