@@ -19,6 +19,14 @@ export const UserType = builder.objectRef<User>("User").implement({
     disabled: t.exposeBoolean("disabled"),
     totpEnabled: t.exposeBoolean("totpEnabled", { description: "Whether sign-in needs an authenticator code." }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
+    permissions: t.stringList({
+      description:
+        "What this user may do: their role's permissions, or for `me` through an API key, what the key may do. The web UI shows what these allow.",
+      resolve: (user, _args, ctx) =>
+        ctx.viewer.kind !== "anonymous" && ctx.viewer.userId === user.id
+          ? [...ctx.viewer.permissions]
+          : [...ctx.services.auth.permissionsOfRole(user.role)],
+    }),
   }),
 });
 

@@ -10,6 +10,7 @@ import type { RateLimiter } from "../limits/rate-limiter";
 import type { Logger } from "../log";
 import type { ApiKeyService } from "./api-keys";
 import type { LoginGuard } from "./login-guard";
+import { type Permission, ROLE_PERMISSIONS } from "./permissions";
 import { hashPassword, validatePassword, validateUsername, verifyPassword } from "./passwords";
 import type { Role } from "./roles";
 import type { AuthStore, Credentials, Session, SessionState, User } from "./store";
@@ -283,6 +284,9 @@ export function createAuthService({
     },
 
     userById: (id: string) => store.userById(id),
+
+    /** What a role may do. */
+    permissionsOfRole: (role: Role): ReadonlySet<Permission> => ROLE_PERMISSIONS[role],
 
     /** Removes sessions past their refresh lifetime; run now and then. */
     pruneSessions: () => store.deleteExpiredSessions(now()),
