@@ -1,5 +1,6 @@
 // Self-service for the signed-in user: sessions, password, two-factor sign-in.
 import type { Session } from "../server/auth/service";
+import { auditTarget } from "./audit";
 import { builder } from "./builder";
 import { signedInViewer } from "./context";
 
@@ -50,6 +51,7 @@ builder.mutationFields((t) => ({
   }),
   revokeSession: t.boolean({
     authScopes: { permission: "account" },
+    extensions: auditTarget("id"),
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, ctx) => ctx.services.auth.revokeSession(signedInViewer(ctx), String(id)),
   }),

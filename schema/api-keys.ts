@@ -1,5 +1,6 @@
 // API keys: create (secret shown once), list, revoke.
 import type { ApiKey } from "../server/auth/api-keys";
+import { auditTarget } from "./audit";
 import { UserType } from "./auth";
 import { builder } from "./builder";
 import { signedInViewer } from "./context";
@@ -49,12 +50,14 @@ builder.mutationFields((t) => ({
   createApiKey: t.field({
     type: CreatedApiKey,
     authScopes: { permission: "account" },
+    extensions: auditTarget("name", "scopes", "expiresAt"),
     args: { name: t.arg.string({ required: true }), scopes: t.arg.stringList({ required: true }), expiresAt: t.arg({ type: "DateTime" }) },
     resolve: (_root, args, ctx) => ctx.services.apiKeys.create(signedInViewer(ctx), args),
   }),
   revokeApiKey: t.boolean({
     description: "Revokes one of your keys; admins may revoke anyone's.",
     authScopes: { permission: "account" },
+    extensions: auditTarget("id"),
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, ctx) => ctx.services.apiKeys.revoke(signedInViewer(ctx), String(id)),
   }),

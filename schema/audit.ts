@@ -1,8 +1,8 @@
 // The audit log: its query and live subscription, and the wrapper that records every mutation,
-// every sign-in attempt and every denied use of a credential, whichever transport carried it.
-import { GraphQLError, type GraphQLFieldResolver, type GraphQLSchema } from "graphql";
+// every sign-in attempt and every denied use of a credential, whichever transport carried it, with
+// the target each field declares (auditTarget).
+import { GraphQLError, type GraphQLField, type GraphQLFieldResolver, type GraphQLSchema } from "graphql";
 import type { AuditEntry } from "../server/audit/service";
-import { actorName } from "../server/auth/viewer";
 import { AppError } from "../server/errors";
 import { builder } from "./builder";
 import type { Context } from "./context";
@@ -63,100 +63,29 @@ builder.subscriptionField("auditEvents", (t) =>
   }),
 );
 
-/** Arguments safe to keep in the log: names of things, never passwords, tokens, codes or values. */
-const TARGET_ARGS = new Set([
-  "id",
-  "key",
-  "prefix",
-  "username",
-  "role",
-  "disabled",
-  "name",
-  "scopes",
-  "expiresAt",
-  "expectedVersion",
-  "ttlSeconds",
-]);
 const DENIALS = new Set(["UNAUTHENTICATED", "FORBIDDEN"]);
 
-/** Longest text kept from any argument, name or message: a log entry must not become a way to fill the disk. */
-const MAX_TEXT = 256;
-const MAX_LIST = 20;
-const clip = (text: string) => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text);
-const clipValue = (value: unknown): unknown =>
-  typeof value === "string" ? clip(value) : Array.isArray(value) ? value.slice(0, MAX_LIST).map(clipValue) : value;
-
-function targetOf(args: Record<string, unknown>): Record<string, unknown> | null {
-  const kept = Object.entries(args).filter(([name, value]) => TARGET_ARGS.has(name) && value !== undefined && value !== null);
-  return kept.length ? Object.fromEntries(kept.map(([name, value]) => [name, clipValue(value)])) : null;
+/**
+ * A field's audit declaration, as its `extensions`: the arguments that name what it acts on (ids,
+ * keys, names; never passwords, tokens, codes or values). Every mutation is recorded, with these
+ * as its target; queries and subscriptions when a credential is refused.
+ */
+export function auditTarget(...args: string[]): { audit: { args: string[] } } {
+  return { audit: { args } };
 }
 
-function errorCode(error: unknown): string {
-  const original = error instanceof GraphQLError ? error.originalError : error;
-  return original instanceof AppError ? original.code : "INTERNAL";
-}
-
-function record(ctx: Context, action: string, args: Record<string, unknown>, result: unknown, error: unknown) {
-  const viewer = ctx.viewer;
-  // A sign-in (login, setup, refresh) names the user it signed in, whoever was asking; a failed
-  // one names the username tried.
-  const signedIn = (result as { user?: { id: string; username: string } } | undefined)?.user;
-  const tried = typeof args.username === "string" ? clip(args.username) : null;
-  const actor = signedIn
-    ? { actorKind: "user" as const, actorId: signedIn.id, actorName: signedIn.username }
-    : viewer.kind === "anonymous"
-      ? { actorKind: "anonymous" as const, actorId: null, actorName: tried }
-      : { actorKind: viewer.kind, actorId: viewer.userId, actorName: actorName(viewer) };
-  const code = error === undefined ? "ok" : errorCode(error);
-  void ctx.services.audit.record({
-    ...actor,
-    ip: ctx.client.ip,
-    userAgent: ctx.client.userAgent,
-    action,
-    target: targetOf(args),
-    result: code,
-    detail: error === undefined ? null : code === "INTERNAL" ? "Internal error" : clip((error as Error).message),
-  });
-}
-
-/** Runs `resolve`, recording its outcome when `shouldRecord` says so; keeps synchronous results synchronous. */
-function audited(action: string, resolve: GraphQLFieldResolver<unknown, Context>, shouldRecord: (ctx: Context, error: unknown) => boolean) {
-  const wrapped: GraphQLFieldResolver<unknown, Context> = (root, args, ctx, info) => {
-    let result: unknown;
-    try {
-      result = resolve(root, args, ctx, info);
-    } catch (error) {
-      if (shouldRecord(ctx, error)) record(ctx, action, args, undefined, error);
-      throw error;
-    }
-    if (result instanceof Promise)
-      return result.then(
-        (value) => {
-          if (shouldRecord(ctx, undefined)) record(ctx, action, args, value, undefined);
-          return value;
-        },
-        (error) => {
-          if (shouldRecord(ctx, error)) record(ctx, action, args, undefined, error);
-          throw error;
-        },
-      );
-    if (shouldRecord(ctx, undefined)) record(ctx, action, args, result, undefined);
-    return result;
-  };
-  return wrapped;
-}
-
-const isDenial = (error: unknown) => error !== undefined && DENIALS.has(errorCode(error));
+const unwrap = (error: unknown) => (error instanceof GraphQLError && error.originalError ? error.originalError : error);
+const isDenial = (error: unknown) => {
+  const original = unwrap(error);
+  return original instanceof AppError && DENIALS.has(original.code);
+};
 const deniedRequests = new WeakSet<Context>();
 
-/**
- * Denials are recorded once per request and within a per-IP budget, so a caller cannot turn
- * refused requests (many fields each, or a flood of them) into a flood of log rows.
- */
+/** Denials are recorded once per request and within a per-IP budget. */
 function firstDenialWithinBudget(ctx: Context): boolean {
   if (deniedRequests.has(ctx)) return false;
   deniedRequests.add(ctx);
-  return ctx.services.limits.take("denials", `ip:${ctx.client.ip ?? "-"}`).allowed;
+  return ctx.services.audit.denialWithinBudget(ctx.client.ip);
 }
 
 /** Mutations: every outcome, refusals within the denial budget. */
@@ -166,14 +95,77 @@ const mutationOutcome = (ctx: Context, error: unknown) => !isDenial(error) || fi
 const deniedCredential = (ctx: Context, error: unknown) =>
   isDenial(error) && (ctx.viewer.kind !== "anonymous" || ctx.viewer.rejection !== undefined) && firstDenialWithinBudget(ctx);
 
+/** Runs `resolve`, recording its outcome when `shouldRecord` says so; keeps synchronous results synchronous. */
+function audited(
+  action: string,
+  targetArgs: readonly string[],
+  resolve: GraphQLFieldResolver<unknown, Context>,
+  shouldRecord: (ctx: Context, error: unknown) => boolean,
+) {
+  const record = (ctx: Context, args: Record<string, unknown>, result: unknown, error: unknown) => {
+    if (!shouldRecord(ctx, error)) return;
+    const target = Object.fromEntries(targetArgs.filter((name) => args[name] != null).map((name) => [name, args[name]]));
+    void ctx.services.audit.recordOutcome({
+      viewer: ctx.viewer,
+      client: ctx.client,
+      action,
+      target,
+      error: error === undefined ? undefined : unwrap(error),
+      // A sign-in (login, setup, refresh) names the user it signed in; a failed one the username tried.
+      signedIn: (result as { user?: { id: string; username: string } } | undefined)?.user,
+      triedUsername: typeof args.username === "string" ? args.username : null,
+    });
+  };
+  const wrapped: GraphQLFieldResolver<unknown, Context> = (root, args, ctx, info) => {
+    let result: unknown;
+    try {
+      result = resolve(root, args, ctx, info);
+    } catch (error) {
+      record(ctx, args, undefined, error);
+      throw error;
+    }
+    if (result instanceof Promise)
+      return result.then(
+        (value) => {
+          record(ctx, args, value, undefined);
+          return value;
+        },
+        (error) => {
+          record(ctx, args, undefined, error);
+          throw error;
+        },
+      );
+    record(ctx, args, result, undefined);
+    return result;
+  };
+  return wrapped;
+}
+
+const declaredTarget = (field: GraphQLField<unknown, Context>) => (field.extensions?.audit as { args?: string[] } | undefined)?.args ?? [];
+
 /** Wraps the root fields of `schema`: every mutation is recorded; queries and subscriptions when a credential is denied. */
 export function auditRootFields(schema: GraphQLSchema): GraphQLSchema {
   for (const field of Object.values(schema.getMutationType()?.getFields() ?? {}))
-    field.resolve = audited(`mutation.${field.name}`, field.resolve as GraphQLFieldResolver<unknown, Context>, mutationOutcome);
+    field.resolve = audited(
+      `mutation.${field.name}`,
+      declaredTarget(field),
+      field.resolve as GraphQLFieldResolver<unknown, Context>,
+      mutationOutcome,
+    );
   for (const field of Object.values(schema.getQueryType()?.getFields() ?? {}))
-    field.resolve = audited(`query.${field.name}`, field.resolve as GraphQLFieldResolver<unknown, Context>, deniedCredential);
+    field.resolve = audited(
+      `query.${field.name}`,
+      declaredTarget(field),
+      field.resolve as GraphQLFieldResolver<unknown, Context>,
+      deniedCredential,
+    );
   for (const field of Object.values(schema.getSubscriptionType()?.getFields() ?? {}))
     if (field.subscribe)
-      field.subscribe = audited(`subscription.${field.name}`, field.subscribe as GraphQLFieldResolver<unknown, Context>, deniedCredential);
+      field.subscribe = audited(
+        `subscription.${field.name}`,
+        declaredTarget(field),
+        field.subscribe as GraphQLFieldResolver<unknown, Context>,
+        deniedCredential,
+      );
   return schema;
 }

@@ -3,6 +3,7 @@ import { ROLES } from "../server/auth/roles";
 import type { AuthSession, User } from "../server/auth/service";
 import { UnauthenticatedError } from "../server/errors";
 import { clearedSessionCookies, sessionCookies } from "../server/http/cookies";
+import { auditTarget } from "./audit";
 import { builder } from "./builder";
 import type { Context } from "./context";
 
@@ -77,6 +78,7 @@ builder.mutationFields((t) => ({
     type: AuthPayload,
     description: "Creates the first admin with the one-time token from the server log. Works only while no user exists.",
     authScopes: { public: true },
+    extensions: auditTarget("username"),
     args: {
       token: t.arg.string({ required: true }),
       username: t.arg.string({ required: true }),
@@ -89,6 +91,7 @@ builder.mutationFields((t) => ({
     description:
       "Signs in. With two-factor on, totpCode (or a recovery code) is needed too: without it the error has extensions.totpRequired. After 5 failures in 5 minutes, LIMIT_EXCEEDED with extensions.retryAfterSeconds.",
     authScopes: { public: true },
+    extensions: auditTarget("username"),
     args: { username: t.arg.string({ required: true }), password: t.arg.string({ required: true }), totpCode: t.arg.string() },
     resolve: async (_root, args, ctx) => withCookies(ctx, await ctx.services.auth.login(args, ctx.client)),
   }),

@@ -1,27 +1,10 @@
 // The context every resolver receives, built the same way for HTTP requests and sockets.
 
-import type { AuditService } from "../server/audit/service";
-import type { AccountService } from "../server/auth/account";
-import type { ApiKeyService } from "../server/auth/api-keys";
-import type { AuthService, ClientInfo, Viewer } from "../server/auth/service";
-import type { UserService } from "../server/auth/users";
+import type { ClientInfo, Viewer } from "../server/auth/service";
 import type { SignedInViewer } from "../server/auth/viewer";
 import { UnauthenticatedError } from "../server/errors";
-import type { KvService } from "../server/kv/service";
-import type { RateLimiter } from "../server/limits/rate-limiter";
+import type { Services } from "../server/features";
 import type { Logger } from "../server/log";
-import type { SystemService } from "../server/system/service";
-
-export interface Services {
-  auth: AuthService;
-  account: AccountService;
-  users: UserService;
-  apiKeys: ApiKeyService;
-  audit: AuditService;
-  limits: RateLimiter;
-  kv: KvService;
-  system: SystemService;
-}
 
 export interface Context {
   viewer: Viewer;

@@ -1,5 +1,6 @@
 // Key-value data: entries with versions and optional TTL, compare-and-set, live changes.
 import type { KvChange, KvEntry } from "../server/kv/service";
+import { auditTarget } from "./audit";
 import { builder } from "./builder";
 import { connectionOf, decodeCursor, encodeCursor } from "./pagination";
 
@@ -36,6 +37,7 @@ builder.queryFields((t) => ({
     type: KvEntryType,
     nullable: true,
     authScopes: { permission: "kv:read" },
+    extensions: auditTarget("key"),
     args: { key: t.arg.string({ required: true }) },
     resolve: (_root, { key }, ctx) => ctx.services.kv.get(key),
   }),
@@ -43,6 +45,7 @@ builder.queryFields((t) => ({
     type: KvEntryConnection,
     description: "Entries whose key starts with prefix, sorted by key.",
     authScopes: { permission: "kv:read" },
+    extensions: auditTarget("prefix"),
     args: {
       prefix: t.arg.string({ defaultValue: "" }),
       first: t.arg.int({ defaultValue: 50 }),
@@ -61,6 +64,7 @@ builder.mutationFields((t) => ({
     description:
       "Creates or replaces an entry. With expectedVersion (0 = must not exist) it is a compare-and-set that fails with CONFLICT when stale.",
     authScopes: { permission: "kv:write" },
+    extensions: auditTarget("key", "ttlSeconds", "expectedVersion"),
     args: {
       key: t.arg.string({ required: true }),
       value: t.arg({ type: "JSON", required: true }),
@@ -72,6 +76,7 @@ builder.mutationFields((t) => ({
   deleteKv: t.boolean({
     description: "Deletes an entry; false when there was none.",
     authScopes: { permission: "kv:write" },
+    extensions: auditTarget("key", "expectedVersion"),
     args: { key: t.arg.string({ required: true }), expectedVersion: t.arg.int() },
     resolve: (_root, { key, expectedVersion }, ctx) => ctx.services.kv.delete(key, expectedVersion),
   }),
@@ -82,6 +87,7 @@ builder.subscriptionFields((t) => ({
     type: KvChangeType,
     description: "Sets, deletes and expiries of keys starting with prefix, from now on.",
     authScopes: { permission: "kv:read" },
+    extensions: auditTarget("prefix"),
     args: { prefix: t.arg.string({ defaultValue: "" }) },
     subscribe: (_root, { prefix }, ctx) => ctx.services.kv.watch(prefix ?? ""),
     resolve: (change) => change,

@@ -1,5 +1,6 @@
 // User management, for admins.
 
+import { auditTarget } from "./audit";
 import { RoleEnum, UserType } from "./auth";
 import { builder } from "./builder";
 
@@ -11,6 +12,7 @@ builder.mutationFields((t) => ({
   createUser: t.field({
     type: UserType,
     authScopes: { permission: "users:manage" },
+    extensions: auditTarget("username", "role"),
     args: {
       username: t.arg.string({ required: true }),
       password: t.arg.string({ required: true }),
@@ -22,6 +24,7 @@ builder.mutationFields((t) => ({
     type: UserType,
     description: "Takes effect on the user's next request; the last enabled admin cannot be demoted.",
     authScopes: { permission: "users:manage" },
+    extensions: auditTarget("id", "role"),
     args: { id: t.arg.id({ required: true }), role: t.arg({ type: RoleEnum, required: true }) },
     resolve: (_root, { id, role }, ctx) => ctx.services.users.setRole(String(id), role),
   }),
@@ -29,18 +32,21 @@ builder.mutationFields((t) => ({
     type: UserType,
     description: "Disabling ends the user's sessions, closes their sockets and stops their API keys.",
     authScopes: { permission: "users:manage" },
+    extensions: auditTarget("id", "disabled"),
     args: { id: t.arg.id({ required: true }), disabled: t.arg.boolean({ required: true }) },
     resolve: (_root, { id, disabled }, ctx) => ctx.services.users.setDisabled(String(id), disabled),
   }),
   deleteUser: t.boolean({
     description: "Refuses to delete the last enabled admin (CONFLICT).",
     authScopes: { permission: "users:manage" },
+    extensions: auditTarget("id"),
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, ctx) => ctx.services.users.delete(String(id)),
   }),
   resetUserPassword: t.boolean({
     description: "Sets a new password for another user and ends their sessions.",
     authScopes: { permission: "users:manage" },
+    extensions: auditTarget("id"),
     args: { id: t.arg.id({ required: true }), newPassword: t.arg.string({ required: true }) },
     resolve: (_root, { id, newPassword }, ctx) => ctx.services.users.resetPassword(String(id), newPassword),
   }),

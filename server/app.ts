@@ -1,58 +1,65 @@
-// createApp wires every capability once: data directory, database and migrations, services,
-// the GraphQL endpoint (HTTP and WebSocket), plain HTTP routes and the embedded UI.
+// createApp wires the shared runtime once (data directory, database, clock, events, jobs, process
+// supervisor, limits) and then loops over the feature list: migrations, create in order, their
+// routes, sockets and jobs, start in order, stop in reverse. The HTTP edge (router) and the socket
+// edge (dispatcher) serve every feature's routes and protocols beside /graphql and the web UI.
 import type { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import type { Plugin } from "@envelop/core";
 import type { Server } from "bun";
-import type { Services } from "../schema/context";
-import { schema } from "../schema/index";
-import { auditMigrations } from "./audit/migrations";
-import { createAuditService } from "./audit/service";
-import { createAuditStore } from "./audit/store";
-import { createAccountService } from "./auth/account";
-import { createApiKeyStore } from "./auth/api-key-store";
-import { createApiKeyService } from "./auth/api-keys";
-import { createLoginGuard } from "./auth/login-guard";
-import { authMigrations } from "./auth/migrations";
-import { createAuthService } from "./auth/service";
-import { createAuthStore } from "./auth/store";
-import { createTokenSigner, loadOrCreateSecret } from "./auth/tokens";
-import { createUserService } from "./auth/users";
-import type { Config } from "./config";
+import type { GraphQLSchema } from "graphql";
+import { schema as builtSchema } from "../schema/index";
+import { createLoginGuard, type LoginGuard } from "./auth/login-guard";
+import { createAccessControl } from "./auth/permissions";
+import { type CacheFactory, memoryCaches } from "./cache";
+import { type Clock, systemClock } from "./clock";
+import { type Config, defaultsOf, rateClassesOf } from "./config";
 import { createWriteBatcher, migrationsApplied, openDatabase } from "./db";
+import { NotFoundError } from "./errors";
 import { createEventBus, type EventBus } from "./events";
+import type { AnyFeature, Core } from "./feature";
+import { FEATURES, type Services } from "./features";
 import { newRequestId } from "./http/client-info";
-import { createGraphqlEndpoint, type SocketData } from "./http/graphql";
+import { createGraphqlEndpoint } from "./http/graphql";
 import { describePortHolder } from "./http/port-holder";
+import { createRequestAuth } from "./http/request-auth";
+import { createRouter, pathOf, type Route } from "./http/router";
 import { securityHeaders } from "./http/security-headers";
+import { createSocketDispatcher, type SocketData, type SocketProtocol } from "./http/sockets";
 import { serveUi } from "./http/static-ui";
-import { kvMigrations } from "./kv/migrations";
-import { createKvService } from "./kv/service";
-import { createKvStore } from "./kv/store";
-import { createRateLimiter } from "./limits/rate-limiter";
+import { createJobs, type Jobs } from "./jobs";
+import { createRateLimiter, type RateLimiter } from "./limits/rate-limiter";
 import { createLogger, type Logger } from "./log";
-import { createSystemService } from "./system/service";
+import { rateSettingKey } from "./settings";
+import { createSupervisor } from "./supervisor";
 
-const MIGRATIONS = [...authMigrations, ...kvMigrations, ...auditMigrations];
-const SESSION_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
-/** Refused requests recorded in the audit log per IP and minute; more are only counted by the limits. */
-const DENIALS_AUDITED_PER_MINUTE = 60;
-
-/** The path of an absolute URL, without parsing all of it (this runs for every request). */
-function pathOf(url: string): string {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  if (start === -1) return "/";
-  const end = url.slice(start).search(/[?#]/);
-  return end === -1 ? url.slice(start) : url.slice(start, start + end);
-}
+export type { Services } from "./features";
 
 /** Thrown by start() when the port is taken; the message names the port and, if visible, the holder. */
 export class PortInUseError extends Error {}
+
+/** State that requests share; each piece can be replaced by one shared between instances (Redis). */
+export interface SharedState {
+  events: EventBus;
+  rateLimiter: RateLimiter;
+  loginGuard: LoginGuard;
+  caches: CacheFactory;
+}
 
 export interface AppOptions {
   log?: Logger;
   /** Lines meant for the person who started the server (address, setup link). */
   announce?: (line: string) => void;
+  /** Time for every service and job; tests pass a manual clock. */
+  clock?: Clock;
+  /** The capabilities to run, in dependency order; every one by default. */
+  features?: readonly AnyFeature[];
+  /** Replacements for the in-memory shared state. */
+  shared?: Partial<SharedState>;
+  /** Envelop plugins added to the GraphQL pipeline (every transport and path runs them). */
+  graphqlPlugins?: Plugin[];
+  /** The GraphQL schema; the one built from schema/ by default. */
+  schema?: GraphQLSchema;
 }
 
 export interface App {
@@ -60,97 +67,146 @@ export interface App {
   services: Services;
   db: Database;
   events: EventBus;
+  jobs: Jobs;
+  clock: Clock;
   log: Logger;
   fetch(request: Request, server: Server<SocketData>): Promise<Response | undefined>;
   /** Listens on the configured port; resolves to the address actually bound. */
   start(): Promise<{ url: string; port: number }>;
-  /** Stops accepting, lets in-flight requests finish (up to the grace period), closes sockets and the database. */
+  /** Stops accepting, lets in-flight requests finish (up to the grace period), closes sockets, stops the features and closes the database. */
   stop(): Promise<void>;
+  /** Resolves once every write queued so far has committed. */
+  settled(): Promise<void>;
 }
 
 export async function createApp(
-  config: Config,
-  { log = createLogger({ level: config.logLevel }), announce = (line) => console.error(line) }: AppOptions = {},
+  givenConfig: Config,
+  {
+    log = createLogger({ level: givenConfig.logLevel }),
+    announce = (line) => console.error(line),
+    clock = systemClock,
+    features = FEATURES,
+    shared = {},
+    graphqlPlugins = [],
+    schema = builtSchema,
+  }: AppOptions = {},
 ): Promise<App> {
+  // Settings a caller's config lacks (a feature added to the list) take their defaults.
+  const config = { ...defaultsOf(features), ...givenConfig } as Config;
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   mkdirSync(join(config.dataDir, "tmp"), { recursive: true, mode: 0o700 });
-  const db = openDatabase(join(config.dataDir, "outpost.db"), MIGRATIONS);
-  const events = createEventBus();
-  const writes = createWriteBatcher(db);
-  const tokens = createTokenSigner(loadOrCreateSecret(config.dataDir), config.accessTokenTtlSeconds);
+  const migrations = features.flatMap((f) => f.migrations ?? []);
+  const db = openDatabase(join(config.dataDir, "outpost.db"), migrations);
 
-  const rateLimiter = createRateLimiter({
-    perMinute: {
-      auth: config.rateLimitAuthPerMinute,
-      api: config.rateLimitApiPerMinute,
-      upload: config.rateLimitUploadPerMinute,
-      exec: config.rateLimitExecPerMinute,
-      denials: DENIALS_AUDITED_PER_MINUTE,
-    },
-  });
-  const authStore = createAuthStore(db);
-  const apiKeys = createApiKeyService({ store: createApiKeyStore(db), events });
-  const auth = createAuthService({
-    store: authStore,
-    apiKeys,
-    tokens,
-    events,
+  const perMinute = Object.fromEntries(
+    rateClassesOf(features).map((rc) => [rc.name, (config as unknown as Record<string, number>)[rateSettingKey(rc.name)] as number]),
+  );
+  const jobs = createJobs({ clock, log });
+  const core: Core = {
+    config,
+    db,
+    writes: createWriteBatcher(db),
+    events: shared.events ?? createEventBus(),
+    clock,
     log,
-    loginGuard: createLoginGuard(),
-    rateLimiter,
-    refreshTtlSeconds: config.refreshTokenTtlSeconds,
-  });
-  const services: Services = {
-    auth,
-    account: createAccountService({ store: authStore, events }),
-    users: createUserService({ store: authStore, events, createUser: auth.createUser }),
-    apiKeys,
-    limits: rateLimiter,
-    audit: createAuditService({ store: createAuditStore(db), writes, events, log, retentionDays: config.auditRetentionDays }),
-    kv: createKvService({
-      store: createKvStore(db),
-      writes,
-      events,
-      log,
-      maxKeyBytes: config.kvMaxKeyBytes,
-      maxValueBytes: config.kvMaxValueBytes,
-    }),
-    system: createSystemService(),
+    jobs,
+    supervisor: createSupervisor({ clock, log }),
+    rateLimiter: shared.rateLimiter ?? createRateLimiter({ perMinute }, () => clock.now()),
+    loginGuard: shared.loginGuard ?? createLoginGuard({ now: () => clock.now() }),
+    access: createAccessControl(features.flatMap((f) => f.permissions ?? [])),
+    caches: shared.caches ?? memoryCaches(clock),
   };
-  if (config.adminPassword) await services.auth.seedAdmin(config.adminPassword);
 
-  const graphql = createGraphqlEndpoint({ schema, services, events, log, rateLimiter, maxRequestBodyBytes: config.maxRequestBodyBytes });
+  const services = {} as Services;
+  const created: { feature: AnyFeature; provided: object }[] = [];
+  const featureRoutes: Route[] = [];
+  const featureSockets: SocketProtocol[] = [];
+  for (const feature of features) {
+    const provided = await feature.create(core, services);
+    Object.assign(services, provided);
+    created.push({ feature, provided });
+    featureRoutes.push(...(feature.routes?.(provided, core) ?? []));
+    featureSockets.push(...(feature.sockets?.(provided, core) ?? []));
+    for (const job of feature.jobs?.(provided, core) ?? []) jobs.every(job.name, job.everyMs, job.run, { runAtStart: job.runAtStart });
+  }
+
   let server: Server<SocketData> | null = null;
   let stopping = false;
-  let pruneTimer: ReturnType<typeof setInterval> | null = null;
 
-  const route = async (request: Request, bunServer: Server<SocketData>): Promise<Response | undefined> => {
-    const pathname = pathOf(request.url);
-    if (pathname === "/graphql") {
-      if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return graphql.upgrade(request, bunServer);
-      return graphql.handleHttp(request, bunServer as Server<unknown>);
-    }
-    if (pathname === "/health") return Response.json({ status: "ok" });
-    if (pathname === "/ready") {
-      const ready = !stopping && migrationsApplied(db, MIGRATIONS);
-      return Response.json({ status: ready ? "ready" : "not ready" }, { status: ready ? 200 : 503 });
-    }
-    if (request.method === "GET" || request.method === "HEAD") {
-      const ui = serveUi(request, pathname);
-      if (ui) return ui;
-    }
-    return Response.json({ error: "Not found" }, { status: 404 });
+  const auth = createRequestAuth((token) => services.auth.viewerFromBearer(token));
+  const graphql = createGraphqlEndpoint({
+    schema,
+    services,
+    auth,
+    log,
+    maxRequestBodyBytes: config.maxRequestBodyBytes,
+    closeIfInvalid: (socket) => sockets.closeIfInvalid(socket),
+    rateLimiter: core.rateLimiter,
+    plugins: graphqlPlugins,
+  });
+  const sockets = createSocketDispatcher({
+    protocols: [graphql.protocol, ...featureSockets],
+    auth,
+    viewerStillValid: (viewer) => services.auth.viewerStillValid(viewer),
+    events: core.events,
+    jobs,
+    rateLimiter: core.rateLimiter,
+    log,
+    maxMessageBytes: config.maxRequestBodyBytes,
+  });
+
+  const coreRoutes: Route[] = [
+    { method: "GET", path: "/health", access: "public", rateClass: null, handle: () => Response.json({ status: "ok" }) },
+    {
+      method: "GET",
+      path: "/ready",
+      access: "public",
+      rateClass: null,
+      handle: () => {
+        const ready = !stopping && migrationsApplied(db, migrations);
+        return Response.json({ status: ready ? "ready" : "not ready" }, { status: ready ? 200 : 503 });
+      },
+    },
+  ];
+  const uiRoute: Route = {
+    method: "GET",
+    path: "/*",
+    access: "public",
+    rateClass: null,
+    handle: (request) => {
+      const response = serveUi(request, pathOf(request.url));
+      if (!response) throw new NotFoundError("Not found.");
+      return response;
+    },
   };
+  const router = createRouter({
+    routes: [...graphql.routes, ...coreRoutes, ...featureRoutes, uiRoute],
+    auth,
+    rateLimiter: core.rateLimiter,
+    log,
+    defaultBodyLimitBytes: config.maxRequestBodyBytes,
+    recordAudit: ({ viewer, origin, audit, params, error }) => {
+      const denied = error?.code === "UNAUTHENTICATED" || error?.code === "FORBIDDEN";
+      if (denied && !services.audit.denialWithinBudget(origin.ip)) return;
+      void services.audit.recordOutcome({ viewer, client: origin, action: audit.action, target: audit.target?.(params) ?? null, error });
+    },
+  });
 
   const fetch = async (request: Request, bunServer: Server<SocketData>) => {
     try {
-      const response = await route(request, bunServer);
+      const response =
+        request.headers.get("upgrade")?.toLowerCase() === "websocket"
+          ? sockets.upgrade(request, bunServer)
+          : await router.handle(request, bunServer as Server<unknown>);
       if (response) securityHeaders(response, request);
       return response;
     } catch (err) {
       const requestId = newRequestId();
       log.error("request failed", { requestId, method: request.method, url: request.url, err });
-      return securityHeaders(Response.json({ error: "Internal error", requestId }, { status: 500 }), request);
+      return securityHeaders(
+        Response.json({ error: { code: "INTERNAL", message: "Internal error.", requestId } }, { status: 500 }),
+        request,
+      );
     }
   };
 
@@ -158,20 +214,23 @@ export async function createApp(
     config,
     services,
     db,
-    events,
+    events: core.events,
+    jobs,
+    clock,
     log,
     fetch,
+    settled: () => core.writes.drain(),
     async start() {
       try {
         server = Bun.serve<SocketData>({
           hostname: config.host,
           port: config.port,
-          maxRequestBodySize: config.maxRequestBodyBytes,
+          maxRequestBodySize: router.maxBodyBytes,
           development: false,
           // Without this Bun (development: false) may share a port with another server silently.
           reusePort: false,
           fetch,
-          websocket: graphql.websocket,
+          websocket: sockets.websocket,
         });
       } catch (err) {
         if ((err as { code?: string }).code === "EADDRINUSE") {
@@ -184,15 +243,8 @@ export async function createApp(
       }
       const port = server.port as number;
       const url = `http://${config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host}:${port}`;
-      services.kv.start();
-      services.audit.start();
-      pruneTimer = setInterval(() => {
-        try {
-          services.auth.pruneSessions();
-        } catch (err) {
-          log.error("pruning sessions failed", { err });
-        }
-      }, SESSION_PRUNE_INTERVAL_MS);
+      for (const { feature, provided } of created) await feature.start?.(provided, core);
+      jobs.start();
       log.info("listening", { url, port, dataDir: config.dataDir });
       announce(`Outpost listening on ${url}`);
       const setupToken = services.auth.setupToken();
@@ -206,16 +258,21 @@ export async function createApp(
     async stop() {
       if (stopping) return;
       stopping = true;
-      services.kv.stop();
-      services.audit.stop();
-      if (pruneTimer) clearInterval(pruneTimer);
-      graphql.close();
+      sockets.close();
       if (server) {
         const graceful = server.stop(false);
-        const grace = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), config.shutdownGraceMs).unref());
+        let cancelGrace = () => {};
+        const grace = new Promise<"timeout">((resolve) => {
+          const timer = setTimeout(() => resolve("timeout"), config.shutdownGraceMs);
+          cancelGrace = () => clearTimeout(timer);
+        });
         if ((await Promise.race([graceful, grace])) === "timeout") await server.stop(true);
+        cancelGrace();
       }
-      await writes.drain();
+      await jobs.stop();
+      for (const { feature, provided } of [...created].reverse()) await feature.stop?.(provided, core);
+      await core.supervisor.stopAll();
+      await core.writes.drain();
       db.close();
       log.info("stopped");
     },

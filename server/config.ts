@@ -1,13 +1,24 @@
 // Typed configuration. Each setting is read from, in order of precedence: command-line flags,
-// OUTPOST_* environment variables, <data>/outpost.toml, then the defaults below. Every value is
+// OUTPOST_* environment variables, <data>/outpost.toml, then its default. The core's settings are
+// here; each feature declares its own (settings.ts), and each rate class has one. Every value is
 // validated at start; a bad one stops the start with a message naming the setting and its source.
 
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ConfigError } from "./errors";
+import type { AnyFeature } from "./feature";
+import { FEATURES } from "./features";
+import type { RateClass, RateClassSpec } from "./limits/rate-limiter";
 import type { LogLevel } from "./log";
+import { type FeatureSettings, LOG_LEVELS, type RateClassSettings, rateSettingKey, type SettingSpec, settingNames } from "./settings";
 
-export interface Config {
+declare module "./limits/rate-limiter" {
+  interface RateClasses {
+    api: true;
+  }
+}
+
+interface CoreSettings {
   dataDir: string;
   host: string;
   port: number;
@@ -15,82 +26,83 @@ export interface Config {
   logLevel: LogLevel;
   /** Seeds the `admin` user on a first start; never read from the TOML file. */
   adminPassword: string | null;
-  accessTokenTtlSeconds: number;
-  refreshTokenTtlSeconds: number;
   maxRequestBodyBytes: number;
-  kvMaxKeyBytes: number;
-  kvMaxValueBytes: number;
   shutdownGraceMs: number;
-  /** Requests per minute per IP and per user, by class. */
-  rateLimitAuthPerMinute: number;
-  rateLimitApiPerMinute: number;
-  rateLimitUploadPerMinute: number;
-  rateLimitExecPerMinute: number;
-  auditRetentionDays: number;
 }
 
-type Kind = "int" | "string" | "logLevel";
-interface Setting {
-  key: keyof Config;
-  kind: Kind;
-  min?: number;
-  max?: number;
-  /** False for secrets that must not sit in a world-readable config file. */
-  inFile?: boolean;
-  nullable?: boolean;
-}
+export type Config = CoreSettings & FeatureSettings & RateClassSettings<RateClass>;
 
-const SETTINGS: Setting[] = [
-  { key: "host", kind: "string" },
-  { key: "port", kind: "int", min: 0, max: 65535 },
-  { key: "publicUrl", kind: "string", nullable: true },
-  { key: "logLevel", kind: "logLevel" },
-  { key: "adminPassword", kind: "string", inFile: false, nullable: true },
-  { key: "accessTokenTtlSeconds", kind: "int", min: 30, max: 86_400 },
-  { key: "refreshTokenTtlSeconds", kind: "int", min: 300, max: 365 * 86_400 },
-  { key: "maxRequestBodyBytes", kind: "int", min: 1024, max: 1 << 30 },
-  { key: "kvMaxKeyBytes", kind: "int", min: 1, max: 4096 },
-  { key: "kvMaxValueBytes", kind: "int", min: 16, max: 64 << 20 },
-  { key: "shutdownGraceMs", kind: "int", min: 0, max: 60_000 },
-  { key: "rateLimitAuthPerMinute", kind: "int", min: 1, max: 1_000_000 },
-  { key: "rateLimitApiPerMinute", kind: "int", min: 1, max: 1_000_000_000 },
-  { key: "rateLimitUploadPerMinute", kind: "int", min: 1, max: 1_000_000 },
-  { key: "rateLimitExecPerMinute", kind: "int", min: 1, max: 1_000_000 },
-  { key: "auditRetentionDays", kind: "int", min: 1, max: 3650 },
+const CORE_SETTINGS: SettingSpec[] = [
+  { key: "host", kind: "string", default: "0.0.0.0", description: "listen address" },
+  { key: "port", kind: "int", default: 8080, min: 0, max: 65535, description: "port (0 = any free port)" },
+  { key: "publicUrl", kind: "string", default: null, nullable: true, description: "public URL, for the setup link" },
+  { key: "logLevel", kind: "logLevel", default: "info", description: "log level: debug, info, warn or error" },
+  {
+    key: "adminPassword",
+    kind: "string",
+    default: null,
+    inFile: false,
+    nullable: true,
+    description: "first admin's password (environment only, never in the file)",
+  },
+  { key: "maxRequestBodyBytes", kind: "int", default: 4 << 20, min: 1024, max: 1 << 30, description: "request body limit (bytes)" },
+  { key: "shutdownGraceMs", kind: "int", default: 10_000, min: 0, max: 60_000, description: "shutdown grace (ms)" },
 ];
 
-export const DEFAULTS: Omit<Config, "dataDir"> = {
-  host: "0.0.0.0",
-  port: 8080,
-  publicUrl: null,
-  logLevel: "info",
-  adminPassword: null,
-  accessTokenTtlSeconds: 15 * 60,
-  refreshTokenTtlSeconds: 30 * 86_400,
-  maxRequestBodyBytes: 4 << 20,
-  kvMaxKeyBytes: 512,
-  kvMaxValueBytes: 1 << 20,
-  shutdownGraceMs: 10_000,
-  rateLimitAuthPerMinute: 30,
-  rateLimitApiPerMinute: 1200,
-  rateLimitUploadPerMinute: 60,
-  rateLimitExecPerMinute: 60,
-  auditRetentionDays: 90,
-};
+const CORE_RATE_CLASSES: RateClassSpec[] = [{ name: "api", defaultPerMinute: 1200, description: "API requests per IP and per user" }];
 
-const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-const envName = (key: string) => `OUTPOST_${snake(key).toUpperCase()}`;
-
-/** The flag names `loadConfig` understands, for `--help`. */
-export function describeSettings(): string[] {
-  return [
-    "--data <dir>",
-    ...SETTINGS.filter((s) => s.inFile !== false).map((s) => `--${kebab(s.key)} <${s.kind === "int" ? "n" : "value"}>`),
-  ];
+/** Every rate class: the core's and the features'. */
+export function rateClassesOf(features: readonly AnyFeature[]): RateClassSpec[] {
+  return [...CORE_RATE_CLASSES, ...features.flatMap((f) => f.rateClasses ?? [])];
 }
 
-function coerce(setting: Setting, raw: unknown, source: string): unknown {
+/** Every setting: the core's, the features', and one per rate class; a key declared twice is a bug. */
+export function settingsOf(features: readonly AnyFeature[]): SettingSpec[] {
+  const all = [
+    ...CORE_SETTINGS,
+    ...features.flatMap((f) => f.settings ?? []),
+    ...rateClassesOf(features).map(
+      (rc): SettingSpec => ({
+        key: rateSettingKey(rc.name),
+        kind: "int",
+        default: rc.defaultPerMinute,
+        min: 1,
+        max: 1_000_000_000,
+        description: `rate limit: ${rc.description}, per minute`,
+      }),
+    ),
+  ];
+  const seen = new Set<string>();
+  for (const setting of all) {
+    if (seen.has(setting.key)) throw new Error(`Setting ${setting.key} is declared twice.`);
+    seen.add(setting.key);
+  }
+  return all;
+}
+
+/** The defaults of every setting of `features` (all but the data directory). */
+export function defaultsOf(features: readonly AnyFeature[]): Omit<Config, "dataDir"> {
+  return Object.fromEntries(settingsOf(features).map((s) => [s.key, s.default])) as Omit<Config, "dataDir">;
+}
+
+export const DEFAULTS = defaultsOf(FEATURES);
+
+/** The flags `loadConfig` understands, with what each means and its default, for `--help`. */
+export function describeSettings(features: readonly AnyFeature[] = FEATURES): string[] {
+  const rows = [
+    ["--data <dir>", "data directory (default ./data)"],
+    ...settingsOf(features)
+      .filter((s) => s.inFile !== false)
+      .map((s) => [
+        `${settingNames(s.key).flag} <${s.kind === "int" ? "n" : "value"}>`,
+        `${s.description}${s.default === null ? "" : ` (default ${s.default})`}`,
+      ]),
+  ];
+  const width = Math.max(...rows.map(([flag]) => (flag as string).length));
+  return rows.map(([flag, text]) => `${(flag as string).padEnd(width)}  ${text}`);
+}
+
+function coerce(setting: SettingSpec, raw: unknown, source: string): unknown {
   const where = `${setting.key} (from ${source})`;
   if (setting.nullable && (raw === "" || raw === null)) return null;
   switch (setting.kind) {
@@ -102,7 +114,7 @@ function coerce(setting: Setting, raw: unknown, source: string): unknown {
       return n;
     }
     case "logLevel":
-      if (raw !== "debug" && raw !== "info" && raw !== "warn" && raw !== "error")
+      if (!LOG_LEVELS.includes(raw as LogLevel))
         throw new ConfigError(`Setting ${where} must be one of debug, info, warn, error; got ${JSON.stringify(raw)}.`);
       return raw;
     case "string":
@@ -135,11 +147,20 @@ export interface LoadConfigOptions {
   env?: Record<string, string | undefined>;
   /** Used when neither --data nor OUTPOST_DATA is given. */
   defaultDataDir?: string;
+  /** Whose settings to read; every feature of the app by default. */
+  features?: readonly AnyFeature[];
 }
 
 /** Builds the validated config; throws ConfigError naming the first bad setting. */
-export function loadConfig({ flags = {}, env = process.env, defaultDataDir = "./data" }: LoadConfigOptions = {}): Config {
-  const known = new Set(["data", ...SETTINGS.filter((s) => s.inFile !== false).map((s) => kebab(s.key))]);
+export function loadConfig({
+  flags = {},
+  env = process.env,
+  defaultDataDir = "./data",
+  features = FEATURES,
+}: LoadConfigOptions = {}): Config {
+  const settings = settingsOf(features);
+  const inFile = settings.filter((s) => s.inFile !== false);
+  const known = new Set(["data", ...inFile.map((s) => settingNames(s.key).flag.slice(2))]);
   for (const name of Object.keys(flags)) if (!known.has(name)) throw new ConfigError(`Unknown flag --${name}. See --help.`);
 
   const dataDir = resolve(flags.data ?? env.OUTPOST_DATA ?? defaultDataDir);
@@ -151,18 +172,19 @@ export function loadConfig({ flags = {}, env = process.env, defaultDataDir = "./
     } catch (err) {
       throw new ConfigError(`Cannot read ${filePath}: ${(err as Error).message}`);
     }
-    const fileKeys = new Set(SETTINGS.filter((s) => s.inFile !== false).map((s) => snake(s.key)));
+    const fileKeys = new Set(inFile.map((s) => settingNames(s.key).toml));
     for (const name of Object.keys(file)) if (!fileKeys.has(name)) throw new ConfigError(`Unknown setting ${name} in ${filePath}.`);
   }
 
-  const config: Record<string, unknown> = { ...DEFAULTS, dataDir };
-  for (const setting of SETTINGS) {
-    const flag = flags[kebab(setting.key)];
-    const fromEnv = env[envName(setting.key)];
-    const fromFile = setting.inFile === false ? undefined : file[snake(setting.key)];
-    if (flag !== undefined) config[setting.key] = coerce(setting, flag, `--${kebab(setting.key)}`);
-    else if (fromEnv !== undefined) config[setting.key] = coerce(setting, fromEnv, envName(setting.key));
-    else if (fromFile !== undefined) config[setting.key] = coerce(setting, fromFile, `${snake(setting.key)} in ${filePath}`);
+  const config: Record<string, unknown> = { ...defaultsOf(features), dataDir };
+  for (const setting of settings) {
+    const names = settingNames(setting.key);
+    const flag = setting.inFile === false ? undefined : flags[names.flag.slice(2)];
+    const fromEnv = env[names.env];
+    const fromFile = setting.inFile === false ? undefined : file[names.toml];
+    if (flag !== undefined) config[setting.key] = coerce(setting, flag, names.flag);
+    else if (fromEnv !== undefined) config[setting.key] = coerce(setting, fromEnv, names.env);
+    else if (fromFile !== undefined) config[setting.key] = coerce(setting, fromFile, `${names.toml} in ${filePath}`);
   }
   return config as unknown as Config;
 }

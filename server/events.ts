@@ -1,19 +1,17 @@
 // The one typed event map and an in-process publish/subscribe bus. Every change publishes one
-// event; GraphQL subscriptions (and later the audit log) only listen. Each subscriber has a
-// bounded queue: a subscriber that falls too far behind is ended with an error instead of growing
-// memory without limit.
+// event; GraphQL subscriptions and caches only listen. Each subscriber has a bounded queue: a
+// subscriber that falls too far behind is ended with an error instead of growing memory without
+// limit. Behind the EventBus interface so a bus shared between instances can replace it.
 
-import type { AuditEntry } from "./audit/store";
 import { LimitExceededError } from "./errors";
-import type { KvChange } from "./kv/service";
 
-export interface EventMap {
-  "kv.changed": KvChange;
-  /** A user's sessions, keys, role or status changed: caches forget them, sockets re-check. */
-  "auth.credentials-changed": { userId: string };
-  "audit.recorded": AuditEntry;
-}
-export type Topic = keyof EventMap;
+/**
+ * Event types, merged in from each feature's folder:
+ * `declare module "../events" { interface EventMap { "kv.changed": KvChange } }`.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging from the features.
+export interface EventMap {}
+export type Topic = keyof EventMap & string;
 
 export interface SubscribeOptions<T> {
   filter?: (event: T) => boolean;

@@ -8,6 +8,7 @@ export type Requirement =
   | "kv:read"
   | "kv:write"
   | "system:read"
+  | "jobs:read"
   | "audit:read"
   | "users:manage"
   | "keys:manage"
@@ -49,6 +50,7 @@ export const FIELD_REQUIREMENTS: Record<string, Requirement> = {
   "mutation.deleteKv": "kv:write",
   // host
   "query.system": "system:read",
+  "query.jobs": "jobs:read",
   // audit
   "query.auditLog": "audit:read",
   "subscription.auditEvents": "audit:read",
@@ -57,5 +59,5 @@ export const FIELD_REQUIREMENTS: Record<string, Requirement> = {
 export const ROLE_GRANTS: Record<"viewer" | "operator" | "admin", Requirement[]> = {
   viewer: ["signedIn", "account", "kv:read", "system:read"],
   operator: ["signedIn", "account", "kv:read", "system:read", "kv:write"],
-  admin: ["signedIn", "account", "kv:read", "system:read", "kv:write", "audit:read", "users:manage", "keys:manage"],
+  admin: ["signedIn", "account", "kv:read", "system:read", "kv:write", "audit:read", "users:manage", "keys:manage", "jobs:read"],
 };

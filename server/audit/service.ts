@@ -1,53 +1,99 @@
 // The audit log: one row per mutation, sign-in attempt and denied use of a credential, written in
 // batches (never slowing the request it describes), published live, and kept for a configurable
 // number of days.
+import type { Viewer } from "../auth/viewer";
+import { actorName } from "../auth/viewer";
+import type { Clock } from "../clock";
 import type { WriteBatcher } from "../db";
-import { InvalidInputError } from "../errors";
+import { AppError, InvalidInputError } from "../errors";
 import type { EventBus } from "../events";
+import type { RateLimiter } from "../limits/rate-limiter";
 import type { Logger } from "../log";
 import type { AuditEntry, AuditFilter, AuditStore, NewAuditEntry } from "./store";
 
 export type { AuditEntry, AuditFilter } from "./store";
 
-const PURGE_INTERVAL_MS = 60 * 60 * 1000;
+/** Longest text kept from any argument, name or message: a log entry must not become a way to fill the disk. */
+const MAX_TEXT = 256;
+const MAX_LIST = 20;
+const clip = (text: string) => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text);
+const clipValue = (value: unknown): unknown =>
+  typeof value === "string" ? clip(value) : Array.isArray(value) ? value.slice(0, MAX_LIST).map(clipValue) : value;
+
+/** One action's outcome, from any edge (GraphQL field, HTTP route, socket). */
+export interface AuditOutcome {
+  viewer: Viewer;
+  client: { ip: string | null; userAgent: string | null };
+  /** e.g. `mutation.setKv`, `http.download`. */
+  action: string;
+  /** What was acted on: names and ids only. Strings and lists are clipped. */
+  target: Record<string, unknown> | null;
+  /** The error the action failed with; absent when it succeeded. */
+  error?: unknown;
+  /** A sign-in names the user it signed in (or the username tried), whoever was asking. */
+  signedIn?: { id: string; username: string } | null;
+  triedUsername?: string | null;
+}
+
+/** The code an outcome is recorded with: `ok`, an AppError's code, or INTERNAL. */
+export function outcomeCode(error: unknown): string {
+  return error === undefined ? "ok" : error instanceof AppError ? error.code : "INTERNAL";
+}
 
 export function createAuditService({
   store,
   writes,
   events,
   log,
+  rateLimiter,
   retentionDays,
+  clock,
   maxPageSize = 500,
-  now = Date.now,
 }: {
   store: AuditStore;
   writes: WriteBatcher;
   events: EventBus;
   log: Logger;
+  rateLimiter: RateLimiter;
   retentionDays: number;
+  clock: Clock;
   maxPageSize?: number;
-  now?: () => number;
 }) {
-  let purgeTimer: ReturnType<typeof setInterval> | null = null;
-  const purge = () => {
-    try {
-      store.purgeBefore(now() - retentionDays * 86_400_000);
-    } catch (err) {
-      log.error("purging the audit log failed", { err });
-    }
+  /** Queues one entry; resolves once it is committed and published. Failures are logged, not thrown. */
+  const record = (entry: Omit<NewAuditEntry, "at">): Promise<void> => {
+    const full: NewAuditEntry = { ...entry, at: new Date(clock.now()) };
+    return writes
+      .run(() => store.insert(full))
+      .then(
+        (id) => events.publish("audit.recorded", { ...full, id }),
+        (err) => log.error("audit entry not written", { err, action: entry.action }),
+      );
   };
 
   return {
-    /** Queues one entry; resolves once it is committed and published. Failures are logged, not thrown. */
-    record(entry: Omit<NewAuditEntry, "at">): Promise<void> {
-      const full: NewAuditEntry = { ...entry, at: new Date(now()) };
-      return writes
-        .run(() => store.insert(full))
-        .then(
-          (id) => events.publish("audit.recorded", { ...full, id }),
-          (err) => log.error("audit entry not written", { err, action: entry.action }),
-        );
+    record,
+
+    /** Records an action's outcome with its actor, target and result; the message of an internal error is never kept. */
+    recordOutcome({ viewer, client, action, target, error, signedIn, triedUsername }: AuditOutcome): Promise<void> {
+      const actor = signedIn
+        ? { actorKind: "user" as const, actorId: signedIn.id, actorName: signedIn.username }
+        : viewer.kind === "anonymous"
+          ? { actorKind: "anonymous" as const, actorId: null, actorName: triedUsername ? clip(triedUsername) : null }
+          : { actorKind: viewer.kind, actorId: viewer.userId, actorName: actorName(viewer) };
+      const code = outcomeCode(error);
+      return record({
+        ...actor,
+        ip: client.ip,
+        userAgent: client.userAgent,
+        action,
+        target: target && Object.keys(target).length ? Object.fromEntries(Object.entries(target).map(([k, v]) => [k, clipValue(v)])) : null,
+        result: code,
+        detail: error === undefined ? null : code === "INTERNAL" ? "Internal error" : clip((error as Error).message),
+      });
     },
+
+    /** Whether one more refusal from `ip` may be recorded: a flood of refused requests must not become a flood of rows. */
+    denialWithinBudget: (ip: string | null) => rateLimiter.take("denials", `ip:${ip ?? "-"}`).allowed,
 
     /** Entries matching `filter`, newest first, in pages chained by the id cursor `after`. */
     list({ filter = {}, first = 50, after = null }: { filter?: AuditFilter; first?: number; after?: number | null }) {
@@ -60,15 +106,8 @@ export function createAuditService({
     /** New entries from now on. */
     watch: (): AsyncIterableIterator<AuditEntry> => events.subscribe("audit.recorded"),
 
-    /** Deletes entries past the retention now and every hour. */
-    start() {
-      purge();
-      purgeTimer = setInterval(purge, PURGE_INTERVAL_MS);
-    },
-    stop() {
-      if (purgeTimer) clearInterval(purgeTimer);
-      purgeTimer = null;
-    },
+    /** Deletes entries past the retention. */
+    purge: () => store.purgeBefore(clock.now() - retentionDays * 86_400_000),
   };
 }
 

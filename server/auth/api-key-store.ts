@@ -1,6 +1,5 @@
 // The only SQL of API keys.
 import type { Database } from "bun:sqlite";
-import type { ApiKeyScope } from "./permissions";
 import type { Role } from "./roles";
 
 export interface ApiKey {
@@ -8,7 +7,7 @@ export interface ApiKey {
   userId: string;
   name: string;
   prefix: string;
-  scopes: ApiKeyScope[];
+  scopes: string[];
   createdAt: Date;
   expiresAt: Date | null;
   lastUsedAt: Date | null;
@@ -78,7 +77,7 @@ export function createApiKeyStore(db: Database) {
       name: string;
       prefix: string;
       secretHash: string;
-      scopes: ApiKeyScope[];
+      scopes: string[];
       nowMs: number;
       expiresAtMs: number | null;
     }) {

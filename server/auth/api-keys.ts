@@ -2,10 +2,12 @@
 // optional expiry; the secret is shown once and stored only as a hash. A key acts for its owner
 // with the intersection of its scopes and the owner's current role.
 import { randomUUID } from "node:crypto";
+import type { CacheFactory } from "../cache";
+import type { Clock } from "../clock";
 import { ForbiddenError, InvalidInputError, NotFoundError } from "../errors";
 import type { EventBus } from "../events";
 import type { ApiKey, ApiKeyState, ApiKeyStore } from "./api-key-store";
-import { type ApiKeyScope, grantableScopes, isApiKeyScope, keyPermissions } from "./permissions";
+import type { AccessControl } from "./permissions";
 import { hashToken, randomToken } from "./tokens";
 import { can, rejected, type SignedInViewer, type Viewer } from "./viewer";
 
@@ -17,11 +19,20 @@ const CACHE_MS = 2_000;
 const MAX_CACHED = 10_000;
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-export function createApiKeyService({ store, events, now = Date.now }: { store: ApiKeyStore; events: EventBus; now?: () => number }) {
-  const cache = new Map<string, { state: ApiKeyState | null; readAtMs: number }>();
-  events.on("auth.credentials-changed", ({ userId }) => {
-    for (const [hash, cached] of cache) if (!cached.state || cached.state.key.userId === userId) cache.delete(hash);
-  });
+export interface ApiKeyServiceOptions {
+  store: ApiKeyStore;
+  events: EventBus;
+  access: AccessControl;
+  clock: Clock;
+  caches: CacheFactory;
+}
+
+export function createApiKeyService({ store, events, access, clock, caches }: ApiKeyServiceOptions) {
+  const now = () => clock.now();
+  // Key state is read on every request: keep it briefly, and forget an owner's keys the moment
+  // their credentials change.
+  const cache = caches<ApiKeyState | null>({ ttlMs: CACHE_MS, maxEntries: MAX_CACHED });
+  events.on("auth.credentials-changed", ({ userId }) => cache.forget((state) => !state || state.key.userId === userId));
 
   /** Why the key may not be used now, or null when it may. */
   const refusal = (state: ApiKeyState | null): string | null => {
@@ -43,16 +54,16 @@ export function createApiKeyService({ store, events, now = Date.now }: { store: 
     looksLikeKey: (token: string) => token.startsWith(SECRET_PREFIX),
 
     /** The scopes `viewer` may put on a new key. */
-    grantableScopes: (viewer: SignedInViewer): ApiKeyScope[] => grantableScopes(viewer.role),
+    grantableScopes: (viewer: SignedInViewer): string[] => access.grantableScopes(viewer.role),
 
     /** Creates a key for the viewer; the returned secret is never stored or shown again. */
     create(viewer: SignedInViewer, input: { name: string; scopes: string[]; expiresAt?: Date | null }): { apiKey: ApiKey; secret: string } {
       const name = input.name.trim();
       if (name.length < 1 || name.length > 64) throw new InvalidInputError("Name the key with 1 to 64 characters.");
       if (input.scopes.length === 0) throw new InvalidInputError("Give the key at least one scope.");
-      const allowed = grantableScopes(viewer.role);
+      const allowed = access.grantableScopes(viewer.role);
       for (const scope of input.scopes) {
-        if (!isApiKeyScope(scope)) throw new InvalidInputError(`Unknown scope ${JSON.stringify(scope)}.`);
+        if (!access.apiKeyScopes.includes(scope)) throw new InvalidInputError(`Unknown scope ${JSON.stringify(scope)}.`);
         if (!allowed.includes(scope)) throw new ForbiddenError(`Your role cannot grant the scope ${scope}.`);
       }
       if (input.expiresAt && input.expiresAt.getTime() <= now()) throw new InvalidInputError("The expiry must be in the future.");
@@ -64,7 +75,7 @@ export function createApiKeyService({ store, events, now = Date.now }: { store: 
         name,
         prefix: secret.slice(0, SHOWN_PREFIX_LENGTH),
         secretHash: hashToken(secret),
-        scopes: [...new Set(input.scopes as ApiKeyScope[])],
+        scopes: [...new Set(input.scopes)],
         nowMs: now(),
         expiresAtMs: input.expiresAt?.getTime() ?? null,
       });
@@ -86,13 +97,11 @@ export function createApiKeyService({ store, events, now = Date.now }: { store: 
     /** The viewer a key's secret stands for, or anonymous with the reason it was refused. */
     viewerForSecret(secret: string): Viewer {
       const hash = hashToken(secret);
-      let cached = cache.get(hash);
-      if (!cached || now() - cached.readAtMs >= CACHE_MS) {
-        if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
-        cached = { state: store.stateBySecretHash(hash), readAtMs: now() };
-        cache.set(hash, cached);
+      let state = cache.get(hash)?.value;
+      if (state === undefined) {
+        state = store.stateBySecretHash(hash);
+        cache.set(hash, state);
       }
-      const state = cached.state;
       const reason = refusal(state);
       if (reason || !state) return rejected(reason ?? "Unknown API key.");
       touch(state);
@@ -101,7 +110,7 @@ export function createApiKeyService({ store, events, now = Date.now }: { store: 
         userId: state.key.userId,
         username: state.ownerUsername,
         role: state.ownerRole,
-        permissions: keyPermissions(state.key.scopes, state.ownerRole),
+        permissions: access.keyPermissions(state.key.scopes, state.ownerRole),
         keyId: state.key.id,
         keyName: state.key.name,
         expiresAtMs: state.key.expiresAt?.getTime() ?? null,

@@ -1,51 +1,68 @@
-// What each role may do, and what an API key may do: the one table every field's auth rule and
-// the README's role matrix come from.
-import type { Role } from "./roles";
-
-export const PERMISSIONS = [
-  "kv:read",
-  "kv:write",
-  "system:read",
-  "audit:read",
-  "users:manage",
-  "keys:manage",
-  /** Self-service: own password, two-factor, sessions and API keys. Never granted to a key. */
-  "account",
-] as const;
-export type Permission = (typeof PERMISSIONS)[number];
-
-const VIEWER: Permission[] = ["kv:read", "system:read", "account"];
-const OPERATOR: Permission[] = [...VIEWER, "kv:write"];
-
-export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
-  viewer: new Set(VIEWER),
-  operator: new Set(OPERATOR),
-  admin: new Set(PERMISSIONS),
-};
-
-/** Scopes an API key can carry: `read` (every read permission) or single permissions. */
-export const API_KEY_SCOPES = ["read", ...PERMISSIONS.filter((p) => p !== "account")] as const;
-export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
-
-export function isApiKeyScope(value: string): value is ApiKeyScope {
-  return (API_KEY_SCOPES as readonly string[]).includes(value);
-}
-
-/** The permissions a scope stands for. */
-function scopePermissions(scope: ApiKeyScope): Permission[] {
-  return scope === "read" ? PERMISSIONS.filter((p) => p.endsWith(":read")) : [scope];
-}
+// The permissions registry. Each feature declares its permissions with the roles that get them
+// (admins get every one) and adds their names to `Permissions` by declaration merging; every
+// field's and route's auth rule, the API key scopes and the README's role table come from it.
+import { ROLES, type Role } from "./roles";
 
 /**
- * Scopes the holder of `role` may put on a key: never more than the role itself allows. `read`
- * means "every read permission of the owner's role", so every role may grant it.
+ * Permission names, merged in from each feature's folder:
+ * `declare module "../auth/permissions" { interface Permissions { "kv:read": true } }`.
  */
-export function grantableScopes(role: Role): ApiKeyScope[] {
-  return API_KEY_SCOPES.filter((scope) => scope === "read" || scopePermissions(scope).every((p) => ROLE_PERMISSIONS[role].has(p)));
+// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging from the features.
+export interface Permissions {}
+export type Permission = keyof Permissions & string;
+
+export interface PermissionSpec {
+  name: Permission;
+  /** Roles below admin that get it; admins get every permission. */
+  roles: readonly Exclude<Role, "admin">[];
+  /** One line for the README's role table. */
+  description: string;
+  /** False for self-service rights a key must never carry (they would let a key mint keys). */
+  forKeys?: boolean;
 }
 
-/** What a key may do now: its scopes, cut down to what its owner's current role allows. */
-export function keyPermissions(scopes: readonly ApiKeyScope[], ownerRole: Role): ReadonlySet<Permission> {
-  const allowed = ROLE_PERMISSIONS[ownerRole];
-  return new Set(scopes.flatMap(scopePermissions).filter((p) => allowed.has(p)));
+/** The `read` scope of an API key: every permission whose name ends in `:read`. */
+const READ_SCOPE = "read";
+
+export interface AccessControl {
+  /** Every permission, in declaration order. */
+  readonly permissions: readonly PermissionSpec[];
+  /** What a role may do. */
+  ofRole(role: Role): ReadonlySet<Permission>;
+  /** Scopes an API key can carry: `read` or single permissions. */
+  readonly apiKeyScopes: readonly string[];
+  /** Scopes the holder of `role` may put on a key: never more than the role itself allows. */
+  grantableScopes(role: Role): string[];
+  /** What a key may do now: its scopes, cut down to what its owner's current role allows. */
+  keyPermissions(scopes: readonly string[], ownerRole: Role): ReadonlySet<Permission>;
+}
+
+/** Builds the role and key tables from the features' declarations; a name declared twice is a bug. */
+export function createAccessControl(specs: readonly PermissionSpec[]): AccessControl {
+  const seen = new Set<string>();
+  for (const spec of specs) {
+    if (seen.has(spec.name)) throw new Error(`Permission ${spec.name} is declared twice.`);
+    seen.add(spec.name);
+  }
+  const byRole = new Map<Role, ReadonlySet<Permission>>(
+    ROLES.map((role) => [role, new Set(specs.filter((s) => role === "admin" || s.roles.includes(role)).map((s) => s.name))]),
+  );
+  const ofRole = (role: Role) => byRole.get(role) as ReadonlySet<Permission>;
+  const forKeys = specs.filter((s) => s.forKeys !== false).map((s) => s.name);
+  const scopePermissions = (scope: string): Permission[] =>
+    scope === READ_SCOPE ? forKeys.filter((p) => p.endsWith(":read")) : forKeys.filter((p) => p === scope);
+  const apiKeyScopes = [READ_SCOPE, ...forKeys];
+
+  return {
+    permissions: specs,
+    ofRole,
+    apiKeyScopes,
+    // `read` means "every read permission of the owner's role", so every role may grant it.
+    grantableScopes: (role) =>
+      apiKeyScopes.filter((scope) => scope === READ_SCOPE || scopePermissions(scope).every((p) => ofRole(role).has(p))),
+    keyPermissions(scopes, ownerRole) {
+      const allowed = ofRole(ownerRole);
+      return new Set(scopes.flatMap(scopePermissions).filter((p) => allowed.has(p)));
+    },
+  };
 }

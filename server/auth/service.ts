@@ -4,14 +4,16 @@
 // socket carries.
 
 import { randomUUID, timingSafeEqual } from "node:crypto";
+import type { CacheFactory } from "../cache";
+import type { Clock } from "../clock";
 import { ConflictError, LimitExceededError, NotFoundError, UnauthenticatedError } from "../errors";
 import type { EventBus } from "../events";
 import type { RateLimiter } from "../limits/rate-limiter";
 import type { Logger } from "../log";
 import type { ApiKeyService } from "./api-keys";
 import type { LoginGuard } from "./login-guard";
-import { type Permission, ROLE_PERMISSIONS } from "./permissions";
 import { hashPassword, validatePassword, validateUsername, verifyPassword } from "./passwords";
+import type { AccessControl, Permission } from "./permissions";
 import type { Role } from "./roles";
 import type { AuthStore, Credentials, Session, SessionState, User } from "./store";
 import { hashToken, randomToken, type TokenSigner } from "./tokens";
@@ -43,8 +45,10 @@ export interface AuthServiceOptions {
   log: Logger;
   loginGuard: LoginGuard;
   rateLimiter: RateLimiter;
+  access: AccessControl;
+  clock: Clock;
+  caches: CacheFactory;
   refreshTtlSeconds: number;
-  now?: () => number;
 }
 
 const SESSION_CACHE_MS = 2_000;
@@ -58,9 +62,12 @@ export function createAuthService({
   log,
   loginGuard,
   rateLimiter,
+  access,
+  clock,
+  caches,
   refreshTtlSeconds,
-  now = Date.now,
 }: AuthServiceOptions) {
+  const now = () => clock.now();
   let setupToken: string | null = null;
   // Compared against when the username is unknown, so a login takes as long either way. Made on
   // first need rather than at start, where it would cost every start an argon2 hash.
@@ -68,18 +75,15 @@ export function createAuthService({
 
   // Session state is read on every request: keep it briefly, and forget a user's entries the
   // moment their credentials change (revocations publish auth.credentials-changed).
-  const sessionCache = new Map<string, { state: SessionState | null; readAtMs: number }>();
+  const sessionCache = caches<SessionState | null>({ ttlMs: SESSION_CACHE_MS, maxEntries: MAX_CACHED_SESSIONS });
   const sessionState = (sessionId: string): SessionState | null => {
     const cached = sessionCache.get(sessionId);
-    if (cached && now() - cached.readAtMs < SESSION_CACHE_MS) return cached.state;
+    if (cached) return cached.value;
     const state = store.sessionState(sessionId);
-    if (sessionCache.size >= MAX_CACHED_SESSIONS) sessionCache.delete(sessionCache.keys().next().value as string);
-    sessionCache.set(sessionId, { state, readAtMs: now() });
+    sessionCache.set(sessionId, state);
     return state;
   };
-  events.on("auth.credentials-changed", ({ userId }) => {
-    for (const [id, cached] of sessionCache) if (!cached.state || cached.state.userId === userId) sessionCache.delete(id);
-  });
+  events.on("auth.credentials-changed", ({ userId }) => sessionCache.forget((state) => !state || state.userId === userId));
 
   const limitAuthAttempts = (client: ClientInfo) => {
     const decision = rateLimiter.take("auth", `ip:${client.ip ?? "-"}`);
@@ -267,7 +271,7 @@ export function createAuthService({
         if (!state || state.revoked || state.userDisabled || state.userId !== claims.userId)
           return rejected("Your session has ended; sign in again.");
         // The role is read fresh so a role change takes effect without a new sign-in.
-        return userViewer(state, claims.sessionId, claims.expiresAtMs);
+        return userViewer(state, access.ofRole(state.role), claims.sessionId, claims.expiresAtMs);
       } catch (err) {
         if (err instanceof UnauthenticatedError) return rejected(err.message);
         throw err;
@@ -286,7 +290,7 @@ export function createAuthService({
     userById: (id: string) => store.userById(id),
 
     /** What a role may do. */
-    permissionsOfRole: (role: Role): ReadonlySet<Permission> => ROLE_PERMISSIONS[role],
+    permissionsOfRole: (role: Role): ReadonlySet<Permission> => access.ofRole(role),
 
     /** Removes sessions past their refresh lifetime; run now and then. */
     pruneSessions: () => store.deleteExpiredSessions(now()),

@@ -5,6 +5,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import type { Clock } from "../clock";
 import { UnauthenticatedError } from "../errors";
 import { isRole, type Role } from "./roles";
 
@@ -41,7 +42,7 @@ export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("base64url");
 }
 
-export function createTokenSigner(secret: Uint8Array, accessTtlSeconds: number) {
+export function createTokenSigner(secret: Uint8Array, accessTtlSeconds: number, clock: Clock) {
   // Verifying the same token again is common (every request of a session); remember results
   // until the token expires, in a bounded map.
   const verified = new Map<string, AccessClaims>();
@@ -49,7 +50,7 @@ export function createTokenSigner(secret: Uint8Array, accessTtlSeconds: number) 
 
   return {
     async signAccess(claims: { userId: string; sessionId: string; role: Role }): Promise<{ token: string; expiresAtMs: number }> {
-      const nowSec = Math.floor(Date.now() / 1000);
+      const nowSec = Math.floor(clock.now() / 1000);
       const token = await new SignJWT({ sid: claims.sessionId, role: claims.role })
         .setProtectedHeader({ alg: "HS256", typ: "JWT" })
         .setSubject(claims.userId)
@@ -65,12 +66,17 @@ export function createTokenSigner(secret: Uint8Array, accessTtlSeconds: number) 
     async verifyAccess(token: string): Promise<AccessClaims> {
       const cached = verified.get(token);
       if (cached) {
-        if (cached.expiresAtMs > Date.now()) return cached;
+        if (cached.expiresAtMs > clock.now()) return cached;
         verified.delete(token);
         throw new UnauthenticatedError("Your session token has expired; sign in again.");
       }
       try {
-        const { payload } = await jwtVerify(token, secret, { algorithms: ["HS256"], issuer: ISSUER, audience: AUDIENCE });
+        const { payload } = await jwtVerify(token, secret, {
+          algorithms: ["HS256"],
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          currentDate: new Date(clock.now()),
+        });
         if (typeof payload.sub !== "string" || typeof payload.sid !== "string" || !isRole(payload.role) || typeof payload.exp !== "number")
           throw new UnauthenticatedError("Invalid session token.");
         const claims: AccessClaims = { userId: payload.sub, sessionId: payload.sid, role: payload.role, expiresAtMs: payload.exp * 1000 };

@@ -1,5 +1,5 @@
 // Who is asking: nobody, a signed-in user (a session), or an API key acting for its owner.
-import { type Permission, ROLE_PERMISSIONS } from "./permissions";
+import type { Permission } from "./permissions";
 import type { Role } from "./roles";
 
 export type Viewer =
@@ -32,8 +32,13 @@ export function rejected(reason: string): Viewer {
   return { kind: "anonymous", rejection: reason };
 }
 
-export function userViewer(state: { userId: string; username: string; role: Role }, sessionId: string, tokenExpiresAtMs: number): Viewer {
-  return { kind: "user", ...state, permissions: ROLE_PERMISSIONS[state.role], sessionId, tokenExpiresAtMs };
+export function userViewer(
+  state: { userId: string; username: string; role: Role },
+  permissions: ReadonlySet<Permission>,
+  sessionId: string,
+  tokenExpiresAtMs: number,
+): Viewer {
+  return { kind: "user", ...state, permissions, sessionId, tokenExpiresAtMs };
 }
 
 export function can(viewer: Viewer, permission: Permission): boolean {

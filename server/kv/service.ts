@@ -1,9 +1,11 @@
 // The rules of the key-value store: key and value limits, versions and compare-and-set, TTL
 // expiry (invisible at once, purged in the background), and one `kv.changed` event per change.
 
+import type { Clock } from "../clock";
 import type { WriteBatcher } from "../db";
 import { ConflictError, InvalidInputError } from "../errors";
 import type { EventBus } from "../events";
+import type { Jobs } from "../jobs";
 import type { Logger } from "../log";
 import type { KvEntry, KvStore } from "./store";
 
@@ -41,15 +43,15 @@ export interface KvServiceOptions {
   maxKeyBytes: number;
   maxValueBytes: number;
   maxPageSize?: number;
-  now?: () => number;
+  clock: Clock;
+  jobs: Jobs;
 }
 
 const MAX_TTL_SECONDS = 10 * 365 * 86_400;
 const PURGE_BATCH = 500;
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** How long a deleted or expired key's last version is remembered, so re-creating it continues the numbering. */
 const TOMBSTONE_RETENTION_MS = 7 * 86_400_000;
-const TOMBSTONE_PURGE_INTERVAL_MS = 60 * 60 * 1000;
+const SWEEP_JOB = "kv.expiry-sweep";
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
@@ -73,11 +75,10 @@ export function createKvService({
   maxKeyBytes,
   maxValueBytes,
   maxPageSize = 500,
-  now = Date.now,
+  clock,
+  jobs,
 }: KvServiceOptions) {
-  let sweepTimer: ReturnType<typeof setTimeout> | null = null;
-  let sweepAt = Number.POSITIVE_INFINITY;
-  let tombstoneTimer: ReturnType<typeof setInterval> | null = null;
+  const now = () => clock.now();
   let running = false;
 
   const validateKey = (key: string) => {
@@ -102,18 +103,13 @@ export function createKvService({
     return total;
   };
 
+  /** Runs the sweep at the next expiry (the jobs keep an earlier pending time). */
   const scheduleSweep = (atMs: number | null) => {
-    if (!running || atMs === null || atMs >= sweepAt) return;
-    if (sweepTimer) clearTimeout(sweepTimer);
-    sweepAt = atMs;
-    // setTimeout fires at once for delays past 2^31 - 1 ms (24.8 days): wake up then and look again.
-    sweepTimer = setTimeout(sweep, Math.min(MAX_TIMER_MS, Math.max(0, atMs - now())));
+    if (running && atMs !== null) jobs.at(SWEEP_JOB, atMs, sweep);
   };
 
   function sweep() {
-    sweepTimer = null;
-    sweepAt = Number.POSITIVE_INFINITY;
-    let next: number | null = null;
+    let next: number | null;
     try {
       purge();
       next = store.nextExpiryMs();
@@ -208,25 +204,16 @@ export function createKvService({
     /** Removes every expired entry now, publishing EXPIRE for each; returns how many. */
     purgeExpired: purge,
 
+    /** Forgets the last versions of keys deleted or expired longer ago than a week. */
+    purgeTombstones: () => store.purgeTombstones(now() - TOMBSTONE_RETENTION_MS),
+
     /** Starts the background purge, timed to the next expiry. */
     start() {
       running = true;
       sweep();
-      tombstoneTimer = setInterval(() => {
-        try {
-          store.purgeTombstones(now() - TOMBSTONE_RETENTION_MS);
-        } catch (err) {
-          log.error("kv tombstone purge failed", { err });
-        }
-      }, TOMBSTONE_PURGE_INTERVAL_MS);
     },
     stop() {
       running = false;
-      if (tombstoneTimer) clearInterval(tombstoneTimer);
-      tombstoneTimer = null;
-      if (sweepTimer) clearTimeout(sweepTimer);
-      sweepTimer = null;
-      sweepAt = Number.POSITIVE_INFINITY;
     },
   };
 }

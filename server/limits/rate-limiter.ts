@@ -1,17 +1,32 @@
-// Per-key token buckets in classes (auth, api, upload, exec, and denials: audit rows of refusals). Keys are "ip:<addr>" or
-// "user:<id>". In memory and bounded; the Redis scale-out issue will share them across instances.
+// Per-key token buckets in named classes. Features declare their classes (with a default
+// per-minute budget that becomes the setting `rate_limit_<class>_per_minute`) and add the names to
+// `RateClasses` by declaration merging. Keys are "ip:<addr>" or "user:<id>". In memory and bounded,
+// behind the RateLimiter interface so a shared implementation can replace it when scaled out.
 
-export type RateClass = "auth" | "api" | "upload" | "exec" | "denials";
+/**
+ * Rate class names, merged in from each feature's folder:
+ * `declare module "../limits/rate-limiter" { interface RateClasses { upload: true } }`.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging from the features.
+export interface RateClasses {}
+export type RateClass = keyof RateClasses & string;
 
-export interface RateLimits {
-  /** Requests allowed per minute, per key, for each class. */
-  perMinute: Record<RateClass, number>;
+export interface RateClassSpec {
+  name: RateClass;
+  defaultPerMinute: number;
+  /** What the class limits, for --help and the README. */
+  description: string;
 }
 
 export interface RateDecision {
   allowed: boolean;
   /** When not allowed: seconds until one more request would be. */
   retryAfterSeconds: number;
+}
+
+export interface RateLimiter {
+  /** Takes one request from `key`'s bucket in `rateClass`. A bucket holds 30 seconds' worth, at least 5. */
+  take(rateClass: RateClass, key: string): RateDecision;
 }
 
 interface Bucket {
@@ -21,13 +36,17 @@ interface Bucket {
 
 const MAX_BUCKETS = 50_000;
 
-export function createRateLimiter({ perMinute }: RateLimits, now: () => number = Date.now) {
+/** In-memory buckets; `perMinute` gives each class's budget per key. */
+export function createRateLimiter(
+  { perMinute }: { perMinute: Readonly<Record<string, number>> },
+  now: () => number = Date.now,
+): RateLimiter {
   const buckets = new Map<string, Bucket>();
 
   return {
-    /** Takes one request from `key`'s bucket in `rateClass`. A bucket holds 30 seconds' worth, at least 5. */
-    take(rateClass: RateClass, key: string): RateDecision {
+    take(rateClass, key) {
       const limit = perMinute[rateClass];
+      if (limit === undefined) throw new Error(`Unknown rate class ${rateClass}.`);
       const ratePerMs = limit / 60_000;
       const capacity = Math.max(5, limit / 2);
       const id = `${rateClass}|${key}`;
@@ -49,5 +68,3 @@ export function createRateLimiter({ perMinute }: RateLimits, now: () => number =
     },
   };
 }
-
-export type RateLimiter = ReturnType<typeof createRateLimiter>;

@@ -1,6 +1,8 @@
-// Facts about the host Outpost runs on, read from /proc and /sys (no child processes).
+// Facts about the host Outpost runs on, read from /proc and /sys (no child processes), and the
+// server's own background jobs.
 import { readFileSync } from "node:fs";
 import { arch, hostname, platform, release, uptime } from "node:os";
+import type { JobInfo, Jobs } from "../jobs";
 import { BUILD_TARGET, VERSION } from "../version";
 
 export interface SystemInfo {
@@ -34,7 +36,7 @@ function osName(): string {
   return pretty ?? platform();
 }
 
-export function createSystemService({ startedAt = new Date() }: { startedAt?: Date } = {}) {
+export function createSystemService({ startedAt, jobs }: { startedAt: Date; jobs: Jobs }) {
   // These do not change while the process runs.
   const fixed = {
     os: osName(),
@@ -54,6 +56,9 @@ export function createSystemService({ startedAt = new Date() }: { startedAt?: Da
         startedAt,
       };
     },
+
+    /** The background jobs with their last and next run, by name. */
+    jobs: (): JobInfo[] => jobs.list().sort((a, b) => a.name.localeCompare(b.name)),
   };
 }
 

@@ -42,7 +42,11 @@ beforeAll(async () => {
   callers.push(
     { name: "anonymous", grants: [], client: async () => server.anonymous },
     // A key never carries self-service ("account"), and "read" means every read permission.
-    { name: "admin key scoped read", grants: ["signedIn", "kv:read", "system:read", "audit:read"], client: async () => readKey },
+    {
+      name: "admin key scoped read",
+      grants: ["signedIn", "kv:read", "system:read", "audit:read", "jobs:read"],
+      client: async () => readKey,
+    },
     { name: "operator key scoped kv:write", grants: ["signedIn", "kv:write"], client: async () => writeKey },
   );
 });

@@ -59,7 +59,7 @@ describe("sign-in lockout", () => {
 describe("rate limiter", () => {
   test("a key gets a burst of half a minute's budget, then the per-minute rate, with the wait to retry", () => {
     let now = 0;
-    const limiter = createRateLimiter({ perMinute: { auth: 60, api: 600, upload: 6, exec: 6, denials: 6 } }, () => now);
+    const limiter = createRateLimiter({ perMinute: { auth: 60, api: 600, denials: 6 } }, () => now);
     let allowed = 0;
     while (limiter.take("auth", "ip:1").allowed) allowed++;
     expect(allowed).toBe(30);
@@ -73,9 +73,9 @@ describe("rate limiter", () => {
   });
 
   test("small budgets still allow a burst of 5", () => {
-    const limiter = createRateLimiter({ perMinute: { auth: 1, api: 1, upload: 1, exec: 1, denials: 1 } }, () => 0);
-    const results = Array.from({ length: 6 }, () => limiter.take("exec", "user:a").allowed);
+    const limiter = createRateLimiter({ perMinute: { auth: 1, api: 1, denials: 1 } }, () => 0);
+    const results = Array.from({ length: 6 }, () => limiter.take("denials", "user:a").allowed);
     expect(results).toEqual([true, true, true, true, true, false]);
-    expect(limiter.take("exec", "user:a").retryAfterSeconds).toBe(60);
+    expect(limiter.take("denials", "user:a").retryAfterSeconds).toBe(60);
   });
 });

@@ -1,0 +1,24 @@
+// User management for admins.
+import { defineFeature } from "../feature";
+import type { AuthService } from "./service";
+import { createAuthStore } from "./store";
+import { createUserService } from "./users";
+
+declare module "../auth/permissions" {
+  interface Permissions {
+    "users:manage": true;
+  }
+}
+
+export const usersFeature = defineFeature({
+  name: "users",
+  permissions: [{ name: "users:manage", roles: [], description: "create, change, disable and delete users" }],
+  create: (core, { auth }: { auth: AuthService }) => ({
+    users: createUserService({
+      store: createAuthStore(core.db),
+      events: core.events,
+      createUser: auth.createUser,
+      now: () => core.clock.now(),
+    }),
+  }),
+});

@@ -1,0 +1,22 @@
+// Every capability, in dependency order: createApp migrates, creates and starts them in this
+// order and stops them in reverse. An explicit list, not a directory scan: a compiled binary has
+// no directory to scan. Adding a capability adds one line here.
+import { auditFeature } from "./audit/feature";
+import { apiKeysFeature } from "./auth/api-keys-feature";
+import { authFeature } from "./auth/feature";
+import { usersFeature } from "./auth/users-feature";
+import type { AnyFeature, ServicesOf } from "./feature";
+import { kvFeature } from "./kv/feature";
+import { systemFeature } from "./system/feature";
+
+export const FEATURES = [
+  apiKeysFeature,
+  authFeature,
+  usersFeature,
+  auditFeature,
+  kvFeature,
+  systemFeature,
+] as const satisfies readonly AnyFeature[];
+
+/** Every feature's services, as resolvers and routes see them. */
+export type Services = ServicesOf<typeof FEATURES>;

@@ -1,0 +1,224 @@
+// The one HTTP edge: routes declared as data (method, path with :parameters, who may call it,
+// body limit, rate class, audit, handler). Every route gets the same request authentication,
+// per-IP and per-user rate limits, body limit and error shape; AppErrors map to one HTTP status.
+import type { Server } from "bun";
+import type { Permission } from "../auth/permissions";
+import { can, type Viewer } from "../auth/viewer";
+import { AppError, type ErrorCode, ForbiddenError, LimitExceededError, UnauthenticatedError } from "../errors";
+import type { RateClass, RateLimiter } from "../limits/rate-limiter";
+import type { Logger } from "../log";
+import { type RequestOrigin, requestOrigin } from "./client-info";
+import type { RequestAuth } from "./request-auth";
+
+export type Method = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
+
+export interface RouteContext {
+  params: Record<string, string>;
+  viewer: Viewer;
+  refreshTokenFromCookie: string | null;
+  origin: RequestOrigin;
+  // biome-ignore lint/suspicious/noExplicitAny: socket data differs by protocol; routes that upgrade pass it on.
+  server: Server<any>;
+}
+
+export interface RouteAudit {
+  /** e.g. "http.download"; recorded for every outcome, refusals within the denial budget. */
+  action: string;
+  /** What was acted on: ids and names from the path, never contents or secrets. */
+  target?: (params: Record<string, string>) => Record<string, unknown> | null;
+}
+
+export interface Route {
+  method: Method | readonly Method[];
+  /** `/files/:id` matches one segment per parameter; a trailing `/*` matches the rest (as `params["*"]`). */
+  path: string;
+  /** Who may call it. GraphQL is `public` at the edge and checks each field itself. */
+  access: "public" | "signedIn" | Permission;
+  /** Largest body accepted; the server-wide request body limit when absent. */
+  bodyLimitBytes?: number;
+  /** Per-IP (before authentication) and per-user budget; `api` when absent, null for none. */
+  rateClass?: RateClass | null;
+  audit?: RouteAudit;
+  /** Renders an error in the route's own format (GraphQL answers in its shape); JSON `{ error }` otherwise. */
+  errorResponse?(error: AppError, origin: RequestOrigin): Response;
+  handle(request: Request, context: RouteContext): Response | undefined | Promise<Response | undefined>;
+}
+
+const STATUS: Record<ErrorCode, number> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  BAD_USER_INPUT: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  LIMIT_EXCEEDED: 429,
+  INTERNAL: 500,
+};
+
+/** The HTTP status of an application error. */
+export function httpStatus(error: AppError): number {
+  return typeof error.details?.httpStatus === "number" ? error.details.httpStatus : STATUS[error.code];
+}
+
+/** The JSON error every non-GraphQL route answers with: `{ error: { code, message, requestId, ... } }`. */
+export function errorResponse(error: AppError, requestId: string): Response {
+  const { httpStatus: _status, ...details } = error.details ?? {};
+  const retryAfter = details.retryAfterSeconds;
+  return Response.json(
+    { error: { ...details, code: error.code, message: error.message, requestId } },
+    {
+      status: httpStatus(error),
+      headers: { "x-request-id": requestId, ...(typeof retryAfter === "number" ? { "retry-after": String(retryAfter) } : {}) },
+    },
+  );
+}
+
+/** Too many requests: what every rate limit throws. */
+export function rateLimitError(retryAfterSeconds: number): LimitExceededError {
+  return new LimitExceededError(`Too many requests; try again in ${retryAfterSeconds} s.`, { details: { retryAfterSeconds } });
+}
+
+interface CompiledRoute {
+  route: Route;
+  methods: ReadonlySet<string>;
+  segments: string[];
+  rest: boolean;
+}
+
+function compile(route: Route): CompiledRoute {
+  const rest = route.path.endsWith("/*");
+  const path = rest ? route.path.slice(0, -2) : route.path;
+  const methods = new Set<string>(typeof route.method === "string" ? [route.method] : route.method);
+  if (methods.has("GET")) methods.add("HEAD");
+  return { route, methods, segments: path.split("/").slice(1), rest };
+}
+
+function match(compiled: CompiledRoute, parts: string[]): Record<string, string> | null {
+  const { segments, rest } = compiled;
+  if (rest ? parts.length < segments.length : parts.length !== segments.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i] as string;
+    const part = parts[i] as string;
+    if (segment.startsWith(":")) {
+      if (!part) return null;
+      try {
+        params[segment.slice(1)] = decodeURIComponent(part);
+      } catch {
+        return null;
+      }
+    } else if (segment !== part) return null;
+  }
+  if (rest) params["*"] = parts.slice(segments.length).join("/");
+  return params;
+}
+
+/** The path of an absolute URL, without parsing all of it (this runs for every request). */
+export function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start === -1) return "/";
+  const end = url.slice(start).search(/[?#]/);
+  return end === -1 ? url.slice(start) : url.slice(start, start + end);
+}
+
+export interface RouterOptions {
+  routes: readonly Route[];
+  auth: RequestAuth;
+  rateLimiter: RateLimiter;
+  log: Logger;
+  defaultBodyLimitBytes: number;
+  /** Records an audited route's outcome (the audit feature's recorder). */
+  recordAudit?(entry: { viewer: Viewer; origin: RequestOrigin; audit: RouteAudit; params: Record<string, string>; error?: AppError }): void;
+}
+
+export interface Router {
+  /** Answers a request, or undefined when a route upgraded it to a socket. */
+  handle(request: Request, server: Server<unknown>): Promise<Response | undefined>;
+  /** The largest body any route accepts: the server's own cap. */
+  readonly maxBodyBytes: number;
+}
+
+export function createRouter({ routes, auth, rateLimiter, log, defaultBodyLimitBytes, recordAudit }: RouterOptions): Router {
+  const compiled = routes.map(compile);
+  for (let i = 0; i < compiled.length; i++)
+    for (let j = 0; j < i; j++) {
+      const [a, b] = [compiled[i] as CompiledRoute, compiled[j] as CompiledRoute];
+      if (a.route.path === b.route.path && [...a.methods].some((m) => b.methods.has(m)))
+        throw new Error(`Route ${[...a.methods].join("|")} ${a.route.path} is declared twice.`);
+    }
+
+  const take = (rateClass: RateClass, key: string) => {
+    const decision = rateLimiter.take(rateClass, key);
+    if (!decision.allowed) throw rateLimitError(decision.retryAfterSeconds);
+  };
+
+  const admit = (route: Route, viewer: Viewer) => {
+    if (route.access === "public") return;
+    if (viewer.kind === "anonymous") throw new UnauthenticatedError(viewer.rejection);
+    if (route.access !== "signedIn" && !can(viewer, route.access)) throw new ForbiddenError();
+  };
+
+  const bodyTooLarge = (request: Request, limit: number) => {
+    const declared = Number(request.headers.get("content-length") ?? "0");
+    return declared > limit;
+  };
+
+  const run = async (found: CompiledRoute, params: Record<string, string>, request: Request, server: Server<unknown>) => {
+    const { route } = found;
+    const origin = requestOrigin(request, server);
+    let viewer: Viewer = { kind: "anonymous" };
+    try {
+      const rateClass = route.rateClass === undefined ? "api" : route.rateClass;
+      if (rateClass) take(rateClass, `ip:${origin.ip ?? "-"}`);
+      const limit = route.bodyLimitBytes ?? defaultBodyLimitBytes;
+      if (bodyTooLarge(request, limit))
+        throw new LimitExceededError(`Request body is larger than ${limit} bytes.`, { details: { httpStatus: 413 } });
+      const credentials = await auth.authenticate(request);
+      viewer = credentials.viewer;
+      if (rateClass && viewer.kind !== "anonymous") take(rateClass, `user:${viewer.userId}`);
+      admit(route, viewer);
+      const response = await route.handle(request, {
+        params,
+        viewer,
+        refreshTokenFromCookie: credentials.refreshTokenFromCookie,
+        origin,
+        server,
+      });
+      if (route.audit) recordAudit?.({ viewer, origin, audit: route.audit, params });
+      return response;
+    } catch (thrown) {
+      const error =
+        thrown instanceof AppError
+          ? thrown
+          : new AppError("INTERNAL", `Internal error; quote request id ${origin.requestId} when reporting it.`);
+      if (!(thrown instanceof AppError))
+        log.error("request failed", { requestId: origin.requestId, method: request.method, path: route.path, err: thrown });
+      if (route.audit) recordAudit?.({ viewer, origin, audit: route.audit, params, error });
+      return route.errorResponse ? route.errorResponse(error, origin) : errorResponse(error, origin.requestId);
+    }
+  };
+
+  return {
+    maxBodyBytes: Math.max(defaultBodyLimitBytes, ...routes.map((r) => r.bodyLimitBytes ?? 0)),
+    async handle(request, server) {
+      const parts = pathOf(request.url).split("/").slice(1);
+      let allowed: string[] | null = null;
+      for (const found of compiled) {
+        const params = match(found, parts);
+        if (!params) continue;
+        if (found.methods.has(request.method)) return run(found, params, request, server);
+        // A catch-all (the web UI) does not make every other path's method "not allowed".
+        if (!found.rest) allowed = [...(allowed ?? []), ...found.methods];
+      }
+      const requestId = requestOrigin(request, server).requestId;
+      if (allowed) {
+        const response = errorResponse(
+          new AppError("BAD_USER_INPUT", `Use ${allowed.join(", ")} here.`, { details: { httpStatus: 405 } }),
+          requestId,
+        );
+        response.headers.set("allow", allowed.join(", "));
+        return response;
+      }
+      return errorResponse(new AppError("NOT_FOUND", "Not found."), requestId);
+    },
+  };
+}

@@ -1,0 +1,161 @@
+// The one socket edge: WebSocket upgrades are dispatched by path and subprotocol to the protocol a
+// feature declared (graphql-transport-ws today, raw terminal bytes later). Every protocol shares
+// the per-IP socket cap, the upgrade rate limit, the same-origin rule for the UI's cookie, a
+// message size bound, and the close-on-revocation check (a socket whose credential ends is
+// closed with 4403 at once on a credentials change, and by a periodic check for expiry).
+import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
+import type { Viewer } from "../auth/viewer";
+import { rejected } from "../auth/viewer";
+import type { EventBus } from "../events";
+import type { Jobs } from "../jobs";
+import type { RateLimiter } from "../limits/rate-limiter";
+import type { Logger } from "../log";
+import { type RequestOrigin, requestOrigin } from "./client-info";
+import type { RequestAuth } from "./request-auth";
+import { pathOf } from "./router";
+
+/** What a socket carries from its upgrade request to every message on it. */
+export interface SocketData {
+  /** The subprotocol chosen at the upgrade. */
+  protocol: string;
+  origin: RequestOrigin;
+  /** The UI's access cookie, when the upgrade came from a page of this origin. */
+  cookieAccessToken: string | null;
+  /** Anonymous until the protocol authenticates the socket (e.g. graphql-ws connection_init). */
+  viewer: Viewer;
+}
+
+export type Socket = ServerWebSocket<SocketData>;
+
+export interface SocketProtocol {
+  /** The WebSocket subprotocol, e.g. `graphql-transport-ws`. */
+  name: string;
+  path: string;
+  open?(socket: Socket): void;
+  message(socket: Socket, message: string | Buffer): void | Promise<void>;
+  close?(socket: Socket, code: number, reason: string): void;
+  drain?(socket: Socket): void;
+}
+
+export interface SocketDispatcherOptions {
+  protocols: readonly SocketProtocol[];
+  auth: RequestAuth;
+  viewerStillValid(viewer: Viewer): boolean;
+  events: EventBus;
+  jobs: Jobs;
+  rateLimiter: RateLimiter;
+  log: Logger;
+  maxMessageBytes: number;
+  maxSocketsPerIp?: number;
+  /** How often open sockets re-check that their credential is still valid (expiry has no event). */
+  recheckIntervalMs?: number;
+}
+
+export const SOCKET_FORBIDDEN = 4403;
+const ENDED = "Your session has ended; sign in again.";
+
+export interface SocketDispatcher {
+  /** Upgrades a request whose path and subprotocol a protocol serves; a Response when refused. */
+  upgrade(request: Request, server: Server<SocketData>): Response | undefined;
+  websocket: WebSocketHandler<SocketData>;
+  /** Closes the socket (4403) when its credential is no longer valid; true when it did. */
+  closeIfInvalid(socket: Socket): boolean;
+  /** Closes every socket (server going away). */
+  close(): void;
+}
+
+export function createSocketDispatcher({
+  protocols,
+  auth,
+  viewerStillValid,
+  events,
+  jobs,
+  rateLimiter,
+  log,
+  maxMessageBytes,
+  maxSocketsPerIp = 32,
+  recheckIntervalMs = 5_000,
+}: SocketDispatcherOptions): SocketDispatcher {
+  const byName = new Map<string, SocketProtocol>();
+  for (const protocol of protocols) {
+    if (byName.has(protocol.name)) throw new Error(`Socket protocol ${protocol.name} is declared twice.`);
+    byName.set(protocol.name, protocol);
+  }
+  const sockets = new Set<Socket>();
+  const openPerIp = new Map<string, number>();
+
+  const closeIfInvalid = (socket: Socket) => {
+    if (viewerStillValid(socket.data.viewer)) return false;
+    socket.data.viewer = rejected(ENDED);
+    socket.close(SOCKET_FORBIDDEN, "Session ended or expired");
+    return true;
+  };
+  jobs.every("sockets.credential-check", recheckIntervalMs, () => {
+    for (const socket of sockets) closeIfInvalid(socket);
+  });
+  const offCredentialsChanged = events.on("auth.credentials-changed", ({ userId }) => {
+    for (const socket of sockets)
+      if (socket.data.viewer.kind !== "anonymous" && socket.data.viewer.userId === userId) closeIfInvalid(socket);
+  });
+
+  const protocolOf = (socket: Socket) => byName.get(socket.data.protocol) as SocketProtocol;
+  const ipKey = (socket: Socket) => socket.data.origin.ip ?? "-";
+
+  return {
+    upgrade(request, server) {
+      const path = pathOf(request.url);
+      const offered = (request.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
+      const protocol = offered.map((name) => byName.get(name)).find((p) => p?.path === path);
+      if (!protocol) {
+        const served = protocols.filter((p) => p.path === path).map((p) => p.name);
+        return new Response(served.length ? `Use the ${served.join(" or ")} subprotocol.` : "No socket here.", {
+          status: served.length ? 400 : 404,
+        });
+      }
+      const origin = requestOrigin(request, server as Server<unknown>);
+      const decision = rateLimiter.take("api", `ip:${origin.ip ?? "-"}`);
+      if (!decision.allowed || (openPerIp.get(origin.ip ?? "-") ?? 0) >= maxSocketsPerIp) {
+        const retryAfter = Math.max(1, decision.retryAfterSeconds);
+        return new Response(`Too many connections; try again in ${retryAfter} s.`, {
+          status: 429,
+          headers: { "retry-after": String(retryAfter) },
+        });
+      }
+      const data: SocketData = {
+        protocol: protocol.name,
+        origin,
+        cookieAccessToken: auth.socketCookieToken(request),
+        viewer: { kind: "anonymous" },
+      };
+      if (server.upgrade(request, { data, headers: { "sec-websocket-protocol": protocol.name } })) return undefined;
+      return new Response("WebSocket upgrade failed.", { status: 400 });
+    },
+    websocket: {
+      maxPayloadLength: maxMessageBytes,
+      open(socket) {
+        sockets.add(socket);
+        openPerIp.set(ipKey(socket), (openPerIp.get(ipKey(socket)) ?? 0) + 1);
+        protocolOf(socket).open?.(socket);
+      },
+      message(socket, message) {
+        const handled = protocolOf(socket).message(socket, message);
+        if (handled instanceof Promise) handled.catch((err) => log.error("socket message failed", { protocol: socket.data.protocol, err }));
+      },
+      close(socket, code, reason) {
+        sockets.delete(socket);
+        const open = (openPerIp.get(ipKey(socket)) ?? 1) - 1;
+        if (open > 0) openPerIp.set(ipKey(socket), open);
+        else openPerIp.delete(ipKey(socket));
+        protocolOf(socket).close?.(socket, code, reason);
+      },
+      drain(socket) {
+        protocolOf(socket).drain?.(socket);
+      },
+    },
+    closeIfInvalid,
+    close() {
+      offCredentialsChanged();
+      for (const socket of sockets) socket.close(1001, "Server shutting down");
+    },
+  };
+}

@@ -1,0 +1,53 @@
+// Key-value data: versioned entries with TTL and compare-and-set, and their live changes.
+import { defineFeature } from "../feature";
+import { kvMigrations } from "./migrations";
+import { createKvService, type KvChange } from "./service";
+import { createKvStore } from "./store";
+
+declare module "../events" {
+  interface EventMap {
+    "kv.changed": KvChange;
+  }
+}
+declare module "../auth/permissions" {
+  interface Permissions {
+    "kv:read": true;
+    "kv:write": true;
+  }
+}
+declare module "../settings" {
+  interface FeatureSettings {
+    kvMaxKeyBytes: number;
+    kvMaxValueBytes: number;
+  }
+}
+
+const TOMBSTONE_PURGE_INTERVAL_MS = 60 * 60 * 1000;
+
+export const kvFeature = defineFeature({
+  name: "kv",
+  migrations: kvMigrations,
+  settings: [
+    { key: "kvMaxKeyBytes", kind: "int", default: 512, min: 1, max: 4096, description: "largest key (bytes)" },
+    { key: "kvMaxValueBytes", kind: "int", default: 1 << 20, min: 16, max: 64 << 20, description: "largest value, as JSON (bytes)" },
+  ],
+  permissions: [
+    { name: "kv:read", roles: ["viewer", "operator"], description: "read key-value data and watch its changes" },
+    { name: "kv:write", roles: ["operator"], description: "set and delete key-value data" },
+  ],
+  create: (core) => ({
+    kv: createKvService({
+      store: createKvStore(core.db),
+      writes: core.writes,
+      events: core.events,
+      log: core.log,
+      maxKeyBytes: core.config.kvMaxKeyBytes,
+      maxValueBytes: core.config.kvMaxValueBytes,
+      clock: core.clock,
+      jobs: core.jobs,
+    }),
+  }),
+  jobs: ({ kv }) => [{ name: "kv.tombstone-purge", everyMs: TOMBSTONE_PURGE_INTERVAL_MS, run: () => kv.purgeTombstones() }],
+  start: ({ kv }) => kv.start(),
+  stop: ({ kv }) => kv.stop(),
+});
