@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type App, createApp } from "../../server/app";
+import { type App, type AppOptions, createApp } from "../../server/app";
 import { type Config, loadConfig } from "../../server/config";
 import { createLogger } from "../../server/log";
 import { type GraphqlClient, graphqlClient } from "./client";
@@ -33,9 +33,12 @@ export const ADMIN_PASSWORD = "admin-password-1";
 export async function startTestApp({
   seedAdmin = true,
   config = {},
+  graphqlPlugins,
 }: {
   seedAdmin?: boolean;
   config?: Partial<Config>;
+  /** Envelop plugins added to the GraphQL pipeline. */
+  graphqlPlugins?: AppOptions["graphqlPlugins"];
 } = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), "outpost-test-"));
   const base = loadConfig({ flags: { data: dataDir, port: "0", host: "127.0.0.1" }, env: {} });
@@ -43,7 +46,7 @@ export async function startTestApp({
   const announced: string[] = [];
   const app = await createApp(
     { ...base, adminPassword: seedAdmin ? ADMIN_PASSWORD : null, ...config },
-    { log: createLogger({ level: "info", write: (line) => logs.push(line) }), announce: (line) => announced.push(line) },
+    { log: createLogger({ level: "info", write: (line) => logs.push(line) }), announce: (line) => announced.push(line), graphqlPlugins },
   );
   const { url, port } = await app.start();
   let stopped = false;
