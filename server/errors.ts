@@ -1,11 +1,12 @@
-// Application errors: each carries a stable code that the API edge maps to `extensions.code`
-// (GraphQL) or an HTTP status. The message is safe to show a user; `cause` is kept for logs only.
+// Application errors: each carries a stable code that the edges map once: to `extensions.code` in
+// GraphQL (schema/errors.ts) and to one HTTP status and JSON shape on other routes
+// (http/router.ts). The message is safe to show a user; `cause` is kept for logs only.
 
 export type ErrorCode = "UNAUTHENTICATED" | "FORBIDDEN" | "BAD_USER_INPUT" | "NOT_FOUND" | "CONFLICT" | "LIMIT_EXCEEDED" | "INTERNAL";
 
 export class AppError extends Error {
   readonly code: ErrorCode;
-  /** Extra fields a client may use (e.g. the current version on a conflict). Never secrets. */
+  /** Extra fields a client may use (e.g. the current version on a conflict). Never secrets. `httpStatus` overrides the code's status at the HTTP edge and is not shown. */
   readonly details?: Record<string, unknown>;
 
   constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {

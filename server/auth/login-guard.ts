@@ -23,13 +23,29 @@ const MAX_TRACKED = 20_000;
 /** Usernames longer than any valid one are cut, so a key cannot be used to fill memory. */
 const MAX_USERNAME = 64;
 
+/** Behind an interface so a guard shared between instances can replace the in-memory one. */
+export interface LoginGuard {
+  /**
+   * Starts an attempt: returns the seconds to wait when `username` may not be tried from `ip`
+   * now (then the attempt is not started), or 0 after reserving a place for the attempt.
+   * Every started attempt must end with `failed`, `succeeded` or `abandoned`.
+   */
+  begin(ip: string | null, username: string): number;
+  /** Ends an attempt as a failure; returns the block in seconds it started, or 0. */
+  failed(ip: string | null, username: string): number;
+  /** Ends an attempt as a success: earlier failures are forgotten. */
+  succeeded(ip: string | null, username: string): void;
+  /** Ends an attempt that was neither (it stopped before the password was judged). */
+  abandoned(ip: string | null, username: string): void;
+}
+
 export function createLoginGuard({
   maxFailures = 5,
   windowMs = 5 * 60_000,
   firstBlockMs = 5 * 60_000,
   maxBlockMs = 24 * 60 * 60_000,
   now = Date.now,
-}: LoginGuardOptions = {}) {
+}: LoginGuardOptions = {}): LoginGuard {
   const attempts = new Map<string, Attempts>();
   const keyOf = (ip: string | null, username: string) => `${ip ?? "-"}|${username.slice(0, MAX_USERNAME).toLowerCase()}`;
 
@@ -58,11 +74,6 @@ export function createLoginGuard({
   };
 
   return {
-    /**
-     * Starts an attempt: returns the seconds to wait when `username` may not be tried from `ip`
-     * now (then the attempt is not started), or 0 after reserving a place for the attempt.
-     * Every started attempt must end with `failed` or `succeeded`.
-     */
     begin(ip: string | null, username: string): number {
       const at = now();
       const entry = entryFor(keyOf(ip, username));
@@ -72,7 +83,6 @@ export function createLoginGuard({
       return 0;
     },
 
-    /** Ends an attempt as a failure; returns the block in seconds it started, or 0. */
     failed(ip: string | null, username: string): number {
       const at = now();
       const entry = entryFor(keyOf(ip, username));
@@ -90,12 +100,10 @@ export function createLoginGuard({
       return Math.ceil(blockMs / 1000);
     },
 
-    /** Ends an attempt as a success: earlier failures are forgotten. */
     succeeded(ip: string | null, username: string) {
       attempts.delete(keyOf(ip, username));
     },
 
-    /** Ends an attempt that was neither (it stopped before the password was judged). */
     abandoned(ip: string | null, username: string) {
       const entry = attempts.get(keyOf(ip, username));
       if (entry) entry.pending = Math.max(0, entry.pending - 1);
@@ -103,4 +111,3 @@ export function createLoginGuard({
   };
 }
 
-export type LoginGuard = ReturnType<typeof createLoginGuard>;
