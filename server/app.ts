@@ -11,15 +11,16 @@ import type { GraphQLSchema } from "graphql";
 import { schema as builtSchema } from "../schema/index";
 import { createLoginGuard, type LoginGuard } from "./auth/login-guard";
 import { createAccessControl } from "./auth/permissions";
+import type { Viewer } from "./auth/viewer";
 import { type CacheFactory, memoryCaches } from "./cache";
 import { type Clock, systemClock } from "./clock";
 import { type Config, defaultsOf, rateClassesOf } from "./config";
 import { createWriteBatcher, migrationsApplied, openDatabase } from "./db";
-import { NotFoundError } from "./errors";
+import { type AppError, NotFoundError } from "./errors";
 import { createEventBus, type EventBus } from "./events";
 import type { AnyFeature, Core } from "./feature";
 import { FEATURES, type Services } from "./features";
-import { newRequestId } from "./http/client-info";
+import { newRequestId, type RequestOrigin } from "./http/client-info";
 import { createGraphqlEndpoint } from "./http/graphql";
 import { describePortHolder } from "./http/port-holder";
 import { createRequestAuth } from "./http/request-auth";
@@ -134,6 +135,24 @@ export async function createApp(
   let stopping = false;
 
   const auth = createRequestAuth((token) => services.auth.viewerFromBearer(token));
+  /** What the HTTP and socket edges record for an audited route or protocol; refusals within the denial budget. */
+  const recordOutcome = ({
+    viewer,
+    origin,
+    action,
+    target,
+    error,
+  }: {
+    viewer: Viewer;
+    origin: RequestOrigin;
+    action: string;
+    target: Record<string, unknown> | null;
+    error?: AppError;
+  }) => {
+    const denied = error?.code === "UNAUTHENTICATED" || error?.code === "FORBIDDEN";
+    if (denied && !services.audit.denialWithinBudget(origin.ip)) return;
+    void services.audit.recordOutcome({ viewer, client: origin, action, target, error });
+  };
   const graphql = createGraphqlEndpoint({
     schema,
     services,
@@ -153,6 +172,7 @@ export async function createApp(
     rateLimiter: core.rateLimiter,
     log,
     maxMessageBytes: config.maxRequestBodyBytes,
+    recordAudit: ({ viewer, origin, action, error }) => recordOutcome({ viewer, origin, action, target: null, error }),
   });
 
   const coreRoutes: Route[] = [
@@ -185,18 +205,15 @@ export async function createApp(
     rateLimiter: core.rateLimiter,
     log,
     defaultBodyLimitBytes: config.maxRequestBodyBytes,
-    recordAudit: ({ viewer, origin, audit, params, error }) => {
-      const denied = error?.code === "UNAUTHENTICATED" || error?.code === "FORBIDDEN";
-      if (denied && !services.audit.denialWithinBudget(origin.ip)) return;
-      void services.audit.recordOutcome({ viewer, client: origin, action: audit.action, target: audit.target?.(params) ?? null, error });
-    },
+    recordAudit: ({ viewer, origin, audit, params, error }) =>
+      recordOutcome({ viewer, origin, action: audit.action, target: audit.target?.(params) ?? null, error }),
   });
 
   const fetch = async (request: Request, bunServer: Server<SocketData>) => {
     try {
       const response =
         request.headers.get("upgrade")?.toLowerCase() === "websocket"
-          ? sockets.upgrade(request, bunServer)
+          ? await sockets.upgrade(request, bunServer)
           : await router.handle(request, bunServer as Server<unknown>);
       if (response) securityHeaders(response, request);
       return response;

@@ -62,22 +62,24 @@ export function createJobs({ clock, log }: { clock: Clock; log: Logger }): Jobs 
     if (job.inFlight) return;
     const startedAt = clock.now();
     job.info.running = true;
-    job.inFlight = (async () => {
-      try {
-        await job.run();
-        job.info.lastError = null;
-      } catch (err) {
-        job.info.lastError = err instanceof Error ? err.message : String(err);
-        log.error("job failed", { job: job.info.name, err });
-      } finally {
-        job.info.running = false;
-        job.info.runs += 1;
-        job.info.lastRunAt = new Date(startedAt);
-        job.info.lastDurationMs = clock.now() - startedAt;
-        job.inFlight = null;
-      }
-    })();
-    await job.inFlight;
+    let settle = () => {};
+    job.inFlight = new Promise((resolve) => {
+      settle = resolve;
+    });
+    try {
+      await job.run();
+      job.info.lastError = null;
+    } catch (err) {
+      job.info.lastError = err instanceof Error ? err.message : String(err);
+      log.error("job failed", { job: job.info.name, err });
+    } finally {
+      job.info.running = false;
+      job.info.runs += 1;
+      job.info.lastRunAt = new Date(startedAt);
+      job.info.lastDurationMs = clock.now() - startedAt;
+      job.inFlight = null;
+      settle();
+    }
   };
 
   const register = (name: string, kind: JobInfo["kind"], intervalMs: number | null, run: JobRun, runAtStart: boolean) => {

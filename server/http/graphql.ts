@@ -11,7 +11,7 @@ import { toClientError, useClientErrors } from "../../schema/errors";
 import { armorPlugins, useIntrospectionGuard, useSubscriptionsOnSocketsOnly } from "../../schema/limits";
 import type { Services } from "../app";
 import type { Viewer } from "../auth/viewer";
-import type { AppError } from "../errors";
+import { AppError } from "../errors";
 import type { Logger } from "../log";
 import { newRequestId, type RequestOrigin } from "./client-info";
 import { ACCESS_COOKIE, readCookie } from "./cookies";
@@ -205,7 +205,9 @@ export function createGraphqlEndpoint({
       let params: GraphQLParams;
       try {
         params = await request.json();
-      } catch {
+      } catch (err) {
+        // A body over the route's limit, counted while it was read.
+        if (err instanceof AppError) throw err;
         return Response.json(
           { errors: [{ message: "The request body is not valid JSON.", extensions: { code: "BAD_USER_INPUT" } }] },
           { status: 400, headers: { "x-request-id": context.requestId } },

@@ -157,21 +157,41 @@ export function createRouter({ routes, auth, rateLimiter, log, defaultBodyLimitB
     if (route.access !== "signedIn" && !can(viewer, route.access)) throw new ForbiddenError();
   };
 
-  const bodyTooLarge = (request: Request, limit: number) => {
-    const declared = Number(request.headers.get("content-length") ?? "0");
-    return declared > limit;
+  const maxBodyBytes = Math.max(defaultBodyLimitBytes, ...routes.map((r) => r.bodyLimitBytes ?? 0));
+  const tooLarge = (limit: number) =>
+    new LimitExceededError(`Request body is larger than ${limit} bytes.`, { details: { httpStatus: 413 } });
+  /**
+   * Refuses a declared length over the route's limit at once; a body without one (chunked) is
+   * counted as it is read, since the server's own cap is the largest route's limit, not this one's.
+   */
+  const boundBody = (request: Request, limit: number): Request => {
+    const declared = request.headers.get("content-length");
+    if (declared !== null) {
+      if (Number(declared) > limit) throw tooLarge(limit);
+      return request;
+    }
+    if (!request.body || limit >= maxBodyBytes) return request;
+    let seen = 0;
+    const counted = request.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          seen += chunk.byteLength;
+          if (seen > limit) controller.error(tooLarge(limit));
+          else controller.enqueue(chunk);
+        },
+      }),
+    );
+    return new Request(request, { body: counted });
   };
 
-  const run = async (found: CompiledRoute, params: Record<string, string>, request: Request, server: Server<unknown>) => {
+  const run = async (found: CompiledRoute, params: Record<string, string>, received: Request, server: Server<unknown>) => {
     const { route } = found;
-    const origin = requestOrigin(request, server);
+    const origin = requestOrigin(received, server);
     let viewer: Viewer = { kind: "anonymous" };
     try {
       const rateClass = route.rateClass === undefined ? "api" : route.rateClass;
       if (rateClass) take(rateClass, `ip:${origin.ip ?? "-"}`);
-      const limit = route.bodyLimitBytes ?? defaultBodyLimitBytes;
-      if (bodyTooLarge(request, limit))
-        throw new LimitExceededError(`Request body is larger than ${limit} bytes.`, { details: { httpStatus: 413 } });
+      const request = boundBody(received, route.bodyLimitBytes ?? defaultBodyLimitBytes);
       const credentials = await auth.authenticate(request);
       viewer = credentials.viewer;
       if (rateClass && viewer.kind !== "anonymous") take(rateClass, `user:${viewer.userId}`);
@@ -191,14 +211,14 @@ export function createRouter({ routes, auth, rateLimiter, log, defaultBodyLimitB
           ? thrown
           : new AppError("INTERNAL", `Internal error; quote request id ${origin.requestId} when reporting it.`);
       if (!(thrown instanceof AppError))
-        log.error("request failed", { requestId: origin.requestId, method: request.method, path: route.path, err: thrown });
+        log.error("request failed", { requestId: origin.requestId, method: received.method, path: route.path, err: thrown });
       if (route.audit) recordAudit?.({ viewer, origin, audit: route.audit, params, error });
       return route.errorResponse ? route.errorResponse(error, origin) : errorResponse(error, origin.requestId);
     }
   };
 
   return {
-    maxBodyBytes: Math.max(defaultBodyLimitBytes, ...routes.map((r) => r.bodyLimitBytes ?? 0)),
+    maxBodyBytes,
     async handle(request, server) {
       const parts = pathOf(request.url).split("/").slice(1);
       let allowed: string[] | null = null;

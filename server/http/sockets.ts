@@ -4,15 +4,16 @@
 // message size bound, and the close-on-revocation check (a socket whose credential ends is
 // closed with 4403 at once on a credentials change, and by a periodic check for expiry).
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
-import type { Viewer } from "../auth/viewer";
-import { rejected } from "../auth/viewer";
+import type { Permission } from "../auth/permissions";
+import { ANONYMOUS, can, rejected, type Viewer } from "../auth/viewer";
+import { type AppError, ForbiddenError, UnauthenticatedError } from "../errors";
 import type { EventBus } from "../events";
 import type { Jobs } from "../jobs";
 import type { RateLimiter } from "../limits/rate-limiter";
 import type { Logger } from "../log";
 import { type RequestOrigin, requestOrigin } from "./client-info";
-import type { RequestAuth } from "./request-auth";
-import { pathOf } from "./router";
+import { bearerToken, type RequestAuth } from "./request-auth";
+import { errorResponse, pathOf } from "./router";
 
 /** What a socket carries from its upgrade request to every message on it. */
 export interface SocketData {
@@ -31,6 +32,13 @@ export interface SocketProtocol {
   /** The WebSocket subprotocol, e.g. `graphql-transport-ws`. */
   name: string;
   path: string;
+  /**
+   * Who may open it, checked at the upgrade (bearer header, or the UI's same-origin cookie).
+   * Absent: the protocol authenticates in its own first message, as graphql-ws does.
+   */
+  access?: "signedIn" | Permission;
+  /** Recorded when a socket is opened or refused at the upgrade. */
+  audit?: { action: string };
   open?(socket: Socket): void;
   message(socket: Socket, message: string | Buffer): void | Promise<void>;
   close?(socket: Socket, code: number, reason: string): void;
@@ -41,6 +49,8 @@ export interface SocketDispatcherOptions {
   protocols: readonly SocketProtocol[];
   auth: RequestAuth;
   viewerStillValid(viewer: Viewer): boolean;
+  /** Records an audited protocol's upgrade (the audit feature's recorder). */
+  recordAudit?(entry: { viewer: Viewer; origin: RequestOrigin; action: string; error?: AppError }): void;
   events: EventBus;
   jobs: Jobs;
   rateLimiter: RateLimiter;
@@ -56,7 +66,7 @@ const ENDED = "Your session has ended; sign in again.";
 
 export interface SocketDispatcher {
   /** Upgrades a request whose path and subprotocol a protocol serves; a Response when refused. */
-  upgrade(request: Request, server: Server<SocketData>): Response | undefined;
+  upgrade(request: Request, server: Server<SocketData>): Promise<Response | undefined>;
   websocket: WebSocketHandler<SocketData>;
   /** Closes the socket (4403) when its credential is no longer valid; true when it did. */
   closeIfInvalid(socket: Socket): boolean;
@@ -75,6 +85,7 @@ export function createSocketDispatcher({
   maxMessageBytes,
   maxSocketsPerIp = 32,
   recheckIntervalMs = 5_000,
+  recordAudit,
 }: SocketDispatcherOptions): SocketDispatcher {
   const byName = new Map<string, SocketProtocol>();
   for (const protocol of protocols) {
@@ -102,7 +113,7 @@ export function createSocketDispatcher({
   const ipKey = (socket: Socket) => socket.data.origin.ip ?? "-";
 
   return {
-    upgrade(request, server) {
+    async upgrade(request, server) {
       const path = pathOf(request.url);
       const offered = (request.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
       const protocol = offered.map((name) => byName.get(name)).find((p) => p?.path === path);
@@ -121,14 +132,26 @@ export function createSocketDispatcher({
           headers: { "retry-after": String(retryAfter) },
         });
       }
-      const data: SocketData = {
-        protocol: protocol.name,
-        origin,
-        cookieAccessToken: auth.socketCookieToken(request),
-        viewer: { kind: "anonymous" },
-      };
-      if (server.upgrade(request, { data, headers: { "sec-websocket-protocol": protocol.name } })) return undefined;
-      return new Response("WebSocket upgrade failed.", { status: 400 });
+      const cookieAccessToken = auth.socketCookieToken(request);
+      let viewer: Viewer = ANONYMOUS;
+      if (protocol.access) {
+        viewer = await auth.socketViewer(bearerToken(request.headers.get("authorization")), cookieAccessToken);
+        const refusal =
+          viewer.kind === "anonymous"
+            ? new UnauthenticatedError(viewer.rejection)
+            : protocol.access !== "signedIn" && !can(viewer, protocol.access)
+              ? new ForbiddenError()
+              : null;
+        if (refusal) {
+          if (protocol.audit) recordAudit?.({ viewer, origin, action: protocol.audit.action, error: refusal });
+          return errorResponse(refusal, origin.requestId);
+        }
+      }
+      const data: SocketData = { protocol: protocol.name, origin, cookieAccessToken, viewer };
+      if (!server.upgrade(request, { data, headers: { "sec-websocket-protocol": protocol.name } }))
+        return new Response("WebSocket upgrade failed.", { status: 400 });
+      if (protocol.audit) recordAudit?.({ viewer, origin, action: protocol.audit.action });
+      return undefined;
     },
     websocket: {
       maxPayloadLength: maxMessageBytes,

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Plugin } from "@envelop/core";
 import { getOperationAST } from "graphql";
 import { ADMIN_PASSWORD, startTestApp } from "../harness/app";
-import { type GraphqlClient, graphqlClient } from "../harness/client";
+import { type GraphqlClient, graphqlClient, waitUntil } from "../harness/client";
 
 describe("a feature defined only in a test file, added through the feature list", () => {
   let server: ReturnType<typeof Bun.spawn<"pipe", "pipe", "inherit">>;
@@ -93,6 +93,42 @@ describe("a feature defined only in a test file, added through the feature list"
       result: "FORBIDDEN",
       actorName: "viewer-throwaway",
     });
+  });
+
+  test("its socket protocol is served beside graphql-ws, checks access at the upgrade, and closes when the credential ends", async () => {
+    const operator = await userWithRole("operator", "operator3-throwaway");
+    const viewer = await userWithRole("viewer", "viewer3-throwaway");
+    const open = (client: GraphqlClient) => {
+      const socket = new WebSocket(`${url.replace("http", "ws")}/throwaway/echo`, {
+        protocols: ["outpost-throwaway"],
+        headers: { authorization: `Bearer ${client.accessToken}` },
+      } as unknown as string[]);
+      const messages: string[] = [];
+      socket.onmessage = (event) => messages.push(String(event.data));
+      const closed = new Promise<number>((resolve) => {
+        socket.onclose = (event) => resolve(event.code);
+      });
+      const opened = new Promise<boolean>((resolve) => {
+        socket.onopen = () => resolve(true);
+        socket.onerror = () => resolve(false);
+      });
+      return { socket, messages, closed, opened };
+    };
+    const refused = open(viewer);
+    expect(await refused.opened).toBe(false);
+    const echo = open(operator);
+    expect(await echo.opened).toBe(true);
+    echo.socket.send("there");
+    await waitUntil(() => echo.messages.length > 0, 5000, "the echo");
+    expect(echo.messages).toEqual(["hi there"]);
+    const me = await operator.data<{ me: { id: string } }>("{ me { id } }");
+    await admin.data("mutation ($id: ID!) { setUserDisabled(id: $id, disabled: true) { id } }", { id: me.me.id });
+    expect(await echo.closed).toBe(4403);
+    const { auditLog } = await admin.data<{ auditLog: { nodes: { result: string; actorName: string }[] } }>(
+      '{ auditLog(filter: { action: "socket.throwaway" }, first: 10) { nodes { result actorName } } }',
+    );
+    expect(auditLog.nodes).toContainEqual({ result: "ok", actorName: "operator3-throwaway" });
+    expect(auditLog.nodes).toContainEqual({ result: "FORBIDDEN", actorName: "viewer3-throwaway" });
   });
 });
 
