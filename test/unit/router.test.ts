@@ -59,7 +59,9 @@ describe("routes as data", () => {
     const call = routerWith([echo, { ...echo, path: "/admin/:id", access: "users:manage" }]);
     const anonymous = await call("/things/1");
     expect(anonymous.status).toBe(401);
-    expect(await anonymous.json()).toEqual({ error: { code: "UNAUTHENTICATED", message: "Sign in to do this.", requestId: expect.any(String) } });
+    expect(await anonymous.json()).toEqual({
+      error: { code: "UNAUTHENTICATED", message: "Sign in to do this.", requestId: expect.any(String) },
+    });
     const forbidden = await call("/admin/1", { token: "operator-token" });
     expect(forbidden.status).toBe(403);
     expect((await forbidden.json()).error.code).toBe("FORBIDDEN");
@@ -140,7 +142,9 @@ test("a declared audit records every outcome with the actor and the target from 
   const call = routerWith([echo], audit);
   await call("/things/42", { token: "operator-token" });
   await call("/things/43");
-  expect(audit.map((e) => ({ action: e.audit.action, target: e.audit.target?.(e.params), viewer: e.viewer.kind, code: e.error?.code }))).toEqual([
+  expect(
+    audit.map((e) => ({ action: e.audit.action, target: e.audit.target?.(e.params), viewer: e.viewer.kind, code: e.error?.code })),
+  ).toEqual([
     { action: "http.thing", target: { id: "42" }, viewer: "user", code: undefined },
     { action: "http.thing", target: { id: "43" }, viewer: "anonymous", code: "UNAUTHENTICATED" },
   ]);

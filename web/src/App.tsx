@@ -12,12 +12,12 @@ const SignInPage = lazy(() => import("./pages/SignIn/SignInPage"));
 const NotFoundPage = lazy(() => import("./pages/NotFound/NotFoundPage"));
 const NotAllowedPage = lazy(() => import("./pages/NotFound/NotAllowedPage"));
 
-/** The capability's page for those whose role may open it; a refusal for everyone else. */
+/** The capability's page for those whose permissions let them open it; a refusal for everyone else. */
 function guarded(capability: Capability) {
   return () => {
     const allowed = () => {
       const user = currentUser();
-      return user ? mayOpen(capability, user.role) : false;
+      return user ? mayOpen(capability, user) : false;
     };
     return (
       <Show when={allowed()} fallback={<NotAllowedPage />}>

@@ -1,26 +1,52 @@
 // The app's capabilities: each adds its page to the router and its link to the navigation with
-// one entry here. A capability with `requiredRole` is listed and opened only for that role or above.
+// one entry here. A capability with `requiredPermission` is listed and opened only for users who
+// hold that permission.
 
 import { type Component, lazy } from "solid-js";
-import { hasRole, type Role } from "./lib/auth";
+import type { CurrentUser } from "./lib/auth";
+import { hasPermission, type Permission } from "./lib/permissions";
 
 export interface Capability {
   path: string;
   label: string;
   navTestId: string;
   page: Component;
-  /** The least role that may open the page; everyone signed in when absent. */
-  requiredRole?: Role;
+  /** The permission needed to open the page; everyone signed in may when absent. */
+  requiredPermission?: Permission;
 }
 
 export const capabilities: Capability[] = [
-  { path: "/data", label: "Data", navTestId: "nav-data", page: lazy(() => import("./pages/Data/DataPage")) },
-  { path: "/users", label: "Users", navTestId: "nav-users", requiredRole: "admin", page: lazy(() => import("./pages/Users/UsersPage")) },
-  { path: "/audit", label: "Audit", navTestId: "nav-audit", requiredRole: "admin", page: lazy(() => import("./pages/Audit/AuditPage")) },
-  { path: "/account", label: "Account", navTestId: "nav-account", page: lazy(() => import("./pages/Account/AccountPage")) },
+  {
+    path: "/data",
+    label: "Data",
+    navTestId: "nav-data",
+    requiredPermission: "kv:read",
+    page: lazy(() => import("./pages/Data/DataPage")),
+  },
+  {
+    path: "/users",
+    label: "Users",
+    navTestId: "nav-users",
+    requiredPermission: "users:manage",
+    page: lazy(() => import("./pages/Users/UsersPage")),
+  },
+  {
+    path: "/audit",
+    label: "Audit",
+    navTestId: "nav-audit",
+    requiredPermission: "audit:read",
+    page: lazy(() => import("./pages/Audit/AuditPage")),
+  },
+  {
+    path: "/account",
+    label: "Account",
+    navTestId: "nav-account",
+    requiredPermission: "account",
+    page: lazy(() => import("./pages/Account/AccountPage")),
+  },
 ];
 
-/** Whether a user with `role` may open `capability`. */
-export function mayOpen(capability: Capability, role: Role): boolean {
-  return !capability.requiredRole || hasRole(role, capability.requiredRole);
+/** Whether `user` may open `capability`. */
+export function mayOpen(capability: Capability, user: CurrentUser): boolean {
+  return !capability.requiredPermission || hasPermission(user, capability.requiredPermission);
 }

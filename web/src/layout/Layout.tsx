@@ -33,7 +33,7 @@ export default function Layout(props: RouteSectionProps) {
               Outpost
             </A>
             <nav class="app-nav" aria-label="Main">
-              <For each={capabilities.filter((capability) => mayOpen(capability, user().role))}>
+              <For each={capabilities.filter((capability) => mayOpen(capability, user()))}>
                 {(capability) => (
                   <A href={capability.path} data-testid={capability.navTestId} activeClass="active">
                     {capability.label}

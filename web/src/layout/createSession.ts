@@ -5,6 +5,7 @@ import { useLocation, useNavigate } from "@solidjs/router";
 import { createEffect, createSignal, on } from "solid-js";
 import { currentUser, loadCurrentUser, logout, sessionEndedOnPurpose } from "../lib/auth";
 import { type GraphQLRequestError, toRequestError } from "../lib/graphql";
+import { hasPermission } from "../lib/permissions";
 import { fetchSystemSummary, type SystemSummary } from "../lib/system";
 import { signInPath } from "../pages/SignIn/signInPath";
 
@@ -38,7 +39,8 @@ export function createSession() {
 
   createEffect(() => {
     // The footer is a nicety: when it cannot be fetched the page works on without it.
-    if (currentUser()) fetchSystemSummary().then(setSystem, () => setSystem(null));
+    if (hasPermission(currentUser(), "system:read")) fetchSystemSummary().then(setSystem, () => setSystem(null));
+    else setSystem(null);
   });
 
   async function signOut() {

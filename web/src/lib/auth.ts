@@ -3,24 +3,16 @@
 
 import { createSignal } from "solid-js";
 import { closeSubscriptionSocket, GraphQLRequestError, onSessionEnded, query } from "./graphql";
+import { graphql, type ResultOf, type SchemaEnum } from "./operation";
 
-export type Role = "admin" | "operator" | "viewer";
+export type Role = SchemaEnum<"Role">;
 
-/** Every role, from the least to the most allowed. */
-export const ROLES: readonly Role[] = ["viewer", "operator", "admin"];
+// What the UI keeps of the signed-in user; every operation that signs someone in asks for it.
+const USER_FIELDS = "id username role permissions";
 
-export interface CurrentUser {
-  id: string;
-  username: string;
-  role: Role;
-}
+const ME = graphql(`query Me { me { ${USER_FIELDS} } }`);
 
-export interface Health {
-  ok: boolean;
-  setupRequired: boolean;
-}
-
-const USER_FIELDS = "id username role";
+export type CurrentUser = ResultOf<typeof ME>["me"];
 
 const [currentUser, setCurrentUser] = createSignal<CurrentUser | null | undefined>(undefined);
 
@@ -50,20 +42,10 @@ function adoptUser(user: CurrentUser) {
 
 onSessionEnded(() => forgetUser({ onPurpose: false }));
 
-/** True when `role` may create, change and delete data (everyone but viewers). */
-export function mayChangeData(role: Role): boolean {
-  return role !== "viewer";
-}
-
-/** True when `role` is `required` or a role allowed more than it. */
-export function hasRole(role: Role, required: Role): boolean {
-  return ROLES.indexOf(role) >= ROLES.indexOf(required);
-}
-
 /** Asks the server who the session belongs to; resolves null when there is no session. */
 export async function loadCurrentUser(): Promise<CurrentUser | null> {
   try {
-    const { me } = await query<{ me: CurrentUser }>(`query Me { me { ${USER_FIELDS} } }`);
+    const { me } = await query(ME);
     setCurrentUser(me);
     return me;
   } catch (error) {
@@ -76,18 +58,19 @@ export async function loadCurrentUser(): Promise<CurrentUser | null> {
   }
 }
 
+const HEALTH = graphql("query Health { health { ok setupRequired } }");
+
+export type Health = ResultOf<typeof HEALTH>["health"];
+
 /** Whether the server is up and still waits for its first admin. Needs no session. */
 export async function fetchHealth(): Promise<Health> {
-  const { health } = await query<{ health: Health }>("query Health { health { ok setupRequired } }", undefined, { needsSession: false });
+  const { health } = await query(HEALTH, undefined, { needsSession: false });
   return health;
 }
 
-const LOGIN = `mutation Login($username: String!, $password: String!) {
-  login(username: $username, password: $password) { user { ${USER_FIELDS} } }
-}`;
-const LOGIN_WITH_TOTP = `mutation LoginWithTotp($username: String!, $password: String!, $totpCode: String!) {
+const LOGIN = graphql(`mutation Login($username: String!, $password: String!, $totpCode: String) {
   login(username: $username, password: $password, totpCode: $totpCode) { user { ${USER_FIELDS} } }
-}`;
+}`);
 
 /**
  * Starts a session. `totpCode` is the authenticator's code or a recovery code, for users with
@@ -96,30 +79,28 @@ const LOGIN_WITH_TOTP = `mutation LoginWithTotp($username: String!, $password: S
  * (`details.retryAfterSeconds`) after too many attempts.
  */
 export async function login(username: string, password: string, totpCode?: string): Promise<CurrentUser> {
-  const { login } = await query<{ login: { user: CurrentUser } }>(
-    totpCode ? LOGIN_WITH_TOTP : LOGIN,
-    totpCode ? { username, password, totpCode } : { username, password },
-    { needsSession: false },
-  );
+  const { login } = await query(LOGIN, { username, password, totpCode }, { needsSession: false });
   adoptUser(login.user);
   return login.user;
 }
 
+const SETUP = graphql(`mutation Setup($token: String!, $username: String!, $password: String!) {
+  setup(token: $token, username: $username, password: $password) { user { ${USER_FIELDS} } }
+}`);
+
 /** Creates the first admin with the one-time setup token and signs them in. */
 export async function setup(token: string, username: string, password: string): Promise<CurrentUser> {
-  const { setup } = await query<{ setup: { user: CurrentUser } }>(
-    `mutation Setup($token: String!, $username: String!, $password: String!) { setup(token: $token, username: $username, password: $password) { user { ${USER_FIELDS} } } }`,
-    { token, username, password },
-    { needsSession: false },
-  );
+  const { setup } = await query(SETUP, { token, username, password }, { needsSession: false });
   adoptUser(setup.user);
   return setup.user;
 }
 
+const LOGOUT = graphql("mutation Logout { logout }");
+
 /** Ends the session on the server (everywhere it is used) and forgets the user here. */
 export async function logout(): Promise<void> {
   try {
-    await query<{ logout: boolean }>("mutation Logout { logout }");
+    await query(LOGOUT);
   } catch (error) {
     // Without a session there is nothing left to end on the server.
     if (!(error instanceof GraphQLRequestError && error.code === "UNAUTHENTICATED")) throw error;
@@ -127,16 +108,20 @@ export async function logout(): Promise<void> {
   forgetUser({ onPurpose: true });
 }
 
+const REVOKE_ALL_SESSIONS = graphql("mutation RevokeAllSessions { revokeAllSessions }");
+
 /** Ends every session of the user, this one included, and forgets the user here. Resolves how many ended. */
 export async function signOutEverywhere(): Promise<number> {
-  const { revokeAllSessions } = await query<{ revokeAllSessions: number }>("mutation RevokeAllSessions { revokeAllSessions }");
+  const { revokeAllSessions } = await query(REVOKE_ALL_SESSIONS);
   forgetUser({ onPurpose: true });
   return revokeAllSessions;
 }
 
+const REVOKE_SESSION = graphql("mutation RevokeSession($id: ID!) { revokeSession(id: $id) }");
+
 /** Ends one of the user's sessions; ending the current one signs out here. Resolves false when it was already over. */
 export async function revokeSession(id: string, { current }: { current: boolean }): Promise<boolean> {
-  const { revokeSession } = await query<{ revokeSession: boolean }>("mutation RevokeSession($id: ID!) { revokeSession(id: $id) }", { id });
+  const { revokeSession } = await query(REVOKE_SESSION, { id });
   if (current) forgetUser({ onPurpose: true });
   return revokeSession;
 }

@@ -4,6 +4,7 @@
 
 import { type Client, createClient } from "graphql-ws";
 import { createSignal } from "solid-js";
+import { graphql, type Operation } from "./operation";
 
 /** Codes the server puts in `errors[].extensions.code`. */
 export const SERVER_ERROR_CODES = [
@@ -43,8 +44,6 @@ export function toRequestError(error: unknown): GraphQLRequestError {
   return new GraphQLRequestError("INTERNAL", error instanceof Error ? error.message : String(error));
 }
 
-export type Variables = Record<string, unknown>;
-
 interface FormattedError {
   message: string;
   extensions?: Record<string, unknown>;
@@ -59,19 +58,19 @@ function fromServerErrors(errors: readonly FormattedError[]): GraphQLRequestErro
 
 const GRAPHQL_PATH = "/graphql";
 
-async function post<TData>(document: string, variables: Variables | undefined): Promise<TData> {
+async function post<Result, Variables>(operation: Operation<Result, Variables>, variables: Variables | undefined): Promise<Result> {
   let response: Response;
   try {
     response = await fetch(GRAPHQL_PATH, {
       method: "POST",
       credentials: "same-origin",
       headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({ query: document, variables }),
+      body: JSON.stringify({ query: operation, variables }),
     });
   } catch {
     throw new GraphQLRequestError("NETWORK", "Could not reach the server. Check your connection and that Outpost is running.");
   }
-  let body: { data?: TData | null; errors?: FormattedError[] };
+  let body: { data?: Result | null; errors?: FormattedError[] };
   try {
     body = await response.json();
   } catch {
@@ -98,7 +97,7 @@ export function onSessionEnded(listener: () => void): () => void {
   return () => sessionEndedListeners.delete(listener);
 }
 
-const REFRESH = "mutation Refresh { refresh { accessTokenExpiresAt } }";
+const REFRESH = graphql("mutation Refresh { refresh { accessTokenExpiresAt } }");
 let refreshing: Promise<boolean> | null = null;
 
 /**
@@ -127,21 +126,24 @@ export interface QueryOptions {
   needsSession?: boolean;
 }
 
+/** An operation's variables, then options; the variables may be left out when none is required. */
+type QueryArguments<Variables> =
+  Partial<Variables> extends Variables ? [variables?: Variables, options?: QueryOptions] : [variables: Variables, options?: QueryOptions];
+
 /**
  * Runs a query or mutation and resolves with its `data`; rejects with a GraphQLRequestError.
  * When the session has expired it is refreshed once and the operation retried.
  */
-export async function query<TData, TVariables extends Variables = Variables>(
-  document: string,
-  variables?: TVariables,
-  { needsSession = true }: QueryOptions = {},
-): Promise<TData> {
+export async function query<Result, Variables>(
+  operation: Operation<Result, Variables>,
+  ...[variables, { needsSession = true } = {}]: QueryArguments<Variables>
+): Promise<Result> {
   try {
-    return await post<TData>(document, variables);
+    return await post(operation, variables);
   } catch (error) {
     if (!needsSession || !(error instanceof GraphQLRequestError) || error.code !== "UNAUTHENTICATED") throw error;
     if (!(await refreshSession())) throw error;
-    return post<TData>(document, variables);
+    return post(operation, variables);
   }
 }
 
@@ -219,10 +221,10 @@ const MIN_RENEWAL_INTERVAL_MS = 10_000;
  * the new cookies and subscribing again. Every other failure goes to `onError`. Returns the
  * function that stops it.
  */
-export function subscribe<TData, TVariables extends Variables = Variables>(
-  document: string,
-  variables: TVariables,
-  onData: (data: TData) => void,
+export function subscribe<Result, Variables extends Record<string, unknown>>(
+  operation: Operation<Result, Variables>,
+  variables: Variables,
+  onData: (data: Result) => void,
   onError: (error: GraphQLRequestError) => void,
 ): () => void {
   let stopped = false;
@@ -247,8 +249,8 @@ export function subscribe<TData, TVariables extends Variables = Variables>(
   };
 
   const start = () => {
-    stopCurrent = subscriptionSocket().subscribe<TData>(
-      { query: document, variables },
+    stopCurrent = subscriptionSocket().subscribe<Result>(
+      { query: operation, variables },
       {
         next: (result) => {
           if (result.errors?.length) fail(fromServerErrors(result.errors));

@@ -1,14 +1,13 @@
 // Facts about the machine Outpost runs on, for the footer of every page.
 
 import { query } from "./graphql";
+import { graphql, type ResultOf } from "./operation";
 
-export interface SystemSummary {
-  hostname: string;
-  arch: string;
-  version: string;
-}
+const SYSTEM_SUMMARY = graphql("query SystemSummary { system { hostname arch version } }");
+
+export type SystemSummary = ResultOf<typeof SYSTEM_SUMMARY>["system"];
 
 export async function fetchSystemSummary(): Promise<SystemSummary> {
-  const { system } = await query<{ system: SystemSummary }>("query SystemSummary { system { hostname arch version } }");
+  const { system } = await query(SYSTEM_SUMMARY);
   return system;
 }

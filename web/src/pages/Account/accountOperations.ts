@@ -1,136 +1,111 @@
 // The signed-in user's own account: password, two-factor sign-in, sessions and API keys.
 // Ending sessions changes who is signed in, so those operations live in lib/auth.
 
-import type { Role } from "../../lib/auth";
 import { query } from "../../lib/graphql";
+import { graphql, type ResultOf, type VariablesOf } from "../../lib/operation";
 
-export interface AccountSummary {
-  id: string;
-  username: string;
-  role: Role;
-  totpEnabled: boolean;
-}
+const ACCOUNT = graphql("query Account { me { id username role totpEnabled } }");
+
+export type AccountSummary = ResultOf<typeof ACCOUNT>["me"];
 
 export async function fetchAccount(): Promise<AccountSummary> {
-  const { me } = await query<{ me: AccountSummary }>("query Account { me { id username role totpEnabled } }");
+  const { me } = await query(ACCOUNT);
   return me;
 }
 
+const CHANGE_PASSWORD = graphql(`mutation ChangePassword($currentPassword: String!, $newPassword: String!) {
+  changePassword(currentPassword: $currentPassword, newPassword: $newPassword)
+}`);
+
 /** Changes the caller's password; the server ends their other sessions. */
 export async function changePassword(currentPassword: string, newPassword: string): Promise<boolean> {
-  const { changePassword } = await query<{ changePassword: boolean }>(
-    "mutation ChangePassword($currentPassword: String!, $newPassword: String!) { changePassword(currentPassword: $currentPassword, newPassword: $newPassword) }",
-    { currentPassword, newPassword },
-  );
+  const { changePassword } = await query(CHANGE_PASSWORD, { currentPassword, newPassword });
   return changePassword;
 }
 
 // ---- Two-factor sign-in (TOTP) ----
 
-export interface TotpSetup {
-  secret: string;
-  otpauthUri: string;
-  /** An <svg> document with the QR code of `otpauthUri`. */
-  qrSvg: string;
-}
+const BEGIN_TOTP_SETUP = graphql("mutation BeginTotpSetup { beginTotpSetup { secret otpauthUri qrSvg } }");
+
+/** The secret to enrol, as text, as an otpauth URI and as an <svg> document with its QR code. */
+export type TotpSetup = ResultOf<typeof BEGIN_TOTP_SETUP>["beginTotpSetup"];
 
 /** Starts (or restarts) enrolment; nothing changes for sign-in until `confirmTotpSetup`. */
 export async function beginTotpSetup(): Promise<TotpSetup> {
-  const { beginTotpSetup } = await query<{ beginTotpSetup: TotpSetup }>(
-    "mutation BeginTotpSetup { beginTotpSetup { secret otpauthUri qrSvg } }",
-  );
+  const { beginTotpSetup } = await query(BEGIN_TOTP_SETUP);
   return beginTotpSetup;
 }
 
+const CONFIRM_TOTP_SETUP = graphql("mutation ConfirmTotpSetup($code: String!) { confirmTotpSetup(code: $code) { recoveryCodes } }");
+
 /** Turns two-factor sign-in on with a code from the app; resolves the recovery codes, which are shown only now. */
-export async function confirmTotpSetup(code: string): Promise<string[]> {
-  const { confirmTotpSetup } = await query<{ confirmTotpSetup: { recoveryCodes: string[] } }>(
-    "mutation ConfirmTotpSetup($code: String!) { confirmTotpSetup(code: $code) { recoveryCodes } }",
-    { code },
-  );
+export async function confirmTotpSetup(code: string): Promise<readonly string[]> {
+  const { confirmTotpSetup } = await query(CONFIRM_TOTP_SETUP, { code });
   return confirmTotpSetup.recoveryCodes;
 }
 
+const DISABLE_TOTP = graphql("mutation DisableTotp($password: String!) { disableTotp(password: $password) }");
+
 export async function disableTotp(password: string): Promise<boolean> {
-  const { disableTotp } = await query<{ disableTotp: boolean }>(
-    "mutation DisableTotp($password: String!) { disableTotp(password: $password) }",
-    {
-      password,
-    },
-  );
+  const { disableTotp } = await query(DISABLE_TOTP, { password });
   return disableTotp;
 }
 
 // ---- Sessions ----
 
-export interface Session {
-  id: string;
-  createdAt: string;
-  lastUsedAt: string;
-  expiresAt: string;
-  ip: string | null;
-  userAgent: string | null;
-  current: boolean;
-}
+const MY_SESSIONS = graphql("query MySessions { mySessions { id createdAt lastUsedAt expiresAt ip userAgent current } }");
 
-export async function fetchSessions(): Promise<Session[]> {
-  const { mySessions } = await query<{ mySessions: Session[] }>(
-    "query MySessions { mySessions { id createdAt lastUsedAt expiresAt ip userAgent current } }",
-  );
+export type Session = ResultOf<typeof MY_SESSIONS>["mySessions"][number];
+
+export async function fetchSessions(): Promise<readonly Session[]> {
+  const { mySessions } = await query(MY_SESSIONS);
   return mySessions;
 }
 
 // ---- API keys ----
 
-export interface ApiKey {
-  id: string;
-  name: string;
-  /** The first characters of the secret, to recognise a key by. */
-  prefix: string;
-  scopes: string[];
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-  /** Null once the owner has been deleted. */
-  owner: { id: string; username: string } | null;
-}
-
+// `prefix` is the first characters of the secret, to recognise a key by; `owner` is null once the
+// owner has been deleted.
 const API_KEY_FIELDS = "id name prefix scopes createdAt expiresAt lastUsedAt revokedAt owner { id username }";
 
-/** The caller's own keys, or with `everyone` (admins) every user's. */
-export async function fetchApiKeys({ everyone = false }: { everyone?: boolean } = {}): Promise<ApiKey[]> {
+const API_KEYS = graphql(`query ApiKeys { apiKeys { ${API_KEY_FIELDS} } }`);
+const ALL_API_KEYS = graphql(`query AllApiKeys { allApiKeys { ${API_KEY_FIELDS} } }`);
+
+export type ApiKey = ResultOf<typeof API_KEYS>["apiKeys"][number];
+
+/** The caller's own keys, or with `everyone` (keys:manage) every user's. */
+export async function fetchApiKeys({ everyone = false }: { everyone?: boolean } = {}): Promise<readonly ApiKey[]> {
   if (everyone) {
-    const { allApiKeys } = await query<{ allApiKeys: ApiKey[] }>(`query AllApiKeys { allApiKeys { ${API_KEY_FIELDS} } }`);
+    const { allApiKeys } = await query(ALL_API_KEYS);
     return allApiKeys;
   }
-  const { apiKeys } = await query<{ apiKeys: ApiKey[] }>(`query ApiKeys { apiKeys { ${API_KEY_FIELDS} } }`);
+  const { apiKeys } = await query(API_KEYS);
   return apiKeys;
 }
 
+const API_KEY_SCOPES = graphql("query ApiKeyScopes { apiKeyScopes }");
+
 /** The scopes the caller may put on a key (never more than their role allows). */
-export async function fetchApiKeyScopes(): Promise<string[]> {
-  const { apiKeyScopes } = await query<{ apiKeyScopes: string[] }>("query ApiKeyScopes { apiKeyScopes }");
+export async function fetchApiKeyScopes(): Promise<readonly string[]> {
+  const { apiKeyScopes } = await query(API_KEY_SCOPES);
   return apiKeyScopes;
 }
 
-export interface CreatedApiKey {
-  apiKey: ApiKey;
-  /** The whole key; the server keeps only its hash, so this is the one time it can be shown. */
-  secret: string;
-}
+const CREATE_API_KEY = graphql(`mutation CreateApiKey($name: String!, $scopes: [String!]!, $expiresAt: DateTime) {
+  createApiKey(name: $name, scopes: $scopes, expiresAt: $expiresAt) { secret apiKey { ${API_KEY_FIELDS} } }
+}`);
 
-export async function createApiKey(input: { name: string; scopes: string[]; expiresAt: string | null }): Promise<CreatedApiKey> {
-  const { createApiKey } = await query<{ createApiKey: CreatedApiKey }>(
-    `mutation CreateApiKey($name: String!, $scopes: [String!]!, $expiresAt: DateTime) {
-      createApiKey(name: $name, scopes: $scopes, expiresAt: $expiresAt) { secret apiKey { ${API_KEY_FIELDS} } }
-    }`,
-    { ...input },
-  );
+/** The new key and its whole secret: the server keeps only its hash, so this is the one time it can be shown. */
+export type CreatedApiKey = ResultOf<typeof CREATE_API_KEY>["createApiKey"];
+
+export async function createApiKey(input: VariablesOf<typeof CREATE_API_KEY>): Promise<CreatedApiKey> {
+  const { createApiKey } = await query(CREATE_API_KEY, input);
   return createApiKey;
 }
 
+const REVOKE_API_KEY = graphql("mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) }");
+
 export async function revokeApiKey(id: string): Promise<boolean> {
-  const { revokeApiKey } = await query<{ revokeApiKey: boolean }>("mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) }", { id });
+  const { revokeApiKey } = await query(REVOKE_API_KEY, { id });
   return revokeApiKey;
 }

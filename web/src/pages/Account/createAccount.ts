@@ -4,7 +4,8 @@
 
 import { createSignal } from "solid-js";
 import { createAction } from "../../lib/action";
-import { currentUser, hasRole } from "../../lib/auth";
+import { currentUser } from "../../lib/auth";
+import { hasPermission } from "../../lib/permissions";
 import { type AccountSummary, fetchAccount } from "./accountOperations";
 import { createApiKeyManager } from "./createApiKeyManager";
 import { createPasswordChange } from "./createPasswordChange";
@@ -24,10 +25,7 @@ export function createAccount() {
     setEnabled: (totpEnabled) => setSummary((account) => (account ? { ...account, totpEnabled } : account)),
   });
   const apiKeys = createApiKeyManager({
-    mayListEveryone: () => {
-      const user = currentUser();
-      return user ? hasRole(user.role, "admin") : false;
-    },
+    mayListEveryone: () => hasPermission(currentUser(), "keys:manage"),
   });
 
   return {

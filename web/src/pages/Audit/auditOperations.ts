@@ -1,66 +1,36 @@
-// The audit log's GraphQL operations (admins only), typed for the Audit page.
+// The audit log's GraphQL operations (for those with audit:read), typed for the Audit page.
 
 import { type GraphQLRequestError, query, subscribe } from "../../lib/graphql";
+import type { Page } from "../../lib/liveList";
+import { graphql, type ResultOf, type VariablesOf } from "../../lib/operation";
 
-export interface AuditEntry {
-  id: string;
-  at: string;
-  /** Who acted: "user", "apiKey" or "anonymous". */
-  actorKind: string;
-  actorId: string | null;
-  actorName: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  /** The operation type and root field, e.g. "mutation.createUser", "mutation.login". */
-  action: string;
-  target: unknown;
-  /** "ok", or the error code the attempt ended with (FORBIDDEN, LIMIT_EXCEEDED, ...). */
-  result: string;
-  detail: string | null;
-}
-
-export interface AuditFilter {
-  /** Part of the actor's name, in any case. */
-  actor?: string;
-  /** The start of the action, in any case. */
-  action?: string;
-  /** "ok", "error" (anything but ok), or one error code. */
-  result?: string;
-  /** Entries at or after this instant. */
-  from?: string;
-  /** Entries before this instant. */
-  to?: string;
-}
-
-export interface AuditPage {
-  entries: AuditEntry[];
-  endCursor: string | null;
-  hasNextPage: boolean;
-}
-
+// An entry's `action` is the operation type and root field ("mutation.createUser"); `result` is
+// "ok" or the error code the attempt ended with; `actorKind` is "user", "apiKey" or "anonymous".
 const ENTRY_FIELDS = "id at actorKind actorId actorName ip userAgent action target result detail";
+
+const AUDIT_EVENTS = graphql(`subscription AuditEvents { auditEvents { ${ENTRY_FIELDS} } }`);
+
+export type AuditEntry = ResultOf<typeof AUDIT_EVENTS>["auditEvents"];
+
+const AUDIT_LOG = graphql(`query AuditLog($filter: AuditFilter, $first: Int!, $after: ID) {
+  auditLog(filter: $filter, first: $first, after: $after) { nodes { ${ENTRY_FIELDS} } pageInfo { endCursor hasNextPage } }
+}`);
+
+/**
+ * What the server lists: part of the actor's name and the start of the action (both in any case),
+ * "ok", "error" (anything but ok) or one error code, and entries in [from, to).
+ */
+export type AuditFilter = NonNullable<VariablesOf<typeof AUDIT_LOG>["filter"]>;
 
 const AUDIT_PAGE_SIZE = 50;
 
 /** Entries matching `filter`, newest first. */
-export async function fetchAuditPage(filter: AuditFilter, after: string | null): Promise<AuditPage> {
-  const { auditLog } = await query<{
-    auditLog: { nodes: AuditEntry[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } };
-  }>(
-    `query AuditLog($filter: AuditFilter, $first: Int!, $after: ID) {
-      auditLog(filter: $filter, first: $first, after: $after) { nodes { ${ENTRY_FIELDS} } pageInfo { endCursor hasNextPage } }
-    }`,
-    { filter, first: AUDIT_PAGE_SIZE, after },
-  );
-  return { entries: auditLog.nodes, ...auditLog.pageInfo };
+export async function fetchAuditPage(filter: AuditFilter, after: string | null): Promise<Page<AuditEntry>> {
+  const { auditLog } = await query(AUDIT_LOG, { filter, first: AUDIT_PAGE_SIZE, after });
+  return { items: auditLog.nodes, ...auditLog.pageInfo };
 }
 
 /** Every new entry as it is written, unfiltered. */
 export function watchAudit(onEntry: (entry: AuditEntry) => void, onError: (error: GraphQLRequestError) => void): () => void {
-  return subscribe<{ auditEvents: AuditEntry }>(
-    `subscription AuditEvents { auditEvents { ${ENTRY_FIELDS} } }`,
-    {},
-    ({ auditEvents }) => onEntry(auditEvents),
-    onError,
-  );
+  return subscribe(AUDIT_EVENTS, {}, ({ auditEvents }) => onEntry(auditEvents), onError);
 }

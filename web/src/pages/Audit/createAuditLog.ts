@@ -2,11 +2,11 @@
 // entries matching it newest first (paged), and new entries arriving live through auditEvents.
 
 import { useSearchParams } from "@solidjs/router";
-import { createEffect, createMemo, createSignal, on, onCleanup } from "solid-js";
-import { type GraphQLRequestError, toRequestError } from "../../lib/graphql";
-import { liveState, reloadOnReconnect } from "../../lib/liveUpdates";
+import { createMemo, createSignal, onCleanup } from "solid-js";
+import { createLiveList } from "../../lib/createLiveList";
+import { prependMissing } from "../../lib/liveList";
 import { type AuditFilterInput, EMPTY_FILTER, matchesAuditFilter, toAuditFilter } from "./auditFilter";
-import { type AuditEntry, fetchAuditPage, watchAudit } from "./auditOperations";
+import { type AuditEntry, type AuditFilter, fetchAuditPage, watchAudit } from "./auditOperations";
 
 const TEXT_DEBOUNCE_MS = 300;
 // Long enough for the eye to catch a row that arrived live.
@@ -53,43 +53,7 @@ export function createAuditLog() {
   };
   const isFiltered = () => Object.values(applied()).some((value) => value !== "");
 
-  // ---- The entries ----
-  const [entries, setEntries] = createSignal<readonly AuditEntry[]>([]);
-  const [endCursor, setEndCursor] = createSignal<string | null>(null);
-  const [hasNextPage, setHasNextPage] = createSignal(false);
-  const [loading, setLoading] = createSignal<"first" | "more" | null>(null);
-  const [error, setError] = createSignal<GraphQLRequestError | null>(null);
-  let generation = 0;
-  // Entries that arrived live while the first page was loading; put on top of it when it lands.
-  let arrivedDuringLoad: AuditEntry[] = [];
-
-  /** `page` appended to `list`, leaving out entries the list already shows. */
-  const appendNew = (list: readonly AuditEntry[], page: readonly AuditEntry[]) => {
-    const shown = new Set(list.map((entry) => entry.id));
-    return [...list, ...page.filter((entry) => !shown.has(entry.id))];
-  };
-
-  async function load(which: "first" | "more") {
-    const mine = ++generation;
-    if (which === "first") arrivedDuringLoad = [];
-    setLoading(which);
-    setError(null);
-    try {
-      const page = await fetchAuditPage(filter(), which === "more" ? endCursor() : null);
-      if (mine !== generation) return;
-      setEntries(which === "first" ? appendNew([...arrivedDuringLoad].reverse(), page.entries) : appendNew(entries(), page.entries));
-      setEndCursor(page.endCursor);
-      setHasNextPage(page.hasNextPage);
-    } catch (failure) {
-      if (mine === generation) setError(toRequestError(failure));
-    } finally {
-      if (mine === generation) setLoading(null);
-    }
-  }
-
-  // ---- Live entries ----
-  const [liveError, setLiveError] = createSignal<GraphQLRequestError | null>(null);
-  const [liveAttempt, setLiveAttempt] = createSignal(0);
+  // ---- The entries, with those that arrived live marked for a moment ----
   const [fresh, setFresh] = createSignal<ReadonlySet<string>>(new Set());
   const freshTimers = new Set<ReturnType<typeof setTimeout>>();
   onCleanup(() => {
@@ -109,38 +73,34 @@ export function createAuditLog() {
     freshTimers.add(timer);
   }
 
-  function receive(entry: AuditEntry) {
-    if (!matchesAuditFilter(entry, filter())) return;
-    if (loading() === "first") arrivedDuringLoad.push(entry);
-    if (entries().some((shown) => shown.id === entry.id)) return;
-    setEntries((list) => [entry, ...list]);
-    markFresh(entry.id);
-  }
-
-  // Subscribed before the first page loads, so nothing written in between is missed.
-  createEffect(
-    on(liveAttempt, () => {
-      setLiveError(null);
-      onCleanup(watchAudit(receive, setLiveError));
-    }),
-  );
-  createEffect(on(filter, () => void load("first")));
-
-  // Entries written while the socket was down were never sent: after a reconnect, load afresh.
-  reloadOnReconnect(() => void load("first"));
+  const keyOf = (entry: AuditEntry) => entry.id;
+  // The live changes of this list are the new entries themselves.
+  const list = createLiveList<AuditEntry, AuditEntry, AuditFilter>({
+    params: filter,
+    fetchPage: fetchAuditPage,
+    // The server sends every new entry; the filter is applied here, as the server applies it to pages.
+    watch: (_filter, onEntry, onError) => watchAudit(onEntry, onError),
+    applyChange: (entries, entry) => prependMissing(entries, entry, keyOf),
+    keyOf,
+    onLiveChange: (entry, current) => {
+      if (!matchesAuditFilter(entry, current)) return false;
+      if (!list.has(entry.id)) markFresh(entry.id);
+      return true;
+    },
+  });
 
   return {
     filter: { input, change, clear, isFiltered },
     list: {
-      entries,
-      hasNextPage,
-      loading,
-      error,
+      entries: list.items,
+      hasNextPage: list.hasNextPage,
+      loading: list.loading,
+      error: list.error,
       isFresh: (id: string) => fresh().has(id),
-      loadMore: () => void load("more"),
-      reload: () => void load("first"),
+      loadMore: list.loadMore,
+      reload: list.reload,
     },
-    live: { state: () => liveState(liveError() !== null), error: liveError, retry: () => setLiveAttempt((n) => n + 1) },
+    live: list.live,
   };
 }
 

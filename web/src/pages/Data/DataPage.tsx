@@ -44,7 +44,7 @@ export default function DataPage() {
           />
 
           <ErrorMessage error={kv.list.error()}>
-            <button type="button" onClick={() => void kv.list.reload()}>
+            <button type="button" onClick={kv.list.reload}>
               Try again
             </button>
           </ErrorMessage>
@@ -65,7 +65,7 @@ export default function DataPage() {
             />
           </Show>
           <Show when={kv.list.hasNextPage()}>
-            <button type="button" class="load-more" disabled={kv.list.loading() !== null} onClick={() => void kv.list.loadMore()}>
+            <button type="button" class="load-more" disabled={kv.list.loading() !== null} onClick={kv.list.loadMore}>
               {kv.list.loading() === "more" ? "Loading…" : "Load more"}
             </button>
           </Show>

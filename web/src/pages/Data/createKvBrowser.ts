@@ -3,9 +3,10 @@
 
 import { useSearchParams } from "@solidjs/router";
 import { createEffect, createMemo, createSignal, on, onCleanup } from "solid-js";
-import { currentUser, mayChangeData } from "../../lib/auth";
+import { currentUser } from "../../lib/auth";
+import { createLiveList } from "../../lib/createLiveList";
 import { GraphQLRequestError, toRequestError } from "../../lib/graphql";
-import { liveState, reloadOnReconnect } from "../../lib/liveUpdates";
+import { hasPermission } from "../../lib/permissions";
 import { formatJson } from "./kvDisplay";
 import { parseJsonValue, parseTtlSeconds, ttlTextFor } from "./kvInput";
 import { applyKvChange, mergePage } from "./kvListChanges";
@@ -18,10 +19,7 @@ const PREFIX_DEBOUNCE_MS = 300;
 
 export function createKvBrowser() {
   const [searchParams, setSearchParams] = useSearchParams<{ prefix: string }>();
-  const canEdit = () => {
-    const user = currentUser();
-    return user ? mayChangeData(user.role) : false;
-  };
+  const canEdit = () => hasPermission(currentUser(), "kv:write");
 
   const [nowMs, setNowMs] = createSignal(Date.now());
   const clock = setInterval(() => setNowMs(Date.now()), 1000);
@@ -42,62 +40,19 @@ export function createKvBrowser() {
   };
 
   // ---- The list ----
-  const [entries, setEntries] = createSignal<readonly KvEntry[]>([]);
-  const [endCursor, setEndCursor] = createSignal<string | null>(null);
-  const [hasNextPage, setHasNextPage] = createSignal(false);
-  const [listLoading, setListLoading] = createSignal<"first" | "more" | null>(null);
-  const [listError, setListError] = createSignal<GraphQLRequestError | null>(null);
-  let loadGeneration = 0;
-  // Live changes that arrived while a page was loading; replayed onto the page when it lands.
-  let changesDuringLoad: KvChange[] = [];
-
-  async function loadPage(which: "first" | "more") {
-    const generation = ++loadGeneration;
-    changesDuringLoad = [];
-    setListLoading(which);
-    setListError(null);
-    try {
-      const page = await fetchKvPage(prefix(), which === "more" ? endCursor() : null);
-      if (generation !== loadGeneration) return;
-      const base = which === "first" ? page.entries : mergePage(entries(), page.entries);
-      setEndCursor(page.endCursor);
-      setHasNextPage(page.hasNextPage);
-      setEntries(changesDuringLoad.reduce(applyKvChange, base));
-    } catch (error) {
-      if (generation === loadGeneration) setListError(toRequestError(error));
-    } finally {
-      if (generation === loadGeneration) setListLoading(null);
-    }
-  }
-
-  const showInList = (change: KvChange) => setEntries((list) => applyKvChange(list, change));
+  const list = createLiveList({
+    params: prefix,
+    fetchPage: fetchKvPage,
+    watch: watchKv,
+    applyChange: applyKvChange,
+    mergePage,
+    keyOf: (entry: KvEntry) => entry.key,
+    onLiveChange: (change: KvChange, watchedPrefix) =>
+      change.key.startsWith(watchedPrefix) && (change.key !== selectedKey() || noticeChangeOfOpenEntry(change)),
+  });
   const showSaved = (entry: KvEntry) => {
-    if (entry.key.startsWith(prefix())) showInList({ kind: "SET", key: entry.key, version: entry.version, at: entry.updatedAt, entry });
+    if (entry.key.startsWith(prefix())) list.apply({ kind: "SET", key: entry.key, version: entry.version, at: entry.updatedAt, entry });
   };
-  const showDeleted = (key: string) => setEntries((list) => list.filter((entry) => entry.key !== key));
-
-  // ---- Live changes ----
-  const [liveError, setLiveError] = createSignal<GraphQLRequestError | null>(null);
-  const [liveAttempt, setLiveAttempt] = createSignal(0);
-
-  function receiveChange(change: KvChange) {
-    if (!change.key.startsWith(prefix())) return;
-    if (change.key === selectedKey() && !noticeChangeOfOpenEntry(change)) return;
-    if (listLoading()) changesDuringLoad.push(change);
-    showInList(change);
-  }
-
-  // Subscribe before loading, so nothing that happens between the two is missed.
-  createEffect(
-    on([prefix, liveAttempt], ([watchedPrefix]) => {
-      setLiveError(null);
-      onCleanup(watchKv(watchedPrefix, receiveChange, setLiveError));
-      void loadPage("first");
-    }),
-  );
-
-  // Changes made while the socket was down were never sent: after a reconnect, load afresh.
-  reloadOnReconnect(() => void loadPage("first"));
 
   // ---- The open entry ----
   const [selectedKey, setSelectedKey] = createSignal<string | null>(null);
@@ -130,7 +85,7 @@ export function createKvBrowser() {
   function close() {
     const key = selectedKey();
     // A deleted entry stayed listed only while its editor was open.
-    if (key !== null && isGone()) showDeleted(key);
+    if (key !== null && isGone()) list.remove(key);
     setSelectedKey(null);
     setOpened(null);
     setRemoteChange(null);
@@ -213,7 +168,7 @@ export function createKvBrowser() {
         adopt(entry);
         showSaved(entry);
       } else {
-        showDeleted(key);
+        list.remove(key);
         close();
       }
     } catch (error) {
@@ -231,7 +186,7 @@ export function createKvBrowser() {
     try {
       // false means someone else deleted it first; the outcome the user asked for either way.
       await deleteKv(entry.key, entry.version);
-      showDeleted(entry.key);
+      list.remove(entry.key);
       close();
     } catch (error) {
       failEditing(error);
@@ -289,14 +244,14 @@ export function createKvBrowser() {
     nowMs,
     prefix: { input: prefixInput, applied: prefix, change: changePrefix },
     list: {
-      entries,
-      hasNextPage,
-      loading: listLoading,
-      error: listError,
-      loadMore: () => loadPage("more"),
-      reload: () => loadPage("first"),
+      entries: list.items,
+      hasNextPage: list.hasNextPage,
+      loading: list.loading,
+      error: list.error,
+      loadMore: list.loadMore,
+      reload: list.reload,
     },
-    live: { state: () => liveState(liveError() !== null), error: liveError, retry: () => setLiveAttempt((n) => n + 1) },
+    live: list.live,
     editor: {
       selectedKey,
       opened,

@@ -1,6 +1,6 @@
 // Keeps the visible list of entries (sorted by key) in step with live changes and further pages.
 // Applying a change twice does no harm: a change older than what the list already shows is
-// ignored, which lets the page replay the changes that arrived while a page was loading.
+// ignored, which lets the live list replay the changes made while a page was loading.
 
 import type { KvChange, KvEntry } from "./kvOperations";
 

@@ -4,9 +4,9 @@
 import { createMemo, For, Show } from "solid-js";
 import { ErrorMessage, RowErrorMessage } from "../../components/ErrorMessage";
 import { TextField } from "../../components/TextField";
-import { ROLES, type Role } from "../../lib/auth";
+import type { Role } from "../../lib/auth";
 import { formatInstant } from "../../lib/format";
-import type { UserAdmin } from "./createUserAdmin";
+import { ROLE_CHOICES, type UserAdmin } from "./createUserAdmin";
 import type { User } from "./userOperations";
 
 export function UserList(props: { admin: UserAdmin }) {
@@ -67,7 +67,7 @@ function UserRow(props: { user: User; admin: UserAdmin }) {
               });
             }}
           >
-            <For each={ROLES}>{(role) => <option value={role}>{role}</option>}</For>
+            <For each={ROLE_CHOICES}>{(role) => <option value={role}>{role}</option>}</For>
           </select>
         </label>
         <span class="user-status">

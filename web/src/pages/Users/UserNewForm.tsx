@@ -3,8 +3,8 @@
 import { For, Show } from "solid-js";
 import { ErrorMessage } from "../../components/ErrorMessage";
 import { TextField } from "../../components/TextField";
-import { ROLES, type Role } from "../../lib/auth";
-import { MIN_PASSWORD_LENGTH, type UserAdmin } from "./createUserAdmin";
+import type { Role } from "../../lib/auth";
+import { MIN_PASSWORD_LENGTH, ROLE_CHOICES, type UserAdmin } from "./createUserAdmin";
 
 export function UserNewForm(props: { form: UserAdmin["newUser"] }) {
   const form = props.form;
@@ -42,7 +42,7 @@ export function UserNewForm(props: { form: UserAdmin["newUser"] }) {
       <label class="field">
         <span>Role</span>
         <select data-testid="user-new-role" value={form.role()} onChange={(event) => form.setRole(event.currentTarget.value as Role)}>
-          <For each={ROLES}>{(role) => <option value={role}>{role}</option>}</For>
+          <For each={ROLE_CHOICES}>{(role) => <option value={role}>{role}</option>}</For>
         </select>
         <small class="muted">Viewers read; operators also change data; admins also manage users and the server.</small>
       </label>

@@ -8,6 +8,9 @@ import { createUser, deleteUser, fetchUsers, resetUserPassword, setUserDisabled,
 
 export const MIN_PASSWORD_LENGTH = 8;
 
+/** The roles a user can be given, in the order the pickers list them; the type check keeps this to the schema's Role enum. */
+export const ROLE_CHOICES = Object.keys({ viewer: true, operator: true, admin: true } satisfies Record<Role, true>) as Role[];
+
 export type UserRowAction = "role" | "disabled" | "password" | "delete";
 
 const byUsername = (a: User, b: User) => a.username.localeCompare(b.username);

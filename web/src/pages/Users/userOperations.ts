@@ -1,62 +1,60 @@
-// User management's GraphQL operations (admins only), typed for the Users page.
+// User management's GraphQL operations (for those with users:manage), typed for the Users page.
 
 import type { Role } from "../../lib/auth";
 import { query } from "../../lib/graphql";
-
-export interface User {
-  id: string;
-  username: string;
-  role: Role;
-  disabled: boolean;
-  createdAt: string;
-  totpEnabled: boolean;
-}
+import { graphql, type ResultOf, type VariablesOf } from "../../lib/operation";
 
 const USER_FIELDS = "id username role disabled createdAt totpEnabled";
 
-export async function fetchUsers(): Promise<User[]> {
-  const { users } = await query<{ users: User[] }>(`query Users { users { ${USER_FIELDS} } }`);
+const USERS = graphql(`query Users { users { ${USER_FIELDS} } }`);
+
+export type User = ResultOf<typeof USERS>["users"][number];
+
+export async function fetchUsers(): Promise<readonly User[]> {
+  const { users } = await query(USERS);
   return users;
 }
 
-export async function createUser(input: { username: string; password: string; role: Role }): Promise<User> {
-  const { createUser } = await query<{ createUser: User }>(
-    `mutation CreateUser($username: String!, $password: String!, $role: Role!) {
-      createUser(username: $username, password: $password, role: $role) { ${USER_FIELDS} }
-    }`,
-    { ...input },
-  );
+const CREATE_USER = graphql(`mutation CreateUser($username: String!, $password: String!, $role: Role!) {
+  createUser(username: $username, password: $password, role: $role) { ${USER_FIELDS} }
+}`);
+
+export async function createUser(input: VariablesOf<typeof CREATE_USER>): Promise<User> {
+  const { createUser } = await query(CREATE_USER, input);
   return createUser;
 }
 
+const SET_USER_ROLE = graphql(`mutation SetUserRole($id: ID!, $role: Role!) { setUserRole(id: $id, role: $role) { ${USER_FIELDS} } }`);
+
 export async function setUserRole(id: string, role: Role): Promise<User> {
-  const { setUserRole } = await query<{ setUserRole: User }>(
-    `mutation SetUserRole($id: ID!, $role: Role!) { setUserRole(id: $id, role: $role) { ${USER_FIELDS} } }`,
-    { id, role },
-  );
+  const { setUserRole } = await query(SET_USER_ROLE, { id, role });
   return setUserRole;
 }
 
+const SET_USER_DISABLED = graphql(`mutation SetUserDisabled($id: ID!, $disabled: Boolean!) {
+  setUserDisabled(id: $id, disabled: $disabled) { ${USER_FIELDS} }
+}`);
+
 /** Disabling a user ends their sessions, closes their sockets and stops their API keys; enabling lets them sign in again. */
 export async function setUserDisabled(id: string, disabled: boolean): Promise<User> {
-  const { setUserDisabled } = await query<{ setUserDisabled: User }>(
-    `mutation SetUserDisabled($id: ID!, $disabled: Boolean!) { setUserDisabled(id: $id, disabled: $disabled) { ${USER_FIELDS} } }`,
-    { id, disabled },
-  );
+  const { setUserDisabled } = await query(SET_USER_DISABLED, { id, disabled });
   return setUserDisabled;
 }
 
+const DELETE_USER = graphql("mutation DeleteUser($id: ID!) { deleteUser(id: $id) }");
+
 /** Fails with CONFLICT for the last enabled admin. */
 export async function deleteUser(id: string): Promise<boolean> {
-  const { deleteUser } = await query<{ deleteUser: boolean }>("mutation DeleteUser($id: ID!) { deleteUser(id: $id) }", { id });
+  const { deleteUser } = await query(DELETE_USER, { id });
   return deleteUser;
 }
 
+const RESET_USER_PASSWORD = graphql(
+  "mutation ResetUserPassword($id: ID!, $newPassword: String!) { resetUserPassword(id: $id, newPassword: $newPassword) }",
+);
+
 /** Sets another user's password and ends their sessions. */
 export async function resetUserPassword(id: string, newPassword: string): Promise<boolean> {
-  const { resetUserPassword } = await query<{ resetUserPassword: boolean }>(
-    "mutation ResetUserPassword($id: ID!, $newPassword: String!) { resetUserPassword(id: $id, newPassword: $newPassword) }",
-    { id, newPassword },
-  );
+  const { resetUserPassword } = await query(RESET_USER_PASSWORD, { id, newPassword });
   return resetUserPassword;
 }
