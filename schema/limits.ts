@@ -24,18 +24,24 @@ export function armorPlugins(): Plugin[] {
   }).protect().plugins as Plugin[];
 }
 
-export function usesIntrospection(document: DocumentNode): boolean {
+// Documents are cached and reused across requests, so the answer is kept with the document.
+const introspectionOf = new WeakMap<DocumentNode, boolean>();
+
+function usesIntrospection(document: DocumentNode): boolean {
+  const known = introspectionOf.get(document);
+  if (known !== undefined) return known;
   let found = false;
   visit(document, {
     Field(node) {
       if (node.name.value === "__schema" || node.name.value === "__type") found = true;
     },
   });
+  introspectionOf.set(document, found);
   return found;
 }
 
 /** An error when this viewer may not run an introspection query, else null. */
-export function introspectionRefusal(ctx: Context): GraphQLError | null {
+function introspectionRefusal(ctx: Context): GraphQLError | null {
   if (ctx.viewer.kind !== "anonymous" && ctx.viewer.role === "admin") return null;
   return new GraphQLError("Introspection is only for signed-in admins; the schema is in schema/schema.graphql.", {
     extensions: { code: ctx.viewer.kind === "anonymous" ? "UNAUTHENTICATED" : "FORBIDDEN" },

@@ -18,7 +18,7 @@ import { ACCESS_COOKIE, readCookie } from "./cookies";
 import { renderGraphiQL } from "./graphiql";
 import { graphqlSocketProtocol } from "./graphql-ws";
 import { bearerToken, type RequestAuth } from "./request-auth";
-import { httpStatus, type Route, type RouteContext } from "./router";
+import { httpErrorParts, type Route, type RouteContext } from "./router";
 import { SECURITY_HEADERS } from "./security-headers";
 import type { SocketDispatcher, SocketProtocol } from "./sockets";
 
@@ -63,15 +63,8 @@ interface GraphQLParams {
 
 /** Errors at the edge (rate limit, body size) in GraphQL's response shape, with the matching HTTP status. */
 function graphqlErrorResponse(error: AppError, origin: RequestOrigin): Response {
-  const retryAfter = error.details?.retryAfterSeconds;
-  const { httpStatus: _status, ...details } = error.details ?? {};
-  return Response.json(
-    { errors: [{ message: error.message, extensions: { ...details, code: error.code } }] },
-    {
-      status: httpStatus(error),
-      headers: { "x-request-id": origin.requestId, ...(typeof retryAfter === "number" ? { "retry-after": String(retryAfter) } : {}) },
-    },
-  );
+  const { details, init } = httpErrorParts(error, origin.requestId);
+  return Response.json({ errors: [{ message: error.message, extensions: { ...details, code: error.code } }] }, init);
 }
 
 export function createGraphqlEndpoint({

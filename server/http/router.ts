@@ -59,17 +59,23 @@ export function httpStatus(error: AppError): number {
   return typeof error.details?.httpStatus === "number" ? error.details.httpStatus : STATUS[error.code];
 }
 
-/** The JSON error every non-GraphQL route answers with: `{ error: { code, message, requestId, ... } }`. */
-export function errorResponse(error: AppError, requestId: string): Response {
+/** What an error shows a client at the HTTP edge: its details (without the status override), status and headers. */
+export function httpErrorParts(error: AppError, requestId: string) {
   const { httpStatus: _status, ...details } = error.details ?? {};
   const retryAfter = details.retryAfterSeconds;
-  return Response.json(
-    { error: { ...details, code: error.code, message: error.message, requestId } },
-    {
+  return {
+    details,
+    init: {
       status: httpStatus(error),
       headers: { "x-request-id": requestId, ...(typeof retryAfter === "number" ? { "retry-after": String(retryAfter) } : {}) },
     },
-  );
+  };
+}
+
+/** The JSON error every non-GraphQL route answers with: `{ error: { code, message, requestId, ... } }`. */
+export function errorResponse(error: AppError, requestId: string): Response {
+  const { details, init } = httpErrorParts(error, requestId);
+  return Response.json({ error: { ...details, code: error.code, message: error.message, requestId } }, init);
 }
 
 /** Too many requests: what every rate limit throws. */
