@@ -1,5 +1,5 @@
 // API keys: create (secret shown once), list, revoke.
-import type { ApiKey } from "../server/auth/api-keys";
+import type { ApiKey } from "../server/api-keys/service";
 import { auditTarget } from "./audit";
 import { UserType } from "./auth";
 import { builder } from "./builder";

@@ -1,13 +1,14 @@
 // Every capability, in dependency order: createApp migrates, creates and starts them in this
 // order and stops them in reverse. An explicit list, not a directory scan: a compiled binary has
 // no directory to scan. Adding a capability adds one line here.
+
+import { apiKeysFeature } from "./api-keys/feature";
 import { auditFeature } from "./audit/feature";
-import { apiKeysFeature } from "./auth/api-keys-feature";
 import { authFeature } from "./auth/feature";
-import { usersFeature } from "./auth/users-feature";
 import type { AnyFeature, ServicesOf } from "./feature";
 import { kvFeature } from "./kv/feature";
 import { systemFeature } from "./system/feature";
+import { usersFeature } from "./users/feature";
 
 export const FEATURES = [
   apiKeysFeature,

@@ -1,7 +1,8 @@
 // Sign-in and the signed-in user's own account: sessions, tokens, lockout, two-factor.
+
+import type { ApiKeyService } from "../api-keys/service";
 import { defineFeature } from "../feature";
 import { createAccountService } from "./account";
-import type { ApiKeyService } from "./api-keys";
 import { authMigrations } from "./migrations";
 import { createAuthService } from "./service";
 import { createAuthStore } from "./store";

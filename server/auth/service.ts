@@ -4,13 +4,13 @@
 // socket carries.
 
 import { randomUUID, timingSafeEqual } from "node:crypto";
+import type { ApiKeyService } from "../api-keys/service";
 import type { CacheFactory } from "../cache";
 import type { Clock } from "../clock";
 import { ConflictError, LimitExceededError, NotFoundError, UnauthenticatedError } from "../errors";
 import type { EventBus } from "../events";
 import type { RateLimiter } from "../limits/rate-limiter";
 import type { Logger } from "../log";
-import type { ApiKeyService } from "./api-keys";
 import type { LoginGuard } from "./login-guard";
 import { hashPassword, validatePassword, validateUsername, verifyPassword } from "./passwords";
 import type { AccessControl, Permission } from "./permissions";

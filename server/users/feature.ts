@@ -1,8 +1,9 @@
 // User management for admins.
+
+import type { AuthService } from "../auth/service";
+import { createAuthStore } from "../auth/store";
 import { defineFeature } from "../feature";
-import type { AuthService } from "./service";
-import { createAuthStore } from "./store";
-import { createUserService } from "./users";
+import { createUserService } from "./service";
 
 declare module "../auth/permissions" {
   interface Permissions {

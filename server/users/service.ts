@@ -1,11 +1,12 @@
 // User management for admins: list, create, change role, disable or enable, delete, reset a
 // password. There is always at least one enabled admin. Changes that take rights away end the
 // user's sessions and close their sockets at once.
+
+import { hashPassword, validatePassword } from "../auth/passwords";
+import { isRole, type Role } from "../auth/roles";
+import type { AuthStore, User } from "../auth/store";
 import { ConflictError, InvalidInputError, NotFoundError } from "../errors";
 import type { EventBus } from "../events";
-import { hashPassword, validatePassword } from "./passwords";
-import { isRole, type Role } from "./roles";
-import type { AuthStore, User } from "./store";
 
 export function createUserService({
   store,

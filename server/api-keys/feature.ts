@@ -1,7 +1,7 @@
 // API keys: made by users for scripts, with scopes; their table is in the auth migrations.
 import { defineFeature } from "../feature";
-import { createApiKeyStore } from "./api-key-store";
-import { createApiKeyService } from "./api-keys";
+import { createApiKeyService } from "./service";
+import { createApiKeyStore } from "./store";
 
 declare module "../auth/permissions" {
   interface Permissions {

@@ -1,6 +1,6 @@
 // The only SQL of API keys.
 import type { Database } from "bun:sqlite";
-import type { Role } from "./roles";
+import type { Role } from "../auth/roles";
 
 export interface ApiKey {
   id: string;

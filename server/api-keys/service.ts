@@ -2,16 +2,16 @@
 // optional expiry; the secret is shown once and stored only as a hash. A key acts for its owner
 // with the intersection of its scopes and the owner's current role.
 import { randomUUID } from "node:crypto";
+import type { AccessControl } from "../auth/permissions";
+import { hashToken, randomToken } from "../auth/tokens";
+import { can, rejected, type SignedInViewer, type Viewer } from "../auth/viewer";
 import type { CacheFactory } from "../cache";
 import type { Clock } from "../clock";
 import { ForbiddenError, InvalidInputError, NotFoundError } from "../errors";
 import type { EventBus } from "../events";
-import type { ApiKey, ApiKeyState, ApiKeyStore } from "./api-key-store";
-import type { AccessControl } from "./permissions";
-import { hashToken, randomToken } from "./tokens";
-import { can, rejected, type SignedInViewer, type Viewer } from "./viewer";
+import type { ApiKey, ApiKeyState, ApiKeyStore } from "./store";
 
-export type { ApiKey } from "./api-key-store";
+export type { ApiKey } from "./store";
 
 const SECRET_PREFIX = "opk_";
 const SHOWN_PREFIX_LENGTH = 12;
