@@ -1,12 +1,15 @@
 // Starts the real server in this process on a free port with a temp data dir, and gives tests
-// GraphQL clients over HTTP and graphql-ws, as a user's client would talk to it.
+// GraphQL clients over HTTP and graphql-ws, as a user's client would talk to it, and ways to wait
+// for what the server reports (a subscription listening, queued writes committed) instead of sleeping.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type App, type AppOptions, createApp } from "../../server/app";
+import type { Clock } from "../../server/clock";
 import { type Config, loadConfig } from "../../server/config";
+import { createEventBus, type EventBus, type Topic } from "../../server/events";
 import { createLogger } from "../../server/log";
-import { type GraphqlClient, graphqlClient } from "./client";
+import { type GraphqlClient, graphqlClient, waitUntil } from "./client";
 
 export interface TestApp extends AsyncDisposable {
   app: App;
@@ -23,8 +26,15 @@ export interface TestApp extends AsyncDisposable {
   signIn(username: string, password: string): Promise<GraphqlClient>;
   /** Signs in as the seeded admin. */
   admin(): Promise<GraphqlClient>;
-  /** Creates a user with the given role (through the service: user management is not in the API yet). */
+  /** Creates a user with the given role (through the service, to keep set-up out of the audit log and the rate limits) and signs in as them. */
   userWithRole(role: "admin" | "operator" | "viewer"): Promise<GraphqlClient>;
+  /** How many listeners the server has added to `topic` so far; only grows, so a listener removed meanwhile hides none. */
+  listenersAdded(topic: Topic): number;
+  /**
+   * Runs `start` (opening a subscription, say) and resolves with what it returned once the server
+   * has added a listener to `topic`: from then on the subscription sees every event published.
+   */
+  listening<T>(topic: Topic, start: () => T, timeoutMs?: number): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -34,19 +44,29 @@ export async function startTestApp({
   seedAdmin = true,
   config = {},
   graphqlPlugins,
+  clock,
 }: {
   seedAdmin?: boolean;
   config?: Partial<Config>;
   /** Envelop plugins added to the GraphQL pipeline. */
   graphqlPlugins?: AppOptions["graphqlPlugins"];
+  /** Time for the server (the system clock by default); a manual clock lets a test move time forward. */
+  clock?: Clock;
 } = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), "outpost-test-"));
   const base = loadConfig({ flags: { data: dataDir, port: "0", host: "127.0.0.1" }, env: {} });
   const logs: string[] = [];
   const announced: string[] = [];
+  const events = countingEventBus(createEventBus());
   const app = await createApp(
     { ...base, adminPassword: seedAdmin ? ADMIN_PASSWORD : null, ...config },
-    { log: createLogger({ level: "info", write: (line) => logs.push(line) }), announce: (line) => announced.push(line), graphqlPlugins },
+    {
+      log: createLogger({ level: "info", write: (line) => logs.push(line) }),
+      announce: (line) => announced.push(line),
+      graphqlPlugins,
+      clock,
+      shared: { events: events.bus },
+    },
   );
   const { url, port } = await app.start();
   let stopped = false;
@@ -80,7 +100,34 @@ export async function startTestApp({
       await app.services.users.create({ username, password: `${username}-password`, role });
       return signIn(username, `${username}-password`);
     },
+    listenersAdded: events.added,
+    async listening(topic, start, timeoutMs = 5000) {
+      const before = events.added(topic);
+      const started = start();
+      await waitUntil(() => events.added(topic) > before, timeoutMs, `the server to listen on ${topic}`);
+      return started;
+    },
     stop,
     [Symbol.asyncDispose]: stop,
+  };
+}
+
+/** `bus`, counting the listeners added to each topic (through `on` or `subscribe`). */
+function countingEventBus(bus: EventBus): { bus: EventBus; added: (topic: Topic) => number } {
+  const added = new Map<Topic, number>();
+  const count = (topic: Topic) => added.set(topic, (added.get(topic) ?? 0) + 1);
+  return {
+    bus: {
+      ...bus,
+      on(topic, listener) {
+        count(topic);
+        return bus.on(topic, listener);
+      },
+      subscribe(topic, options) {
+        count(topic);
+        return bus.subscribe(topic, options);
+      },
+    },
+    added: (topic) => added.get(topic) ?? 0,
   };
 }

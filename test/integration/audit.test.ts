@@ -23,16 +23,16 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-/** Rows written since `mark` (an id), oldest first, once the batched writes have landed. */
+/** Rows written since `mark` (an id), oldest first, once the batched writes have committed. */
 async function rowsSince(mark: number): Promise<Row[]> {
-  await Bun.sleep(30);
+  await server.app.settled();
   return server.app.services.audit
     .list({ first: 500 })
     .entries.filter((e) => e.id > mark && e.action !== "query.auditLog")
     .reverse() as unknown as Row[];
 }
 const lastId = async () => {
-  await Bun.sleep(30);
+  await server.app.settled();
   return server.app.services.audit.list({ first: 1 }).entries[0]?.id ?? 0;
 };
 
@@ -143,7 +143,7 @@ describe("reading the log", () => {
     const operator = await server.userWithRole("operator");
     const { me } = await operator.data<{ me: { username: string } }>("{ me { username } }");
     for (let i = 0; i < 3; i++) await operator.data(`mutation { setKv(key: "page/${i}", value: ${i}) { version } }`);
-    await Bun.sleep(30);
+    await server.app.settled();
     const QUERY = `query ($f: AuditFilter, $after: ID) { auditLog(filter: $f, first: 2, after: $after) { nodes { ${ROW_FIELDS} } pageInfo { hasNextPage endCursor } } }`;
     type Page = { auditLog: { nodes: Row[]; pageInfo: { hasNextPage: boolean; endCursor: string } } };
     const first = await admin.data<Page>(QUERY, { f: { actor: me.username, action: "mutation.setKv" } });
@@ -160,8 +160,9 @@ describe("reading the log", () => {
 
   test("auditEvents delivers new rows live to admins", async () => {
     const socket = admin.socket();
-    const live = socket.subscribe<{ auditEvents: Row }>(`subscription { auditEvents { ${ROW_FIELDS} } }`);
-    await Bun.sleep(100);
+    const live = await server.listening("audit.recorded", () =>
+      socket.subscribe<{ auditEvents: Row }>(`subscription { auditEvents { ${ROW_FIELDS} } }`),
+    );
     await admin.data('mutation { setKv(key: "live/audit", value: 1) { version } }');
     await live.waitFor(1);
     expect(live.results[0]?.data?.auditEvents).toMatchObject({
@@ -176,7 +177,7 @@ describe("reading the log", () => {
     await using short = await startTestApp({ config: { auditRetentionDays: 1 } });
     const client = await short.admin();
     await client.data('mutation { setKv(key: "old", value: 1) { version } }');
-    await Bun.sleep(30);
+    await short.app.settled();
     short.app.db.query("UPDATE audit_log SET at = at - 2 * 86400000").run();
     await short.app.stop();
     const { createApp } = await import("../../server/app");

@@ -96,8 +96,7 @@ describe("sessions", () => {
     });
     const client = graphqlClient(server.url, login.login.accessToken);
     const socket = client.socket();
-    const sub = socket.subscribe(`subscription { kvChanged { key } }`);
-    await Bun.sleep(100);
+    const sub = await server.listening("kv.changed", () => socket.subscribe(`subscription { kvChanged { key } }`));
     expect(await client.data(`mutation { logout }`)).toEqual({ logout: true });
     expect(codes(await client.request(`{ me { username } }`))).toEqual(["UNAUTHENTICATED"]);
     expect(codes(await server.anonymous.request(REFRESH, { t: login.login.refreshToken }))).toEqual(["UNAUTHENTICATED"]);
@@ -133,8 +132,9 @@ describe("sessions", () => {
     expect(me.data).toEqual({ me: { username: "admin" } });
 
     const socket = openSocket(`${server.url.replace("http", "ws")}/graphql`, { headers: { cookie: cookieHeader } });
-    const sub = socket.subscribe<{ kvChanged: { key: string } }>(`subscription { kvChanged(prefix: "cookie/") { key } }`);
-    await Bun.sleep(100);
+    const sub = await server.listening("kv.changed", () =>
+      socket.subscribe<{ kvChanged: { key: string } }>(`subscription { kvChanged(prefix: "cookie/") { key } }`),
+    );
     await (await server.admin()).data(`mutation { setKv(key: "cookie/a", value: 1) { key } }`);
     await sub.waitFor(1);
     expect(sub.results[0]?.data).toEqual({ kvChanged: { key: "cookie/a" } });

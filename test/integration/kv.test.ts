@@ -1,8 +1,9 @@
 // Key-value data end to end over HTTP and graphql-ws: reads, writes, versions and
 // compare-and-set, TTL expiry, limits, pagination and live changes.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createManualClock } from "../../server/clock";
 import { startTestApp, type TestApp } from "../harness/app";
-import { codes, type GraphqlClient } from "../harness/client";
+import { codes, type GraphqlClient, waitUntil } from "../harness/client";
 
 const SET = `mutation ($key: String!, $value: JSON!, $ttl: Int, $expected: Int) {
   setKv(key: $key, value: $value, ttlSeconds: $ttl, expectedVersion: $expected) { key value version expiresAt createdAt updatedAt }
@@ -106,19 +107,24 @@ describe("compare-and-set", () => {
 
 describe("TTL", () => {
   test("an entry with a TTL carries expiresAt, vanishes at once when it passes, and is purged with an EXPIRE event", async () => {
-    const socket = admin.socket();
-    const changes = socket.subscribe<Change>(WATCH, { prefix: "ttl/" });
-    await Bun.sleep(100);
-    const before = Date.now();
-    const { setKv } = await admin.data<{ setKv: Entry }>(SET, { key: "ttl/short", value: "soon gone", ttl: 1 });
-    expect(new Date(setKv.expiresAt as string).getTime()).toBeGreaterThanOrEqual(before + 900);
-    expect((await admin.data<{ kv: Entry | null }>(GET, { key: "ttl/short" })).kv?.value).toBe("soon gone");
-    await changes.waitFor(2, 4000);
+    // The server's time stands still until the test moves it: to just before the expiry, then onto it.
+    const clock = createManualClock(Date.now());
+    await using timed = await startTestApp({ clock });
+    const client = await timed.admin();
+    const stored = () => timed.app.db.query("SELECT COUNT(*) AS n FROM kv_entries WHERE key = 'ttl/short'").get();
+    const socket = client.socket();
+    const changes = await timed.listening("kv.changed", () => socket.subscribe<Change>(WATCH, { prefix: "ttl/" }));
+    const { setKv } = await client.data<{ setKv: Entry }>(SET, { key: "ttl/short", value: "soon gone", ttl: 1 });
+    expect(new Date(setKv.expiresAt as string).getTime()).toBe(clock.now() + 1000);
+    await clock.advance(999);
+    expect((await client.data<{ kv: Entry | null }>(GET, { key: "ttl/short" })).kv?.value).toBe("soon gone");
+    expect(stored()).toEqual({ n: 1 });
+    await clock.advance(1);
+    expect(await client.data(GET, { key: "ttl/short" })).toEqual({ kv: null });
+    await changes.waitFor(2);
     expect(changes.results.map((r) => r.data?.kvChanged.kind)).toEqual(["SET", "EXPIRE"]);
-    expect(Date.now() - before).toBeGreaterThanOrEqual(950);
-    expect(await admin.data(GET, { key: "ttl/short" })).toEqual({ kv: null });
-    expect((await admin.data<{ kvEntries: { nodes: Entry[] } }>(LIST, { prefix: "ttl/" })).kvEntries.nodes).toEqual([]);
-    expect(server.app.db.query("SELECT COUNT(*) AS n FROM kv_entries WHERE key = 'ttl/short'").get()).toEqual({ n: 0 });
+    expect((await client.data<{ kvEntries: { nodes: Entry[] } }>(LIST, { prefix: "ttl/" })).kvEntries.nodes).toEqual([]);
+    expect(stored()).toEqual({ n: 0 });
     await socket.dispose();
   });
 
@@ -226,9 +232,8 @@ describe("live changes", () => {
     const viewer = await server.userWithRole("viewer");
     const adminSocket = admin.socket();
     const viewerSocket = viewer.socket();
-    const a = adminSocket.subscribe<Change>(WATCH, { prefix: "live/" });
-    const b = viewerSocket.subscribe<Change>(WATCH, { prefix: "live/" });
-    await Bun.sleep(100);
+    const a = await server.listening("kv.changed", () => adminSocket.subscribe<Change>(WATCH, { prefix: "live/" }));
+    const b = await server.listening("kv.changed", () => viewerSocket.subscribe<Change>(WATCH, { prefix: "live/" }));
     await admin.data(SET, { key: "live/x", value: { n: 1 } });
     await admin.data(SET, { key: "elsewhere", value: 1 });
     await admin.data(SET, { key: "live/x", value: { n: 2 } });
@@ -248,13 +253,12 @@ describe("live changes", () => {
 
   test("a subscriber that stops listening is removed from the event bus", async () => {
     const socket = admin.socket();
-    const sub = socket.subscribe<Change>(WATCH, { prefix: "gone/" });
-    await Bun.sleep(100);
+    const sub = await server.listening("kv.changed", () => socket.subscribe<Change>(WATCH, { prefix: "gone/" }));
     const listening = server.app.events.listenerCount("kv.changed");
     expect(listening).toBeGreaterThan(0);
     sub.stop();
     await socket.dispose();
-    await Bun.sleep(100);
+    await waitUntil(() => server.app.events.listenerCount("kv.changed") < listening, 5000, "the listener to be removed");
     expect(server.app.events.listenerCount("kv.changed")).toBe(listening - 1);
     await admin.data(SET, { key: "gone/after", value: 1 });
     expect(sub.results).toEqual([]);

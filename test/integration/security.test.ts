@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SignJWT } from "jose";
+import { createManualClock } from "../../server/clock";
 import { ADMIN_PASSWORD, startTestApp, type TestApp } from "../harness/app";
-import { codes, graphqlClient } from "../harness/client";
+import { codes, graphqlClient, waitUntil } from "../harness/client";
 
 const ME = "{ me { username } }";
 
@@ -61,8 +62,7 @@ describe("tokens", () => {
   test("disabling a user closes their open socket within seconds and ends their sessions", async () => {
     const operator = await server.userWithRole("operator");
     const socket = operator.socket();
-    socket.subscribe("subscription { kvChanged { key } }");
-    await Bun.sleep(100);
+    await server.listening("kv.changed", () => socket.subscribe("subscription { kvChanged { key } }"));
     const { me } = await operator.data<{ me: { id: string } }>("{ me { id } }");
     const admin = await server.admin();
     const started = Date.now();
@@ -99,8 +99,9 @@ describe("API keys", () => {
     expect(codes(await key.request("{ mySessions { id } }"))).toEqual(["FORBIDDEN"]);
 
     const socket = key.socket();
-    const sub = socket.subscribe<{ kvChanged: { key: string } }>('subscription { kvChanged(prefix: "k") { key } }');
-    await Bun.sleep(100);
+    const sub = await server.listening("kv.changed", () =>
+      socket.subscribe<{ kvChanged: { key: string } }>('subscription { kvChanged(prefix: "k") { key } }'),
+    );
     await key.data('mutation { setKv(key: "k", value: 2) { version } }');
     await sub.waitFor(1);
 
@@ -125,7 +126,6 @@ describe("API keys", () => {
     const key = graphqlClient(server.url, createApiKey.secret);
     const { me } = await operator.data<{ me: { id: string } }>("{ me { id } }");
     await (await server.admin()).data("mutation ($id: ID!) { setUserRole(id: $id, role: viewer) { role } }", { id: me.id });
-    await Bun.sleep(50);
     expect(codes(await key.request('mutation { setKv(key: "k2", value: 1) { version } }'))).toEqual(["FORBIDDEN"]);
   });
 
@@ -139,11 +139,14 @@ describe("API keys", () => {
   });
 
   test("an expired key is refused", async () => {
-    const admin = await server.admin();
-    const { createApiKey } = await admin.data<Created>(CREATE, { n: "short", s: ["read"], e: new Date(Date.now() + 1500).toISOString() });
-    const key = graphqlClient(server.url, createApiKey.secret);
+    const clock = createManualClock(Date.now());
+    await using timed = await startTestApp({ clock });
+    const admin = await timed.admin();
+    const { createApiKey } = await admin.data<Created>(CREATE, { n: "short", s: ["read"], e: new Date(clock.now() + 1500).toISOString() });
+    const key = graphqlClient(timed.url, createApiKey.secret);
+    await clock.advance(1499);
     expect(await key.data(ME)).toEqual({ me: { username: "admin" } });
-    await Bun.sleep(2200);
+    await clock.advance(1);
     const refused = await key.request(ME);
     expect(codes(refused)).toEqual(["UNAUTHENTICATED"]);
     expect(refused.errors?.[0]?.message).toContain("expired");
@@ -161,7 +164,7 @@ describe("password guessing", () => {
     expect(sixth.status).toBe(429);
     expect(Number(sixth.headers.get("retry-after"))).toBeGreaterThan(200);
     expect(sixth.errors?.[0]?.extensions?.retryAfterSeconds).toBeGreaterThan(200);
-    await Bun.sleep(50); // audit rows are written in batches
+    await server.app.settled(); // audit rows are written in batches
     const rows = server.app.services.audit.list({ filter: { action: "mutation.login" }, first: 10 }).entries;
     expect(rows.map((r) => [r.actorName, r.result])).toEqual([["admin", "LIMIT_EXCEEDED"], ...Array(5).fill(["admin", "UNAUTHENTICATED"])]);
   });
@@ -176,7 +179,7 @@ describe("password guessing", () => {
     }
     expect(results.slice(0, 5)).toEqual(Array(5).fill("UNAUTHENTICATED"));
     expect(results.slice(5)).toEqual(["LIMIT_EXCEEDED", "LIMIT_EXCEEDED"]);
-    await Bun.sleep(50); // audit rows are written in batches
+    await server.app.settled(); // audit rows are written in batches
     expect(server.app.services.audit.list({ filter: { action: "mutation.login" }, first: 1 }).entries[0]?.ip).toBe("203.0.113.50");
   });
 
@@ -188,7 +191,7 @@ describe("password guessing", () => {
       { u: huge },
     );
     expect(codes(result)).toEqual(["UNAUTHENTICATED"]);
-    await Bun.sleep(50);
+    await server.app.settled();
     const row = server.app.services.audit.list({ filter: { action: "mutation.login" }, first: 1 }).entries[0];
     expect(row?.actorName?.length).toBeLessThanOrEqual(257);
     expect(JSON.stringify(row).length).toBeLessThan(2000);
@@ -242,8 +245,8 @@ describe("request limits", () => {
     const socket = admin.socket();
     const subs = Array.from({ length: 101 }, () => socket.subscribe('subscription { kvChanged(prefix: "x") { key } }'));
     const last = subs.at(-1) as (typeof subs)[number];
-    const ended = await Promise.race([last.ended, Bun.sleep(2000).then(() => null)]);
-    expect(JSON.stringify(ended?.error ?? last.results)).toContain("At most 100 operations");
+    const ended = await last.ended;
+    expect(JSON.stringify(ended.error ?? last.results)).toContain("At most 100 operations");
     expect(JSON.stringify(subs[0]?.results)).not.toContain("LIMIT_EXCEEDED");
     await socket.dispose();
   });
@@ -254,9 +257,19 @@ describe("request limits", () => {
     const socket = admin.socket();
     const outcomes: string[] = [];
     for (let i = 0; i < 15; i++) {
+      // Each subscription either starts (the server listens) or is refused (it ends).
+      const before = server.listenersAdded("kv.changed");
       const sub = socket.subscribe('subscription { kvChanged(prefix: "x") { key } }');
-      const ended = await Promise.race([sub.ended, Bun.sleep(100).then(() => null)]);
-      outcomes.push(JSON.stringify(ended?.error ?? sub.results).includes("LIMIT_EXCEEDED") ? "limited" : "open");
+      const outcome: { ended?: { error?: unknown } } = {};
+      void sub.ended.then((ended) => {
+        outcome.ended = ended;
+      });
+      await waitUntil(
+        () => outcome.ended !== undefined || server.listenersAdded("kv.changed") > before,
+        5000,
+        "the subscription to start or end",
+      );
+      outcomes.push(outcome.ended && JSON.stringify(outcome.ended.error ?? sub.results).includes("LIMIT_EXCEEDED") ? "limited" : "open");
     }
     expect(outcomes).toContain("open");
     expect(outcomes.at(-1)).toBe("limited");

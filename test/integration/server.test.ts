@@ -1,6 +1,8 @@
 // The server as a whole: health and readiness, the embedded UI, security headers, a taken port,
 // and a graceful stop that lets in-flight work finish.
 import { describe, expect, test } from "bun:test";
+import type { Plugin } from "@envelop/core";
+import { getOperationAST } from "graphql";
 import { createApp, PortInUseError } from "../../server/app";
 import { ADMIN_PASSWORD, startTestApp } from "../harness/app";
 
@@ -92,15 +94,34 @@ describe("start and stop", () => {
   });
 
   test("stop lets an in-flight request finish, closes sockets, and then refuses connections", async () => {
-    const server = await startTestApp();
+    // The operation named InFlight is held at its execution until the stop has begun, so it is
+    // certainly in flight when the stop comes, however fast or slow the machine.
+    let executing = () => {};
+    const inExecution = new Promise<void>((resolve) => {
+      executing = resolve;
+    });
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const holdInFlight: Plugin = {
+      async onExecute({ args }) {
+        if (getOperationAST(args.document)?.name?.value !== "InFlight") return;
+        executing();
+        await released;
+      },
+    };
+    const server = await startTestApp({ graphqlPlugins: [holdInFlight] });
     const admin = await server.admin();
     const socket = admin.socket();
-    socket.subscribe(`subscription { kvChanged { key } }`);
-    await Bun.sleep(100);
-    // A login takes a while (argon2id): a good request to be in flight when the stop comes.
-    const inFlight = server.anonymous.request(`mutation { login(username: "admin", password: "${ADMIN_PASSWORD}") { user { username } } }`);
-    await Bun.sleep(5);
-    await server.stop();
+    await server.listening("kv.changed", () => socket.subscribe(`subscription { kvChanged { key } }`));
+    const inFlight = server.anonymous.request(
+      `mutation InFlight { login(username: "admin", password: "${ADMIN_PASSWORD}") { user { username } } }`,
+    );
+    await inExecution;
+    const stopped = server.stop();
+    release();
+    await stopped;
     expect((await inFlight).data).toEqual({ login: { user: { username: "admin" } } });
     expect(await socket.closed).toBe(1001);
     expect(
