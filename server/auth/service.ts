@@ -24,6 +24,8 @@ export type { Session, User } from "./store";
 export type { Viewer } from "./viewer";
 
 export interface AuthSession {
+  /** When the tokens were issued, by the server's clock (cookie lifetimes count from it). */
+  issuedAt: Date;
   accessToken: string;
   accessTokenExpiresAt: Date;
   refreshToken: string;
@@ -111,7 +113,7 @@ export function createAuthService({
     const refreshToken = randomToken();
     store.insertRefreshToken(hashToken(refreshToken), sessionId, now());
     const access = await tokens.signAccess({ userId: user.id, sessionId, role: user.role });
-    return { accessToken: access.token, accessTokenExpiresAt: new Date(access.expiresAtMs), refreshToken, user };
+    return { issuedAt: new Date(now()), accessToken: access.token, accessTokenExpiresAt: new Date(access.expiresAtMs), refreshToken, user };
   };
 
   const openSession = async (user: User, client: ClientInfo): Promise<AuthSession> => {

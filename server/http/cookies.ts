@@ -23,10 +23,10 @@ function cookie(name: string, value: string, { path, maxAgeSeconds, secure }: { 
 }
 
 export function sessionCookies(
-  session: { accessToken: string; accessTokenExpiresAt: Date; refreshToken: string; refreshTokenExpiresAt: Date },
+  session: { issuedAt: Date; accessToken: string; accessTokenExpiresAt: Date; refreshToken: string; refreshTokenExpiresAt: Date },
   secure: boolean,
 ): string[] {
-  const seconds = (at: Date) => Math.max(0, Math.floor((at.getTime() - Date.now()) / 1000));
+  const seconds = (at: Date) => Math.max(0, Math.floor((at.getTime() - session.issuedAt.getTime()) / 1000));
   return [
     cookie(ACCESS_COOKIE, session.accessToken, { path: "/", maxAgeSeconds: seconds(session.accessTokenExpiresAt), secure }),
     cookie(REFRESH_COOKIE, session.refreshToken, { path: "/graphql", maxAgeSeconds: seconds(session.refreshTokenExpiresAt), secure }),

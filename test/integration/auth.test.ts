@@ -1,6 +1,7 @@
 // Sign-in end to end: first-run setup, login, sessions and refresh rotation, logout, cookies for
 // the web UI, and that nothing but the public fields answers an anonymous caller (HTTP and WS).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createManualClock } from "../../server/clock";
 import { ADMIN_PASSWORD, startTestApp, type TestApp } from "../harness/app";
 import { codes, graphqlClient, openSocket } from "../harness/client";
 import { rootOperations } from "../harness/schema-walk";
@@ -102,6 +103,23 @@ describe("sessions", () => {
     expect(codes(await server.anonymous.request(REFRESH, { t: login.login.refreshToken }))).toEqual(["UNAUTHENTICATED"]);
     expect(await Promise.race([socket.closed, Bun.sleep(3000).then(() => "still open")])).toBe(4403);
     sub.stop();
+    await socket.dispose();
+  });
+
+  test("a socket is closed (4403) by the periodic check once its access token expires, with no event to tell it", async () => {
+    const clock = createManualClock(Date.now());
+    await using timed = await startTestApp({ clock, config: { accessTokenTtlSeconds: 60 } });
+    const admin = await timed.admin();
+    const socket = admin.socket();
+    await timed.listening("kv.changed", () => socket.subscribe(`subscription { kvChanged { key } }`));
+    let closedWith: number | null = null;
+    void socket.closed.then((code) => {
+      closedWith = code;
+    });
+    await clock.advance(55_000);
+    expect(closedWith).toBeNull();
+    await clock.advance(10_000);
+    expect(await socket.closed).toBe(4403);
     await socket.dispose();
   });
 
