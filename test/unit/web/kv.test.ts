@@ -2,7 +2,7 @@
 // a user types turned into setKv's values, and how entries and expiry times read.
 import { describe, expect, test } from "bun:test";
 import { describeExpiry, formatJson } from "../../../web/src/pages/Data/kvDisplay";
-import { parseJsonValue, parseTtlSeconds, ttlTextFor } from "../../../web/src/pages/Data/kvInput";
+import { parseJsonValue, parseTtlSeconds, problemOf, ttlTextFor } from "../../../web/src/pages/Data/kvInput";
 import { applyKvChange, mergePage } from "../../../web/src/pages/Data/kvListChanges";
 import type { KvChange, KvEntry } from "../../../web/src/pages/Data/kvOperations";
 
@@ -78,6 +78,11 @@ describe("what the user types", () => {
     for (const text of ["0", "-5", "1.5", "soon", "1e3"]) {
       expect(parseTtlSeconds(text)).toMatchObject({ ok: false, message: expect.stringContaining("whole number") });
     }
+  });
+
+  test("the field under a text shows the reason it cannot be sent, or nothing", () => {
+    expect(problemOf(parseTtlSeconds("60"))).toBeNull();
+    expect(problemOf(parseTtlSeconds("soon"))).toBe("TTL must be a whole number of seconds, 1 or more.");
   });
 
   test("saving again keeps the current expiry: the TTL field gets the seconds left, at least 1", () => {

@@ -1,11 +1,21 @@
-// The one way an error reaches the screen: a message in an alert, optionally with an action; and
-// the same under a list row, for the error of that row's action.
+// The one way an error reaches the screen: a message in an alert, optionally with actions (or a
+// button that tries again); and the same under a list row, for the error of that row's action.
 
 import { type JSX, Show } from "solid-js";
 
 type ShownError = { message: string } | string | null | undefined;
 
-export function ErrorMessage(props: { error: ShownError; children?: JSX.Element }) {
+export interface ErrorMessageProps {
+  error: ShownError;
+  /** Shows a button that calls this, e.g. a list's reload; used in place of `children`. */
+  onRetry?: () => void;
+  /** The retry button's text. */
+  retryLabel?: string;
+  /** Actions beside the message. */
+  children?: JSX.Element;
+}
+
+export function ErrorMessage(props: ErrorMessageProps) {
   return (
     <Show when={props.error}>
       {(error) => {
@@ -16,8 +26,16 @@ export function ErrorMessage(props: { error: ShownError; children?: JSX.Element 
         return (
           <div class="error" role="alert">
             <span data-testid="error">{message()}</span>
-            <Show when={props.children}>
-              <span class="error-actions">{props.children}</span>
+            <Show when={props.onRetry || props.children}>
+              <span class="error-actions">
+                {props.onRetry ? (
+                  <button type="button" onClick={() => props.onRetry?.()}>
+                    {props.retryLabel ?? "Try again"}
+                  </button>
+                ) : (
+                  props.children
+                )}
+              </span>
             </Show>
           </div>
         );

@@ -2,30 +2,23 @@
 // Attributes not named here (type, name, autocomplete, placeholder, min, aria-invalid, ref…) go
 // to the input as given.
 
-import { type JSX, Show, splitProps } from "solid-js";
+import { type JSX, splitProps } from "solid-js";
+import { Field, type FieldProps } from "./Field";
 
-export type TextFieldProps = Omit<JSX.InputHTMLAttributes<HTMLInputElement>, "value" | "onInput" | "class"> & {
-  label: string;
-  value: string;
-  /** Called with the input's text on every change. */
-  onInput: (value: string) => void;
-  /** The input's data-testid. */
-  testId?: string;
-  /** A muted line under the input. */
-  hint?: string;
-  /** Classes for the label besides `field`, e.g. its place in a grid. */
-  class?: string;
-};
+export type TextFieldProps = Omit<JSX.InputHTMLAttributes<HTMLInputElement>, "value" | "onInput" | "class"> &
+  Omit<FieldProps, "children"> & {
+    value: string;
+    /** Called with the input's text on every change. */
+    onInput: (value: string) => void;
+    /** The input's data-testid. */
+    testId?: string;
+  };
 
 export function TextField(props: TextFieldProps) {
   const [own, input] = splitProps(props, ["label", "value", "onInput", "testId", "hint", "class"]);
   return (
-    <label class={own.class ? `field ${own.class}` : "field"}>
-      <span>{own.label}</span>
+    <Field label={own.label} hint={own.hint} class={own.class}>
       <input {...input} data-testid={own.testId} value={own.value} onInput={(event) => own.onInput(event.currentTarget.value)} />
-      <Show when={own.hint}>
-        <small class="muted">{own.hint}</small>
-      </Show>
-    </label>
+    </Field>
   );
 }

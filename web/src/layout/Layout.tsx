@@ -16,11 +16,7 @@ export default function Layout(props: RouteSectionProps) {
         <main class="auth-page">
           <Show when={session.loadError()} fallback={<p class="muted">Loading…</p>}>
             <div class="card auth-card">
-              <ErrorMessage error={session.loadError()}>
-                <button type="button" onClick={session.retry}>
-                  Try again
-                </button>
-              </ErrorMessage>
+              <ErrorMessage error={session.loadError()} onRetry={session.retry} />
             </div>
           </Show>
         </main>

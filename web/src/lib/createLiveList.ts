@@ -37,6 +37,13 @@ export interface LiveListOptions<Item, Change, Params> {
   onLiveChange?: (change: Change, params: Params) => boolean;
 }
 
+/** Whether a list's live updates flow, as its page shows it, and how to start them again after they failed. */
+export interface LiveConnection {
+  state: Accessor<LiveState>;
+  error: Accessor<GraphQLRequestError | null>;
+  retry: () => void;
+}
+
 /** Creates the list; call it inside a component or a page's `createX`, which owns its subscription. */
 export function createLiveList<Item, Change, Params>(options: LiveListOptions<Item, Change, Params>) {
   const { keyOf } = options;
@@ -94,6 +101,8 @@ export function createLiveList<Item, Change, Params>(options: LiveListOptions<It
     return status === "connected" ? "live" : status;
   });
 
+  const live: LiveConnection = { state: liveState, error: liveError, retry: () => setLiveAttempt((attempt) => attempt + 1) };
+
   return {
     items,
     hasNextPage: createMemo(() => state().hasNextPage),
@@ -108,6 +117,6 @@ export function createLiveList<Item, Change, Params>(options: LiveListOptions<It
     apply,
     /** Stops showing the item with `key`, whatever its version. */
     remove,
-    live: { state: liveState, error: liveError, retry: () => setLiveAttempt((attempt) => attempt + 1) },
+    live,
   };
 }

@@ -2,6 +2,7 @@
 
 import { Show } from "solid-js";
 import { ErrorMessage } from "../../components/ErrorMessage";
+import { PageTitle } from "../../components/PageTitle";
 import { ApiKeysSection } from "./ApiKeysSection";
 import { createAccount } from "./createAccount";
 import { PasswordSection } from "./PasswordSection";
@@ -12,8 +13,7 @@ export default function AccountPage() {
   const account = createAccount();
   return (
     <section class="page account-page">
-      <div class="page-title">
-        <h1>Account</h1>
+      <PageTitle title="Account">
         <Show when={account.summary()}>
           {(summary) => (
             <span class="muted">
@@ -21,12 +21,8 @@ export default function AccountPage() {
             </span>
           )}
         </Show>
-      </div>
-      <ErrorMessage error={account.summaryError()}>
-        <button type="button" onClick={account.reloadSummary}>
-          Try again
-        </button>
-      </ErrorMessage>
+      </PageTitle>
+      <ErrorMessage error={account.summaryError()} onRetry={account.reloadSummary} />
       <div class="account-grid">
         <PasswordSection form={account.password} />
         <TotpSection totp={account.totp} />

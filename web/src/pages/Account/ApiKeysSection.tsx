@@ -4,6 +4,7 @@
 import { For, Show } from "solid-js";
 import { CopyButton } from "../../components/CopyButton";
 import { ErrorMessage, RowErrorMessage } from "../../components/ErrorMessage";
+import { Form, SubmitButton } from "../../components/Form";
 import { TextField } from "../../components/TextField";
 import { formatDay, formatInstant } from "../../lib/format";
 import type { ApiKey } from "./accountOperations";
@@ -55,13 +56,7 @@ export function ApiKeysSection(props: { keys: ApiKeyManager }) {
         )}
       </Show>
 
-      <form
-        class="apikey-form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          form.create();
-        }}
-      >
+      <Form class="apikey-form" onSubmit={form.create}>
         <div class="apikey-form-fields">
           <TextField
             label="Name"
@@ -101,11 +96,9 @@ export function ApiKeysSection(props: { keys: ApiKeyManager }) {
         </fieldset>
         <ErrorMessage error={form.error()} />
         <div class="actions">
-          <button type="submit" class="primary" data-testid="apikey-create" disabled={!form.canCreate()}>
-            {form.busy() ? "Creating…" : "Create key"}
-          </button>
+          <SubmitButton label="Create key" busyLabel="Creating…" busy={form.busy()} disabled={!form.canCreate()} testId="apikey-create" />
         </div>
-      </form>
+      </Form>
 
       <div class="section-title apikey-list-title">
         <h3>{keys.list.everyone() ? "Everyone's keys" : "Your keys"}</h3>
@@ -121,11 +114,7 @@ export function ApiKeysSection(props: { keys: ApiKeyManager }) {
           </label>
         </Show>
       </div>
-      <ErrorMessage error={keys.list.error()}>
-        <button type="button" onClick={keys.list.reload}>
-          Try again
-        </button>
-      </ErrorMessage>
+      <ErrorMessage error={keys.list.error()} onRetry={keys.list.reload} />
       <Show when={keys.list.loading()}>
         <p class="muted">Loading keys…</p>
       </Show>

@@ -2,20 +2,15 @@
 
 import { Show } from "solid-js";
 import { ErrorMessage } from "../../components/ErrorMessage";
+import { Form, SubmitButton } from "../../components/Form";
 import { TextField } from "../../components/TextField";
-import { MIN_PASSWORD_LENGTH, type PasswordChange } from "./createPasswordChange";
+import { PASSWORD_HINT } from "../../lib/credentials";
+import type { PasswordChange } from "./createPasswordChange";
 
 export function PasswordSection(props: { form: PasswordChange }) {
   const form = props.form;
   return (
-    <form
-      class="card account-section"
-      data-testid="account-password"
-      onSubmit={(event) => {
-        event.preventDefault();
-        form.submit();
-      }}
-    >
+    <Form class="card account-section" data-testid="account-password" onSubmit={form.submit}>
       <h2>Password</h2>
       {/* Lets password managers tie the new password to the account. */}
       <input type="text" name="username" autocomplete="username" hidden />
@@ -34,7 +29,7 @@ export function PasswordSection(props: { form: PasswordChange }) {
         autocomplete="new-password"
         value={form.next()}
         onInput={form.setNext}
-        hint={`At least ${MIN_PASSWORD_LENGTH} characters.`}
+        hint={PASSWORD_HINT}
       />
       <TextField
         label="Confirm new password"
@@ -53,10 +48,14 @@ export function PasswordSection(props: { form: PasswordChange }) {
         </p>
       </Show>
       <div class="actions">
-        <button type="submit" class="primary" data-testid="account-change-password" disabled={!form.canSubmit()}>
-          {form.busy() ? "Changing…" : "Change password"}
-        </button>
+        <SubmitButton
+          label="Change password"
+          busyLabel="Changing…"
+          busy={form.busy()}
+          disabled={!form.canSubmit()}
+          testId="account-change-password"
+        />
       </div>
-    </form>
+    </Form>
   );
 }

@@ -24,11 +24,7 @@ export function SessionsSection(props: { sessions: SessionList }) {
         </button>
       </div>
       <ErrorMessage error={sessions.revokeAll.error()} />
-      <ErrorMessage error={sessions.error()}>
-        <button type="button" onClick={sessions.reload}>
-          Try again
-        </button>
-      </ErrorMessage>
+      <ErrorMessage error={sessions.error()} onRetry={sessions.reload} />
       <Show when={sessions.loading() && !sessions.loaded()}>
         <p class="muted">Loading sessions…</p>
       </Show>

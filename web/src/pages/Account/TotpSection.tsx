@@ -4,6 +4,7 @@
 import { For, Match, Show, Switch } from "solid-js";
 import { CopyButton } from "../../components/CopyButton";
 import { ErrorMessage } from "../../components/ErrorMessage";
+import { Form, SubmitButton } from "../../components/Form";
 import { TextField } from "../../components/TextField";
 import type { TotpSettings } from "./createTotpSettings";
 
@@ -59,12 +60,7 @@ export function TotpSection(props: { totp: TotpSettings }) {
           <p class="muted">Loading…</p>
         </Match>
         <Match when={totp.enabled() && !totp.recoveryCodes()}>
-          <form
-            onSubmit={(event) => {
-              event.preventDefault();
-              totp.disable.run();
-            }}
-          >
+          <Form onSubmit={totp.disable.run}>
             <p class="muted">Signing in asks for a code from your authenticator app (or a recovery code) after the password.</p>
             <TextField
               label="Password, to turn it off"
@@ -76,21 +72,20 @@ export function TotpSection(props: { totp: TotpSettings }) {
             />
             <ErrorMessage error={totp.disable.error()} />
             <div class="actions">
-              <button type="submit" class="danger" data-testid="totp-disable" disabled={!totp.disable.canRun()}>
-                {totp.disable.busy() ? "Turning off…" : "Turn off two-factor sign-in"}
-              </button>
+              <SubmitButton
+                kind="danger"
+                label="Turn off two-factor sign-in"
+                busyLabel="Turning off…"
+                busy={totp.disable.busy()}
+                disabled={!totp.disable.canRun()}
+                testId="totp-disable"
+              />
             </div>
-          </form>
+          </Form>
         </Match>
         <Match when={totp.setup()}>
           {(setup) => (
-            <form
-              class="totp-setup"
-              onSubmit={(event) => {
-                event.preventDefault();
-                totp.confirm.run();
-              }}
-            >
+            <Form class="totp-setup" onSubmit={totp.confirm.run}>
               <p>Scan this code with an authenticator app (for example Aegis, Google Authenticator or 1Password).</p>
               <img
                 class="totp-qr"
@@ -120,14 +115,18 @@ export function TotpSection(props: { totp: TotpSettings }) {
               />
               <ErrorMessage error={totp.confirm.error()} />
               <div class="actions">
-                <button type="submit" class="primary" data-testid="totp-confirm" disabled={!totp.confirm.canRun()}>
-                  {totp.confirm.busy() ? "Checking…" : "Turn on"}
-                </button>
+                <SubmitButton
+                  label="Turn on"
+                  busyLabel="Checking…"
+                  busy={totp.confirm.busy()}
+                  disabled={!totp.confirm.canRun()}
+                  testId="totp-confirm"
+                />
                 <button type="button" data-testid="totp-cancel" onClick={totp.cancelSetup} disabled={totp.confirm.busy()}>
                   Cancel
                 </button>
               </div>
-            </form>
+            </Form>
           )}
         </Match>
         <Match when={!totp.enabled()}>

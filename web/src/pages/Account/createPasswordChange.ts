@@ -2,9 +2,8 @@
 
 import { createSignal } from "solid-js";
 import { createAction } from "../../lib/action";
+import { MIN_PASSWORD_LENGTH, passwordLengthProblem } from "../../lib/credentials";
 import { changePassword } from "./accountOperations";
-
-export const MIN_PASSWORD_LENGTH = 8;
 
 export function createPasswordChange({ onChanged }: { onChanged: () => void }) {
   const [current, setCurrent] = createSignal("");
@@ -26,7 +25,8 @@ export function createPasswordChange({ onChanged }: { onChanged: () => void }) {
   };
 
   const problem = () => {
-    if (next() !== "" && next().length < MIN_PASSWORD_LENGTH) return `The new password needs at least ${MIN_PASSWORD_LENGTH} characters.`;
+    const tooShort = passwordLengthProblem(next(), { noun: "new password" });
+    if (tooShort) return tooShort;
     if (confirmation() !== "" && confirmation() !== next()) return "The new passwords do not match.";
     return null;
   };

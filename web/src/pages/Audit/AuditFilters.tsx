@@ -1,36 +1,19 @@
 // The audit log's filter bar: actor, action, result, and a range of days.
 
-import { For, Show } from "solid-js";
-import { TextField } from "../../components/TextField";
-import { RESULT_CHOICES } from "./auditFilter";
+import { For, Show, splitProps } from "solid-js";
+import { Field } from "../../components/Field";
+import { Form } from "../../components/Form";
+import { TextField, type TextFieldProps } from "../../components/TextField";
+import { type AuditFilterInput, RESULT_CHOICES } from "./auditFilter";
 import type { AuditLog } from "./createAuditLog";
 
 export function AuditFilters(props: { filter: AuditLog["filter"] }) {
   const filter = props.filter;
   return (
-    <form class="card audit-filters" onSubmit={(event) => event.preventDefault()}>
-      <TextField
-        label="Actor"
-        testId="audit-filter-actor"
-        type="search"
-        autocapitalize="none"
-        spellcheck={false}
-        placeholder="part of a name"
-        value={filter.input().actor}
-        onInput={(value) => filter.change("actor", value)}
-      />
-      <TextField
-        label="Action"
-        testId="audit-filter-action"
-        type="search"
-        autocapitalize="none"
-        spellcheck={false}
-        placeholder="e.g. mutation.login"
-        value={filter.input().action}
-        onInput={(value) => filter.change("action", value)}
-      />
-      <label class="field">
-        <span>Result</span>
+    <Form class="card audit-filters">
+      <FilterField filter={filter} part="actor" label="Actor" placeholder="part of a name" />
+      <FilterField filter={filter} part="action" label="Action" placeholder="e.g. mutation.login" />
+      <Field label="Result">
         <select
           data-testid="audit-filter-result"
           value={filter.input().result}
@@ -39,23 +22,9 @@ export function AuditFilters(props: { filter: AuditLog["filter"] }) {
           <option value="">any</option>
           <For each={RESULT_CHOICES}>{(result) => <option value={result}>{result === "error" ? "any error" : result}</option>}</For>
         </select>
-      </label>
-      <TextField
-        label="From"
-        testId="audit-filter-from"
-        type="date"
-        max={filter.input().to || undefined}
-        value={filter.input().from}
-        onInput={(value) => filter.change("from", value)}
-      />
-      <TextField
-        label="To"
-        testId="audit-filter-to"
-        type="date"
-        min={filter.input().from || undefined}
-        value={filter.input().to}
-        onInput={(value) => filter.change("to", value)}
-      />
+      </Field>
+      <FilterField filter={filter} part="from" label="From" type="date" max={filter.input().to || undefined} />
+      <FilterField filter={filter} part="to" label="To" type="date" min={filter.input().from || undefined} />
       <Show when={filter.isFiltered()}>
         <div class="audit-filters-clear">
           <button type="button" data-testid="audit-filter-clear" onClick={filter.clear}>
@@ -63,6 +32,31 @@ export function AuditFilters(props: { filter: AuditLog["filter"] }) {
           </button>
         </div>
       </Show>
-    </form>
+    </Form>
+  );
+}
+
+type FilterFieldProps = Omit<TextFieldProps, "value" | "onInput" | "testId" | "type"> & {
+  filter: AuditLog["filter"];
+  /** The part of the filter the field edits. */
+  part: Exclude<keyof AuditFilterInput, "result">;
+  /** A day picker, or (by default) a search box for text. */
+  type?: "date" | "search";
+};
+
+/** A field bound to one part of the filter; a text one takes what is typed as it is (no capitals, no spell check). */
+function FilterField(props: FilterFieldProps) {
+  const [own, field] = splitProps(props, ["filter", "part", "type"]);
+  const isText = () => (own.type ?? "search") === "search";
+  return (
+    <TextField
+      {...field}
+      testId={`audit-filter-${own.part}`}
+      type={own.type ?? "search"}
+      autocapitalize={isText() ? "none" : undefined}
+      spellcheck={isText() ? false : undefined}
+      value={own.filter.input()[own.part]}
+      onInput={(value) => own.filter.change(own.part, value)}
+    />
   );
 }

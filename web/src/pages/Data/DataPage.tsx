@@ -1,8 +1,8 @@
 // Browse, edit and watch the key-value store.
 
 import { Show } from "solid-js";
-import { ErrorMessage } from "../../components/ErrorMessage";
-import { LiveStatus } from "../../components/LiveStatus";
+import { PagedList } from "../../components/PagedList";
+import { PageTitle } from "../../components/PageTitle";
 import { TextField } from "../../components/TextField";
 import { createKvBrowser } from "./createKvBrowser";
 import { KvEditor } from "./KvEditor";
@@ -13,15 +13,7 @@ export default function DataPage() {
   const kv = createKvBrowser();
   return (
     <section class="page data-page">
-      <div class="page-title">
-        <h1>Data</h1>
-        <LiveStatus state={kv.live.state()} />
-      </div>
-      <ErrorMessage error={kv.live.error()}>
-        <button type="button" onClick={kv.live.retry}>
-          Retry live updates
-        </button>
-      </ErrorMessage>
+      <PageTitle title="Data" live={kv.live} />
 
       <div class="data-layout" classList={{ "with-aside": kv.canEdit() }}>
         <Show when={kv.canEdit()}>
@@ -43,19 +35,7 @@ export default function DataPage() {
             onInput={kv.prefix.change}
           />
 
-          <ErrorMessage error={kv.list.error()}>
-            <button type="button" onClick={kv.list.reload}>
-              Try again
-            </button>
-          </ErrorMessage>
-
-          <Show when={kv.list.loading() === "first" && kv.list.entries().length === 0}>
-            <p class="muted">Loading entries…</p>
-          </Show>
-          <Show when={kv.list.loading() === null && !kv.list.error() && kv.list.entries().length === 0}>
-            <p class="muted empty">{kv.prefix.applied() ? "No keys start with this prefix." : "The store is empty."}</p>
-          </Show>
-          <Show when={kv.list.entries().length > 0}>
+          <PagedList list={kv.list} emptyText={kv.prefix.applied() ? "No keys start with this prefix." : "The store is empty."}>
             <KvList
               entries={kv.list.entries()}
               selectedKey={kv.editor.selectedKey()}
@@ -63,12 +43,7 @@ export default function DataPage() {
               onOpen={kv.editor.open}
               editor={<KvEditor editor={kv.editor} canEdit={kv.canEdit()} nowMs={kv.nowMs()} />}
             />
-          </Show>
-          <Show when={kv.list.hasNextPage()}>
-            <button type="button" class="load-more" disabled={kv.list.loading() !== null} onClick={kv.list.loadMore}>
-              {kv.list.loading() === "more" ? "Loading…" : "Load more"}
-            </button>
-          </Show>
+          </PagedList>
         </div>
       </div>
     </section>

@@ -2,9 +2,9 @@
 
 import { Match, Show, Switch } from "solid-js";
 import { ErrorMessage } from "../../components/ErrorMessage";
-import { TextField } from "../../components/TextField";
 import { formatInstant } from "../../lib/format";
 import type { KvEditorState } from "./createKvBrowser";
+import { KvTtlField, KvValueField } from "./KvFields";
 import { describeExpiry, formatJson } from "./kvDisplay";
 
 const MIN_ROWS = 3;
@@ -50,29 +50,15 @@ export function KvEditor(props: { editor: KvEditorState; canEdit: boolean; nowMs
           </Switch>
 
           <Show when={props.canEdit} fallback={<pre class="kv-readonly">{formatJson(entry().value)}</pre>}>
-            <label class="field">
-              <span>Value (JSON)</span>
-              <textarea
-                data-testid="kv-edit-value"
-                class="code"
-                rows={rows()}
-                spellcheck={false}
-                autocapitalize="none"
-                value={editor.valueText()}
-                onInput={(event) => editor.setValueText(event.currentTarget.value)}
-                aria-invalid={editor.valueProblem() !== null}
-              />
-            </label>
-            <ErrorMessage error={editor.valueProblem()} />
-            <TextField
-              class="field-short"
-              label="TTL seconds"
-              inputmode="numeric"
-              placeholder="never expires"
-              value={editor.ttlText()}
-              onInput={editor.setTtlText}
-              aria-invalid={editor.ttlProblem() !== null}
+            <KvValueField
+              testId="kv-edit-value"
+              rows={rows()}
+              value={editor.valueText()}
+              onInput={editor.setValueText}
+              problem={editor.valueProblem()}
             />
+            <ErrorMessage error={editor.valueProblem()} />
+            <KvTtlField class="field-short" value={editor.ttlText()} onInput={editor.setTtlText} problem={editor.ttlProblem()} />
             <ErrorMessage error={editor.ttlProblem()} />
           </Show>
 

@@ -1,19 +1,15 @@
 // Creates an entry that must not exist yet (expectedVersion 0), so it never overwrites one.
 
 import { ErrorMessage } from "../../components/ErrorMessage";
+import { Form, SubmitButton } from "../../components/Form";
 import { TextField } from "../../components/TextField";
 import type { KvNewEntryState } from "./createKvBrowser";
+import { KvTtlField, KvValueField } from "./KvFields";
 
 export function KvNewEntryForm(props: { form: KvNewEntryState }) {
   const form = props.form;
   return (
-    <form
-      class="card kv-new"
-      onSubmit={(event) => {
-        event.preventDefault();
-        void form.create();
-      }}
-    >
+    <Form class="card kv-new" onSubmit={form.create}>
       <h2>New entry</h2>
       <div class="kv-new-fields">
         <TextField
@@ -26,39 +22,23 @@ export function KvNewEntryForm(props: { form: KvNewEntryState }) {
           value={form.key()}
           onInput={form.setKey}
         />
-        <TextField
-          class="kv-new-ttl"
-          label="TTL seconds"
-          testId="kv-new-ttl"
-          inputmode="numeric"
-          placeholder="never expires"
-          value={form.ttlText()}
-          onInput={form.setTtlText}
-          aria-invalid={form.ttlProblem() !== null}
+        <KvTtlField class="kv-new-ttl" testId="kv-new-ttl" value={form.ttlText()} onInput={form.setTtlText} problem={form.ttlProblem()} />
+        <KvValueField
+          class="kv-new-value"
+          testId="kv-new-value"
+          rows={3}
+          placeholder='{"enabled": true}'
+          value={form.valueText()}
+          onInput={form.setValueText}
+          problem={form.valueProblem()}
         />
-        <label class="field kv-new-value">
-          <span>Value (JSON)</span>
-          <textarea
-            data-testid="kv-new-value"
-            class="code"
-            rows={3}
-            spellcheck={false}
-            autocapitalize="none"
-            placeholder='{"enabled": true}'
-            value={form.valueText()}
-            onInput={(event) => form.setValueText(event.currentTarget.value)}
-            aria-invalid={form.valueProblem() !== null}
-          />
-        </label>
       </div>
       <ErrorMessage error={form.valueProblem()} />
       <ErrorMessage error={form.ttlProblem()} />
       <ErrorMessage error={form.error()} />
       <div class="actions">
-        <button type="submit" class="primary" data-testid="kv-new-submit" disabled={!form.canCreate()}>
-          {form.busy() ? "Creating…" : "Create"}
-        </button>
+        <SubmitButton label="Create" busyLabel="Creating…" busy={form.busy()} disabled={!form.canCreate()} testId="kv-new-submit" />
       </div>
-    </form>
+    </Form>
   );
 }

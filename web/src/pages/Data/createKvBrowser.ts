@@ -8,7 +8,7 @@ import { createLiveList } from "../../lib/createLiveList";
 import { GraphQLRequestError, toRequestError } from "../../lib/graphql";
 import { hasPermission } from "../../lib/permissions";
 import { formatJson } from "./kvDisplay";
-import { parseJsonValue, parseTtlSeconds, ttlTextFor } from "./kvInput";
+import { parseJsonValue, parseTtlSeconds, problemOf, ttlTextFor } from "./kvInput";
 import { applyKvChange, mergePage } from "./kvListChanges";
 import { deleteKv, fetchKvEntry, fetchKvPage, type KvChange, type KvEntry, setKv, watchKv } from "./kvOperations";
 
@@ -259,14 +259,8 @@ export function createKvBrowser() {
       setValueText,
       ttlText,
       setTtlText,
-      valueProblem: () => {
-        const parsed = parsedValue();
-        return parsed.ok ? null : parsed.message;
-      },
-      ttlProblem: () => {
-        const parsed = parsedTtl();
-        return parsed.ok ? null : parsed.message;
-      },
+      valueProblem: () => problemOf(parsedValue()),
+      ttlProblem: () => problemOf(parsedTtl()),
       busy: editorBusy,
       error: editorError,
       remoteChange,
@@ -286,14 +280,9 @@ export function createKvBrowser() {
       setValueText: editingNewEntry(setNewValueText),
       ttlText: newTtlText,
       setTtlText: editingNewEntry(setNewTtlText),
-      valueProblem: () => {
-        const parsed = newParsedValue();
-        return newValueText() === "" || parsed.ok ? null : parsed.message;
-      },
-      ttlProblem: () => {
-        const parsed = newParsedTtl();
-        return parsed.ok ? null : parsed.message;
-      },
+      // An empty value is not a problem yet: the user has not started typing it.
+      valueProblem: () => (newValueText() === "" ? null : problemOf(newParsedValue())),
+      ttlProblem: () => problemOf(newParsedTtl()),
       busy: creating,
       error: createError,
       canCreate,

@@ -2,6 +2,11 @@
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
+/** The message of a text that cannot be sent; null when it can. */
+export function problemOf(parsed: Parsed<unknown>): string | null {
+  return parsed.ok ? null : parsed.message;
+}
+
 /** Parses a JSON value; null is refused because the server stores no nulls (deleting is the way). */
 export function parseJsonValue(text: string): Parsed<unknown> {
   if (text.trim() === "") return { ok: false, message: 'Enter a JSON value, such as "text", 42 or {"enabled": true}.' };

@@ -1,6 +1,8 @@
 import { Show } from "solid-js";
 import { ErrorMessage } from "../../components/ErrorMessage";
+import { Form, SubmitButton } from "../../components/Form";
 import { TextField } from "../../components/TextField";
+import { PASSWORD_HINT, USERNAME_HINT } from "../../lib/credentials";
 import { createSetupForm } from "./createSetupForm";
 
 export default function SetupPage() {
@@ -8,13 +10,7 @@ export default function SetupPage() {
   return (
     <main class="auth-page">
       <Show when={!form.checking()} fallback={<p class="muted">Checking the server…</p>}>
-        <form
-          class="card auth-card"
-          onSubmit={(event) => {
-            event.preventDefault();
-            void form.submit();
-          }}
-        >
+        <Form class="card auth-card" onSubmit={form.submit}>
           <h1>Set up Outpost</h1>
           <p class="muted">Create the first administrator. This works once, with the link from the server log.</p>
           <Show when={!form.tokenFromLink}>
@@ -39,7 +35,7 @@ export default function SetupPage() {
             required
             value={form.username()}
             onInput={form.setUsername}
-            hint="Letters, digits, dots, dashes or underscores."
+            hint={USERNAME_HINT}
           />
           <TextField
             label="Password"
@@ -50,7 +46,7 @@ export default function SetupPage() {
             required
             value={form.password()}
             onInput={form.setPassword}
-            hint="At least 8 characters."
+            hint={PASSWORD_HINT}
           />
           <TextField
             label="Confirm password"
@@ -64,10 +60,8 @@ export default function SetupPage() {
           />
           <ErrorMessage error={form.mismatch() ? "The passwords do not match." : null} />
           <ErrorMessage error={form.error()} />
-          <button class="primary" type="submit" data-testid="setup-submit" disabled={!form.canSubmit()}>
-            {form.busy() ? "Creating…" : "Create admin"}
-          </button>
-        </form>
+          <SubmitButton label="Create admin" busyLabel="Creating…" busy={form.busy()} disabled={!form.canSubmit()} testId="setup-submit" />
+        </Form>
       </Show>
     </main>
   );

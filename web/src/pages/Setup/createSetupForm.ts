@@ -3,6 +3,7 @@
 
 import { useNavigate, useSearchParams } from "@solidjs/router";
 import { createSignal } from "solid-js";
+import { createAction } from "../../lib/action";
 import { fetchHealth, setup } from "../../lib/auth";
 import { type GraphQLRequestError, toRequestError } from "../../lib/graphql";
 import { HOME_PATH } from "../SignIn/signInPath";
@@ -16,8 +17,8 @@ export function createSetupForm() {
   const [password, setPassword] = createSignal("");
   const [confirmation, setConfirmation] = createSignal("");
   const [checking, setChecking] = createSignal(true);
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<GraphQLRequestError | null>(null);
+  // Shown until the first attempt to set up, which then shows its own outcome.
+  const [checkError, setCheckError] = createSignal<GraphQLRequestError | null>(null);
 
   fetchHealth().then(
     (health) => {
@@ -25,25 +26,22 @@ export function createSetupForm() {
       else setChecking(false);
     },
     (failure: unknown) => {
-      setError(toRequestError(failure));
+      setCheckError(toRequestError(failure));
       setChecking(false);
     },
   );
 
   const mismatch = () => confirmation() !== "" && confirmation() !== password();
 
-  async function submit() {
-    if (busy() || mismatch()) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await setup(token().trim(), username().trim(), password());
-      navigate(HOME_PATH, { replace: true });
-    } catch (failure) {
-      setError(toRequestError(failure));
-    } finally {
-      setBusy(false);
-    }
+  const create = createAction(async () => {
+    await setup(token().trim(), username().trim(), password());
+    navigate(HOME_PATH, { replace: true });
+  });
+
+  function submit() {
+    if (mismatch()) return;
+    setCheckError(null);
+    void create.run();
   }
 
   return {
@@ -58,9 +56,10 @@ export function createSetupForm() {
     setConfirmation,
     mismatch,
     checking,
-    busy,
-    error,
-    canSubmit: () => token().trim() !== "" && username().trim() !== "" && password() !== "" && confirmation() === password() && !busy(),
+    busy: create.busy,
+    error: () => create.error() ?? checkError(),
+    canSubmit: () =>
+      token().trim() !== "" && username().trim() !== "" && password() !== "" && confirmation() === password() && !create.busy(),
     submit,
   };
 }

@@ -1,5 +1,6 @@
 import { Show } from "solid-js";
 import { ErrorMessage } from "../../components/ErrorMessage";
+import { Form, SubmitButton } from "../../components/Form";
 import { TextField } from "../../components/TextField";
 import { createSignInForm } from "./createSignInForm";
 
@@ -14,13 +15,7 @@ export default function SignInPage() {
   const form = createSignInForm();
   return (
     <main class="auth-page">
-      <form
-        class="card auth-card"
-        onSubmit={(event) => {
-          event.preventDefault();
-          void form.submit();
-        }}
-      >
+      <Form class="card auth-card" onSubmit={form.submit}>
         <h1>Outpost</h1>
         <p class="muted">Sign in to continue.</p>
         <Show when={form.setupRequired()}>
@@ -65,10 +60,14 @@ export default function SignInPage() {
         <ErrorMessage
           error={form.waitSeconds() > 0 ? `Too many sign-in attempts. Try again in ${describeWait(form.waitSeconds())}.` : form.error()}
         />
-        <button class="primary" type="submit" data-testid="login-submit" disabled={!form.canSubmit()}>
-          {form.busy() ? "Signing in…" : form.totpRequired() ? "Verify" : "Sign in"}
-        </button>
-      </form>
+        <SubmitButton
+          label={form.totpRequired() ? "Verify" : "Sign in"}
+          busyLabel="Signing in…"
+          busy={form.busy()}
+          disabled={!form.canSubmit()}
+          testId="login-submit"
+        />
+      </Form>
     </main>
   );
 }

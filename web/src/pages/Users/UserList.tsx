@@ -3,6 +3,7 @@
 
 import { createMemo, For, Show } from "solid-js";
 import { ErrorMessage, RowErrorMessage } from "../../components/ErrorMessage";
+import { Form, SubmitButton } from "../../components/Form";
 import { TextField } from "../../components/TextField";
 import type { Role } from "../../lib/auth";
 import { formatInstant } from "../../lib/format";
@@ -122,13 +123,7 @@ function UserRow(props: { user: User; admin: UserAdmin }) {
       </div>
 
       <Show when={resetOpen()}>
-        <form
-          class="row-form"
-          onSubmit={(event) => {
-            event.preventDefault();
-            void admin.reset.submit(props.user);
-          }}
-        >
+        <Form class="row-form" onSubmit={() => void admin.reset.submit(props.user)}>
           <TextField
             label={`New password for ${props.user.username}`}
             testId="user-reset-password-input"
@@ -142,14 +137,18 @@ function UserRow(props: { user: User; admin: UserAdmin }) {
           />
           <ErrorMessage error={admin.reset.problem()} />
           <div class="actions">
-            <button type="submit" class="primary" data-testid="user-reset-password-submit" disabled={!admin.reset.canSubmit(props.user)}>
-              {busy() === "password" ? "Setting…" : "Set password"}
-            </button>
+            <SubmitButton
+              label="Set password"
+              busyLabel="Setting…"
+              busy={busy() === "password"}
+              disabled={!admin.reset.canSubmit(props.user)}
+              testId="user-reset-password-submit"
+            />
             <button type="button" data-testid="user-reset-password-cancel" onClick={admin.reset.close}>
               Cancel
             </button>
           </div>
-        </form>
+        </Form>
       </Show>
       <RowErrorMessage error={admin.rows.error(props.user.id)} />
       <Show when={admin.rows.notice(props.user.id)}>

@@ -2,20 +2,17 @@
 
 import { For, Show } from "solid-js";
 import { ErrorMessage } from "../../components/ErrorMessage";
+import { Field } from "../../components/Field";
+import { Form, SubmitButton } from "../../components/Form";
 import { TextField } from "../../components/TextField";
 import type { Role } from "../../lib/auth";
-import { MIN_PASSWORD_LENGTH, ROLE_CHOICES, type UserAdmin } from "./createUserAdmin";
+import { PASSWORD_HINT, USERNAME_HINT } from "../../lib/credentials";
+import { ROLE_CHOICES, type UserAdmin } from "./createUserAdmin";
 
 export function UserNewForm(props: { form: UserAdmin["newUser"] }) {
   const form = props.form;
   return (
-    <form
-      class="card"
-      onSubmit={(event) => {
-        event.preventDefault();
-        form.create();
-      }}
-    >
+    <Form class="card" onSubmit={form.create}>
       <h2>New user</h2>
       <TextField
         label="Username"
@@ -26,7 +23,7 @@ export function UserNewForm(props: { form: UserAdmin["newUser"] }) {
         spellcheck={false}
         value={form.username()}
         onInput={form.setUsername}
-        hint="Letters, digits, dots, dashes or underscores."
+        hint={USERNAME_HINT}
       />
       <TextField
         label="Password"
@@ -37,15 +34,13 @@ export function UserNewForm(props: { form: UserAdmin["newUser"] }) {
         value={form.password()}
         aria-invalid={form.passwordProblem() !== null}
         onInput={form.setPassword}
-        hint={`At least ${MIN_PASSWORD_LENGTH} characters. Tell it to the user; they can change it under Account.`}
+        hint={`${PASSWORD_HINT} Tell it to the user; they can change it under Account.`}
       />
-      <label class="field">
-        <span>Role</span>
+      <Field label="Role" hint="Viewers read; operators also change data; admins also manage users and the server.">
         <select data-testid="user-new-role" value={form.role()} onChange={(event) => form.setRole(event.currentTarget.value as Role)}>
           <For each={ROLE_CHOICES}>{(role) => <option value={role}>{role}</option>}</For>
         </select>
-        <small class="muted">Viewers read; operators also change data; admins also manage users and the server.</small>
-      </label>
+      </Field>
       <ErrorMessage error={form.passwordProblem()} />
       <ErrorMessage error={form.error()} />
       <Show when={form.created()}>
@@ -56,10 +51,8 @@ export function UserNewForm(props: { form: UserAdmin["newUser"] }) {
         )}
       </Show>
       <div class="actions">
-        <button type="submit" class="primary" data-testid="user-new-submit" disabled={!form.canCreate()}>
-          {form.busy() ? "Creating…" : "Create user"}
-        </button>
+        <SubmitButton label="Create user" busyLabel="Creating…" busy={form.busy()} disabled={!form.canCreate()} testId="user-new-submit" />
       </div>
-    </form>
+    </Form>
   );
 }

@@ -2,6 +2,7 @@
 
 import { Show } from "solid-js";
 import { ErrorMessage } from "../../components/ErrorMessage";
+import { PageTitle } from "../../components/PageTitle";
 import { createUserAdmin } from "./createUserAdmin";
 import { UserList } from "./UserList";
 import { UserNewForm } from "./UserNewForm";
@@ -10,19 +11,13 @@ export default function UsersPage() {
   const admin = createUserAdmin();
   return (
     <section class="page users-page">
-      <div class="page-title">
-        <h1>Users</h1>
-      </div>
+      <PageTitle title="Users" />
       <div class="split-layout">
         <aside class="split-aside">
           <UserNewForm form={admin.newUser} />
         </aside>
         <div class="split-main">
-          <ErrorMessage error={admin.list.error()}>
-            <button type="button" onClick={admin.list.reload}>
-              Try again
-            </button>
-          </ErrorMessage>
+          <ErrorMessage error={admin.list.error()} onRetry={admin.list.reload} />
           <Show when={admin.list.loading() && !admin.list.loaded()}>
             <p class="muted">Loading users…</p>
           </Show>

@@ -4,9 +4,8 @@
 import { createSignal } from "solid-js";
 import { createAction, createRowActions } from "../../lib/action";
 import { currentUser, type Role } from "../../lib/auth";
+import { MIN_PASSWORD_LENGTH, passwordLengthProblem } from "../../lib/credentials";
 import { createUser, deleteUser, fetchUsers, resetUserPassword, setUserDisabled, setUserRole, type User } from "./userOperations";
-
-export const MIN_PASSWORD_LENGTH = 8;
 
 /** The roles a user can be given, in the order the pickers list them; the type check keeps this to the schema's Role enum. */
 export const ROLE_CHOICES = Object.keys({ viewer: true, operator: true, admin: true } satisfies Record<Role, true>) as Role[];
@@ -48,10 +47,6 @@ export function createUserAdmin() {
       create.clearError();
       setCreated(null);
     };
-  const newPasswordProblem = () =>
-    newPassword() !== "" && newPassword().length < MIN_PASSWORD_LENGTH
-      ? `The password needs at least ${MIN_PASSWORD_LENGTH} characters.`
-      : null;
 
   // ---- Row actions ----
   const rows = createRowActions<UserRowAction>();
@@ -91,10 +86,6 @@ export function createUserAdmin() {
   // ---- The new-password form, open on one row at a time ----
   const [resetOpenFor, setResetOpenFor] = createSignal<string | null>(null);
   const [resetPassword, setResetPasswordText] = createSignal("");
-  const resetProblem = () =>
-    resetPassword() !== "" && resetPassword().length < MIN_PASSWORD_LENGTH
-      ? `The password needs at least ${MIN_PASSWORD_LENGTH} characters.`
-      : null;
 
   function openReset(user: User) {
     notify(user.id, null);
@@ -128,7 +119,7 @@ export function createUserAdmin() {
       setPassword: editingNewUser(setNewPassword),
       role: newRole,
       setRole: editingNewUser(setNewRole),
-      passwordProblem: newPasswordProblem,
+      passwordProblem: () => passwordLengthProblem(newPassword()),
       created,
       busy: create.busy,
       error: create.error,
@@ -147,7 +138,7 @@ export function createUserAdmin() {
       openFor: resetOpenFor,
       password: resetPassword,
       setPassword: setResetPasswordText,
-      problem: resetProblem,
+      problem: () => passwordLengthProblem(resetPassword()),
       open: openReset,
       close: closeReset,
       submit: submitReset,
