@@ -56,15 +56,23 @@ builder.mutationFields((t) => ({
     resolve: (_root, { id }, ctx) => ctx.services.auth.revokeSession(signedInViewer(ctx), String(id)),
   }),
   revokeAllSessions: t.int({
-    description: "Signs you out everywhere, this session included; returns how many sessions ended.",
+    description:
+      "Signs you out everywhere, this session included; with includeApiKeys also revokes all your API keys. Returns how many sessions ended.",
     authScopes: { permission: "account" },
-    resolve: (_root, _args, ctx) => ctx.services.auth.revokeAllSessions(signedInViewer(ctx)),
+    extensions: auditTarget("includeApiKeys"),
+    args: { includeApiKeys: t.arg.boolean({ defaultValue: false }) },
+    resolve: (_root, { includeApiKeys }, ctx) => {
+      const viewer = signedInViewer(ctx);
+      if (includeApiKeys) ctx.services.apiKeys.revokeAllOf(viewer.userId);
+      return ctx.services.auth.revokeAllSessions(viewer);
+    },
   }),
   beginTotpSetup: t.field({
     type: TotpSetup,
-    description: "Starts two-factor setup; it takes effect after confirmTotpSetup.",
+    description: "Starts two-factor setup; it takes effect after confirmTotpSetup. Needs your current password.",
     authScopes: { permission: "account" },
-    resolve: (_root, _args, ctx) => ctx.services.account.beginTotp(signedInViewer(ctx)),
+    args: { password: t.arg.string({ required: true }) },
+    resolve: (_root, { password }, ctx) => ctx.services.account.beginTotp(signedInViewer(ctx), password),
   }),
   confirmTotpSetup: t.field({
     type: TotpEnabled,

@@ -1,9 +1,10 @@
 // API keys: create (secret shown once), list, revoke.
-import type { ApiKey } from "../server/api-keys/service";
+import { type ApiKey, type ApiKeyPage, apiKeyCursor } from "../server/api-keys/service";
 import { auditTarget } from "./audit";
 import { UserType } from "./auth";
 import { builder } from "./builder";
 import { signedInViewer } from "./context";
+import { connectionOf, decodeCursor, encodeCursor, type Page } from "./pagination";
 
 const ApiKeyType = builder.objectRef<ApiKey>("ApiKey").implement({
   fields: (t) => ({
@@ -26,18 +27,29 @@ const CreatedApiKey = builder.objectRef<{ apiKey: ApiKey; secret: string }>("Cre
   }),
 });
 
+const ApiKeyConnection = connectionOf("ApiKey", ApiKeyType);
+
+const asConnection = ({ keys, hasNextPage }: ApiKeyPage): Page<ApiKey> => ({
+  items: keys,
+  hasNextPage,
+  cursorOf: (key) => encodeCursor(apiKeyCursor(key)),
+});
+
 builder.queryFields((t) => ({
   apiKeys: t.field({
-    type: [ApiKeyType],
-    description: "Your own keys.",
+    type: ApiKeyConnection,
+    description: "Your own keys, revoked and expired ones too, newest first.",
     authScopes: { permission: "account" },
-    resolve: (_root, _args, ctx) => ctx.services.apiKeys.listOwn(signedInViewer(ctx)),
+    args: { first: t.arg.int({ defaultValue: 50 }), after: t.arg.string() },
+    resolve: (_root, args, ctx) =>
+      asConnection(ctx.services.apiKeys.listOwn(signedInViewer(ctx), { first: args.first ?? 50, after: decodeCursor(args.after) })),
   }),
   allApiKeys: t.field({
-    type: [ApiKeyType],
-    description: "Everyone's keys.",
+    type: ApiKeyConnection,
+    description: "Everyone's keys, newest first.",
     authScopes: { permission: "keys:manage" },
-    resolve: (_root, _args, ctx) => ctx.services.apiKeys.listAll(),
+    args: { first: t.arg.int({ defaultValue: 50 }), after: t.arg.string() },
+    resolve: (_root, args, ctx) => asConnection(ctx.services.apiKeys.listAll({ first: args.first ?? 50, after: decodeCursor(args.after) })),
   }),
   apiKeyScopes: t.stringList({
     description: "The scopes you may grant: `read` (every read permission) or single permissions, never more than your role.",
@@ -49,10 +61,21 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   createApiKey: t.field({
     type: CreatedApiKey,
+    description: "Needs your current password; LIMIT_EXCEEDED when you already hold the most active keys one user may have.",
     authScopes: { permission: "account" },
     extensions: auditTarget("name", "scopes", "expiresAt"),
-    args: { name: t.arg.string({ required: true }), scopes: t.arg.stringList({ required: true }), expiresAt: t.arg({ type: "DateTime" }) },
-    resolve: (_root, args, ctx) => ctx.services.apiKeys.create(signedInViewer(ctx), args),
+    args: {
+      name: t.arg.string({ required: true }),
+      scopes: t.arg.stringList({ required: true }),
+      expiresAt: t.arg({ type: "DateTime" }),
+      password: t.arg.string({ required: true }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const viewer = signedInViewer(ctx);
+      // Asked for so that a stolen access token alone cannot mint a credential that outlives it.
+      await ctx.services.account.confirmPassword(viewer, args.password);
+      return ctx.services.apiKeys.create(viewer, args);
+    },
   }),
   revokeApiKey: t.boolean({
     description: "Revokes one of your keys; admins may revoke anyone's.",

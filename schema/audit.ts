@@ -2,7 +2,7 @@
 // every sign-in attempt and every denied use of a credential, whichever transport carried it, with
 // the target each field declares (auditTarget).
 import { GraphQLError, type GraphQLField, type GraphQLFieldResolver, type GraphQLSchema } from "graphql";
-import type { AuditEntry } from "../server/audit/service";
+import { type AuditEntry, outcomeNeedsBudget } from "../server/audit/service";
 import { AppError } from "../server/errors";
 import { builder } from "./builder";
 import type { Context } from "./context";
@@ -81,15 +81,15 @@ const isDenial = (error: unknown) => {
 };
 const deniedRequests = new WeakSet<Context>();
 
-/** Denials are recorded once per request and within a per-IP budget. */
+/** Refusals (and anonymous failures) are recorded once per request and within a per-IP budget. */
 function firstDenialWithinBudget(ctx: Context): boolean {
   if (deniedRequests.has(ctx)) return false;
   deniedRequests.add(ctx);
   return ctx.services.audit.denialWithinBudget(ctx.client.ip);
 }
 
-/** Mutations: every outcome, refusals within the denial budget. */
-const mutationOutcome = (ctx: Context, error: unknown) => !isDenial(error) || firstDenialWithinBudget(ctx);
+/** Mutations: every outcome; refusals and anonymous failures once per request and within the per-IP budget. */
+const mutationOutcome = (ctx: Context, error: unknown) => !outcomeNeedsBudget(ctx.viewer, unwrap(error)) || firstDenialWithinBudget(ctx);
 
 /** Reads: only when a credential was presented (valid or not) and refused. */
 const deniedCredential = (ctx: Context, error: unknown) =>

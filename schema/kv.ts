@@ -1,8 +1,23 @@
 // Key-value data: entries with versions and optional TTL, compare-and-set, live changes.
-import type { KvChange, KvEntry } from "../server/kv/service";
+import type { KvChange, KvEntry, KvReadBudget, KvWriteOptions } from "../server/kv/service";
 import { auditTarget } from "./audit";
 import { builder } from "./builder";
+import { type Context, signedInViewer } from "./context";
 import { connectionOf, decodeCursor, encodeCursor } from "./pagination";
+
+/** The pages of one request share one page's byte budget, so aliasing kvEntries does not multiply it. */
+const readBudgets = new WeakMap<Context, KvReadBudget>();
+function readBudget(ctx: Context): KvReadBudget {
+  let budget = readBudgets.get(ctx);
+  if (!budget) {
+    budget = ctx.services.kv.readBudget();
+    readBudgets.set(ctx, budget);
+  }
+  return budget;
+}
+
+/** Writes are rated per user, whichever of their sessions or keys makes them. */
+const writer = (ctx: Context): KvWriteOptions => ({ writer: `user:${signedInViewer(ctx).userId}` });
 
 const KvEntryType = builder.objectRef<KvEntry>("KvEntry").implement({
   fields: (t) => ({
@@ -43,7 +58,8 @@ builder.queryFields((t) => ({
   }),
   kvEntries: t.field({
     type: KvEntryConnection,
-    description: "Entries whose key starts with prefix, sorted by key.",
+    description:
+      "Entries whose key starts with prefix, sorted by key. A page ends early (hasNextPage) rather than return more value bytes than kv_max_page_bytes (shared by the pages of one request), but always holds one entry.",
     authScopes: { permission: "kv:read" },
     extensions: auditTarget("prefix"),
     args: {
@@ -52,7 +68,12 @@ builder.queryFields((t) => ({
       after: t.arg.string(),
     },
     resolve: (_root, args, ctx) => {
-      const page = ctx.services.kv.list({ prefix: args.prefix ?? "", first: args.first ?? 50, after: decodeCursor(args.after) });
+      const page = ctx.services.kv.list({
+        prefix: args.prefix ?? "",
+        first: args.first ?? 50,
+        after: decodeCursor(args.after),
+        budget: readBudget(ctx),
+      });
       return { items: page.entries, hasNextPage: page.hasNextPage, cursorOf: (entry: KvEntry) => encodeCursor(entry.key) };
     },
   }),
@@ -62,7 +83,7 @@ builder.mutationFields((t) => ({
   setKv: t.field({
     type: KvEntryType,
     description:
-      "Creates or replaces an entry. With expectedVersion (0 = must not exist) it is a compare-and-set that fails with CONFLICT when stale.",
+      "Creates or replaces an entry. With expectedVersion (0 = must not exist) it is a compare-and-set that fails with CONFLICT when stale. Fails with LIMIT_EXCEEDED when the writer's write rate is spent (with retryAfterSeconds) or the store would pass a quota (kv_max_total_bytes, kv_max_keys; with quota and limit).",
     authScopes: { permission: "kv:write" },
     extensions: auditTarget("key", "ttlSeconds", "expectedVersion"),
     args: {
@@ -71,14 +92,14 @@ builder.mutationFields((t) => ({
       ttlSeconds: t.arg.int(),
       expectedVersion: t.arg.int(),
     },
-    resolve: (_root, args, ctx) => ctx.services.kv.set(args),
+    resolve: (_root, args, ctx) => ctx.services.kv.set(args, writer(ctx)),
   }),
   deleteKv: t.boolean({
     description: "Deletes an entry; false when there was none.",
     authScopes: { permission: "kv:write" },
     extensions: auditTarget("key", "expectedVersion"),
     args: { key: t.arg.string({ required: true }), expectedVersion: t.arg.int() },
-    resolve: (_root, { key, expectedVersion }, ctx) => ctx.services.kv.delete(key, expectedVersion),
+    resolve: (_root, { key, expectedVersion }, ctx) => ctx.services.kv.delete(key, expectedVersion, writer(ctx)),
   }),
 }));
 

@@ -1,12 +1,37 @@
 // Limits on what a GraphQL document may ask: depth, aliases, tokens, cost and directives
 // (graphql-armor, applied in parse and validate on every transport), no field suggestions, and
 // introspection only for signed-in admins (checked per request, since documents are cached).
-import type { Plugin } from "@envelop/core";
+// Before execution the cost is weighed again with the request's variables (armor sees only a
+// literal page size), and during execution the bytes of values returned are counted against a
+// budget per request, so pages that each stay within their service's bounds cannot add up.
+import { isAsyncIterable, type Plugin } from "@envelop/core";
 import { EnvelopArmor } from "@escape.tech/graphql-armor";
-import { type DocumentNode, GraphQLError, visit } from "graphql";
+import {
+  type DocumentNode,
+  defaultFieldResolver,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  GraphQLError,
+  type GraphQLField,
+  type GraphQLFieldResolver,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  getNamedType,
+  isInterfaceType,
+  isLeafType,
+  isObjectType,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValueNode,
+  visit,
+} from "graphql";
+import { LimitExceededError } from "../server/errors";
 import type { Context } from "./context";
 
 export const DOCUMENT_LIMITS = { maxDepth: 16, maxAliases: 15, maxTokens: 2000, maxCost: 50_000, maxDirectives: 20 };
+/** Most bytes of values (strings, numbers, JSON) one query or mutation may return, all its lists together. */
+export const MAX_RESPONSE_VALUE_BYTES = 16 << 20;
 
 /** The armor plugins; every GraphQL path runs them before a document is executed. */
 export function armorPlugins(): Plugin[] {
@@ -80,4 +105,217 @@ export function useIntrospectionGuard(): Plugin<Context> {
     if (refusal) setResultAndStopExecution({ errors: [refusal] });
   };
   return { onExecute: guard, onSubscribe: guard as never };
+}
+
+/** True when `text` takes more than `maxBytes` as UTF-8, decided without encoding it when its length settles it. */
+export function longerThanBytes(text: string, maxBytes: number): boolean {
+  if (text.length > maxBytes) return true;
+  return text.length * 3 > maxBytes && Buffer.byteLength(text, "utf8") > maxBytes;
+}
+
+// Armor's weights: a leaf costs 1, an object 2 plus 1.5 times its selections, times its page size.
+const COST = { scalar: 1, object: 2, depthFactor: 1.5 };
+
+/**
+ * Armor's cost of the operation that will run, with each list's page size (`first` or `last`) taken
+ * from a literal, a variable, the variable's default, or else the field's own default. Fragments
+ * count as if written out. `fromVariables` tells whether any page size came from a variable (a cost
+ * without one is the same on every request of the document).
+ */
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Readonly<Record<string, unknown>> | null | undefined,
+): { cost: number; fromVariables: boolean } {
+  let operation: OperationDefinitionNode | undefined;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+    else if (definition.kind === Kind.OPERATION_DEFINITION && (operationName ? definition.name?.value === operationName : !operation))
+      operation = definition;
+  }
+  let fromVariables = false;
+  if (!operation) return { cost: 0, fromVariables };
+  const variableDefaults = new Map(operation.variableDefinitions?.map((d) => [d.variable.name.value, d.defaultValue]));
+
+  const intOf = (value: ValueNode | undefined): number | undefined => {
+    if (value?.kind === Kind.INT) return Number.parseInt(value.value, 10);
+    if (value?.kind !== Kind.VARIABLE) return undefined;
+    fromVariables = true;
+    const given = variables?.[value.name.value];
+    if (given === undefined) return intOf(variableDefaults.get(value.name.value));
+    return typeof given === "number" ? given : undefined;
+  };
+  const pageSize = (node: FieldNode, field: GraphQLField<unknown, unknown> | undefined): number => {
+    for (const name of ["first", "last"]) {
+      const size =
+        intOf(node.arguments?.find((a) => a.name.value === name)?.value) ?? field?.args.find((a) => a.name === name)?.defaultValue;
+      if (typeof size === "number") return Math.max(1, size);
+    }
+    return 1;
+  };
+
+  // A fragment's cost does not depend on where it is spread; a cycle (refused by validation) adds nothing.
+  const fragmentCosts = new Map<string, number>();
+  const selectionsCost = (selectionSet: SelectionSetNode, parent: GraphQLNamedType | undefined): number => {
+    let cost = 0;
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) cost += fieldCost(selection, parent);
+      else if (selection.kind === Kind.INLINE_FRAGMENT)
+        cost += selectionsCost(
+          selection.selectionSet,
+          selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent,
+        );
+      else {
+        const name = selection.name.value;
+        let known = fragmentCosts.get(name);
+        if (known === undefined) {
+          fragmentCosts.set(name, 0);
+          const fragment = fragments.get(name);
+          known = fragment ? selectionsCost(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value)) : 0;
+          fragmentCosts.set(name, known);
+        }
+        cost += known;
+      }
+    }
+    return cost;
+  };
+  const fieldCost = (node: FieldNode, parent: GraphQLNamedType | undefined): number => {
+    // Introspection is for admins only, and armor leaves its schema query out of the cost too.
+    if (node.name.value === "__schema") return 0;
+    if (!node.selectionSet) return COST.scalar;
+    const field = parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[node.name.value] : undefined;
+    const children = selectionsCost(node.selectionSet, field ? getNamedType(field.type) : undefined);
+    return (COST.object + COST.depthFactor * children) * pageSize(node, field);
+  };
+  return { cost: selectionsCost(operation.selectionSet, schema.getRootType(operation.operation) ?? undefined), fromVariables };
+}
+
+/**
+ * Envelop plugin refusing (BAD_USER_INPUT, as armor refuses the same document with the page size
+ * written in it, and before anything runs) an operation whose cost with its variables is over the
+ * limit: armor's own rule weighs `first: 500` but not `first: $n`.
+ */
+export function useCostWithVariables({ maxCost = DOCUMENT_LIMITS.maxCost }: { maxCost?: number } = {}): Plugin<Context> {
+  // Costs that no variable changes, per document and operation name.
+  const fixed = new WeakMap<DocumentNode, Map<string, number>>();
+  const costOf = (args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: unknown }) => {
+    const name = args.operationName ?? "";
+    const known = fixed.get(args.document)?.get(name);
+    if (known !== undefined) return known;
+    const { cost, fromVariables } = operationCost(args.schema, args.document, name, args.variableValues as Record<string, unknown>);
+    if (!fromVariables) fixed.set(args.document, (fixed.get(args.document) ?? new Map()).set(name, cost));
+    return cost;
+  };
+  const check = ({
+    args,
+    setResultAndStopExecution,
+  }: {
+    args: Parameters<typeof costOf>[0];
+    setResultAndStopExecution: (r: { errors: GraphQLError[] }) => void;
+  }) => {
+    const cost = costOf(args);
+    if (cost > maxCost)
+      setResultAndStopExecution({
+        errors: [
+          new GraphQLError(
+            `Query cost limit of ${maxCost} exceeded, found ${Math.ceil(cost)} (page sizes in variables count too); ask for smaller pages.`,
+            { extensions: { code: "BAD_USER_INPUT" } },
+          ),
+        ],
+      });
+  };
+  return { onExecute: check as never, onSubscribe: check as never };
+}
+
+/** What one query or mutation may still return, in bytes of values. */
+interface ResponseBudget {
+  left: number;
+}
+const budgets = new WeakMap<object, ResponseBudget>();
+const BUDGETED = Symbol("outpost.responseBudget");
+const budgetedSchemas = new WeakSet<GraphQLSchema>();
+
+/** The size of a value as JSON, roughly; stops counting once past `limit`. */
+function jsonBytes(value: unknown, limit: number): number {
+  if (typeof value === "string") return value.length + 2;
+  if (value === null || typeof value !== "object") return 8;
+  let total = 0;
+  const pending: unknown[] = [value];
+  while (pending.length > 0 && total <= limit) {
+    const next = pending.pop();
+    if (typeof next === "string") total += next.length + 2;
+    else if (next === null || typeof next !== "object") total += 8;
+    else if (Array.isArray(next)) {
+      total += 2 + next.length;
+      for (let i = 0; i < next.length && total <= limit; i++) pending.push(next[i]);
+    } else
+      for (const key in next) {
+        total += key.length + 4;
+        pending.push((next as Record<string, unknown>)[key]);
+      }
+  }
+  return total;
+}
+
+/**
+ * Wraps every field's resolver (once per schema, in place, like @envelop/on-resolve) so that a
+ * request with a budget stops resolving once it is spent, and leaf values are charged to it.
+ */
+function budgetResolvers(schema: GraphQLSchema): void {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith("__")) continue;
+    for (const field of Object.values(type.getFields())) {
+      const resolve: GraphQLFieldResolver<unknown, unknown> & { [BUDGETED]?: true } = field.resolve ?? defaultFieldResolver;
+      if (resolve[BUDGETED]) continue;
+      const leaf = isLeafType(getNamedType(field.type));
+      const charge = (budget: ResponseBudget, value: unknown) => {
+        budget.left -= jsonBytes(value, budget.left);
+        return value;
+      };
+      const budgeted: typeof resolve = (source, args, ctx, info) => {
+        const budget = budgets.get(ctx as object);
+        if (!budget) return resolve(source, args, ctx, info);
+        if (budget.left < 0) throw new LimitExceededError("The response is too large.");
+        const value = resolve(source, args, ctx, info);
+        if (!leaf) return value;
+        return value instanceof Promise ? value.then((v) => charge(budget, v)) : charge(budget, value);
+      };
+      budgeted[BUDGETED] = true;
+      field.resolve = budgeted;
+    }
+  }
+}
+
+/**
+ * Envelop plugin giving each query or mutation a budget of `maxValueBytes` of values to return: once
+ * spent, nothing more is resolved and the whole answer is one LIMIT_EXCEEDED error. The services
+ * bound each page they return; this bounds what many pages (aliases) add up to in one response.
+ * Subscription events are bounded by what their services publish, and are not counted.
+ */
+export function useResponseBudget({ maxValueBytes = MAX_RESPONSE_VALUE_BYTES }: { maxValueBytes?: number } = {}): Plugin<Context> {
+  return {
+    onExecute({ args }) {
+      if (!budgetedSchemas.has(args.schema)) {
+        budgetResolvers(args.schema);
+        budgetedSchemas.add(args.schema);
+      }
+      const ctx = args.contextValue;
+      if (!budgets.has(ctx)) budgets.set(ctx, { left: maxValueBytes });
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (isAsyncIterable(result) || (budgets.get(ctx)?.left ?? 0) >= 0) return;
+          const mib = Math.round(maxValueBytes / (1 << 20));
+          setResult({
+            errors: [
+              new GraphQLError(`The response would be larger than ${mib} MiB; ask for fewer or smaller items.`, {
+                extensions: { code: "LIMIT_EXCEEDED" },
+              }),
+            ],
+          });
+        },
+      };
+    },
+  };
 }

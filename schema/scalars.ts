@@ -1,5 +1,7 @@
-// Custom scalars: DateTime (ISO 8601 strings) and JSON (any JSON value).
+// Custom scalars: DateTime (ISO 8601 strings) and JSON (any JSON value with finite numbers and
+// bounded nesting).
 import { GraphQLError, Kind, type ValueNode } from "graphql";
+import { unstorableJsonReason } from "../server/kv/json-value";
 import { builder } from "./builder";
 
 builder.scalarType("DateTime", {
@@ -33,9 +35,16 @@ function literalToJson(node: ValueNode, variables: Record<string, unknown> | nul
   }
 }
 
+/** `value`, unless it holds a number JSON cannot carry (1e400 parses to Infinity, stored as null) or nests too deeply. */
+function storableJson(value: unknown): unknown {
+  const reason = unstorableJsonReason(value);
+  if (reason !== null) throw new GraphQLError(reason, { extensions: { code: "BAD_USER_INPUT" } });
+  return value;
+}
+
 builder.scalarType("JSON", {
-  description: "Any JSON value.",
+  description: "Any JSON value. Numbers must be finite (1e400 is refused); arrays and objects nest at most 128 deep.",
   serialize: (value) => value,
-  parseValue: (value) => value,
-  parseLiteral: (node, variables) => literalToJson(node, variables),
+  parseValue: storableJson,
+  parseLiteral: (node, variables) => storableJson(literalToJson(node, variables)),
 });

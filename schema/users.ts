@@ -3,6 +3,7 @@
 import { auditTarget } from "./audit";
 import { RoleEnum, UserType } from "./auth";
 import { builder } from "./builder";
+import { signedInViewer } from "./context";
 
 builder.queryField("users", (t) =>
   t.field({ type: [UserType], authScopes: { permission: "users:manage" }, resolve: (_root, _args, ctx) => ctx.services.users.list() }),
@@ -44,10 +45,25 @@ builder.mutationFields((t) => ({
     resolve: (_root, { id }, ctx) => ctx.services.users.delete(String(id)),
   }),
   resetUserPassword: t.boolean({
-    description: "Sets a new password for another user and ends their sessions.",
+    description:
+      "Sets a new password for another user, ends their sessions and revokes their API keys; with removeTotp also turns their two-factor sign-in off. Your own password changes with changePassword.",
+    authScopes: { permission: "users:manage" },
+    extensions: auditTarget("id", "removeTotp"),
+    args: {
+      id: t.arg.id({ required: true }),
+      newPassword: t.arg.string({ required: true }),
+      removeTotp: t.arg.boolean({ defaultValue: false }),
+    },
+    resolve: (_root, { id, newPassword, removeTotp }, ctx) =>
+      ctx.services.users.resetPassword(signedInViewer(ctx), String(id), newPassword, { removeTotp: removeTotp ?? false }),
+  }),
+  removeUserTotp: t.field({
+    type: UserType,
+    description:
+      "Turns another user's two-factor sign-in off (a lost phone, or a factor put on by someone else): they sign in with the password alone. Your own turns off with disableTotp.",
     authScopes: { permission: "users:manage" },
     extensions: auditTarget("id"),
-    args: { id: t.arg.id({ required: true }), newPassword: t.arg.string({ required: true }) },
-    resolve: (_root, { id, newPassword }, ctx) => ctx.services.users.resetPassword(String(id), newPassword),
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => ctx.services.users.removeTotp(signedInViewer(ctx), String(id)),
   }),
 }));

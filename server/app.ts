@@ -3,12 +3,13 @@
 // routes, sockets and jobs, start in order, stop in reverse. The HTTP edge (router) and the socket
 // edge (dispatcher) serve every feature's routes and protocols beside /graphql and the web UI.
 import type { Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Plugin } from "@envelop/core";
 import type { Server } from "bun";
 import type { GraphQLSchema } from "graphql";
 import { schema as builtSchema } from "../schema/index";
+import { outcomeNeedsBudget } from "./audit/service";
 import { createLoginGuard, type LoginGuard } from "./auth/login-guard";
 import { createAccessControl } from "./auth/permissions";
 import type { Viewer } from "./auth/viewer";
@@ -20,7 +21,7 @@ import { type AppError, NotFoundError } from "./errors";
 import { createEventBus, type EventBus } from "./events";
 import type { AnyFeature, Core } from "./feature";
 import { FEATURES, type Services } from "./features";
-import { newRequestId, type RequestOrigin } from "./http/client-info";
+import { createTrustedProxies, newRequestId, type RequestOrigin } from "./http/client-info";
 import { createGraphqlEndpoint } from "./http/graphql";
 import { describePortHolder } from "./http/port-holder";
 import { createRequestAuth } from "./http/request-auth";
@@ -94,8 +95,24 @@ export async function createApp(
 ): Promise<App> {
   // Settings a caller's config lacks (a feature added to the list) take their defaults.
   const config = { ...defaultsOf(features), ...givenConfig } as Config;
+  // Made once, before anything is opened (a bad entry stops the start), and shared by both edges;
+  // a tunnel Outpost starts will add its own local client here (`trustedProxies.add`).
+  const trustedProxies = createTrustedProxies(config.trustedProxies);
+  // The data directory holds the database (password hashes, TOTP secrets) and the signing key: only
+  // this user may enter it, whatever mode an existing one had (mkdir's mode applies only to new ones).
+  // The database files and the key make themselves 0600 as they are opened.
+  const makePrivate = (path: string, mode: number) => {
+    try {
+      chmodSync(path, mode);
+    } catch (err) {
+      log.warn("could not make a data file private; check its owner", { path, mode: mode.toString(8), err });
+    }
+  };
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  makePrivate(config.dataDir, 0o700);
   mkdirSync(join(config.dataDir, "tmp"), { recursive: true, mode: 0o700 });
+  makePrivate(join(config.dataDir, "tmp"), 0o700);
+  if (existsSync(join(config.dataDir, "outpost.toml"))) makePrivate(join(config.dataDir, "outpost.toml"), 0o600);
   const migrations = features.flatMap((f) => f.migrations ?? []);
   const db = openDatabase(join(config.dataDir, "outpost.db"), migrations);
 
@@ -149,8 +166,7 @@ export async function createApp(
     target: Record<string, unknown> | null;
     error?: AppError;
   }) => {
-    const denied = error?.code === "UNAUTHENTICATED" || error?.code === "FORBIDDEN";
-    if (denied && !services.audit.denialWithinBudget(origin.ip)) return;
+    if (outcomeNeedsBudget(viewer, error) && !services.audit.denialWithinBudget(origin.ip)) return;
     void services.audit.recordOutcome({ viewer, client: origin, action, target, error });
   };
   const graphql = createGraphqlEndpoint({
@@ -159,6 +175,7 @@ export async function createApp(
     auth,
     log,
     maxRequestBodyBytes: config.maxRequestBodyBytes,
+    maxQueryBytes: config.maxQueryBytes,
     closeIfInvalid: (socket) => sockets.closeIfInvalid(socket),
     rateLimiter: core.rateLimiter,
     plugins: graphqlPlugins,
@@ -172,6 +189,7 @@ export async function createApp(
     rateLimiter: core.rateLimiter,
     log,
     maxMessageBytes: config.maxRequestBodyBytes,
+    trustedProxies,
     recordAudit: ({ viewer, origin, action, error }) => recordOutcome({ viewer, origin, action, target: null, error }),
   });
 
@@ -205,6 +223,7 @@ export async function createApp(
     rateLimiter: core.rateLimiter,
     log,
     defaultBodyLimitBytes: config.maxRequestBodyBytes,
+    trustedProxies,
     recordAudit: ({ viewer, origin, audit, params, error }) =>
       recordOutcome({ viewer, origin, action: audit.action, target: audit.target?.(params) ?? null, error }),
   });

@@ -27,6 +27,10 @@ interface CoreSettings {
   /** Seeds the `admin` user on a first start; never read from the TOML file. */
   adminPassword: string | null;
   maxRequestBodyBytes: number;
+  /** Longest GraphQL document text accepted, before it is parsed or cached. */
+  maxQueryBytes: number;
+  /** Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses); none by default. */
+  trustedProxies: string | null;
   shutdownGraceMs: number;
 }
 
@@ -46,6 +50,14 @@ const CORE_SETTINGS: SettingSpec[] = [
     description: "first admin's password (environment only, never in the file)",
   },
   { key: "maxRequestBodyBytes", kind: "int", default: 4 << 20, min: 1024, max: 1 << 30, description: "request body limit (bytes)" },
+  { key: "maxQueryBytes", kind: "int", default: 64 << 10, min: 256, max: 4 << 20, description: "longest GraphQL document (bytes)" },
+  {
+    key: "trustedProxies",
+    kind: "string",
+    default: null,
+    nullable: true,
+    description: "reverse proxies whose X-Forwarded-For is believed (comma-separated addresses)",
+  },
   { key: "shutdownGraceMs", kind: "int", default: 10_000, min: 0, max: 60_000, description: "shutdown grace (ms)" },
 ];
 

@@ -2,6 +2,7 @@
 // each by id so a migration runs exactly once.
 
 import { Database } from "bun:sqlite";
+import { chmodSync, existsSync } from "node:fs";
 import { LimitExceededError } from "./errors";
 
 export interface Migration {
@@ -10,12 +11,18 @@ export interface Migration {
   sql: string;
 }
 
+/** Opens (creating if needed) the database at `path`, readable by this user only (0600, its -wal and -shm files too), and migrates it. */
 export function openDatabase(path: string, migrations: Migration[]): Database {
   const db = new Database(path, { create: true, strict: true });
+  const onDisk = path !== ":memory:" && path !== "";
+  // SQLite creates files 0644; it gives the -wal and -shm files the mode of the database file, so
+  // this comes first. Files left 0644 by an earlier version are fixed below.
+  if (onDisk) chmodSync(path, 0o600);
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = NORMAL");
   db.exec("PRAGMA busy_timeout = 5000");
   db.exec("PRAGMA foreign_keys = ON");
+  if (onDisk) for (const suffix of ["-wal", "-shm"]) if (existsSync(path + suffix)) chmodSync(path + suffix, 0o600);
   db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)");
   const applied = new Set(
     db

@@ -42,6 +42,7 @@ export const FIELD_REQUIREMENTS: Record<string, Requirement> = {
   "mutation.setUserDisabled": "users:manage",
   "mutation.deleteUser": "users:manage",
   "mutation.resetUserPassword": "users:manage",
+  "mutation.removeUserTotp": "users:manage",
   // data
   "query.kv": "kv:read",
   "query.kvEntries": "kv:read",

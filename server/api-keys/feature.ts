@@ -8,10 +8,25 @@ declare module "../auth/permissions" {
     "keys:manage": true;
   }
 }
+declare module "../settings" {
+  interface FeatureSettings {
+    maxApiKeysPerUser: number;
+  }
+}
 
 export const apiKeysFeature = defineFeature({
   name: "apiKeys",
   permissions: [{ name: "keys:manage", roles: [], description: "list and revoke anyone's API keys" }],
+  settings: [
+    {
+      key: "maxApiKeysPerUser",
+      kind: "int",
+      default: 50,
+      min: 1,
+      max: 10_000,
+      description: "API keys one user may hold that are neither revoked nor expired",
+    },
+  ],
   create: (core) => ({
     apiKeys: createApiKeyService({
       store: createApiKeyStore(core.db),
@@ -19,6 +34,7 @@ export const apiKeysFeature = defineFeature({
       access: core.access,
       clock: core.clock,
       caches: core.caches,
+      maxActiveKeysPerUser: core.config.maxApiKeysPerUser,
     }),
   }),
 });

@@ -7,11 +7,27 @@ import { hashToken, randomToken } from "../auth/tokens";
 import { can, rejected, type SignedInViewer, type Viewer } from "../auth/viewer";
 import type { CacheFactory } from "../cache";
 import type { Clock } from "../clock";
-import { ForbiddenError, InvalidInputError, NotFoundError } from "../errors";
+import { ForbiddenError, InvalidInputError, LimitExceededError, NotFoundError } from "../errors";
 import type { EventBus } from "../events";
-import type { ApiKey, ApiKeyState, ApiKeyStore } from "./store";
+import type { ApiKey, ApiKeyPosition, ApiKeyState, ApiKeyStore } from "./store";
 
 export type { ApiKey } from "./store";
+
+/** One page of keys, newest first. */
+export interface ApiKeyPage {
+  keys: ApiKey[];
+  hasNextPage: boolean;
+}
+
+/** The opaque position of `key` in a list of keys, for `after`. */
+export const apiKeyCursor = (key: ApiKey) => `${key.createdAt.getTime()}:${key.id}`;
+
+function parseCursor(cursor: string): ApiKeyPosition | null {
+  if (cursor === "") return null;
+  const match = /^(\d{1,16}):(.{1,64})$/.exec(cursor);
+  if (!match) throw new InvalidInputError("after is not a cursor returned by this list.");
+  return { createdAtMs: Number(match[1]), id: match[2] as string };
+}
 
 const SECRET_PREFIX = "opk_";
 const SHOWN_PREFIX_LENGTH = 12;
@@ -25,9 +41,21 @@ export interface ApiKeyServiceOptions {
   access: AccessControl;
   clock: Clock;
   caches: CacheFactory;
+  /** How many keys one user may hold that are neither revoked nor expired. */
+  maxActiveKeysPerUser?: number;
+  /** The largest page `listOwn` and `listAll` return. */
+  maxPageSize?: number;
 }
 
-export function createApiKeyService({ store, events, access, clock, caches }: ApiKeyServiceOptions) {
+export function createApiKeyService({
+  store,
+  events,
+  access,
+  clock,
+  caches,
+  maxActiveKeysPerUser = 50,
+  maxPageSize = 200,
+}: ApiKeyServiceOptions) {
   const now = () => clock.now();
   // Key state is read on every request: keep it briefly, and forget an owner's keys the moment
   // their credentials change.
@@ -50,13 +78,24 @@ export function createApiKeyService({ store, events, access, clock, caches }: Ap
     store.touch(state.key.id, now());
   };
 
+  const page = (userId: string | null, { first = 50, after = "" }: { first?: number; after?: string }): ApiKeyPage => {
+    if (!Number.isInteger(first) || first < 1 || first > maxPageSize)
+      throw new InvalidInputError(`first must be between 1 and ${maxPageSize}.`);
+    const keys = store.page({ userId, after: parseCursor(after), limit: first + 1 });
+    return { keys: keys.slice(0, first), hasNextPage: keys.length > first };
+  };
+
   return {
     looksLikeKey: (token: string) => token.startsWith(SECRET_PREFIX),
 
     /** The scopes `viewer` may put on a new key. */
     grantableScopes: (viewer: SignedInViewer): string[] => access.grantableScopes(viewer.role),
 
-    /** Creates a key for the viewer; the returned secret is never stored or shown again. */
+    /**
+     * Creates a key for the viewer; the returned secret is never stored or shown again. The caller
+     * has confirmed the viewer's password. Refused (LIMIT_EXCEEDED) when the viewer already holds
+     * `maxActiveKeysPerUser` keys that are neither revoked nor expired.
+     */
     create(viewer: SignedInViewer, input: { name: string; scopes: string[]; expiresAt?: Date | null }): { apiKey: ApiKey; secret: string } {
       const name = input.name.trim();
       if (name.length < 1 || name.length > 64) throw new InvalidInputError("Name the key with 1 to 64 characters.");
@@ -69,21 +108,32 @@ export function createApiKeyService({ store, events, access, clock, caches }: Ap
       if (input.expiresAt && input.expiresAt.getTime() <= now()) throw new InvalidInputError("The expiry must be in the future.");
       const secret = `${SECRET_PREFIX}${randomToken(24)}`;
       const id = randomUUID();
-      store.insert({
-        id,
-        userId: viewer.userId,
-        name,
-        prefix: secret.slice(0, SHOWN_PREFIX_LENGTH),
-        secretHash: hashToken(secret),
-        scopes: [...new Set(input.scopes)],
-        nowMs: now(),
-        expiresAtMs: input.expiresAt?.getTime() ?? null,
-      });
+      const inserted = store.insertWithinCap(
+        {
+          id,
+          userId: viewer.userId,
+          name,
+          prefix: secret.slice(0, SHOWN_PREFIX_LENGTH),
+          secretHash: hashToken(secret),
+          scopes: [...new Set(input.scopes)],
+          nowMs: now(),
+          expiresAtMs: input.expiresAt?.getTime() ?? null,
+        },
+        maxActiveKeysPerUser,
+      );
+      if (!inserted)
+        throw new LimitExceededError(
+          `You already have ${maxActiveKeysPerUser} active API keys, the most one user may hold; revoke one you no longer use first.`,
+          { details: { limit: maxActiveKeysPerUser } },
+        );
       return { apiKey: (store.stateById(id) as ApiKeyState).key, secret };
     },
 
-    listOwn: (viewer: SignedInViewer): ApiKey[] => store.byUser(viewer.userId),
-    listAll: (): ApiKey[] => store.all(),
+    /** The viewer's keys (revoked and expired ones too), newest first, `first` at a time after the cursor `after`. */
+    listOwn: (viewer: SignedInViewer, range: { first?: number; after?: string } = {}): ApiKeyPage => page(viewer.userId, range),
+
+    /** Every user's keys, as `listOwn` (for a viewer who manages keys; the schema checks that). */
+    listAll: (range: { first?: number; after?: string } = {}): ApiKeyPage => page(null, range),
 
     /** Revokes one of the viewer's keys, or anyone's for a viewer who manages keys. */
     revoke(viewer: SignedInViewer, id: string): boolean {
@@ -91,6 +141,13 @@ export function createApiKeyService({ store, events, access, clock, caches }: Ap
       if (!state || (state.key.userId !== viewer.userId && !can(viewer, "keys:manage"))) throw new NotFoundError("No such API key.");
       const revoked = store.revoke(id, now());
       events.publish("auth.credentials-changed", { userId: state.key.userId });
+      return revoked;
+    },
+
+    /** Revokes every key of the user not revoked yet (sign out everywhere, a password reset); returns how many. */
+    revokeAllOf(userId: string): number {
+      const revoked = store.revokeAllOfUser(userId, now());
+      events.publish("auth.credentials-changed", { userId });
       return revoked;
     },
 

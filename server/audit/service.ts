@@ -7,6 +7,7 @@ import type { Clock } from "../clock";
 import type { WriteBatcher } from "../db";
 import { AppError, InvalidInputError } from "../errors";
 import type { EventBus } from "../events";
+import { clientKey } from "../http/client-info";
 import type { RateLimiter } from "../limits/rate-limiter";
 import type { Logger } from "../log";
 import type { AuditEntry, AuditFilter, AuditStore, NewAuditEntry } from "./store";
@@ -38,6 +39,20 @@ export interface AuditOutcome {
 /** The code an outcome is recorded with: `ok`, an AppError's code, or INTERNAL. */
 export function outcomeCode(error: unknown): string {
   return error === undefined ? "ok" : error instanceof AppError ? error.code : "INTERNAL";
+}
+
+/** Refusals: a credential missing or denied, or a limit reached. Each costs the refused caller nothing, so each may come in floods. */
+const REFUSALS: ReadonlySet<string> = new Set(["UNAUTHENTICATED", "FORBIDDEN", "LIMIT_EXCEEDED"]);
+
+/**
+ * Whether recording an outcome must fit the per-IP budget (`denialWithinBudget`): every refusal,
+ * from anyone, and every failure of an anonymous caller (whatever its code: a failed sign-in, a
+ * malformed argument). Successes and a signed-in caller's other failures (CONFLICT, BAD_USER_INPUT
+ * and the like) are attributable and bounded by that user's rates, and always recorded.
+ */
+export function outcomeNeedsBudget(viewer: Viewer, error: unknown): boolean {
+  if (error === undefined) return false;
+  return viewer.kind === "anonymous" || REFUSALS.has(outcomeCode(error));
 }
 
 export function createAuditService({
@@ -92,8 +107,8 @@ export function createAuditService({
       });
     },
 
-    /** Whether one more refusal from `ip` may be recorded: a flood of refused requests must not become a flood of rows. */
-    denialWithinBudget: (ip: string | null) => rateLimiter.take("denials", `ip:${ip ?? "-"}`).allowed,
+    /** Whether one more refusal (see `outcomeNeedsBudget`) from `ip` may be recorded: a flood of refused requests must not become a flood of rows. */
+    denialWithinBudget: (ip: string | null) => rateLimiter.take("denials", `ip:${clientKey(ip)}`).allowed,
 
     /** Entries matching `filter`, newest first, in pages chained by the id cursor `after`. */
     list({ filter = {}, first = 50, after = null }: { filter?: AuditFilter; first?: number; after?: number | null }) {

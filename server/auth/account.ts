@@ -1,7 +1,9 @@
 // Self-service for a signed-in user: change the password (ending the other sessions) and turn
 // two-factor sign-in on (authenticator app + one-time recovery codes) or off.
-import { ConflictError, InvalidInputError, UnauthenticatedError } from "../errors";
+import { ConflictError, InvalidInputError, LimitExceededError, UnauthenticatedError } from "../errors";
 import type { EventBus } from "../events";
+import type { RateLimiter } from "../limits/rate-limiter";
+import type { LoginGuard } from "./login-guard";
 import { hashPassword, validatePassword, verifyPassword } from "./passwords";
 import type { AuthStore, Credentials } from "./store";
 import { hashToken } from "./tokens";
@@ -15,16 +17,50 @@ export interface TotpSetup {
 }
 
 const ISSUER = "Outpost";
+// Current-password checks are counted in the login guard under this in place of an IP, keyed by
+// user id: apart from sign-ins, and no address can spell it.
+const PASSWORD_CHECKS = "current-password";
 
-export function createAccountService({ store, events, now = Date.now }: { store: AuthStore; events: EventBus; now?: () => number }) {
+export interface AccountServiceOptions {
+  store: AuthStore;
+  events: EventBus;
+  /** Current-password checks draw on the `auth` class, per user. */
+  rateLimiter: RateLimiter;
+  /** Wrong current passwords per user: 5 in 5 minutes block further checks for a while. */
+  loginGuard: LoginGuard;
+  now?: () => number;
+}
+
+export function createAccountService({ store, events, rateLimiter, loginGuard, now = Date.now }: AccountServiceOptions) {
   const credentialsOf = (viewer: SignedInViewer): Credentials => {
     const found = store.credentialsById(viewer.userId);
     if (!found) throw new UnauthenticatedError("Your account no longer exists.");
     return found;
   };
+  /** Throws unless `password` is the user's; refused (LIMIT_EXCEEDED) past the rate or after repeated wrong answers. */
   const requirePassword = async (found: Credentials, password: string) => {
+    const userId = found.user.id;
+    const rate = rateLimiter.take("auth", `user:${userId}`);
+    if (!rate.allowed)
+      throw new LimitExceededError(`Too many password checks; try again in ${rate.retryAfterSeconds} s.`, {
+        details: { retryAfterSeconds: rate.retryAfterSeconds },
+      });
+    const waitSeconds = loginGuard.begin(PASSWORD_CHECKS, userId);
+    if (waitSeconds > 0)
+      throw new LimitExceededError(`Too many wrong passwords; try again in ${waitSeconds} s.`, {
+        details: { retryAfterSeconds: waitSeconds },
+      });
+    let correct: boolean;
+    try {
+      correct = await verifyPassword(password, found.passwordHash);
+    } catch (err) {
+      loginGuard.abandoned(PASSWORD_CHECKS, userId);
+      throw err;
+    }
+    if (correct) return loginGuard.succeeded(PASSWORD_CHECKS, userId);
+    loginGuard.failed(PASSWORD_CHECKS, userId);
     // Not UNAUTHENTICATED: the caller is signed in; this is a wrong answer to a question.
-    if (!(await verifyPassword(password, found.passwordHash))) throw new InvalidInputError("The current password is not correct.");
+    throw new InvalidInputError("The current password is not correct.");
   };
 
   return {
@@ -43,14 +79,23 @@ export function createAccountService({ store, events, now = Date.now }: { store:
       return true;
     },
 
-    /** Starts two-factor setup: a new secret to scan; it takes effect only after `confirmTotp`. */
-    beginTotp(viewer: SignedInViewer): TotpSetup {
+    /**
+     * Starts two-factor setup: a new secret to scan; it takes effect only after `confirmTotp`.
+     * Needs the password, so a stolen access token alone cannot put a second factor on the account.
+     */
+    async beginTotp(viewer: SignedInViewer, password: string): Promise<TotpSetup> {
       const found = credentialsOf(viewer);
+      await requirePassword(found, password);
       if (found.totpSecret) throw new ConflictError("Two-factor sign-in is already on; turn it off first to set it up again.");
       const secret = generateTotpSecret();
       store.setPendingTotp(viewer.userId, secret, now());
       const uri = otpauthUri({ issuer: ISSUER, account: found.user.username, secretBase32: secret });
       return { secret, otpauthUri: uri, qrSvg: qrCodeSvg(uri) };
+    },
+
+    /** Throws unless `password` is the viewer's current password (for actions that need it, e.g. creating an API key). */
+    async confirmPassword(viewer: SignedInViewer, password: string): Promise<void> {
+      await requirePassword(credentialsOf(viewer), password);
     },
 
     /** Turns two-factor on when `code` matches the pending secret; returns recovery codes, shown only now. */

@@ -6,7 +6,7 @@ import { createAccountService } from "./account";
 import { authMigrations } from "./migrations";
 import { createAuthService } from "./service";
 import { createAuthStore } from "./store";
-import { createTokenSigner, loadOrCreateSecret } from "./tokens";
+import { createTokenSigner, deriveKey, loadOrCreateSecret } from "./tokens";
 
 declare module "../events" {
   interface EventMap {
@@ -55,14 +55,18 @@ export const authFeature = defineFeature({
       forKeys: false,
     },
   ],
-  rateClasses: [{ name: "auth", defaultPerMinute: 30, description: "sign-in, setup and refresh requests per IP" }],
+  rateClasses: [
+    { name: "auth", defaultPerMinute: 30, description: "sign-in, setup and refresh requests per IP; current-password checks per user" },
+  ],
   async create(core, { apiKeys }: { apiKeys: ApiKeyService }) {
     const { config, clock } = core;
-    const store = createAuthStore(core.db);
+    const secret = loadOrCreateSecret(config.dataDir);
+    const store = createAuthStore(core.db, { totpSecretKey: deriveKey(secret, "totp-secrets") });
+    store.sealClearTotpSecrets(); // stored in clear before they were encrypted
     const auth = createAuthService({
       store,
       apiKeys,
-      tokens: createTokenSigner(loadOrCreateSecret(config.dataDir), config.accessTokenTtlSeconds, clock),
+      tokens: createTokenSigner(secret, config.accessTokenTtlSeconds, clock),
       events: core.events,
       log: core.log,
       loginGuard: core.loginGuard,
@@ -73,7 +77,8 @@ export const authFeature = defineFeature({
       refreshTtlSeconds: config.refreshTokenTtlSeconds,
     });
     if (config.adminPassword) await auth.seedAdmin(config.adminPassword);
-    return { auth, account: createAccountService({ store, events: core.events, now: () => clock.now() }) };
+    const { events, rateLimiter, loginGuard } = core;
+    return { auth, account: createAccountService({ store, events, rateLimiter, loginGuard, now: () => clock.now() }) };
   },
   jobs: ({ auth }) => [{ name: "auth.session-prune", everyMs: SESSION_PRUNE_INTERVAL_MS, run: () => auth.pruneSessions() }],
 });

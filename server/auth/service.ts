@@ -9,10 +9,11 @@ import type { CacheFactory } from "../cache";
 import type { Clock } from "../clock";
 import { ConflictError, LimitExceededError, NotFoundError, UnauthenticatedError } from "../errors";
 import type { EventBus } from "../events";
+import { clientKey } from "../http/client-info";
 import type { RateLimiter } from "../limits/rate-limiter";
 import type { Logger } from "../log";
 import type { LoginGuard } from "./login-guard";
-import { hashPassword, validatePassword, validateUsername, verifyPassword } from "./passwords";
+import { hashPassword, needsRehash, validatePassword, validateUsername, verifyPassword } from "./passwords";
 import type { AccessControl, Permission } from "./permissions";
 import type { Role } from "./roles";
 import type { AuthStore, Credentials, Session, SessionState, User } from "./store";
@@ -88,7 +89,7 @@ export function createAuthService({
   events.on("auth.credentials-changed", ({ userId }) => sessionCache.forget((state) => !state || state.userId === userId));
 
   const limitAuthAttempts = (client: ClientInfo) => {
-    const decision = rateLimiter.take("auth", `ip:${client.ip ?? "-"}`);
+    const decision = rateLimiter.take("auth", `ip:${clientKey(client.ip)}`);
     if (!decision.allowed)
       throw new LimitExceededError(`Too many sign-in requests; try again in ${decision.retryAfterSeconds} s.`, {
         details: { retryAfterSeconds: decision.retryAfterSeconds },
@@ -121,6 +122,18 @@ export function createAuthService({
     const expiresAtMs = now() + refreshTtlSeconds * 1000;
     store.insertSession({ id: sessionId, userId: user.id, nowMs: now(), expiresAtMs, userAgent: client.userAgent, ip: client.ip });
     return { ...(await issueTokens(user, sessionId)), refreshTokenExpiresAt: new Date(expiresAtMs) };
+  };
+
+  /**
+   * Replaces a hash made with older parameters once its password is known (after a sign-in), in
+   * the background; only if the hash is still the one checked, so a password changed meanwhile stays.
+   */
+  const upgradeHash = async (found: Credentials, password: string) => {
+    try {
+      store.replacePasswordHash(found.user.id, found.passwordHash, await hashPassword(password));
+    } catch (err) {
+      log.warn("could not upgrade a password hash; trying again at the next sign-in", { userId: found.user.id, err });
+    }
   };
 
   const credentialsChanged = (userId: string) => events.publish("auth.credentials-changed", { userId });
@@ -175,12 +188,16 @@ export function createAuthService({
     /**
      * Checks the password (and the second factor when enabled) and opens a session. The same
      * error for any wrong pair; after 5 failures in 5 minutes from one IP for one username,
-     * every attempt is refused with LimitExceededError until the block ends.
+     * every attempt is refused with LimitExceededError until the block ends, and after 20 failures
+     * in 15 minutes for one username from anywhere, attempts wait a growing delay (at most a
+     * minute; see login-guard.ts).
      */
     async login(input: { username: string; password: string; totpCode?: string | null }, client: ClientInfo): Promise<AuthSession> {
       limitAuthAttempts(client);
       const { username } = input;
-      const waitSeconds = loginGuard.begin(client.ip, username);
+      // The guard counts an IPv6 client by its /64, like every other limit.
+      const guardKey = clientKey(client.ip);
+      const waitSeconds = loginGuard.begin(guardKey, username);
       if (waitSeconds > 0)
         throw new LimitExceededError(`Too many failed sign-ins; try again in ${waitSeconds} s.`, {
           details: { retryAfterSeconds: waitSeconds },
@@ -192,8 +209,8 @@ export function createAuthService({
       };
       try {
         const found = username.length <= 64 ? store.credentialsByName(username) : null;
-        dummyHash ??= await hashPassword(randomToken());
-        const passwordOk = await verifyPassword(input.password, found?.passwordHash ?? dummyHash);
+        dummyHash ??= await hashPassword(randomToken(), { priority: "sign-in" });
+        const passwordOk = await verifyPassword(input.password, found?.passwordHash ?? dummyHash, { priority: "sign-in" });
         if (!found || !passwordOk || found.user.disabled) return fail("Wrong username or password.");
         if (found.totpSecret !== null) {
           if (!input.totpCode)
@@ -201,14 +218,15 @@ export function createAuthService({
           if (!secondFactorOk(found, input.totpCode)) return fail("That authentication code is not valid.", { totpRequired: true });
         }
         outcome = "succeeded";
+        if (needsRehash(found.passwordHash)) void upgradeHash(found, input.password);
         return await openSession(found.user, client);
       } finally {
         if (outcome === "failed") {
-          const blockSeconds = loginGuard.failed(client.ip, username);
+          const blockSeconds = loginGuard.failed(guardKey, username);
           if (blockSeconds > 0)
             log.warn("sign-in blocked after repeated failures", { username: username.slice(0, 64), ip: client.ip, blockSeconds });
-        } else if (outcome === "succeeded") loginGuard.succeeded(client.ip, username);
-        else loginGuard.abandoned(client.ip, username);
+        } else if (outcome === "succeeded") loginGuard.succeeded(guardKey, username);
+        else loginGuard.abandoned(guardKey, username);
       }
     },
 

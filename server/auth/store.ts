@@ -1,6 +1,8 @@
-// The only SQL of users, sessions, refresh tokens and two-factor recovery codes.
+// The only SQL of users, sessions, refresh tokens and two-factor recovery codes. TOTP secrets are
+// stored sealed (AES-256-GCM, totp.ts) and handed out opened: callers only see base32.
 import type { Database } from "bun:sqlite";
 import type { Role } from "./roles";
+import { isSealedTotpSecret, openTotpSecret, sealTotpSecret } from "./totp";
 
 export interface User {
   id: string;
@@ -87,7 +89,12 @@ function toSession(row: SessionRow): Session {
   };
 }
 
-export function createAuthStore(db: Database) {
+export interface AuthStoreOptions {
+  /** The key TOTP secrets are sealed with (32 bytes); a store without it cannot read or write them. */
+  totpSecretKey?: Uint8Array;
+}
+
+export function createAuthStore(db: Database, { totpSecretKey }: AuthStoreOptions = {}) {
   const countUsers = db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM users");
   const countActiveAdmins = db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0");
   const insertUser = db.query("INSERT INTO users (id, username, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)");
@@ -102,6 +109,7 @@ export function createAuthStore(db: Database) {
   const setRole = db.query("UPDATE users SET role = ?, updated_at = ? WHERE id = ?");
   const setDisabled = db.query("UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?");
   const setPassword = db.query("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?");
+  const replacePassword = db.query("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?");
   const deleteUser = db.query("DELETE FROM users WHERE id = ?");
   const setPendingTotp = db.query("UPDATE users SET totp_pending_secret = ?, updated_at = ? WHERE id = ?");
   const enableTotp = db.query(
@@ -110,6 +118,11 @@ export function createAuthStore(db: Database) {
   const disableTotp = db.query(
     "UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, totp_last_step = -1, updated_at = ? WHERE id = ?",
   );
+  const clearTotpSecrets = db.query<{ id: string; totp_secret: string | null; totp_pending_secret: string | null }, []>(
+    `SELECT id, totp_secret, totp_pending_secret FROM users
+     WHERE substr(totp_secret, 1, 3) <> 'v1:' OR substr(totp_pending_secret, 1, 3) <> 'v1:'`,
+  );
+  const setTotpSecrets = db.query("UPDATE users SET totp_secret = ?, totp_pending_secret = ? WHERE id = ?");
   const setTotpLastStep = db.query("UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?");
   const deleteRecoveryCodes = db.query("DELETE FROM recovery_codes WHERE user_id = ?");
   const insertRecoveryCode = db.query("INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)");
@@ -139,13 +152,26 @@ export function createAuthStore(db: Database) {
   const markRefreshUsed = db.query("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL");
   const deleteExpiredSessions = db.query("DELETE FROM sessions WHERE expires_at < ?");
 
+  const totpKey = (): Uint8Array => {
+    if (!totpSecretKey) throw new Error("This auth store was made without the key for TOTP secrets.");
+    return totpSecretKey;
+  };
+  const seal = (userId: string, secret: string | null) => (secret === null ? null : sealTotpSecret(totpKey(), userId, secret));
+  const open = (userId: string, stored: string | null) => {
+    if (stored === null) return null;
+    try {
+      return openTotpSecret(totpKey(), userId, stored);
+    } catch (err) {
+      throw new Error(`The TOTP secret of user ${userId} does not open; was <data>/secret replaced?`, { cause: err });
+    }
+  };
   const toCredentials = (row: CredentialsRow | null) =>
     row
       ? {
           user: toUser(row),
           passwordHash: row.password_hash,
-          totpSecret: row.totp_secret,
-          totpPendingSecret: row.totp_pending_secret,
+          totpSecret: open(row.id, row.totp_secret),
+          totpPendingSecret: open(row.id, row.totp_pending_secret),
           totpLastStep: row.totp_last_step,
         }
       : null;
@@ -166,8 +192,21 @@ export function createAuthStore(db: Database) {
     setRole: (id: string, role: Role, nowMs: number) => setRole.run(role, nowMs, id),
     setDisabled: (id: string, disabled: boolean, nowMs: number) => setDisabled.run(disabled ? 1 : 0, nowMs, id),
     setPasswordHash: (id: string, hash: string, nowMs: number) => setPassword.run(hash, nowMs, id),
+    /** Swaps `oldHash` for `newHash` (same password, new parameters); false when the hash changed meanwhile. */
+    replacePasswordHash: (id: string, oldHash: string, newHash: string) => replacePassword.run(newHash, id, oldHash).changes > 0,
     deleteUser: (id: string) => deleteUser.run(id).changes > 0,
-    setPendingTotp: (id: string, secret: string, nowMs: number) => setPendingTotp.run(secret, nowMs, id),
+    setPendingTotp: (id: string, secret: string, nowMs: number) => setPendingTotp.run(seal(id, secret), nowMs, id),
+    /** Seals every TOTP secret still stored in clear (from before they were encrypted); returns how many users had one. Idempotent. */
+    sealClearTotpSecrets(): number {
+      return db.transaction(() => {
+        const rows = clearTotpSecrets.all();
+        const sealIfClear = (id: string, stored: string | null) =>
+          stored === null || isSealedTotpSecret(stored) ? stored : seal(id, stored);
+        for (const row of rows)
+          setTotpSecrets.run(sealIfClear(row.id, row.totp_secret), sealIfClear(row.id, row.totp_pending_secret), row.id);
+        return rows.length;
+      })();
+    },
     /** Makes the pending secret the active one and stores the hashed recovery codes. */
     enableTotp(id: string, lastStep: number, recoveryCodeHashes: string[], nowMs: number) {
       enableTotp.run(lastStep, nowMs, id);

@@ -1,7 +1,8 @@
-// Access tokens: short-lived HS256 JWTs (jose) signed with the key in <data>/secret. Pure logic,
-// no database. Opaque tokens (refresh, setup) are random bytes, stored only as SHA-256 hashes.
+// Access tokens: short-lived HS256 JWTs (jose) signed with the key in <data>/secret, and keys
+// derived from it for other purposes. Pure logic, no database. Opaque tokens (refresh, setup) are
+// random bytes, stored only as SHA-256 hashes.
 
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, hkdfSync, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
@@ -32,6 +33,15 @@ export function loadOrCreateSecret(dataDir: string): Uint8Array {
   const text = readFileSync(path, "utf8").trim();
   if (text.length < 32) throw new Error(`${path} is too short to be a signing key; delete it to create a new one.`);
   return new TextEncoder().encode(text);
+}
+
+/**
+ * A 32-byte key for one purpose (e.g. "totp-secrets"), derived from the signing key with
+ * HKDF-SHA256, so keys for different purposes are independent and none reveals the signing key.
+ * Replacing <data>/secret changes every derived key.
+ */
+export function deriveKey(secret: Uint8Array, purpose: string): Buffer {
+  return Buffer.from(hkdfSync("sha256", secret, "", `outpost ${purpose}`, 32));
 }
 
 export function randomToken(bytes = 32): string {

@@ -1,11 +1,13 @@
 // GraphQL over WebSocket (graphql-transport-ws) on /graphql, as a protocol of the socket
 // dispatcher: the same schema, plugins and context as HTTP; the viewer comes from connection_init
-// (bearer token or API key) or the UI's cookie.
+// (bearer token or API key) or the UI's cookie. Operations are bounded per socket and per user (or,
+// for anonymous sockets, per address) across all their sockets, and documents by length.
 import { type ExecutionArgs, GraphQLError } from "graphql";
 import { makeHandler } from "graphql-ws/use/bun";
 import type { YogaServerInstance } from "graphql-yoga";
 import type { Context } from "../../schema/context";
 import { toClientError } from "../../schema/errors";
+import { longerThanBytes } from "../../schema/limits";
 import type { Viewer } from "../auth/viewer";
 import { LimitExceededError } from "../errors";
 import type { RateLimiter } from "../limits/rate-limiter";
@@ -23,12 +25,16 @@ export interface GraphqlSocketsOptions {
   closeIfInvalid: SocketDispatcher["closeIfInvalid"];
   log: Logger;
   rateLimiter: RateLimiter;
+  /** Longest document (with its operation name) accepted, in UTF-8 bytes; checked before parsing. */
+  maxQueryBytes: number;
   buildContext: (origin: RequestOrigin, viewer: Viewer) => Context;
 }
 
 const ENDED = "Your session has ended; sign in again.";
 /** Operations one socket may run at once, so one client cannot hold the server's memory. */
 const MAX_OPERATIONS_PER_SOCKET = 100;
+/** Operations one user (anonymous sockets: one address) may run at once over all their sockets. */
+const MAX_OPERATIONS_PER_USER = 100;
 
 /** The graphql-transport-ws protocol for the socket dispatcher. */
 export function graphqlSocketProtocol({
@@ -37,8 +43,32 @@ export function graphqlSocketProtocol({
   closeIfInvalid,
   log,
   rateLimiter,
+  maxQueryBytes,
   buildContext,
 }: GraphqlSocketsOptions): SocketProtocol {
+  // Operations running, by owner ("user:<id>", or "ip:<client key>" for anonymous sockets), and on
+  // each socket by id with their owner.
+  const runningByOwner = new Map<string, number>();
+  const runningOn = new WeakMap<Socket, Map<string, string>>();
+  const ownerOf = (socket: Socket) => {
+    const viewer = socket.data.viewer;
+    return viewer.kind === "anonymous" ? `ip:${socket.data.origin.clientKey}` : `user:${viewer.userId}`;
+  };
+  const track = (socket: Socket, id: string, owner: string) => {
+    const running = runningOn.get(socket) ?? new Map<string, string>();
+    runningOn.set(socket, running.set(id, owner));
+    runningByOwner.set(owner, (runningByOwner.get(owner) ?? 0) + 1);
+  };
+  const release = (socket: Socket, id: string) => {
+    const running = runningOn.get(socket);
+    const owner = running?.get(id);
+    if (owner === undefined) return;
+    running?.delete(id);
+    const left = (runningByOwner.get(owner) ?? 1) - 1;
+    if (left > 0) runningByOwner.set(owner, left);
+    else runningByOwner.delete(owner);
+  };
+
   const graphqlWs = makeHandler<Record<string, unknown>>({
     execute: (args: ExecutionArgs) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
     subscribe: (args: ExecutionArgs) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
@@ -56,7 +86,7 @@ export function graphqlSocketProtocol({
     },
     // Parse and validate are wrapped: graphql-ws would otherwise leave the client waiting forever
     // when they throw (armor's rules do).
-    onSubscribe: async (ctx, _id, payload) => {
+    onSubscribe: async (ctx, id, payload) => {
       const socket = ctx.extra.socket as unknown as Socket;
       if (closeIfInvalid(socket)) return [new GraphQLError(ENDED, { extensions: { code: "UNAUTHENTICATED" } })];
       const origin = { ...socket.data.origin, requestId: newRequestId() };
@@ -66,8 +96,15 @@ export function graphqlSocketProtocol({
         return clientErrors([
           new LimitExceededError(`At most ${MAX_OPERATIONS_PER_SOCKET} operations may run on one socket; stop some first.`),
         ]);
+      const owner = ownerOf(socket);
+      if ((runningByOwner.get(owner) ?? 0) >= MAX_OPERATIONS_PER_USER)
+        return clientErrors([
+          new LimitExceededError(`At most ${MAX_OPERATIONS_PER_USER} operations may run at once over all your sockets; stop some first.`),
+        ]);
+      if (longerThanBytes(payload.operationName ? `${payload.operationName}\n${payload.query}` : payload.query, maxQueryBytes))
+        return clientErrors([new LimitExceededError(`The query is longer than ${maxQueryBytes} bytes.`)]);
       const viewer = socket.data.viewer;
-      for (const key of [`ip:${origin.ip ?? "-"}`, ...(viewer.kind === "anonymous" ? [] : [`user:${viewer.userId}`])]) {
+      for (const key of [`ip:${origin.clientKey}`, ...(viewer.kind === "anonymous" ? [] : [`user:${viewer.userId}`])]) {
         const decision = rateLimiter.take("api", key);
         if (!decision.allowed) return clientErrors([rateLimitError(decision.retryAfterSeconds)]);
       }
@@ -76,6 +113,9 @@ export function graphqlSocketProtocol({
         const document = enveloped.parse(payload.query);
         const errors = enveloped.validate(enveloped.schema, document);
         if (errors.length > 0) return clientErrors(errors);
+        // Counted from here (nothing above awaited, so concurrent messages cannot all pass the
+        // check) until graphql-ws completes the operation or the socket closes.
+        track(socket, id, owner);
         return {
           schema: enveloped.schema,
           document,
@@ -85,10 +125,12 @@ export function graphqlSocketProtocol({
           rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
         };
       } catch (err) {
+        release(socket, id);
         if (!(err instanceof GraphQLError)) log.error("socket operation failed before execution", { requestId: origin.requestId, err });
         return clientErrors([err instanceof GraphQLError ? err : new GraphQLError("Invalid query.")]);
       }
     },
+    onComplete: (ctx, id) => release(ctx.extra.socket as unknown as Socket, id),
   });
 
   // graphql-ws's Bun handler is written against ServerWebSocket of any data.
@@ -98,6 +140,9 @@ export function graphqlSocketProtocol({
     path: "/graphql",
     open: (socket) => handler.open(socket),
     message: (socket, message) => handler.message(socket, message),
-    close: (socket, code, reason) => handler.close(socket, code, reason),
+    close: (socket, code, reason) => {
+      for (const id of runningOn.get(socket)?.keys() ?? []) release(socket, id);
+      return handler.close(socket, code, reason);
+    },
   };
 }

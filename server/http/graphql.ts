@@ -1,24 +1,41 @@
 // The /graphql endpoint: graphql-yoga for every kind of HTTP request, a fast path for the common
 // JSON POST (documents parsed and validated once through yoga's pipeline, then executed through the
 // same pipeline, so every plugin's execute hooks run on both paths), and graphql-ws on the same
-// path for subscriptions, as a protocol of the socket dispatcher.
+// path for subscriptions, as a protocol of the socket dispatcher. Before anything is parsed, the
+// edge refuses what a browser could be made to send from another site (form posts, plain text,
+// cross-site pages) and documents longer than `maxQueryBytes`.
 
 import type { Plugin } from "@envelop/core";
-import { type DocumentNode, type ExecutionResult, type GraphQLSchema, getOperationAST, type OperationDefinitionNode } from "graphql";
-import { createYoga } from "graphql-yoga";
+import {
+  type DocumentNode,
+  type ExecutionResult,
+  GraphQLError,
+  type GraphQLSchema,
+  getOperationAST,
+  type OperationDefinitionNode,
+  type Token,
+} from "graphql";
+import { createYoga, type Plugin as YogaPlugin } from "graphql-yoga";
 import type { Context } from "../../schema/context";
 import { toClientError, useClientErrors } from "../../schema/errors";
-import { armorPlugins, useIntrospectionGuard, useSubscriptionsOnSocketsOnly } from "../../schema/limits";
+import {
+  armorPlugins,
+  longerThanBytes,
+  useCostWithVariables,
+  useIntrospectionGuard,
+  useResponseBudget,
+  useSubscriptionsOnSocketsOnly,
+} from "../../schema/limits";
 import type { Services } from "../app";
 import type { Viewer } from "../auth/viewer";
-import { AppError } from "../errors";
+import { AppError, ForbiddenError, InvalidInputError, LimitExceededError, UnauthenticatedError } from "../errors";
 import type { Logger } from "../log";
 import { newRequestId, type RequestOrigin } from "./client-info";
 import { ACCESS_COOKIE, readCookie } from "./cookies";
 import { renderGraphiQL } from "./graphiql";
 import { graphqlSocketProtocol } from "./graphql-ws";
-import { bearerToken, type RequestAuth } from "./request-auth";
-import { httpErrorParts, type Route, type RouteContext } from "./router";
+import { bearerToken, fromAnotherSite, mediaType, type RequestAuth } from "./request-auth";
+import { httpErrorParts, httpStatus, type Route, type RouteContext } from "./router";
 import { SECURITY_HEADERS } from "./security-headers";
 import type { SocketDispatcher, SocketProtocol } from "./sockets";
 
@@ -35,6 +52,8 @@ export interface GraphqlEndpointOptions {
   auth: RequestAuth;
   log: Logger;
   maxRequestBodyBytes: number;
+  /** Longest document (with its operation name) accepted, in UTF-8 bytes; checked before parsing. */
+  maxQueryBytes: number;
   /** The dispatcher's revocation check (bound late: the dispatcher is made from the protocols). */
   closeIfInvalid: SocketDispatcher["closeIfInvalid"];
   rateLimiter: Parameters<typeof graphqlSocketProtocol>[0]["rateLimiter"];
@@ -53,6 +72,11 @@ const GRAPHIQL_CSP = [
   "connect-src 'self'",
   "frame-ancestors 'none'",
 ].join("; ");
+/**
+ * Bounds of the parsed-document cache. A parsed document keeps every token (about 360 bytes each
+ * measured, so a 2000-token document takes ~0.7 MB) besides its text: entries are weighed by both.
+ */
+const DOCUMENT_CACHE = { maxEntries: 1000, maxBytes: 16 << 20, bytesPerToken: 400 };
 
 interface GraphQLParams {
   query?: unknown;
@@ -61,11 +85,46 @@ interface GraphQLParams {
   extensions?: unknown;
 }
 
+interface PreparedDocument {
+  document: DocumentNode;
+  operation: OperationDefinitionNode | null;
+  /** The cache's estimate of what the entry holds in memory. */
+  bytes: number;
+}
+
 /** Errors at the edge (rate limit, body size) in GraphQL's response shape, with the matching HTTP status. */
 function graphqlErrorResponse(error: AppError, origin: RequestOrigin): Response {
   const { details, init } = httpErrorParts(error, origin.requestId);
   return Response.json({ errors: [{ message: error.message, extensions: { ...details, code: error.code } }] }, init);
 }
+
+/** An edge refusal as yoga reports errors it meets while reading a request: the status travels in `extensions.http`. */
+function asYogaError(error: AppError): GraphQLError {
+  const { httpStatus: _status, ...details } = error.details ?? {};
+  return new GraphQLError(error.message, { extensions: { ...details, code: error.code, http: { status: httpStatus(error) } } });
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** True when the variables of a multipart request hold at least one uploaded file. */
+function carriesFile(value: unknown, depth = 0): boolean {
+  if (value instanceof Blob) return true;
+  if (typeof value !== "object" || value === null || depth > 8) return false;
+  return Object.values(value).some((item) => carriesFile(item, depth + 1));
+}
+
+/** How many tokens a parsed document keeps (its location's token list). */
+function tokenCount(document: DocumentNode): number {
+  let count = 0;
+  for (let token: Token | null | undefined = document.loc?.startToken; token; token = token.next) count++;
+  return count;
+}
+
+const unsupportedBody = () =>
+  new InvalidInputError("Send GraphQL as a JSON POST (Content-Type: application/json), or as multipart/form-data with a file.", {
+    details: { httpStatus: 415 },
+  });
 
 export function createGraphqlEndpoint({
   schema,
@@ -73,6 +132,7 @@ export function createGraphqlEndpoint({
   auth,
   log,
   maxRequestBodyBytes,
+  maxQueryBytes,
   closeIfInvalid,
   rateLimiter,
   plugins = [],
@@ -92,6 +152,35 @@ export function createGraphqlEndpoint({
   const httpContext = (route: RouteContext): Context =>
     buildContext(route.origin, route.viewer, "http", { refreshTokenFromCookie: route.refreshTokenFromCookie });
 
+  /** Why these parameters are refused before anything in them is parsed; null when they may go on. */
+  const paramsProblem = (params: unknown): AppError | null => {
+    if (!isPlainObject(params)) return new InvalidInputError("The request must be one JSON object with a query.");
+    const { query, variables, operationName, extensions } = params;
+    if (query != null && typeof query !== "string") return new InvalidInputError("query must be a string.");
+    if (operationName != null && typeof operationName !== "string") return new InvalidInputError("operationName must be a string.");
+    if (variables != null && !isPlainObject(variables)) return new InvalidInputError("variables must be a JSON object.");
+    if (extensions != null && !isPlainObject(extensions)) return new InvalidInputError("extensions must be a JSON object.");
+    if (typeof query === "string" && longerThanBytes(operationName ? `${operationName}\n${query}` : query, maxQueryBytes))
+      return new LimitExceededError(`The query is longer than ${maxQueryBytes} bytes.`, { details: { httpStatus: 413 } });
+    return null;
+  };
+
+  // Requests yoga reads itself (GET, multipart) meet the same checks once yoga has parsed them;
+  // multipart is for uploads only, so it must carry a file.
+  const useParamsChecks: YogaPlugin = {
+    onRequestParse({ request }) {
+      const multipart = mediaType(request.headers.get("content-type")) === "multipart/form-data";
+      return {
+        onRequestParseDone({ requestParserResult }) {
+          for (const params of [requestParserResult].flat()) {
+            const problem = paramsProblem(params) ?? (multipart && !carriesFile(params.variables) ? unsupportedBody() : null);
+            if (problem) throw asYogaError(problem);
+          }
+        },
+      };
+    },
+  };
+
   const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: "/graphql",
@@ -105,44 +194,69 @@ export function createGraphqlEndpoint({
     landingPage: false,
     healthCheckEndpoint: "/graphql/health",
     maxRequestBodySize: maxRequestBodyBytes,
+    // Its cache keeps every document's full text (1024 of any size); the fast path caches within bounds.
+    parserAndValidationCache: false,
     logging: false,
     cors: false,
-    plugins: [...armorPlugins(), useIntrospectionGuard(), useSubscriptionsOnSocketsOnly(), useClientErrors(), ...plugins],
+    plugins: [
+      useParamsChecks,
+      ...armorPlugins(),
+      useCostWithVariables(),
+      useResponseBudget(),
+      useIntrospectionGuard(),
+      useSubscriptionsOnSocketsOnly(),
+      useClientErrors(),
+      ...plugins,
+    ],
     maskedErrors: { maskError: (error) => toClientError(error, { log, requestId: newRequestId() }) },
     context: ({ context, socketContext }) => (socketContext ?? context) as Context,
   });
 
-  const withCookies = (response: Response, ctx: Context) => {
+  /** The request id, and the cookies sign-in set, on a response; cookies only in answer to JSON (which no form can send). */
+  const finish = (response: Response, ctx: Context, { cookies }: { cookies: boolean }) => {
     if (!response.headers.has("x-request-id")) response.headers.set("x-request-id", ctx.requestId);
-    for (const cookie of ctx.responseCookies) response.headers.append("set-cookie", cookie);
+    if (cookies) for (const cookie of ctx.responseCookies) response.headers.append("set-cookie", cookie);
     return response;
   };
 
-  // Documents seen before, with yoga's parse and validate results (all plugins' rules applied).
-  const documents = new Map<string, { document: DocumentNode; operation: OperationDefinitionNode | null; valid: boolean }>();
-  const MAX_DOCUMENTS = 1000;
-  const prepare = (query: string, operationName: string | undefined, params: GraphQLParams) => {
-    const key = operationName ? `${operationName}\n${query}` : query;
-    let prepared = documents.get(key);
-    if (!prepared) {
-      const enveloped = yoga.getEnveloped({ params } as never);
-      let document: DocumentNode;
-      try {
-        document = enveloped.parse(query);
-      } catch {
-        return null;
-      }
-      let valid: boolean;
-      try {
-        valid = enveloped.validate(enveloped.schema, document).length === 0;
-      } catch {
-        // Armor's rules throw on a refused document; yoga answers it in its standard form.
-        valid = false;
-      }
-      prepared = { document, operation: getOperationAST(document, operationName) ?? null, valid };
-      if (documents.size >= MAX_DOCUMENTS) documents.delete(documents.keys().next().value as string);
-      documents.set(key, prepared);
+  // Documents that parsed and validated through yoga's pipeline (all plugins' rules applied), least
+  // recently used first, bounded by count and by an estimate of their memory.
+  const documents = new Map<string, PreparedDocument>();
+  let cachedBytes = 0;
+  const remember = (key: string, prepared: PreparedDocument) => {
+    if (prepared.bytes > DOCUMENT_CACHE.maxBytes / 16) return;
+    documents.set(key, prepared);
+    cachedBytes += prepared.bytes;
+    for (const [oldKey, old] of documents) {
+      if (documents.size <= DOCUMENT_CACHE.maxEntries && cachedBytes <= DOCUMENT_CACHE.maxBytes) break;
+      documents.delete(oldKey);
+      cachedBytes -= old.bytes;
     }
+  };
+  /** The parsed, valid document for a query; null when it does not parse or validate (yoga then answers). */
+  const prepare = (query: string, operationName: string | undefined, params: GraphQLParams): PreparedDocument | null => {
+    const key = operationName ? `${operationName}\n${query}` : query;
+    const cached = documents.get(key);
+    if (cached) {
+      documents.delete(key);
+      documents.set(key, cached);
+      return cached;
+    }
+    const enveloped = yoga.getEnveloped({ params } as never);
+    let document: DocumentNode;
+    try {
+      document = enveloped.parse(query);
+      // Armor's rules throw on a refused document; yoga answers it in its standard form.
+      if (enveloped.validate(enveloped.schema, document).length > 0) return null;
+    } catch {
+      return null;
+    }
+    const prepared = {
+      document,
+      operation: getOperationAST(document, operationName) ?? null,
+      bytes: key.length * 2 + tokenCount(document) * DOCUMENT_CACHE.bytesPerToken,
+    };
+    remember(key, prepared);
     return prepared;
   };
 
@@ -154,23 +268,14 @@ export function createGraphqlEndpoint({
    * The common case, a JSON POST of a valid query or mutation, without yoga's HTTP machinery: the
    * document is parsed and validated once through yoga's enveloped pipeline (so every plugin's
    * parse and validate rules apply) and executed through the same pipeline (so every plugin's
-   * execute hooks apply). Returns null to let yoga answer anything else (batches, subscriptions,
-   * syntax or validation errors) in its standard form.
+   * execute hooks apply). Returns null to let yoga answer anything else (subscriptions, syntax or
+   * validation errors) in its standard form. The parameters have passed `paramsProblem`.
    */
   const fastPost = async (params: GraphQLParams, contextValue: Context): Promise<Response | null> => {
-    if (
-      typeof params !== "object" ||
-      params === null ||
-      Array.isArray(params) ||
-      typeof params.query !== "string" ||
-      (params.variables != null && (typeof params.variables !== "object" || Array.isArray(params.variables))) ||
-      (params.operationName != null && typeof params.operationName !== "string") ||
-      params.extensions != null
-    )
-      return null;
+    if (typeof params.query !== "string" || params.extensions != null) return null;
     const operationName = params.operationName ?? undefined;
     const prepared = prepare(params.query, operationName, params);
-    if (!prepared?.valid || !prepared.operation || prepared.operation.operation === "subscription") return null;
+    if (!prepared?.operation || prepared.operation.operation === "subscription") return null;
 
     const result = (await pipeline.execute({
       schema: pipeline.schema,
@@ -193,31 +298,61 @@ export function createGraphqlEndpoint({
     });
   };
 
+  /** A JSON POST: the fast path, or yoga with the body it was sent. */
+  const handleJson = async (request: Request, context: Context): Promise<Response> => {
+    let params: GraphQLParams;
+    try {
+      params = await request.json();
+    } catch (err) {
+      // A body over the route's limit, counted while it was read.
+      if (err instanceof AppError) throw err;
+      throw new InvalidInputError("The request body is not valid JSON.");
+    }
+    const problem = paramsProblem(params);
+    if (problem) throw problem;
+    const fast = await fastPost(params, context);
+    if (fast) return fast;
+    const replay = new Request(request.url, { method: "POST", headers: request.headers, body: JSON.stringify(params) });
+    return yoga.fetch(replay, { context });
+  };
+
+  /** Parameters in a GET's query string, checked before yoga reads them (it would fail on bad JSON in them). */
+  const checkSearchParams = (url: string) => {
+    const search = new URL(url).searchParams;
+    const params: Record<string, unknown> = { query: search.get("query"), operationName: search.get("operationName") };
+    for (const name of ["variables", "extensions"]) {
+      const text = search.get(name);
+      if (!text) continue;
+      try {
+        params[name] = JSON.parse(text);
+      } catch {
+        throw new InvalidInputError(`${name} is not valid JSON.`);
+      }
+    }
+    const problem = paramsProblem(params);
+    if (problem) throw problem;
+  };
+
   /** Answers an HTTP request to /graphql (not an upgrade). */
   const handleHttp = async (request: Request, route: RouteContext): Promise<Response> => {
     const context = httpContext(route);
-    const contentType = request.headers.get("content-type") ?? "";
-    if (request.method === "POST" && contentType.startsWith("application/json")) {
-      let params: GraphQLParams;
-      try {
-        params = await request.json();
-      } catch (err) {
-        // A body over the route's limit, counted while it was read.
-        if (err instanceof AppError) throw err;
-        return Response.json(
-          { errors: [{ message: "The request body is not valid JSON.", extensions: { code: "BAD_USER_INPUT" } }] },
-          { status: 400, headers: { "x-request-id": context.requestId } },
-        );
-      }
-      const fast = await fastPost(params, context);
-      if (fast) return withCookies(fast, context);
-      const replay = new Request(request.url, { method: "POST", headers: request.headers, body: JSON.stringify(params) });
-      return withCookies(await yoga.fetch(replay, { context }), context);
+    if (request.method === "POST") {
+      // No page of another site has any business here: sign-in, setup and refresh set cookies,
+      // and failed sign-ins lock an account out.
+      if (fromAnotherSite(request)) throw new ForbiddenError("Requests from another site's page are refused.");
+      const type = mediaType(request.headers.get("content-type"));
+      if (type === "application/json") return finish(await handleJson(request, context), context, { cookies: true });
+      // A form can send multipart too, but never with the bearer credential it would need.
+      if (type !== "multipart/form-data") throw unsupportedBody();
+      if (route.viewer.kind === "anonymous")
+        throw new UnauthenticatedError("Uploads need a signed-in caller with a bearer token or API key.");
+      return finish(await yoga.fetch(request, { context }), context, { cookies: false });
     }
+    if (request.url.includes("?")) checkSearchParams(request.url);
     const response = await yoga.fetch(request, { context });
     // Only the GraphiQL page is HTML here; it runs inline scripts and workers from blobs.
     if (response.headers.get("content-type")?.startsWith("text/html")) response.headers.set("content-security-policy", GRAPHIQL_CSP);
-    return withCookies(response, context);
+    return finish(response, context, { cookies: false });
   };
 
   const route = (path: string): Route => ({
@@ -239,6 +374,7 @@ export function createGraphqlEndpoint({
       closeIfInvalid,
       log,
       rateLimiter,
+      maxQueryBytes,
       buildContext: (origin, viewer) => buildContext(origin, viewer, "ws"),
     }),
   };

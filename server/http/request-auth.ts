@@ -24,13 +24,37 @@ export function bearerToken(header: string | null | undefined): string | null {
   return match ? (match[1] as string) : null;
 }
 
+/**
+ * True for a Content-Type of exactly `application/json`, with or without parameters
+ * (`; charset=utf-8`): not `application/jsonx`, and not a list whose first entry is JSON.
+ */
+export function isJsonContentType(header: string | null | undefined): boolean {
+  return mediaType(header) === "application/json";
+}
+
+/** The media type of a Content-Type header, lowercased, without its parameters ("" when absent). */
+export function mediaType(header: string | null | undefined): string {
+  return (header ?? "").split(";", 1)[0]?.trim().toLowerCase() ?? "";
+}
+
+/**
+ * True when a browser says the request comes from a page of another site: `Sec-Fetch-Site` of
+ * `cross-site` or `same-site` (a sibling subdomain is another origin), or an `Origin` that is
+ * `null` or names another host than the one asked. Programs that send neither are not browsers
+ * acting for a visitor, and are let through.
+ */
+export function fromAnotherSite(request: Request): boolean {
+  const fetchSite = request.headers.get("sec-fetch-site");
+  if (fetchSite === "cross-site" || fetchSite === "same-site") return true;
+  const pageOrigin = request.headers.get("origin");
+  if (pageOrigin === null) return false;
+  return URL.parse(pageOrigin)?.host !== request.headers.get("host");
+}
+
 /** Cookies ride along on any request a browser makes; only a JSON POST (which another site cannot
  * send without a CORS preflight we never grant) or an explicit header may use them. */
 function csrfSafe(request: Request): boolean {
-  return (
-    (request.method === "POST" && !!request.headers.get("content-type")?.startsWith("application/json")) ||
-    request.headers.has("x-outpost-csrf")
-  );
+  return (request.method === "POST" && isJsonContentType(request.headers.get("content-type"))) || request.headers.has("x-outpost-csrf");
 }
 
 export function createRequestAuth(viewerFromBearer: (token: string | null) => Promise<Viewer>): RequestAuth {
@@ -47,9 +71,7 @@ export function createRequestAuth(viewerFromBearer: (token: string | null) => Pr
       return { viewer: await viewerFromBearer(cookieToken), refreshTokenFromCookie: refreshCookie };
     },
     socketCookieToken(request) {
-      const pageOrigin = request.headers.get("origin");
-      const sameSite = !pageOrigin || URL.parse(pageOrigin)?.host === request.headers.get("host");
-      return sameSite ? readCookie(request.headers.get("cookie"), ACCESS_COOKIE) : null;
+      return fromAnotherSite(request) ? null : readCookie(request.headers.get("cookie"), ACCESS_COOKIE);
     },
     socketViewer: (token, cookieToken) => viewerFromBearer(token ?? cookieToken),
   };

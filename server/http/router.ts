@@ -7,7 +7,7 @@ import { can, type Viewer } from "../auth/viewer";
 import { AppError, type ErrorCode, ForbiddenError, LimitExceededError, UnauthenticatedError } from "../errors";
 import type { RateClass, RateLimiter } from "../limits/rate-limiter";
 import type { Logger } from "../log";
-import { type RequestOrigin, requestOrigin } from "./client-info";
+import { NO_TRUSTED_PROXIES, type RequestOrigin, requestOrigin, type TrustedProxies } from "./client-info";
 import type { RequestAuth } from "./request-auth";
 
 export type Method = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
@@ -132,6 +132,8 @@ export interface RouterOptions {
   rateLimiter: RateLimiter;
   log: Logger;
   defaultBodyLimitBytes: number;
+  /** Peers whose X-Forwarded-For / X-Forwarded-Proto are believed; none when absent. */
+  trustedProxies?: TrustedProxies;
   /** Records an audited route's outcome (the audit feature's recorder). */
   recordAudit?(entry: { viewer: Viewer; origin: RequestOrigin; audit: RouteAudit; params: Record<string, string>; error?: AppError }): void;
 }
@@ -143,7 +145,15 @@ export interface Router {
   readonly maxBodyBytes: number;
 }
 
-export function createRouter({ routes, auth, rateLimiter, log, defaultBodyLimitBytes, recordAudit }: RouterOptions): Router {
+export function createRouter({
+  routes,
+  auth,
+  rateLimiter,
+  log,
+  defaultBodyLimitBytes,
+  trustedProxies = NO_TRUSTED_PROXIES,
+  recordAudit,
+}: RouterOptions): Router {
   const compiled = routes.map(compile);
   for (let i = 0; i < compiled.length; i++)
     for (let j = 0; j < i; j++) {
@@ -192,11 +202,11 @@ export function createRouter({ routes, auth, rateLimiter, log, defaultBodyLimitB
 
   const run = async (found: CompiledRoute, params: Record<string, string>, received: Request, server: Server<unknown>) => {
     const { route } = found;
-    const origin = requestOrigin(received, server);
+    const origin = requestOrigin(received, server, trustedProxies);
     let viewer: Viewer = { kind: "anonymous" };
     try {
       const rateClass = route.rateClass === undefined ? "api" : route.rateClass;
-      if (rateClass) take(rateClass, `ip:${origin.ip ?? "-"}`);
+      if (rateClass) take(rateClass, `ip:${origin.clientKey}`);
       const request = boundBody(received, route.bodyLimitBytes ?? defaultBodyLimitBytes);
       const credentials = await auth.authenticate(request);
       viewer = credentials.viewer;
@@ -210,6 +220,7 @@ export function createRouter({ routes, auth, rateLimiter, log, defaultBodyLimitB
         server,
       });
       if (route.audit) recordAudit?.({ viewer, origin, audit: route.audit, params });
+      if (response && !response.headers.has("x-request-id")) response.headers.set("x-request-id", origin.requestId);
       return response;
     } catch (thrown) {
       const error =
@@ -217,7 +228,13 @@ export function createRouter({ routes, auth, rateLimiter, log, defaultBodyLimitB
           ? thrown
           : new AppError("INTERNAL", `Internal error; quote request id ${origin.requestId} when reporting it.`);
       if (!(thrown instanceof AppError))
-        log.error("request failed", { requestId: origin.requestId, method: received.method, path: route.path, err: thrown });
+        log.error("request failed", {
+          requestId: origin.requestId,
+          clientRequestId: origin.clientRequestId,
+          method: received.method,
+          path: route.path,
+          err: thrown,
+        });
       if (route.audit) recordAudit?.({ viewer, origin, audit: route.audit, params, error });
       return route.errorResponse ? route.errorResponse(error, origin) : errorResponse(error, origin.requestId);
     }
@@ -235,7 +252,7 @@ export function createRouter({ routes, auth, rateLimiter, log, defaultBodyLimitB
         // A catch-all (the web UI) does not make every other path's method "not allowed".
         if (!found.rest) allowed = [...(allowed ?? []), ...found.methods];
       }
-      const requestId = requestOrigin(request, server).requestId;
+      const { requestId } = requestOrigin(request, server, trustedProxies);
       if (allowed) {
         const response = errorResponse(
           new AppError("BAD_USER_INPUT", `Use ${allowed.join(", ")} here.`, { details: { httpStatus: 405 } }),

@@ -11,8 +11,8 @@ import type { EventBus } from "../events";
 import type { Jobs } from "../jobs";
 import type { RateLimiter } from "../limits/rate-limiter";
 import type { Logger } from "../log";
-import { type RequestOrigin, requestOrigin } from "./client-info";
-import { bearerToken, type RequestAuth } from "./request-auth";
+import { NO_TRUSTED_PROXIES, type RequestOrigin, requestOrigin, type TrustedProxies } from "./client-info";
+import { bearerToken, fromAnotherSite, type RequestAuth } from "./request-auth";
 import { errorResponse, pathOf } from "./router";
 
 /** What a socket carries from its upgrade request to every message on it. */
@@ -56,7 +56,10 @@ export interface SocketDispatcherOptions {
   rateLimiter: RateLimiter;
   log: Logger;
   maxMessageBytes: number;
+  /** Per client address (an IPv6 client's /64: `RequestOrigin.clientKey`). */
   maxSocketsPerIp?: number;
+  /** Peers whose X-Forwarded-For / X-Forwarded-Proto are believed; none when absent. */
+  trustedProxies?: TrustedProxies;
   /** How often open sockets re-check that their credential is still valid (expiry has no event). */
   recheckIntervalMs?: number;
 }
@@ -85,6 +88,7 @@ export function createSocketDispatcher({
   maxMessageBytes,
   maxSocketsPerIp = 32,
   recheckIntervalMs = 5_000,
+  trustedProxies = NO_TRUSTED_PROXIES,
   recordAudit,
 }: SocketDispatcherOptions): SocketDispatcher {
   const byName = new Map<string, SocketProtocol>();
@@ -110,7 +114,7 @@ export function createSocketDispatcher({
   });
 
   const protocolOf = (socket: Socket) => byName.get(socket.data.protocol) as SocketProtocol;
-  const ipKey = (socket: Socket) => socket.data.origin.ip ?? "-";
+  const ipKey = (socket: Socket) => socket.data.origin.clientKey;
 
   return {
     async upgrade(request, server) {
@@ -123,9 +127,12 @@ export function createSocketDispatcher({
           status: served.length ? 400 : 404,
         });
       }
-      const origin = requestOrigin(request, server as Server<unknown>);
-      const decision = rateLimiter.take("api", `ip:${origin.ip ?? "-"}`);
-      if (!decision.allowed || (openPerIp.get(origin.ip ?? "-") ?? 0) >= maxSocketsPerIp) {
+      // A page on another site may open a socket to any host (no CORS for WebSockets); it could
+      // not use the UI's cookie, but it could spend the visitor's sign-in attempts from their address.
+      if (fromAnotherSite(request)) return new Response("Sockets from pages of other sites are refused.", { status: 403 });
+      const origin = requestOrigin(request, server as Server<unknown>, trustedProxies);
+      const decision = rateLimiter.take("api", `ip:${origin.clientKey}`);
+      if (!decision.allowed || (openPerIp.get(origin.clientKey) ?? 0) >= maxSocketsPerIp) {
         const retryAfter = Math.max(1, decision.retryAfterSeconds);
         return new Response(`Too many connections; try again in ${retryAfter} s.`, {
           status: 429,

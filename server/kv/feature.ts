@@ -1,4 +1,5 @@
-// Key-value data: versioned entries with TTL and compare-and-set, and their live changes.
+// Key-value data: versioned entries with TTL and compare-and-set, and their live changes; bounded
+// per key, value and page, by quotas on the whole store, and by a write rate per user.
 import { defineFeature } from "../feature";
 import { kvMigrations } from "./migrations";
 import { createKvService, type KvChange } from "./service";
@@ -19,6 +20,14 @@ declare module "../settings" {
   interface FeatureSettings {
     kvMaxKeyBytes: number;
     kvMaxValueBytes: number;
+    kvMaxPageBytes: number;
+    kvMaxTotalBytes: number;
+    kvMaxKeys: number;
+  }
+}
+declare module "../limits/rate-limiter" {
+  interface RateClasses {
+    kvWrite: true;
   }
 }
 
@@ -30,7 +39,25 @@ export const kvFeature = defineFeature({
   settings: [
     { key: "kvMaxKeyBytes", kind: "int", default: 512, min: 1, max: 4096, description: "largest key (bytes)" },
     { key: "kvMaxValueBytes", kind: "int", default: 1 << 20, min: 16, max: 64 << 20, description: "largest value, as JSON (bytes)" },
+    {
+      key: "kvMaxPageBytes",
+      kind: "int",
+      default: 4 << 20,
+      min: 1024,
+      max: 256 << 20,
+      description: "most value bytes in a kvEntries page, shared by the pages of one request (a page always holds one entry)",
+    },
+    {
+      key: "kvMaxTotalBytes",
+      kind: "int",
+      default: 256 << 20,
+      min: 1024,
+      max: 2 ** 40,
+      description: "quota: total size of all key-value values, as JSON (bytes)",
+    },
+    { key: "kvMaxKeys", kind: "int", default: 100_000, min: 1, max: 100_000_000, description: "quota: number of keys" },
   ],
+  rateClasses: [{ name: "kvWrite", defaultPerMinute: 600, description: "key-value writes (setKv, deleteKv) per user" }],
   permissions: [
     { name: "kv:read", roles: ["viewer", "operator"], description: "read key-value data and watch its changes" },
     { name: "kv:write", roles: ["operator"], description: "set and delete key-value data" },
@@ -43,6 +70,10 @@ export const kvFeature = defineFeature({
       log: core.log,
       maxKeyBytes: core.config.kvMaxKeyBytes,
       maxValueBytes: core.config.kvMaxValueBytes,
+      maxPageBytes: core.config.kvMaxPageBytes,
+      maxTotalBytes: core.config.kvMaxTotalBytes,
+      maxKeys: core.config.kvMaxKeys,
+      rateLimiter: core.rateLimiter,
       clock: core.clock,
       jobs: core.jobs,
     }),

@@ -1,12 +1,16 @@
-// The rules of the key-value store: key and value limits, versions and compare-and-set, TTL
-// expiry (invisible at once, purged in the background), and one `kv.changed` event per change.
+// The rules of the key-value store: key, value, prefix and page limits, quotas on the whole store,
+// the write rate per user, versions and compare-and-set, TTL expiry (invisible at once, purged in
+// the background), and one `kv.changed` event per change.
 
 import type { Clock } from "../clock";
 import type { WriteBatcher } from "../db";
-import { ConflictError, InvalidInputError } from "../errors";
+import { ConflictError, InvalidInputError, LimitExceededError } from "../errors";
 import type { EventBus } from "../events";
 import type { Jobs } from "../jobs";
+import type { RateLimiter } from "../limits/rate-limiter";
 import type { Logger } from "../log";
+import { settingNames } from "../settings";
+import { unstorableJsonReason } from "./json-value";
 import type { KvEntry, KvStore } from "./store";
 
 export type { KvEntry } from "./store";
@@ -30,9 +34,22 @@ export interface KvSetInput {
   expectedVersion?: number | null;
 }
 
+/** Who is writing, for the write rate (`user:<id>`); writes without one (the server's own) are not rate limited. */
+export interface KvWriteOptions {
+  writer?: string;
+}
+
 export interface KvPage {
   entries: KvEntry[];
   hasNextPage: boolean;
+}
+
+/**
+ * The value bytes pages may still return. One budget may be shared by several pages (the aliased
+ * pages of one request), so that together they stay within one page's cap.
+ */
+export interface KvReadBudget {
+  remainingBytes: number;
 }
 
 export interface KvServiceOptions {
@@ -43,6 +60,14 @@ export interface KvServiceOptions {
   maxKeyBytes: number;
   maxValueBytes: number;
   maxPageSize?: number;
+  /** The most value bytes (as JSON) one page returns; it always returns at least one entry. */
+  maxPageBytes?: number;
+  /** Quota: the total size of all values (as JSON), expired ones counted until purged. */
+  maxTotalBytes?: number;
+  /** Quota: how many keys may exist. */
+  maxKeys?: number;
+  /** Takes writes from the `kvWrite` class; without it writes are not rate limited. */
+  rateLimiter?: RateLimiter;
   clock: Clock;
   jobs: Jobs;
 }
@@ -75,6 +100,10 @@ export function createKvService({
   maxKeyBytes,
   maxValueBytes,
   maxPageSize = 500,
+  maxPageBytes = 4 << 20,
+  maxTotalBytes = 256 << 20,
+  maxKeys = 100_000,
+  rateLimiter,
   clock,
   jobs,
 }: KvServiceOptions) {
@@ -86,6 +115,43 @@ export function createKvService({
     const bytes = Buffer.byteLength(key, "utf8");
     if (bytes > maxKeyBytes) throw new InvalidInputError(`Key is ${bytes} bytes; the limit is ${maxKeyBytes} bytes.`);
     if (CONTROL_CHARS.test(key)) throw new InvalidInputError("Key must not contain control characters.");
+  };
+
+  /** A prefix or cursor is at most a key long: it is held for as long as a subscription lives. */
+  const validateKeyBound = (name: "prefix" | "after", text: string) => {
+    // UTF-8 never takes fewer bytes than UTF-16 code units, so a long string is refused without measuring it.
+    const bytes = text.length > maxKeyBytes ? null : Buffer.byteLength(text, "utf8");
+    if (bytes === null || bytes > maxKeyBytes)
+      throw new InvalidInputError(`${name} is ${bytes ?? `over ${maxKeyBytes}`} bytes; the limit is ${maxKeyBytes} bytes, as for keys.`);
+  };
+
+  const takeWrite = (writer: string | undefined) => {
+    if (!rateLimiter || writer === undefined) return;
+    const decision = rateLimiter.take("kvWrite", writer);
+    if (!decision.allowed)
+      throw new LimitExceededError(`Too many key-value writes; try again in ${decision.retryAfterSeconds} s.`, {
+        details: { retryAfterSeconds: decision.retryAfterSeconds },
+      });
+  };
+
+  /** A quota refusal names the quota and the setting that raises it. */
+  const quotaExceeded = (what: string, setting: "kvMaxTotalBytes" | "kvMaxKeys", quota: string) =>
+    new LimitExceededError(`${what}; the quota is ${quota} (setting ${settingNames(setting).toml}).`, {
+      details: { quota: setting, limit: setting === "kvMaxKeys" ? maxKeys : maxTotalBytes },
+    });
+
+  /** Refuses a write that would take the store past a quota; run inside the write's transaction. */
+  const checkQuotas = (addedKeys: number, addedBytes: number) => {
+    if (addedKeys <= 0 && addedBytes <= 0) return;
+    const usage = store.usage();
+    if (addedKeys > 0 && usage.keys + addedKeys > maxKeys)
+      throw quotaExceeded(`The store holds ${usage.keys} keys`, "kvMaxKeys", `${maxKeys} keys`);
+    if (addedBytes > 0 && usage.valueBytes + addedBytes > maxTotalBytes)
+      throw quotaExceeded(
+        `The store's values take ${usage.valueBytes} bytes and this write would add ${addedBytes}`,
+        "kvMaxTotalBytes",
+        `${maxTotalBytes} bytes of values`,
+      );
   };
 
   const publishExpired = (key: string, version: number, at: number) =>
@@ -128,22 +194,54 @@ export function createKvService({
       return store.get(key, now());
     },
 
-    /** Live entries whose key starts with `prefix`, sorted by key, after the key `after`. */
-    list({ prefix = "", first = 100, after = "" }: { prefix?: string; first?: number; after?: string }): KvPage {
+    /** A fresh byte budget of one page, for `list` calls that should share it. */
+    readBudget: (): KvReadBudget => ({ remainingBytes: maxPageBytes }),
+
+    /**
+     * Live entries whose key starts with `prefix`, sorted by key, after the key `after`: at most
+     * `first`, and no more value bytes than `budget` holds (its own page's cap when not given),
+     * taking them from it. The page ends early (hasNextPage) rather than pass the budget, but always
+     * holds at least one entry when one remains.
+     */
+    list({
+      prefix = "",
+      first = 100,
+      after = "",
+      budget = { remainingBytes: maxPageBytes },
+    }: {
+      prefix?: string;
+      first?: number;
+      after?: string;
+      budget?: KvReadBudget;
+    }): KvPage {
       if (!Number.isInteger(first) || first < 1 || first > maxPageSize)
         throw new InvalidInputError(`first must be between 1 and ${maxPageSize}.`);
-      const rows = store.list({ from: prefix, to: prefixUpperBound(prefix), after, limit: first + 1 }, now());
-      return { entries: rows.slice(0, first), hasNextPage: rows.length > first };
+      validateKeyBound("prefix", prefix);
+      validateKeyBound("after", after);
+      const entries: KvEntry[] = [];
+      // Rows are read one at a time: a page of large values stops reading where it stops returning.
+      for (const { entry, valueBytes } of store.scan({ from: prefix, to: prefixUpperBound(prefix), after, limit: first + 1 }, now())) {
+        if (entries.length === first || (entries.length > 0 && valueBytes > budget.remainingBytes)) return { entries, hasNextPage: true };
+        entries.push(entry);
+        budget.remainingBytes -= valueBytes;
+      }
+      return { entries, hasNextPage: false };
     },
 
     /**
      * Creates or replaces an entry and publishes SET, resolving once committed. With
      * `expectedVersion`, fails with ConflictError (carrying the current version) unless the
-     * entry's version matches.
+     * entry's version matches. Takes one write from `writer`'s rate (LimitExceededError with
+     * retryAfterSeconds when spent) and fails with LimitExceededError naming the quota when the
+     * store would pass its total size or key count.
      */
-    async set({ key, value, ttlSeconds, expectedVersion }: KvSetInput): Promise<KvEntry> {
+    async set({ key, value, ttlSeconds, expectedVersion }: KvSetInput, { writer }: KvWriteOptions = {}): Promise<KvEntry> {
+      takeWrite(writer);
       validateKey(key);
       if (value === undefined || value === null) throw new InvalidInputError("Value must not be null; use deleteKv to remove a key.");
+      // The GraphQL edge already refused what cannot be stored; other callers get the same rules.
+      const reason = unstorableJsonReason(value);
+      if (reason !== null) throw new InvalidInputError(reason);
       const json = JSON.stringify(value);
       const valueBytes = Buffer.byteLength(json, "utf8");
       if (valueBytes > maxValueBytes)
@@ -159,8 +257,8 @@ export function createKvService({
 
       const { entry, expiredVersion, at } = await writes.run(() => {
         const at = now();
-        const current = store.getStored(key);
-        const expired = current?.expiresAt && current.expiresAt.getTime() <= at ? current : null;
+        const current = store.getStoredMeta(key);
+        const expired = current?.expiresAtMs != null && current.expiresAtMs <= at ? current : null;
         const currentVersion = expired ? 0 : (current?.version ?? 0);
         if (expectedVersion !== undefined && expectedVersion !== null && expectedVersion !== currentVersion)
           throw new ConflictError(
@@ -169,6 +267,7 @@ export function createKvService({
               : `Key ${JSON.stringify(key)} is at version ${currentVersion}, not ${expectedVersion}.`,
             { details: { currentVersion } },
           );
+        checkQuotas(current ? 0 : 1, valueBytes - (current?.valueBytes ?? 0));
         if (expired) store.delete(key, at);
         const entry = store.upsert(key, json, at, ttlSeconds ? at + ttlSeconds * 1000 : null);
         return { entry, expiredVersion: expired?.version ?? null, at };
@@ -179,8 +278,9 @@ export function createKvService({
       return entry;
     },
 
-    /** Deletes a live entry and publishes DELETE; returns false when there was nothing to delete. */
-    async delete(key: string, expectedVersion?: number | null): Promise<boolean> {
+    /** Deletes a live entry and publishes DELETE; returns false when there was nothing to delete. Takes one write from `writer`'s rate. */
+    async delete(key: string, expectedVersion?: number | null, { writer }: KvWriteOptions = {}): Promise<boolean> {
+      takeWrite(writer);
       validateKey(key);
       const at = now();
       const version = await writes.run(() => {
@@ -198,14 +298,18 @@ export function createKvService({
 
     /** Changes to keys starting with `prefix`, from now on. */
     watch(prefix = ""): AsyncIterableIterator<KvChange> {
+      validateKeyBound("prefix", prefix);
       return events.subscribe("kv.changed", { filter: (change) => change.key.startsWith(prefix) });
     },
 
     /** Removes every expired entry now, publishing EXPIRE for each; returns how many. */
     purgeExpired: purge,
 
-    /** Forgets the last versions of keys deleted or expired longer ago than a week. */
-    purgeTombstones: () => store.purgeTombstones(now() - TOMBSTONE_RETENTION_MS),
+    /**
+     * Forgets the last versions of keys deleted or expired longer ago than a week, and beyond the
+     * newest `maxKeys` of them, so churning through keys cannot grow the database without bound.
+     */
+    purgeTombstones: () => store.purgeTombstones(now() - TOMBSTONE_RETENTION_MS, maxKeys),
 
     /** Starts the background purge, timed to the next expiry. */
     start() {

@@ -36,12 +36,15 @@ export function createKvStore(db: Database) {
   const getLive = db.query<KvRow, [string, number]>(
     `SELECT ${COLUMNS} FROM kv_entries WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)`,
   );
-  const getAny = db.query<KvRow, [string]>(`SELECT ${COLUMNS} FROM kv_entries WHERE key = ?`);
-  const listRange = db.query<KvRow, [string, string, string | null, string | null, number, number]>(
-    `SELECT ${COLUMNS} FROM kv_entries
+  const listRange = db.query<KvRow & { value_bytes: number }, [string, string, string | null, string | null, number, number]>(
+    `SELECT ${COLUMNS}, octet_length(value) AS value_bytes FROM kv_entries
      WHERE key >= ?1 AND key > ?2 AND (?3 IS NULL OR key < ?4) AND (expires_at IS NULL OR expires_at > ?5)
      ORDER BY key LIMIT ?6`,
   );
+  const getAnyMeta = db.query<{ version: number; expires_at: number | null; value_bytes: number }, [string]>(
+    "SELECT version, expires_at, octet_length(value) AS value_bytes FROM kv_entries WHERE key = ?",
+  );
+  const usage = db.query<{ keys: number; value_bytes: number }, []>("SELECT keys, value_bytes FROM kv_usage WHERE id = 1");
   // A new key continues after its tombstone's version, if it had one.
   const upsert = db.query<KvRow, [string, string, number, number | null]>(
     `INSERT INTO kv_entries (key, value, version, created_at, updated_at, expires_at)
@@ -56,6 +59,9 @@ export function createKvStore(db: Database) {
   );
   const bury = db.query("INSERT OR REPLACE INTO kv_tombstones (key, version, deleted_at) VALUES (?, ?, ?)");
   const purgeTombstones = db.query("DELETE FROM kv_tombstones WHERE deleted_at < ?");
+  const trimTombstones = db.query(
+    "DELETE FROM kv_tombstones WHERE key IN (SELECT key FROM kv_tombstones ORDER BY deleted_at DESC LIMIT -1 OFFSET ?)",
+  );
   const nextExpiry = db.query<{ at: number | null }, []>("SELECT MIN(expires_at) AS at FROM kv_entries WHERE expires_at IS NOT NULL");
 
   return {
@@ -64,14 +70,26 @@ export function createKvStore(db: Database) {
       const row = getLive.get(key, nowMs);
       return row ? toEntry(row) : null;
     },
-    /** The stored row even if expired, with its raw expiry, for write rules. */
-    getStored(key: string): KvEntry | null {
-      const row = getAny.get(key);
-      return row ? toEntry(row) : null;
+    /** The version, raw expiry and value size (UTF-8 bytes of its JSON) of the stored row even if expired, without parsing the value. */
+    getStoredMeta(key: string): { version: number; expiresAtMs: number | null; valueBytes: number } | null {
+      const row = getAnyMeta.get(key);
+      return row ? { version: row.version, expiresAtMs: row.expires_at, valueBytes: row.value_bytes } : null;
     },
-    /** Live entries with `from <= key < to` and `key > after`, in key order. */
-    list(range: { from: string; to: string | null; after: string; limit: number }, nowMs: number): KvEntry[] {
-      return listRange.all(range.from, range.after, range.to, range.to, nowMs, range.limit).map(toEntry);
+    /**
+     * Live entries with `from <= key < to` and `key > after`, in key order, one row read at a time
+     * (stop early and the rest is never read), each with the size of its value's JSON.
+     */
+    *scan(
+      range: { from: string; to: string | null; after: string; limit: number },
+      nowMs: number,
+    ): Generator<{ entry: KvEntry; valueBytes: number }> {
+      for (const row of listRange.iterate(range.from, range.after, range.to, range.to, nowMs, range.limit))
+        yield { entry: toEntry(row), valueBytes: row.value_bytes };
+    },
+    /** How many keys are stored and the total size of their values (expired ones until purged). */
+    usage(): { keys: number; valueBytes: number } {
+      const row = usage.get() as { keys: number; value_bytes: number };
+      return { keys: row.keys, valueBytes: row.value_bytes };
     },
     /** Creates (continuing a tombstone's numbering) or replaces an entry. Run inside a transaction. */
     upsert(key: string, valueJson: string, nowMs: number, expiresAtMs: number | null): KvEntry {
@@ -93,8 +111,9 @@ export function createKvStore(db: Database) {
         return purged;
       })();
     },
-    /** Forgets tombstones older than `beforeMs`. */
-    purgeTombstones: (beforeMs: number) => purgeTombstones.run(beforeMs).changes,
+    /** Forgets tombstones older than `beforeMs`, and the oldest beyond the newest `keep`; returns how many. */
+    purgeTombstones: (beforeMs: number, keep: number) =>
+      db.transaction(() => purgeTombstones.run(beforeMs).changes + trimTombstones.run(keep).changes)(),
     nextExpiryMs(): number | null {
       return nextExpiry.get()?.at ?? null;
     },

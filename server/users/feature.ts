@@ -1,5 +1,6 @@
 // User management for admins.
 
+import type { ApiKeyService } from "../api-keys/service";
 import type { AuthService } from "../auth/service";
 import { createAuthStore } from "../auth/store";
 import { defineFeature } from "../feature";
@@ -13,12 +14,15 @@ declare module "../auth/permissions" {
 
 export const usersFeature = defineFeature({
   name: "users",
-  permissions: [{ name: "users:manage", roles: [], description: "create, change, disable and delete users" }],
-  create: (core, { auth }: { auth: AuthService }) => ({
+  permissions: [
+    { name: "users:manage", roles: [], description: "create, change, disable and delete users; reset passwords and second factors" },
+  ],
+  create: (core, { auth, apiKeys }: { auth: AuthService; apiKeys: ApiKeyService }) => ({
     users: createUserService({
       store: createAuthStore(core.db),
       events: core.events,
       createUser: auth.createUser,
+      revokeApiKeys: apiKeys.revokeAllOf,
       now: () => core.clock.now(),
     }),
   }),

@@ -1,10 +1,12 @@
 // User management for admins: list, create, change role, disable or enable, delete, reset a
-// password. There is always at least one enabled admin. Changes that take rights away end the
-// user's sessions and close their sockets at once.
+// password, remove a second factor. There is always at least one enabled admin. Changes that take
+// rights away end the user's sessions and close their sockets at once. An admin's own password and
+// second factor change only under Account, where the current password is asked for.
 
 import { hashPassword, validatePassword } from "../auth/passwords";
 import { isRole, type Role } from "../auth/roles";
 import type { AuthStore, User } from "../auth/store";
+import type { SignedInViewer } from "../auth/viewer";
 import { ConflictError, InvalidInputError, NotFoundError } from "../errors";
 import type { EventBus } from "../events";
 
@@ -12,11 +14,14 @@ export function createUserService({
   store,
   events,
   createUser,
+  revokeApiKeys,
   now = Date.now,
 }: {
   store: AuthStore;
   events: EventBus;
   createUser: (username: string, password: string, role: Role) => Promise<User>;
+  /** Revokes every API key of a user. */
+  revokeApiKeys: (userId: string) => number;
   now?: () => number;
 }) {
   const existing = (id: string): User => {
@@ -33,9 +38,9 @@ export function createUserService({
     if (user.role === "admin" && !user.disabled && store.countActiveAdmins() <= 1)
       throw new ConflictError(`Cannot ${what} the last enabled admin; make another user admin first.`);
   };
-  const endSessions = (userId: string) => {
-    store.revokeUserSessions(userId, now());
-    events.publish("auth.credentials-changed", { userId });
+  /** Throws when `id` is the viewer: their own password and second factor need their password (Account). */
+  const notSelf = (viewer: SignedInViewer, id: string, what: string) => {
+    if (viewer.userId === id) throw new InvalidInputError(`Change your own ${what} under Account, with your current password.`);
   };
 
   return {
@@ -72,13 +77,34 @@ export function createUserService({
       return deleted;
     },
 
-    /** Sets a new password and ends the user's sessions. */
-    async resetPassword(id: string, newPassword: string): Promise<boolean> {
+    /**
+     * Sets another user's password, ends their sessions and revokes their API keys (whoever made
+     * them may have known the old password); with `removeTotp` also turns their second factor off.
+     */
+    async resetPassword(viewer: SignedInViewer, id: string, newPassword: string, { removeTotp = false } = {}): Promise<boolean> {
+      notSelf(viewer, id, "password");
       existing(id);
       validatePassword(newPassword);
-      store.setPasswordHash(id, await hashPassword(newPassword), now());
-      endSessions(id);
+      const hash = await hashPassword(newPassword);
+      store.transaction(() => {
+        store.setPasswordHash(id, hash, now());
+        store.revokeUserSessions(id, now());
+        if (removeTotp) store.disableTotp(id, now());
+        revokeApiKeys(id);
+      });
+      events.publish("auth.credentials-changed", { userId: id });
       return true;
+    },
+
+    /**
+     * Turns another user's two-factor sign-in off (a lost phone, or a factor someone else put on
+     * the account), so they sign in with the password alone. Their sessions and keys stay.
+     */
+    removeTotp(viewer: SignedInViewer, id: string): User {
+      notSelf(viewer, id, "two-factor sign-in");
+      existing(id);
+      store.transaction(() => store.disableTotp(id, now()));
+      return existing(id);
     },
   };
 }

@@ -112,6 +112,8 @@ const outpost = spawnServer(
     "1000000000",
     "--rate-limit-auth-per-minute",
     "100000",
+    "--rate-limit-kv-write-per-minute",
+    "1000000000",
   ],
   { OUTPOST_ADMIN_PASSWORD: "bench-password" },
 );
@@ -138,8 +140,9 @@ const graphql = async (query: string, bearer: string) =>
       body: JSON.stringify({ query }),
     })
   ).json()) as { data: Record<string, { secret: string }> };
-const apiKey = (await graphql('mutation { createApiKey(name: "bench", scopes: ["kv:read", "kv:write"]) { secret } }', token)).data
-  .createApiKey?.secret as string;
+const apiKey = (
+  await graphql('mutation { createApiKey(name: "bench", scopes: ["kv:read", "kv:write"], password: "bench-password") { secret } }', token)
+).data.createApiKey?.secret as string;
 
 // Sign-in latency: argon2id on purpose, so sequential and few.
 const loginMs: number[] = [];

@@ -32,8 +32,8 @@ beforeAll(async () => {
   const keyOf = async (role: "operator" | "admin", scopes: string[]) => {
     const owner = await server.signIn(`matrix-${role}`, password(role));
     const created = await owner.data<{ createApiKey: { secret: string } }>(
-      'mutation ($s: [String!]!) { createApiKey(name: "matrix", scopes: $s) { secret } }',
-      { s: scopes },
+      'mutation ($s: [String!]!, $p: String!) { createApiKey(name: "matrix", scopes: $s, password: $p) { secret } }',
+      { s: scopes, p: password(role) },
     );
     return graphqlClient(server.url, created.createApiKey.secret);
   };

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { SignJWT } from "jose";
 import { createManualClock } from "../../server/clock";
 import { ADMIN_PASSWORD, startTestApp, type TestApp } from "../harness/app";
-import { codes, graphqlClient, waitUntil } from "../harness/client";
+import { codes, type GraphqlClient, graphqlClient, waitUntil } from "../harness/client";
 
 const ME = "{ me { username } }";
 
@@ -86,12 +86,19 @@ describe("API keys", () => {
   afterAll(() => server.stop());
 
   const CREATE =
-    "mutation ($n: String!, $s: [String!]!, $e: DateTime) { createApiKey(name: $n, scopes: $s, expiresAt: $e) { secret apiKey { id prefix scopes } } }";
+    "mutation ($n: String!, $s: [String!]!, $e: DateTime, $p: String!) { createApiKey(name: $n, scopes: $s, expiresAt: $e, password: $p) { secret apiKey { id prefix scopes } } }";
   type Created = { createApiKey: { secret: string; apiKey: { id: string; prefix: string; scopes: string[] } } };
+  /** The password `userWithRole` gave the user `client` is signed in as. */
+  const passwordOf = async (client: GraphqlClient) =>
+    `${(await client.data<{ me: { username: string } }>("{ me { username } }")).me.username}-password`;
 
   test("a key works over HTTP and WebSocket with its scopes, shows its secret once, and stops when revoked", async () => {
     const operator = await server.userWithRole("operator");
-    const { createApiKey } = await operator.data<Created>(CREATE, { n: "deploy script", s: ["kv:read", "kv:write"] });
+    const { createApiKey } = await operator.data<Created>(CREATE, {
+      n: "deploy script",
+      s: ["kv:read", "kv:write"],
+      p: await passwordOf(operator),
+    });
     expect(createApiKey.secret.startsWith(createApiKey.apiKey.prefix)).toBe(true);
     const key = graphqlClient(server.url, createApiKey.secret);
     expect(await key.data('mutation { setKv(key: "k", value: 1) { version } }')).toEqual({ setKv: { version: 1 } });
@@ -105,11 +112,11 @@ describe("API keys", () => {
     await key.data('mutation { setKv(key: "k", value: 2) { version } }');
     await sub.waitFor(1);
 
-    const listed = await operator.data<{ apiKeys: { name: string; prefix: string; lastUsedAt: string | null }[] }>(
-      "{ apiKeys { name prefix lastUsedAt } }",
+    const listed = await operator.data<{ apiKeys: { nodes: { name: string; prefix: string; lastUsedAt: string | null }[] } }>(
+      "{ apiKeys { nodes { name prefix lastUsedAt } } }",
     );
     expect(JSON.stringify(listed)).not.toContain(createApiKey.secret);
-    expect(listed.apiKeys[0]?.lastUsedAt).not.toBeNull();
+    expect(listed.apiKeys.nodes[0]?.lastUsedAt).not.toBeNull();
 
     await operator.data("mutation ($id: ID!) { revokeApiKey(id: $id) }", { id: createApiKey.apiKey.id });
     expect(await Promise.race([socket.closed, Bun.sleep(5000).then(() => "still open")])).toBe(4403);
@@ -120,9 +127,10 @@ describe("API keys", () => {
 
   test("a key cannot get more than its creator's role, and acts with no more than its owner's current role", async () => {
     const operator = await server.userWithRole("operator");
-    expect(codes(await operator.request(CREATE, { n: "too much", s: ["users:manage"] }))).toEqual(["FORBIDDEN"]);
-    expect(codes(await operator.request(CREATE, { n: "bad", s: ["nonsense"] }))).toEqual(["BAD_USER_INPUT"]);
-    const { createApiKey } = await operator.data<Created>(CREATE, { n: "writer", s: ["kv:write"] });
+    const p = await passwordOf(operator);
+    expect(codes(await operator.request(CREATE, { n: "too much", s: ["users:manage"], p }))).toEqual(["FORBIDDEN"]);
+    expect(codes(await operator.request(CREATE, { n: "bad", s: ["nonsense"], p }))).toEqual(["BAD_USER_INPUT"]);
+    const { createApiKey } = await operator.data<Created>(CREATE, { n: "writer", s: ["kv:write"], p });
     const key = graphqlClient(server.url, createApiKey.secret);
     const { me } = await operator.data<{ me: { id: string } }>("{ me { id } }");
     await (await server.admin()).data("mutation ($id: ID!) { setUserRole(id: $id, role: viewer) { role } }", { id: me.id });
@@ -132,7 +140,7 @@ describe("API keys", () => {
   test("every role may grant `read`, which gives a key the reads its owner's role has", async () => {
     const viewer = await server.userWithRole("viewer");
     expect((await viewer.data<{ apiKeyScopes: string[] }>("{ apiKeyScopes }")).apiKeyScopes).toEqual(["read", "kv:read", "system:read"]);
-    const { createApiKey } = await viewer.data<Created>(CREATE, { n: "reader", s: ["read"] });
+    const { createApiKey } = await viewer.data<Created>(CREATE, { n: "reader", s: ["read"], p: await passwordOf(viewer) });
     const key = graphqlClient(server.url, createApiKey.secret);
     expect((await key.request('{ kv(key: "k") { value } }')).errors).toBeUndefined();
     expect(codes(await key.request("{ auditLog { nodes { id } } }"))).toEqual(["FORBIDDEN"]);
@@ -142,7 +150,12 @@ describe("API keys", () => {
     const clock = createManualClock(Date.now());
     await using timed = await startTestApp({ clock });
     const admin = await timed.admin();
-    const { createApiKey } = await admin.data<Created>(CREATE, { n: "short", s: ["read"], e: new Date(clock.now() + 1500).toISOString() });
+    const { createApiKey } = await admin.data<Created>(CREATE, {
+      n: "short",
+      s: ["read"],
+      e: new Date(clock.now() + 1500).toISOString(),
+      p: ADMIN_PASSWORD,
+    });
     const key = graphqlClient(timed.url, createApiKey.secret);
     await clock.advance(1499);
     expect(await key.data(ME)).toEqual({ me: { username: "admin" } });
@@ -170,7 +183,7 @@ describe("password guessing", () => {
   });
 
   test("made-up X-Forwarded-For entries do not escape the lockout: only the one the proxy added counts", async () => {
-    await using server = await startTestApp();
+    await using server = await startTestApp({ config: { trustedProxies: "127.0.0.1" } });
     const LOGIN = 'mutation ($p: String!) { login(username: "admin", password: $p) { accessToken } }';
     const results: (string | undefined)[] = [];
     for (let i = 0; i < 7; i++) {
@@ -198,12 +211,12 @@ describe("password guessing", () => {
   });
 
   test("another IP or another username is not blocked by it", async () => {
-    await using server = await startTestApp();
+    await using server = await startTestApp({ config: { trustedProxies: "127.0.0.1" } });
     const LOGIN = "mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }";
     for (let i = 0; i < 5; i++) await server.anonymous.request(LOGIN, { u: "admin", p: "wrong-password" });
     await server.app.services.users.create({ username: "other", password: "other-password", role: "viewer" });
     expect((await server.anonymous.request(LOGIN, { u: "other", p: "other-password" })).errors).toBeUndefined();
-    // Through a local proxy the forwarded address is the client's.
+    // Through a trusted proxy the forwarded address is the client's.
     const fromElsewhere = await server.anonymous.request(LOGIN, { u: "admin", p: ADMIN_PASSWORD }, { "x-forwarded-for": "203.0.113.9" });
     expect(fromElsewhere.errors).toBeUndefined();
   });
@@ -211,7 +224,7 @@ describe("password guessing", () => {
 
 describe("request limits", () => {
   test("past the per-minute budget requests get 429 with Retry-After, and the server keeps serving others", async () => {
-    await using server = await startTestApp({ config: { rateLimitApiPerMinute: 20 } });
+    await using server = await startTestApp({ config: { rateLimitApiPerMinute: 20, trustedProxies: "127.0.0.1" } });
     const statuses: number[] = [];
     for (let i = 0; i < 15; i++) statuses.push((await server.anonymous.request("{ health { ok } }")).status);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);

@@ -54,7 +54,7 @@ describe("web UI", () => {
   });
 
   test("HSTS is sent when the client came over https through a local proxy or tunnel, on every path", async () => {
-    await using server = await startTestApp();
+    await using server = await startTestApp({ config: { trustedProxies: "127.0.0.1" } });
     const admin = await server.admin();
     for (const path of ["/", "/health"]) {
       const response = await fetch(`${server.url}${path}`, { headers: { "x-forwarded-proto": "https" } });

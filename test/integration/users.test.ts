@@ -121,7 +121,7 @@ describe("my account", () => {
     await server.app.services.users.create({ username: "gus", password: "gus-password", role: "viewer" });
     const gus = (await signIn("gus", "gus-password")).client as ReturnType<typeof graphqlClient>;
     const { beginTotpSetup } = await gus.data<{ beginTotpSetup: { secret: string; otpauthUri: string; qrSvg: string } }>(
-      "mutation { beginTotpSetup { secret otpauthUri qrSvg } }",
+      'mutation { beginTotpSetup(password: "gus-password") { secret otpauthUri qrSvg } }',
     );
     expect(beginTotpSetup.otpauthUri).toContain(`secret=${beginTotpSetup.secret}`);
     expect(beginTotpSetup.qrSvg.startsWith("<svg")).toBe(true);

@@ -108,11 +108,16 @@ export async function logout(): Promise<void> {
   forgetUser({ onPurpose: true });
 }
 
-const REVOKE_ALL_SESSIONS = graphql("mutation RevokeAllSessions { revokeAllSessions }");
+const REVOKE_ALL_SESSIONS = graphql(
+  "mutation RevokeAllSessions($includeApiKeys: Boolean) { revokeAllSessions(includeApiKeys: $includeApiKeys) }",
+);
 
-/** Ends every session of the user, this one included, and forgets the user here. Resolves how many ended. */
-export async function signOutEverywhere(): Promise<number> {
-  const { revokeAllSessions } = await query(REVOKE_ALL_SESSIONS);
+/**
+ * Ends every session of the user, this one included (with `includeApiKeys` also revokes all their
+ * API keys), and forgets the user here. Resolves how many sessions ended.
+ */
+export async function signOutEverywhere({ includeApiKeys = false }: { includeApiKeys?: boolean } = {}): Promise<number> {
+  const { revokeAllSessions } = await query(REVOKE_ALL_SESSIONS, { includeApiKeys });
   forgetUser({ onPurpose: true });
   return revokeAllSessions;
 }

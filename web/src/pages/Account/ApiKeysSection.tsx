@@ -1,10 +1,12 @@
-// API keys for scripts and other machines: create one with scopes and an optional expiry (its
-// secret is shown once), see when each was last used, revoke it. Admins may list everyone's.
+// API keys for scripts and other machines: create one with scopes, an optional expiry and the
+// current password (its secret is shown once), see when each was last used, revoke it. Admins may
+// list everyone's. The list comes a page at a time.
 
 import { For, Show } from "solid-js";
 import { CopyButton } from "../../components/CopyButton";
 import { ErrorMessage, RowErrorMessage } from "../../components/ErrorMessage";
 import { Form, SubmitButton } from "../../components/Form";
+import { PagedList } from "../../components/PagedList";
 import { TextField } from "../../components/TextField";
 import { formatDay, formatInstant } from "../../lib/format";
 import type { ApiKey } from "./accountOperations";
@@ -94,6 +96,15 @@ export function ApiKeysSection(props: { keys: ApiKeyManager }) {
             )}
           </For>
         </fieldset>
+        <TextField
+          label="Your current password"
+          testId="apikey-password"
+          type="password"
+          autocomplete="current-password"
+          value={form.password()}
+          onInput={form.setPassword}
+          hint="A key keeps working after you sign out, so creating one asks for your password."
+        />
         <ErrorMessage error={form.error()} />
         <div class="actions">
           <SubmitButton label="Create key" busyLabel="Creating…" busy={form.busy()} disabled={!form.canCreate()} testId="apikey-create" />
@@ -114,63 +125,58 @@ export function ApiKeysSection(props: { keys: ApiKeyManager }) {
           </label>
         </Show>
       </div>
-      <ErrorMessage error={keys.list.error()} onRetry={keys.list.reload} />
-      <Show when={keys.list.loading()}>
-        <p class="muted">Loading keys…</p>
-      </Show>
-      <Show when={keys.list.loaded() && !keys.list.loading() && keys.list.keys().length === 0}>
-        <p class="muted empty">No API keys yet.</p>
-      </Show>
-      <ul class="plain-list apikey-list">
-        <For each={keys.list.keys()}>
-          {(key) => {
-            const ended = () => key.revokedAt !== null || isExpired(key);
-            return (
-              <li class="list-item apikey-row" classList={{ ended: ended() }} data-testid="apikey-row" data-name={key.name}>
-                <div class="apikey-main">
-                  <span class="apikey-name">
-                    {key.name}
-                    <Show when={keys.list.everyone()}>
-                      <span class="badge" data-testid="apikey-owner">
-                        {key.owner?.username ?? "deleted user"}
-                      </span>
-                    </Show>
-                    <Show when={key.revokedAt}>
-                      <span class="badge badge-bad" data-testid="apikey-revoked">
-                        revoked
-                      </span>
-                    </Show>
-                    <Show when={!key.revokedAt && isExpired(key)}>
-                      <span class="badge badge-bad">expired</span>
-                    </Show>
-                  </span>
-                  <span class="apikey-scopes">
-                    <code class="muted">{key.prefix}…</code>
-                    <For each={key.scopes}>{(scope) => <code class="scope-chip">{scope}</code>}</For>
-                  </span>
-                  <span class="muted apikey-facts">
-                    created {formatInstant(key.createdAt)} · last used {key.lastUsedAt ? formatInstant(key.lastUsedAt) : "never"} ·{" "}
-                    {key.expiresAt ? `expires ${formatDay(key.expiresAt)}` : "never expires"}
-                    <Show when={key.revokedAt}>{(at) => <> · revoked {formatInstant(at())}</>}</Show>
-                  </span>
-                </div>
-                <Show when={!key.revokedAt}>
-                  <button
-                    type="button"
-                    class="danger"
-                    data-testid="apikey-revoke"
-                    disabled={keys.rowBusy(key.id) !== undefined}
-                    onClick={() => void keys.revoke(key)}
-                  >
-                    {keys.rowBusy(key.id) ? "Revoking…" : "Revoke"}
-                  </button>
-                </Show>
-                <RowErrorMessage error={keys.rowError(key.id)} />
-              </li>
-            );
-          }}
-        </For>
-      </ul>
+      <PagedList list={keys.list} emptyText="No API keys yet." loadMoreTestId="apikey-load-more">
+        <ul class="plain-list apikey-list">
+          <For each={keys.list.entries()}>
+            {(key) => {
+              const ended = () => key.revokedAt !== null || isExpired(key);
+              return (
+                <li class="list-item apikey-row" classList={{ ended: ended() }} data-testid="apikey-row" data-name={key.name}>
+                  <div class="apikey-main">
+                    <span class="apikey-name">
+                      {key.name}
+                      <Show when={keys.list.everyone()}>
+                        <span class="badge" data-testid="apikey-owner">
+                          {key.owner?.username ?? "deleted user"}
+                        </span>
+                      </Show>
+                      <Show when={key.revokedAt}>
+                        <span class="badge badge-bad" data-testid="apikey-revoked">
+                          revoked
+                        </span>
+                      </Show>
+                      <Show when={!key.revokedAt && isExpired(key)}>
+                        <span class="badge badge-bad">expired</span>
+                      </Show>
+                    </span>
+                    <span class="apikey-scopes">
+                      <code class="muted">{key.prefix}…</code>
+                      <For each={key.scopes}>{(scope) => <code class="scope-chip">{scope}</code>}</For>
+                    </span>
+                    <span class="muted apikey-facts">
+                      created {formatInstant(key.createdAt)} · last used {key.lastUsedAt ? formatInstant(key.lastUsedAt) : "never"} ·{" "}
+                      {key.expiresAt ? `expires ${formatDay(key.expiresAt)}` : "never expires"}
+                      <Show when={key.revokedAt}>{(at) => <> · revoked {formatInstant(at())}</>}</Show>
+                    </span>
+                  </div>
+                  <Show when={!key.revokedAt}>
+                    <button
+                      type="button"
+                      class="danger"
+                      data-testid="apikey-revoke"
+                      disabled={keys.rowBusy(key.id) !== undefined}
+                      onClick={() => void keys.revoke(key)}
+                    >
+                      {keys.rowBusy(key.id) ? "Revoking…" : "Revoke"}
+                    </button>
+                  </Show>
+                  <RowErrorMessage error={keys.rowError(key.id)} />
+                </li>
+              );
+            }}
+          </For>
+        </ul>
+      </PagedList>
     </section>
   );
 }

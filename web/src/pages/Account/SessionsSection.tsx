@@ -1,4 +1,5 @@
-// Where the user is signed in: each session's client, address and times; ending one, or all.
+// Where the user is signed in: each session's client, address and times; ending one, or all (and,
+// when asked, revoking every API key as well).
 
 import { For, Show } from "solid-js";
 import { ErrorMessage, RowErrorMessage } from "../../components/ErrorMessage";
@@ -12,16 +13,32 @@ export function SessionsSection(props: { sessions: SessionList }) {
     <section class="card account-section account-wide" data-testid="account-sessions">
       <div class="section-title">
         <h2>Sessions</h2>
-        <button
-          type="button"
-          class="danger"
-          data-testid="sessions-revoke-all"
-          disabled={sessions.revokeAll.busy()}
-          onClick={sessions.revokeAll.run}
-          title="Ends every session, this one too; you sign in again afterwards."
-        >
-          {sessions.revokeAll.busy() ? "Signing out…" : "Sign out everywhere"}
-        </button>
+        <div class="actions">
+          <label class="toggle">
+            <input
+              type="checkbox"
+              data-testid="sessions-include-keys"
+              checked={sessions.revokeAll.includeApiKeys()}
+              disabled={sessions.revokeAll.busy()}
+              onChange={(event) => sessions.revokeAll.setIncludeApiKeys(event.currentTarget.checked)}
+            />
+            Also revoke my API keys
+          </label>
+          <button
+            type="button"
+            class="danger"
+            data-testid="sessions-revoke-all"
+            disabled={sessions.revokeAll.busy()}
+            onClick={sessions.revokeAll.run}
+            title={
+              sessions.revokeAll.includeApiKeys()
+                ? "Ends every session, this one too, and revokes every API key of yours; you sign in again afterwards."
+                : "Ends every session, this one too; you sign in again afterwards. Your API keys keep working."
+            }
+          >
+            {sessions.revokeAll.busy() ? "Signing out…" : "Sign out everywhere"}
+          </button>
+        </div>
       </div>
       <ErrorMessage error={sessions.revokeAll.error()} />
       <ErrorMessage error={sessions.error()} onRetry={sessions.reload} />

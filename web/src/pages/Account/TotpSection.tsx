@@ -1,5 +1,6 @@
-// Two-factor sign-in: enrol an authenticator app with a QR code (or the secret typed in), confirm
-// with a first code, store the recovery codes shown once; or turn it off with the password.
+// Two-factor sign-in: after the password, enrol an authenticator app with a QR code (or the secret
+// typed in), confirm with a first code, store the recovery codes shown once; or turn it off with
+// the password.
 
 import { For, Match, Show, Switch } from "solid-js";
 import { CopyButton } from "../../components/CopyButton";
@@ -135,13 +136,27 @@ export function TotpSection(props: { totp: TotpSettings }) {
               Two-factor sign-in is off.
             </p>
           </Show>
-          <p class="muted">Ask for a code from an authenticator app after the password, so a stolen password alone cannot sign in.</p>
-          <ErrorMessage error={totp.begin.error()} />
-          <div class="actions">
-            <button type="button" class="primary" data-testid="totp-enable" disabled={totp.begin.busy()} onClick={totp.begin.run}>
-              {totp.begin.busy() ? "Preparing…" : "Set up two-factor sign-in"}
-            </button>
-          </div>
+          <Form onSubmit={totp.begin.run}>
+            <p class="muted">Ask for a code from an authenticator app after the password, so a stolen password alone cannot sign in.</p>
+            <TextField
+              label="Password, to set it up"
+              testId="totp-enable-password"
+              type="password"
+              autocomplete="current-password"
+              value={totp.begin.password()}
+              onInput={totp.begin.setPassword}
+            />
+            <ErrorMessage error={totp.begin.error()} />
+            <div class="actions">
+              <SubmitButton
+                label="Set up two-factor sign-in"
+                busyLabel="Preparing…"
+                busy={totp.begin.busy()}
+                disabled={!totp.begin.canRun()}
+                testId="totp-enable"
+              />
+            </div>
+          </Form>
         </Match>
       </Switch>
     </section>

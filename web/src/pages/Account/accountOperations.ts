@@ -2,6 +2,7 @@
 // Ending sessions changes who is signed in, so those operations live in lib/auth.
 
 import { query } from "../../lib/graphql";
+import type { Page } from "../../lib/liveList";
 import { graphql, type ResultOf, type VariablesOf } from "../../lib/operation";
 
 const ACCOUNT = graphql("query Account { me { id username role totpEnabled } }");
@@ -25,14 +26,16 @@ export async function changePassword(currentPassword: string, newPassword: strin
 
 // ---- Two-factor sign-in (TOTP) ----
 
-const BEGIN_TOTP_SETUP = graphql("mutation BeginTotpSetup { beginTotpSetup { secret otpauthUri qrSvg } }");
+const BEGIN_TOTP_SETUP = graphql(
+  "mutation BeginTotpSetup($password: String!) { beginTotpSetup(password: $password) { secret otpauthUri qrSvg } }",
+);
 
 /** The secret to enrol, as text, as an otpauth URI and as an <svg> document with its QR code. */
 export type TotpSetup = ResultOf<typeof BEGIN_TOTP_SETUP>["beginTotpSetup"];
 
-/** Starts (or restarts) enrolment; nothing changes for sign-in until `confirmTotpSetup`. */
-export async function beginTotpSetup(): Promise<TotpSetup> {
-  const { beginTotpSetup } = await query(BEGIN_TOTP_SETUP);
+/** Starts (or restarts) enrolment with the current password; nothing changes for sign-in until `confirmTotpSetup`. */
+export async function beginTotpSetup(password: string): Promise<TotpSetup> {
+  const { beginTotpSetup } = await query(BEGIN_TOTP_SETUP, { password });
   return beginTotpSetup;
 }
 
@@ -68,19 +71,22 @@ export async function fetchSessions(): Promise<readonly Session[]> {
 // owner has been deleted.
 const API_KEY_FIELDS = "id name prefix scopes createdAt expiresAt lastUsedAt revokedAt owner { id username }";
 
-const API_KEYS = graphql(`query ApiKeys { apiKeys { ${API_KEY_FIELDS} } }`);
-const ALL_API_KEYS = graphql(`query AllApiKeys { allApiKeys { ${API_KEY_FIELDS} } }`);
+const API_KEYS = graphql(`query ApiKeys($first: Int!, $after: String) {
+  apiKeys(first: $first, after: $after) { nodes { ${API_KEY_FIELDS} } pageInfo { endCursor hasNextPage } }
+}`);
+const ALL_API_KEYS = graphql(`query AllApiKeys($first: Int!, $after: String) {
+  allApiKeys(first: $first, after: $after) { nodes { ${API_KEY_FIELDS} } pageInfo { endCursor hasNextPage } }
+}`);
 
-export type ApiKey = ResultOf<typeof API_KEYS>["apiKeys"][number];
+export type ApiKey = ResultOf<typeof API_KEYS>["apiKeys"]["nodes"][number];
 
-/** The caller's own keys, or with `everyone` (keys:manage) every user's. */
-export async function fetchApiKeys({ everyone = false }: { everyone?: boolean } = {}): Promise<readonly ApiKey[]> {
-  if (everyone) {
-    const { allApiKeys } = await query(ALL_API_KEYS);
-    return allApiKeys;
-  }
-  const { apiKeys } = await query(API_KEYS);
-  return apiKeys;
+const API_KEY_PAGE_SIZE = 50;
+
+/** A page of the caller's own keys, or with `everyone` (keys:manage) of every user's, newest first. */
+export async function fetchApiKeyPage({ everyone }: { everyone: boolean }, after: string | null): Promise<Page<ApiKey>> {
+  const variables = { first: API_KEY_PAGE_SIZE, after };
+  const { nodes, pageInfo } = everyone ? (await query(ALL_API_KEYS, variables)).allApiKeys : (await query(API_KEYS, variables)).apiKeys;
+  return { items: nodes, ...pageInfo };
 }
 
 const API_KEY_SCOPES = graphql("query ApiKeyScopes { apiKeyScopes }");
@@ -91,13 +97,14 @@ export async function fetchApiKeyScopes(): Promise<readonly string[]> {
   return apiKeyScopes;
 }
 
-const CREATE_API_KEY = graphql(`mutation CreateApiKey($name: String!, $scopes: [String!]!, $expiresAt: DateTime) {
-  createApiKey(name: $name, scopes: $scopes, expiresAt: $expiresAt) { secret apiKey { ${API_KEY_FIELDS} } }
+const CREATE_API_KEY = graphql(`mutation CreateApiKey($name: String!, $scopes: [String!]!, $expiresAt: DateTime, $password: String!) {
+  createApiKey(name: $name, scopes: $scopes, expiresAt: $expiresAt, password: $password) { secret apiKey { ${API_KEY_FIELDS} } }
 }`);
 
 /** The new key and its whole secret: the server keeps only its hash, so this is the one time it can be shown. */
 export type CreatedApiKey = ResultOf<typeof CREATE_API_KEY>["createApiKey"];
 
+/** Needs the current password; fails with LIMIT_EXCEEDED when the caller holds the most active keys allowed. */
 export async function createApiKey(input: VariablesOf<typeof CREATE_API_KEY>): Promise<CreatedApiKey> {
   const { createApiKey } = await query(CREATE_API_KEY, input);
   return createApiKey;

@@ -1,13 +1,14 @@
-// The Account page's API keys: creating one (its secret is shown once), listing and revoking the
-// user's keys, and for admins everyone's.
+// The Account page's API keys: creating one (with the current password; its secret is shown
+// once), listing the user's keys page by page and revoking them, and for admins everyone's.
 
-import { type Accessor, createEffect, createSignal, on } from "solid-js";
+import { type Accessor, createSignal } from "solid-js";
 import { createAction, createRowActions } from "../../lib/action";
+import { createLiveList } from "../../lib/createLiveList";
 import { endOfLocalDay, localDayInput } from "../../lib/format";
-import { type GraphQLRequestError, toRequestError } from "../../lib/graphql";
-import { type ApiKey, type CreatedApiKey, createApiKey, fetchApiKeyScopes, fetchApiKeys, revokeApiKey } from "./accountOperations";
+import { prependMissing } from "../../lib/liveList";
+import { type ApiKey, type CreatedApiKey, createApiKey, fetchApiKeyPage, fetchApiKeyScopes, revokeApiKey } from "./accountOperations";
 
-const newestFirst = (a: ApiKey, b: ApiKey) => b.createdAt.localeCompare(a.createdAt);
+const keyOf = (key: ApiKey) => key.id;
 
 export function createApiKeyManager(options: { mayListEveryone: Accessor<boolean> }) {
   // ---- The scopes the user may grant ----
@@ -15,57 +16,47 @@ export function createApiKeyManager(options: { mayListEveryone: Accessor<boolean
   const loadScopes = createAction(async () => setScopes(await fetchApiKeyScopes()));
   void loadScopes.run();
 
-  // ---- The list ----
+  // ---- The list, newest first, a page at a time ----
   const [everyone, setEveryone] = createSignal(false);
-  const [keys, setKeys] = createSignal<readonly ApiKey[]>([]);
-  const [loaded, setLoaded] = createSignal(false);
-  const [loading, setLoading] = createSignal(false);
-  const [loadError, setLoadError] = createSignal<GraphQLRequestError | null>(null);
-  let generation = 0;
-  // Switching between "mine" and "everyone's" while a list loads starts another load; only the
-  // newest may fill the list.
-  async function load() {
-    const mine = ++generation;
-    setLoading(true);
-    setLoadError(null);
-    try {
-      const list = await fetchApiKeys({ everyone: everyone() && options.mayListEveryone() });
-      if (mine !== generation) return;
-      setKeys([...list].sort(newestFirst));
-      setLoaded(true);
-    } catch (error) {
-      if (mine === generation) setLoadError(toRequestError(error));
-    } finally {
-      if (mine === generation) setLoading(false);
-    }
-  }
-  createEffect(on(everyone, () => void load()));
+  // Keys have no live feed: the list changes only by the user's own actions, applied below. The
+  // shared list still gives paging, and drops the answer of a load that a newer one replaced (when
+  // "everyone's" is switched while a page loads).
+  const list = createLiveList<ApiKey, ApiKey, { everyone: boolean }>({
+    params: () => ({ everyone: everyone() && options.mayListEveryone() }),
+    fetchPage: fetchApiKeyPage,
+    watch: () => () => {},
+    applyChange: (keys, changed) =>
+      keys.some((each) => each.id === changed.id)
+        ? keys.map((each) => (each.id === changed.id ? changed : each))
+        : prependMissing(keys, changed, keyOf),
+    keyOf,
+  });
 
   const rows = createRowActions<"revoke">();
   async function revoke(key: ApiKey) {
     const done = await rows.run(key.id, "revoke", () => revokeApiKey(key.id));
-    if (done !== undefined) {
-      const revokedAt = new Date().toISOString();
-      setKeys((list) => list.map((each) => (each.id === key.id ? { ...each, revokedAt: each.revokedAt ?? revokedAt } : each)));
-    }
+    if (done !== undefined) list.apply({ ...key, revokedAt: key.revokedAt ?? new Date().toISOString() });
   }
 
   // ---- The new-key form ----
   const [name, setName] = createSignal("");
   const [chosen, setChosen] = createSignal<ReadonlySet<string>>(new Set());
   const [expiresOn, setExpiresOn] = createSignal("");
+  const [password, setPassword] = createSignal("");
   const [created, setCreated] = createSignal<CreatedApiKey | null>(null);
   const create = createAction(async () => {
     const result = await createApiKey({
       name: name().trim(),
       scopes: scopes().filter((scope) => chosen().has(scope)),
       expiresAt: expiresOn() ? endOfLocalDay(expiresOn()) : null,
+      password: password(),
     });
     setCreated(result);
-    setKeys((list) => [result.apiKey, ...list.filter((each) => each.id !== result.apiKey.id)]);
+    list.apply(result.apiKey);
     setName("");
     setChosen(new Set<string>());
     setExpiresOn("");
+    setPassword("");
   });
   const editing =
     <T>(set: (value: T) => void) =>
@@ -85,11 +76,12 @@ export function createApiKeyManager(options: { mayListEveryone: Accessor<boolean
     scopes,
     scopesError: loadScopes.error,
     list: {
-      keys,
-      loaded,
-      loading,
-      error: loadError,
-      reload: () => void load(),
+      entries: list.items,
+      hasNextPage: list.hasNextPage,
+      loading: list.loading,
+      error: list.error,
+      loadMore: list.loadMore,
+      reload: list.reload,
       everyone,
       setEveryone,
       mayListEveryone: options.mayListEveryone,
@@ -104,11 +96,13 @@ export function createApiKeyManager(options: { mayListEveryone: Accessor<boolean
       toggleScope,
       expiresOn,
       setExpiresOn: editing(setExpiresOn),
+      password,
+      setPassword: editing(setPassword),
       /** The earliest expiry day the form offers: today (the key then lasts until midnight). */
       firstExpiryDay: () => localDayInput(new Date()),
       busy: create.busy,
       error: create.error,
-      canCreate: () => name().trim() !== "" && chosen().size > 0 && !create.busy(),
+      canCreate: () => name().trim() !== "" && chosen().size > 0 && password() !== "" && !create.busy(),
       create: () => void create.run(),
     },
     created,

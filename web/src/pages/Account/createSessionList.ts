@@ -1,4 +1,5 @@
-// The Account page's sessions: where the user is signed in, ending one, or all of them.
+// The Account page's sessions: where the user is signed in, ending one, or all of them (and, when
+// asked, every API key too).
 
 import { createSignal } from "solid-js";
 import { createAction, createRowActions } from "../../lib/action";
@@ -24,7 +25,8 @@ export function createSessionList() {
   }
 
   // Success signs out here too; the shell then goes to the sign-in page.
-  const revokeAll = createAction(() => signOutEverywhere());
+  const [includeApiKeys, setIncludeApiKeys] = createSignal(false);
+  const revokeAll = createAction(() => signOutEverywhere({ includeApiKeys: includeApiKeys() }));
 
   return {
     sessions,
@@ -35,7 +37,16 @@ export function createSessionList() {
     rowBusy: rows.busy,
     rowError: rows.error,
     revoke,
-    revokeAll: { run: () => void revokeAll.run(), busy: revokeAll.busy, error: revokeAll.error },
+    revokeAll: {
+      includeApiKeys,
+      setIncludeApiKeys: (include: boolean) => {
+        setIncludeApiKeys(include);
+        revokeAll.clearError();
+      },
+      run: () => void revokeAll.run(),
+      busy: revokeAll.busy,
+      error: revokeAll.error,
+    },
   };
 }
 

@@ -1,5 +1,6 @@
-// The Account page's two-factor sign-in: enrolling an authenticator app (QR code, secret, a first
-// code), showing the recovery codes once, and turning it off again with the password.
+// The Account page's two-factor sign-in: enrolling an authenticator app (after the password; then
+// QR code, secret, a first code), showing the recovery codes once, and turning it off again with
+// the password.
 
 import { type Accessor, createSignal } from "solid-js";
 import { createAction } from "../../lib/action";
@@ -10,12 +11,14 @@ export function createTotpSettings(options: { enabled: Accessor<boolean | undefi
   const [code, setCode] = createSignal("");
   const [recoveryCodes, setRecoveryCodes] = createSignal<readonly string[] | null>(null);
   const [password, setPassword] = createSignal("");
+  const [beginPassword, setBeginPassword] = createSignal("");
   const [disabledNow, setDisabledNow] = createSignal(false);
 
   const begin = createAction(async () => {
     setDisabledNow(false);
     setCode("");
-    setSetup(await beginTotpSetup());
+    setSetup(await beginTotpSetup(beginPassword()));
+    setBeginPassword("");
   });
 
   const confirm = createAction(async () => {
@@ -51,7 +54,17 @@ export function createTotpSettings(options: { enabled: Accessor<boolean | undefi
       setCode("");
       confirm.clearError();
     },
-    begin: { run: () => void begin.run(), busy: begin.busy, error: begin.error },
+    begin: {
+      password: beginPassword,
+      setPassword: (text: string) => {
+        setBeginPassword(text);
+        begin.clearError();
+      },
+      run: () => void begin.run(),
+      busy: begin.busy,
+      error: begin.error,
+      canRun: () => beginPassword() !== "" && !begin.busy(),
+    },
     confirm: {
       run: () => void confirm.run(),
       busy: confirm.busy,

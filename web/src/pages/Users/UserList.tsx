@@ -1,5 +1,6 @@
 // The users as rows: a table-like grid on wide screens, stacked cards on phones. Each row carries
-// its own actions, their progress and errors, and the new-password form when it is open.
+// its own actions, their progress and errors, and the new-password form when it is open. An
+// admin's own password and second factor are changed under Account, so their row offers neither.
 
 import { createMemo, For, Show } from "solid-js";
 import { ErrorMessage, RowErrorMessage } from "../../components/ErrorMessage";
@@ -96,15 +97,34 @@ function UserRow(props: { user: User; admin: UserAdmin }) {
           >
             {busy() === "disabled" ? (props.user.disabled ? "Enabling…" : "Disabling…") : props.user.disabled ? "Enable" : "Disable"}
           </button>
-          <button
-            type="button"
-            data-testid="user-reset-password"
-            aria-expanded={resetOpen()}
-            disabled={busy() !== undefined}
-            onClick={() => (resetOpen() ? admin.reset.close() : admin.reset.open(props.user))}
-          >
-            Reset password
-          </button>
+          <Show when={!admin.isSelf(props.user)}>
+            <button
+              type="button"
+              data-testid="user-reset-password"
+              aria-expanded={resetOpen()}
+              disabled={busy() !== undefined}
+              onClick={() => (resetOpen() ? admin.reset.close() : admin.reset.open(props.user))}
+            >
+              Reset password
+            </button>
+          </Show>
+          <Show when={props.user.totpEnabled && !admin.isSelf(props.user)}>
+            <button
+              type="button"
+              data-testid="user-remove-totp"
+              disabled={busy() !== undefined}
+              onClick={() => {
+                if (
+                  window.confirm(
+                    `Remove two-factor sign-in for "${props.user.username}"? They will sign in with their password alone until they set it up again.`,
+                  )
+                )
+                  void admin.rows.removeTotp(props.user);
+              }}
+            >
+              {busy() === "totp" ? "Removing…" : "Remove 2FA"}
+            </button>
+          </Show>
           <button
             type="button"
             class="danger"
@@ -133,8 +153,19 @@ function UserRow(props: { user: User; admin: UserAdmin }) {
             value={admin.reset.password()}
             aria-invalid={admin.reset.problem() !== null}
             onInput={admin.reset.setPassword}
-            hint="Their sessions end; they sign in with this password from now on."
+            hint="Their sessions end and their API keys are revoked; they sign in with this password from now on."
           />
+          <Show when={props.user.totpEnabled}>
+            <label class="toggle">
+              <input
+                type="checkbox"
+                data-testid="user-reset-remove-totp"
+                checked={admin.reset.removesTotp()}
+                onChange={(event) => admin.reset.setRemovesTotp(event.currentTarget.checked)}
+              />
+              Also remove two-factor sign-in (a lost phone)
+            </label>
+          </Show>
           <ErrorMessage error={admin.reset.problem()} />
           <div class="actions">
             <SubmitButton

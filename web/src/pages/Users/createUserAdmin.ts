@@ -1,16 +1,26 @@
 // The Users page's state: every user (admins manage them here), the new-user form, and each
-// row's actions: role, disabling, a new password, deletion. Views only read these and call actions.
+// row's actions: role, disabling, a new password (optionally removing two-factor sign-in too),
+// removing two-factor sign-in, deletion. Views only read these and call actions.
 
 import { createSignal } from "solid-js";
 import { createAction, createRowActions } from "../../lib/action";
 import { currentUser, type Role } from "../../lib/auth";
 import { MIN_PASSWORD_LENGTH, passwordLengthProblem } from "../../lib/credentials";
-import { createUser, deleteUser, fetchUsers, resetUserPassword, setUserDisabled, setUserRole, type User } from "./userOperations";
+import {
+  createUser,
+  deleteUser,
+  fetchUsers,
+  removeUserTotp,
+  resetUserPassword,
+  setUserDisabled,
+  setUserRole,
+  type User,
+} from "./userOperations";
 
 /** The roles a user can be given, in the order the pickers list them; the type check keeps this to the schema's Role enum. */
 export const ROLE_CHOICES = Object.keys({ viewer: true, operator: true, admin: true } satisfies Record<Role, true>) as Role[];
 
-export type UserRowAction = "role" | "disabled" | "password" | "delete";
+export type UserRowAction = "role" | "disabled" | "password" | "totp" | "delete";
 
 const byUsername = (a: User, b: User) => a.username.localeCompare(b.username);
 
@@ -77,6 +87,15 @@ export function createUserAdmin() {
     }
   }
 
+  async function removeTotp(user: User) {
+    notify(user.id, null);
+    const updated = await rows.run(user.id, "totp", () => removeUserTotp(user.id));
+    if (updated) {
+      replace(updated);
+      notify(user.id, `Two-factor sign-in removed: ${updated.username} signs in with the password alone.`);
+    }
+  }
+
   async function remove(user: User) {
     notify(user.id, null);
     const deleted = await rows.run(user.id, "delete", () => deleteUser(user.id));
@@ -86,26 +105,34 @@ export function createUserAdmin() {
   // ---- The new-password form, open on one row at a time ----
   const [resetOpenFor, setResetOpenFor] = createSignal<string | null>(null);
   const [resetPassword, setResetPasswordText] = createSignal("");
+  const [resetRemovesTotp, setResetRemovesTotp] = createSignal(false);
 
   function openReset(user: User) {
     notify(user.id, null);
     rows.clearError(user.id);
     setResetPasswordText("");
+    setResetRemovesTotp(false);
     setResetOpenFor(user.id);
   }
 
   function closeReset() {
     setResetOpenFor(null);
     setResetPasswordText("");
+    setResetRemovesTotp(false);
   }
 
   async function submitReset(user: User) {
     const password = resetPassword();
     if (password.length < MIN_PASSWORD_LENGTH) return;
-    const done = await rows.run(user.id, "password", () => resetUserPassword(user.id, password));
+    const removeTotp = user.totpEnabled && resetRemovesTotp();
+    const done = await rows.run(user.id, "password", () => resetUserPassword(user.id, password, { removeTotp }));
     if (done !== undefined) {
       closeReset();
-      notify(user.id, `New password set for ${user.username}.`);
+      if (removeTotp) replace({ ...user, totpEnabled: false });
+      notify(
+        user.id,
+        `New password set for ${user.username}; their API keys were revoked${removeTotp ? " and two-factor sign-in removed" : ""}.`,
+      );
     }
   }
 
@@ -132,12 +159,15 @@ export function createUserAdmin() {
       notice: (id: string) => notices()[id],
       changeRole,
       toggleDisabled,
+      removeTotp,
       remove,
     },
     reset: {
       openFor: resetOpenFor,
       password: resetPassword,
       setPassword: setResetPasswordText,
+      removesTotp: resetRemovesTotp,
+      setRemovesTotp: setResetRemovesTotp,
       problem: () => passwordLengthProblem(resetPassword()),
       open: openReset,
       close: closeReset,

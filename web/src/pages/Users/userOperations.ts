@@ -49,12 +49,23 @@ export async function deleteUser(id: string): Promise<boolean> {
   return deleteUser;
 }
 
-const RESET_USER_PASSWORD = graphql(
-  "mutation ResetUserPassword($id: ID!, $newPassword: String!) { resetUserPassword(id: $id, newPassword: $newPassword) }",
-);
+const RESET_USER_PASSWORD = graphql(`mutation ResetUserPassword($id: ID!, $newPassword: String!, $removeTotp: Boolean) {
+  resetUserPassword(id: $id, newPassword: $newPassword, removeTotp: $removeTotp)
+}`);
 
-/** Sets another user's password and ends their sessions. */
-export async function resetUserPassword(id: string, newPassword: string): Promise<boolean> {
-  const { resetUserPassword } = await query(RESET_USER_PASSWORD, { id, newPassword });
+/**
+ * Sets another user's password, ends their sessions and revokes their API keys; with `removeTotp`
+ * also turns their two-factor sign-in off. Refused for oneself (that is changePassword, under Account).
+ */
+export async function resetUserPassword(id: string, newPassword: string, { removeTotp = false } = {}): Promise<boolean> {
+  const { resetUserPassword } = await query(RESET_USER_PASSWORD, { id, newPassword, removeTotp });
   return resetUserPassword;
+}
+
+const REMOVE_USER_TOTP = graphql(`mutation RemoveUserTotp($id: ID!) { removeUserTotp(id: $id) { ${USER_FIELDS} } }`);
+
+/** Turns another user's two-factor sign-in off: they sign in with the password alone. Refused for oneself. */
+export async function removeUserTotp(id: string): Promise<User> {
+  const { removeUserTotp } = await query(REMOVE_USER_TOTP, { id });
+  return removeUserTotp;
 }
