@@ -3,7 +3,7 @@
 import { ConflictError, InvalidInputError, LimitExceededError, UnauthenticatedError } from "../errors";
 import type { EventBus } from "../events";
 import type { RateLimiter } from "../limits/rate-limiter";
-import type { LoginGuard } from "./login-guard";
+import { type LoginGuard, passwordCheckName } from "./login-guard";
 import { hashPassword, validatePassword, verifyPassword } from "./passwords";
 import type { AuthStore, Credentials } from "./store";
 import { hashToken } from "./tokens";
@@ -17,16 +17,20 @@ export interface TotpSetup {
 }
 
 const ISSUER = "Outpost";
-// Current-password checks are counted in the login guard under this in place of an IP, keyed by
-// user id: apart from sign-ins, and no address can spell it.
-const PASSWORD_CHECKS = "current-password";
+
+/**
+ * Who wrong current passwords are counted against in the login guard, in place of an address:
+ * the session asking, so a stolen token can lock out only itself, not the real user's other
+ * sessions. (A key never holds `account` today, so cannot ask; were it to, it would count alone.)
+ */
+const passwordCheckerOf = (viewer: SignedInViewer) => (viewer.kind === "user" ? `session:${viewer.sessionId}` : `key:${viewer.keyId}`);
 
 export interface AccountServiceOptions {
   store: AuthStore;
   events: EventBus;
   /** Current-password checks draw on the `auth` class, per user. */
   rateLimiter: RateLimiter;
-  /** Wrong current passwords per user: 5 in 5 minutes block further checks for a while. */
+  /** Wrong current passwords per session (or API key): 5 in 5 minutes block its further checks for a while. */
   loginGuard: LoginGuard;
   now?: () => number;
 }
@@ -37,28 +41,32 @@ export function createAccountService({ store, events, rateLimiter, loginGuard, n
     if (!found) throw new UnauthenticatedError("Your account no longer exists.");
     return found;
   };
-  /** Throws unless `password` is the user's; refused (LIMIT_EXCEEDED) past the rate or after repeated wrong answers. */
-  const requirePassword = async (found: Credentials, password: string) => {
+  /** Throws unless `password` is the user's; refused (LIMIT_EXCEEDED) past the rate or after repeated wrong answers from this session. */
+  const requirePassword = async (viewer: SignedInViewer, found: Credentials, password: string) => {
     const userId = found.user.id;
-    const rate = rateLimiter.take("auth", `user:${userId}`);
-    if (!rate.allowed)
-      throw new LimitExceededError(`Too many password checks; try again in ${rate.retryAfterSeconds} s.`, {
-        details: { retryAfterSeconds: rate.retryAfterSeconds },
-      });
-    const waitSeconds = loginGuard.begin(PASSWORD_CHECKS, userId);
+    const [checker, name] = [passwordCheckerOf(viewer), passwordCheckName(userId)];
+    // The guard first: a session it refuses must not use up the rate the user's other sessions share.
+    const waitSeconds = loginGuard.begin(checker, name);
     if (waitSeconds > 0)
       throw new LimitExceededError(`Too many wrong passwords; try again in ${waitSeconds} s.`, {
         details: { retryAfterSeconds: waitSeconds },
       });
+    const rate = rateLimiter.take("auth", `user:${userId}`);
+    if (!rate.allowed) {
+      loginGuard.abandoned(checker, name);
+      throw new LimitExceededError(`Too many password checks; try again in ${rate.retryAfterSeconds} s.`, {
+        details: { retryAfterSeconds: rate.retryAfterSeconds },
+      });
+    }
     let correct: boolean;
     try {
       correct = await verifyPassword(password, found.passwordHash);
     } catch (err) {
-      loginGuard.abandoned(PASSWORD_CHECKS, userId);
+      loginGuard.abandoned(checker, name);
       throw err;
     }
-    if (correct) return loginGuard.succeeded(PASSWORD_CHECKS, userId);
-    loginGuard.failed(PASSWORD_CHECKS, userId);
+    if (correct) return loginGuard.succeeded(checker, name);
+    loginGuard.failed(checker, name);
     // Not UNAUTHENTICATED: the caller is signed in; this is a wrong answer to a question.
     throw new InvalidInputError("The current password is not correct.");
   };
@@ -67,7 +75,7 @@ export function createAccountService({ store, events, rateLimiter, loginGuard, n
     /** Changes the viewer's password and ends every other session of theirs (this one stays signed in). */
     async changePassword(viewer: SignedInViewer, input: { currentPassword: string; newPassword: string }): Promise<boolean> {
       const found = credentialsOf(viewer);
-      await requirePassword(found, input.currentPassword);
+      await requirePassword(viewer, found, input.currentPassword);
       validatePassword(input.newPassword);
       if (input.newPassword === input.currentPassword) throw new InvalidInputError("The new password must differ from the current one.");
       const hash = await hashPassword(input.newPassword);
@@ -85,7 +93,7 @@ export function createAccountService({ store, events, rateLimiter, loginGuard, n
      */
     async beginTotp(viewer: SignedInViewer, password: string): Promise<TotpSetup> {
       const found = credentialsOf(viewer);
-      await requirePassword(found, password);
+      await requirePassword(viewer, found, password);
       if (found.totpSecret) throw new ConflictError("Two-factor sign-in is already on; turn it off first to set it up again.");
       const secret = generateTotpSecret();
       store.setPendingTotp(viewer.userId, secret, now());
@@ -95,7 +103,7 @@ export function createAccountService({ store, events, rateLimiter, loginGuard, n
 
     /** Throws unless `password` is the viewer's current password (for actions that need it, e.g. creating an API key). */
     async confirmPassword(viewer: SignedInViewer, password: string): Promise<void> {
-      await requirePassword(credentialsOf(viewer), password);
+      await requirePassword(viewer, credentialsOf(viewer), password);
     },
 
     /** Turns two-factor on when `code` matches the pending secret; returns recovery codes, shown only now. */
@@ -112,7 +120,7 @@ export function createAccountService({ store, events, rateLimiter, loginGuard, n
     /** Turns two-factor off; needs the password. */
     async disableTotp(viewer: SignedInViewer, password: string): Promise<boolean> {
       const found = credentialsOf(viewer);
-      await requirePassword(found, password);
+      await requirePassword(viewer, found, password);
       if (!found.totpSecret) return false;
       store.transaction(() => store.disableTotp(viewer.userId, now()));
       return true;

@@ -1,32 +1,42 @@
 // Slows password guessing down, in two layers. In memory and bounded.
 //
-// Per client + username: after 5 failures within 5 minutes, every attempt (even with the right
+// Per client + name: after 5 failures within 5 minutes, every attempt (even with the right
 // password) is refused for a block that doubles each time it recurs (5 min, 10 min, ... up to a day).
 //
-// Per username, from any addresses (a botnet rotates them): once 20 attempts within 15 minutes have
-// failed, the username backs off until 15 minutes pass without a failure. While it does, each
-// attempt waits a delay that starts at 1 s and doubles with every further failure, capped at a
-// minute; refusals do not lengthen it. An address that already failed for this username (within a
-// day) shares one turn per delay with every other such address, so together they get about one
-// guess a minute. An address with no failure gets a turn of its own: its first attempt is told to
-// come back after the current delay, and then it may try, whatever the others do. So the real user,
-// at an address that has not failed, is never kept out longer than the cap however hard others try,
-// and a fresh address buys an attacker one guess for a wait of up to the cap (then it has failed,
-// and shares the one turn). A success does not end the backoff: it says nothing about the other
-// addresses still guessing.
+// Per name, from any clients (a botnet rotates addresses): once 20 attempts within 15 minutes have
+// failed, the name backs off until 15 minutes pass without a failure. While it does, the name has a
+// delay that starts at 1 s and doubles with every further failure, capped at a minute (refusals do
+// not lengthen it), and every client gets turns of its own, whatever the others do: a client that
+// has failed k times for the name may try again the delay × 2^k after its latest failure (at most a
+// day), and one that has not failed is told to come back after the delay and may then try. So the
+// real user waits at most a minute at an address that has not failed, and at most 2^k minutes
+// after k wrong passwords of their own (unless 5 of them within 5 minutes blocked the address, as
+// above). Once the delay is a minute, each guessing address gets a guess 1, 3, 7, 15, 31 ...
+// minutes in: 5 in the first hour, 10 in the first day, then at most one a day. A client's
+// failures for a name are forgotten after its success, or two days without a failure (a day past
+// its longest spacing, so waiting for a turn never makes an address fresh again). A success does
+// not end the backoff: it says nothing about the other clients still guessing.
 //
 // Attempts still being checked count too, so a burst of parallel guesses cannot slip past either limit.
+//
+// Callers keep their kinds of name apart with `signInName` and `passwordCheckName`, so failures of
+// one kind never push the other into a block or a backoff.
+
+/** What a sign-in is guarded under: the username as typed (any string; the guard cuts and lowercases it). */
+export const signInName = (username: string) => `name:${username}`;
+/** What a check of a signed-in user's current password is guarded under; no sign-in name can be it. */
+export const passwordCheckName = (userId: string) => `uid:${userId}`;
 
 export interface LoginGuardOptions {
   maxFailures?: number;
   windowMs?: number;
   firstBlockMs?: number;
   maxBlockMs?: number;
-  /** Failures for one username, from any addresses within `usernameWindowMs`, that start its backoff. */
+  /** Failures for one name, from any clients within `usernameWindowMs`, that start its backoff. */
   usernameMaxFailures?: number;
   usernameWindowMs?: number;
   usernameFirstDelayMs?: number;
-  /** The longest the username backoff makes anyone wait. */
+  /** The cap on the name's delay: the longest a client that has not failed waits (one that has waits 2^failures × it, at most `maxBlockMs`). */
   usernameMaxDelayMs?: number;
   now?: () => number;
 }
@@ -37,7 +47,9 @@ interface ClientAttempts {
   blockedUntilMs: number;
   blocks: number;
   lastFailureMs: number | null;
-  /** While the username backs off: when this (not yet failed) client's turn comes. */
+  /** Failures for this name since they were last forgotten: spaces this client's turns while the name backs off. */
+  nameFailures: number;
+  /** While the name backs off: when this (not yet failed) client's turn comes. */
   turnAtMs: number | null;
 }
 
@@ -49,21 +61,20 @@ interface UsernameAttempts {
   /** Failures since the backoff started: the delay doubles with each. */
   level: number;
   lastFailureMs: number;
-  /** When the next attempt from a client that already failed for this username may start. */
-  sharedTurnAtMs: number;
 }
 
 const MAX_TRACKED = 20_000;
 const MAX_TRACKED_USERNAMES = 10_000;
-/** Usernames longer than any valid one are cut, so a key cannot be used to fill memory. */
-const MAX_USERNAME = 64;
+/** Names longer than any made from a valid username (64) or user id are cut, so a key cannot be used to fill memory. */
+const MAX_NAME = 80;
 
 /** Behind an interface so a guard shared between instances can replace the in-memory one. */
 export interface LoginGuard {
   /**
    * Starts an attempt: returns the seconds to wait when `username` may not be tried from `client`
    * now (then the attempt is not started), or 0 after reserving a place for the attempt.
-   * `client` is what limits count the caller by (`clientKey` of its address: an IPv6 client's /64).
+   * `client` is what limits count the caller by (for a sign-in `clientKey` of its address: an IPv6
+   * client's /64); `username` is the name guessed at (`signInName`, `passwordCheckName`).
    * Every started attempt must end with `failed`, `succeeded` or `abandoned`.
    */
   begin(client: string | null, username: string): number;
@@ -88,7 +99,7 @@ export function createLoginGuard({
 }: LoginGuardOptions = {}): LoginGuard {
   const clients = new Map<string, ClientAttempts>();
   const usernames = new Map<string, UsernameAttempts>();
-  const nameOf = (username: string) => username.slice(0, MAX_USERNAME).toLowerCase();
+  const nameOf = (username: string) => username.slice(0, MAX_NAME).toLowerCase();
   const keyOf = (client: string | null, username: string) => `${client ?? "-"}|${nameOf(username)}`;
   const secondsUntil = (atMs: number, at: number) => Math.max(1, Math.ceil((atMs - at) / 1000));
 
@@ -109,7 +120,7 @@ export function createLoginGuard({
         const at = now();
         evictOne(clients, (e) => e.blockedUntilMs <= at && e.pending === 0 && !holdsTurn(e, at));
       }
-      entry = { failuresMs: [], pending: 0, blockedUntilMs: 0, blocks: 0, lastFailureMs: null, turnAtMs: null };
+      entry = { failuresMs: [], pending: 0, blockedUntilMs: 0, blocks: 0, lastFailureMs: null, nameFailures: 0, turnAtMs: null };
       clients.set(key, entry);
     }
     return entry;
@@ -118,7 +129,7 @@ export function createLoginGuard({
     let entry = usernames.get(name);
     if (!entry) {
       if (usernames.size >= MAX_TRACKED_USERNAMES) evictOne(usernames, (e) => e.pending === 0 && !e.backingOff);
-      entry = { failuresMs: [], pending: 0, backingOff: false, level: 0, lastFailureMs: 0, sharedTurnAtMs: 0 };
+      entry = { failuresMs: [], pending: 0, backingOff: false, level: 0, lastFailureMs: 0 };
       usernames.set(name, entry);
     }
     return entry;
@@ -150,25 +161,30 @@ export function createLoginGuard({
     endQuietBackoff(entry, at);
     return entry.backingOff || recentUsernameFailures(entry, at) + entry.pending >= usernameMaxFailures;
   };
-  const hasFailed = (entry: ClientAttempts, at: number) => entry.lastFailureMs !== null && at - entry.lastFailureMs < maxBlockMs;
+  /** The client's failures for the name that still count: forgotten after two quiet days (its longest spacing is one). */
+  const nameFailuresOf = (entry: ClientAttempts, at: number) =>
+    entry.lastFailureMs !== null && at - entry.lastFailureMs < 2 * maxBlockMs ? entry.nameFailures : 0;
   /** A turn not used within a window is stale. */
   const holdsTurn = (entry: ClientAttempts, at: number) => entry.turnAtMs !== null && at - entry.turnAtMs <= usernameWindowMs;
 
-  /** Seconds the username backoff makes `client` wait (0: it may try now, and its turn is taken). */
+  /** Seconds the name's backoff makes `client` wait (0: it may try now, and its turn is taken). */
   const usernameWait = (user: UsernameAttempts, client: ClientAttempts, at: number): number => {
     if (!backsOff(user, at)) return 0;
     const delayMs = Math.min(usernameMaxDelayMs, usernameFirstDelayMs * 2 ** Math.min(user.level, 30));
-    if (hasFailed(client, at)) {
-      if (user.sharedTurnAtMs > at) return secondsUntil(user.sharedTurnAtMs, at);
-      user.sharedTurnAtMs = at + delayMs;
-      return 0;
+    const failures = nameFailuresOf(client, at);
+    if (failures > 0) {
+      // Spaced by this client's own failures, so others trying cannot take its turn, and each of
+      // a botnet's addresses gets fewer guesses the longer it keeps guessing.
+      const turnAtMs = (client.lastFailureMs as number) + Math.min(maxBlockMs, delayMs * 2 ** Math.min(failures, 30));
+      if (turnAtMs > at) return secondsUntil(turnAtMs, at);
+    } else {
+      if (!holdsTurn(client, at)) {
+        client.turnAtMs = at + delayMs;
+        return secondsUntil(client.turnAtMs, at);
+      }
+      const turnAtMs = client.turnAtMs as number;
+      if (turnAtMs > at) return secondsUntil(turnAtMs, at);
     }
-    if (!holdsTurn(client, at)) {
-      client.turnAtMs = at + delayMs;
-      return secondsUntil(client.turnAtMs, at);
-    }
-    const turnAtMs = client.turnAtMs as number;
-    if (turnAtMs > at) return secondsUntil(turnAtMs, at);
     // One attempt per turn: parallel ones wait. The turn is spent by a failure, kept if abandoned.
     return client.pending > 0 ? 1 : 0;
   };
@@ -214,6 +230,7 @@ export function createLoginGuard({
         entry.turnAtMs = null;
         // A quiet day forgives earlier blocks.
         if (entry.lastFailureMs !== null && at - entry.lastFailureMs > maxBlockMs) entry.blocks = 0;
+        entry.nameFailures = nameFailuresOf(entry, at) + 1;
         entry.lastFailureMs = at;
         recentFailures(entry, at);
         entry.failuresMs.push(at);

@@ -12,7 +12,7 @@ import type { EventBus } from "../events";
 import { clientKey } from "../http/client-info";
 import type { RateLimiter } from "../limits/rate-limiter";
 import type { Logger } from "../log";
-import type { LoginGuard } from "./login-guard";
+import { type LoginGuard, signInName } from "./login-guard";
 import { hashPassword, needsRehash, validatePassword, validateUsername, verifyPassword } from "./passwords";
 import type { AccessControl, Permission } from "./permissions";
 import type { Role } from "./roles";
@@ -189,15 +189,16 @@ export function createAuthService({
      * Checks the password (and the second factor when enabled) and opens a session. The same
      * error for any wrong pair; after 5 failures in 5 minutes from one IP for one username,
      * every attempt is refused with LimitExceededError until the block ends, and after 20 failures
-     * in 15 minutes for one username from anywhere, attempts wait a growing delay (at most a
-     * minute; see login-guard.ts).
+     * in 15 minutes for one username from anywhere, each address waits its own turn (a minute at
+     * most, doubled for each failure of that address; see login-guard.ts).
      */
     async login(input: { username: string; password: string; totpCode?: string | null }, client: ClientInfo): Promise<AuthSession> {
       limitAuthAttempts(client);
       const { username } = input;
       // The guard counts an IPv6 client by its /64, like every other limit.
       const guardKey = clientKey(client.ip);
-      const waitSeconds = loginGuard.begin(guardKey, username);
+      const guardName = signInName(username);
+      const waitSeconds = loginGuard.begin(guardKey, guardName);
       if (waitSeconds > 0)
         throw new LimitExceededError(`Too many failed sign-ins; try again in ${waitSeconds} s.`, {
           details: { retryAfterSeconds: waitSeconds },
@@ -222,11 +223,11 @@ export function createAuthService({
         return await openSession(found.user, client);
       } finally {
         if (outcome === "failed") {
-          const blockSeconds = loginGuard.failed(guardKey, username);
+          const blockSeconds = loginGuard.failed(guardKey, guardName);
           if (blockSeconds > 0)
             log.warn("sign-in blocked after repeated failures", { username: username.slice(0, 64), ip: client.ip, blockSeconds });
-        } else if (outcome === "succeeded") loginGuard.succeeded(guardKey, username);
-        else loginGuard.abandoned(guardKey, username);
+        } else if (outcome === "succeeded") loginGuard.succeeded(guardKey, guardName);
+        else loginGuard.abandoned(guardKey, guardName);
       }
     },
 

@@ -72,28 +72,30 @@ describe("username backoff across addresses", () => {
     return { guard, clock };
   };
 
-  test("19 failures from 19 addresses change nothing; after the 20th, addresses that failed share one turn, 1 s apart", () => {
-    const { guard } = underAttack(19);
+  test("19 failures from 19 addresses change nothing; after the 20th, each address that failed waits its own turn, the delay × 2^its failures after its latest", () => {
+    const { guard, clock } = underAttack(19);
     expect(guard.begin("10.0.0", "admin")).toBe(0);
     guard.failed("10.0.0", "admin");
-    expect(guard.begin("10.0.1", "admin")).toBe(0);
-    // The turn is taken: every address that failed before waits, refusals do not push it back.
-    for (let i = 2; i < 10; i++) expect(guard.begin(`10.0.${i}`, "admin")).toBe(1);
+    // The delay is 1 s: 10.0.1 failed once (2 s), 10.0.0 twice (4 s).
+    expect(guard.begin("10.0.1", "admin")).toBe(2);
+    expect(guard.begin("10.0.0", "admin")).toBe(4);
     expect(guard.begin("10.0.0", "other-user")).toBe(0);
+    // Refusals do not push a turn back, and every address has its own: none takes another's.
+    for (let i = 0; i < 5; i++) expect(guard.begin("10.0.1", "admin")).toBe(2);
+    clock.now += 2000;
+    for (let i = 1; i < 19; i++) expect(guard.begin(`10.0.${i}`, "admin")).toBe(0);
+    expect(guard.begin("10.0.0", "admin")).toBe(2);
   });
 
   test("each further failure doubles the delay, up to a minute", () => {
-    const { guard, clock } = underAttack(20);
+    const { guard } = underAttack(20);
     const delays: number[] = [];
     for (let i = 0; i < 9; i++) {
-      const attacker = `10.0.${i}`;
-      expect(guard.begin(attacker, "admin")).toBe(0);
-      const wait = guard.begin(`10.0.${i + 1}`, "admin");
-      delays.push(wait);
-      guard.failed(attacker, "admin");
-      clock.now += wait * 1000;
+      guard.failed(`10.1.${i}`, "admin");
+      // An address that has not failed is told the delay.
+      delays.push(guard.begin(`10.2.${i}`, "admin"));
     }
-    expect(delays).toEqual([1, 2, 4, 8, 16, 32, 60, 60, 60]);
+    expect(delays).toEqual([2, 4, 8, 16, 32, 60, 60, 60, 60]);
   });
 
   test("the user at an address that has not failed waits at most the cap, however hard others keep trying, and gets in", () => {
@@ -116,15 +118,70 @@ describe("username backoff across addresses", () => {
     expect(guard.begin("10.2.0", "admin")).toBe(60);
   });
 
-  test("a fresh address buys one guess for its wait; after failing it joins the shared turn", () => {
+  test("a fresh address buys one guess for its wait; after failing it waits 2, then 4 minutes", () => {
     const { guard, clock } = underAttack(40);
     expect(guard.begin("10.9.9", "admin")).toBe(60);
     clock.now += 60_000;
     expect(guard.begin("10.9.9", "admin")).toBe(0);
     guard.failed("10.9.9", "admin");
+    expect(guard.begin("10.9.9", "admin")).toBe(120);
+    clock.now += 120_000;
     expect(guard.begin("10.9.9", "admin")).toBe(0);
     guard.failed("10.9.9", "admin");
-    expect(guard.begin("10.9.9", "admin")).toBe(60);
+    expect(guard.begin("10.9.9", "admin")).toBe(240);
+  });
+
+  test("the user who mistypes during an attack still gets in, 2 minutes after the typo at most, while the attackers keep polling", () => {
+    // The reviewer's scenario: 25 addresses have failed once; the user, at a fresh address, waits
+    // for their turn and mistypes; then the attackers try every 500 ms, the user every 5 s.
+    let now = 1_000_000;
+    const guard = createLoginGuard({ now: () => now });
+    const attackers = Array.from({ length: 25 }, (_, i) => `10.0.0.${i}`);
+    for (const attacker of attackers) if (guard.begin(attacker, "admin") === 0) guard.failed(attacker, "admin");
+    now += 1000 * guard.begin("192.168.1.5", "admin");
+    expect(guard.begin("192.168.1.5", "admin")).toBe(0);
+    guard.failed("192.168.1.5", "admin");
+    const typoAt = now;
+
+    let admittedAt: number | null = null;
+    let attackerGuesses = 0;
+    for (let step = 0; step < 1200; step++) {
+      now += 500;
+      for (const attacker of attackers)
+        if (guard.begin(attacker, "admin") === 0) {
+          attackerGuesses++;
+          guard.failed(attacker, "admin");
+        }
+      if (step % 10 === 0 && admittedAt === null && guard.begin("192.168.1.5", "admin") === 0) {
+        admittedAt = now;
+        guard.succeeded("192.168.1.5", "admin");
+      }
+    }
+    expect(admittedAt).not.toBeNull();
+    expect((admittedAt as number) - typoAt).toBeLessThanOrEqual(2 * MINUTE + 5_000);
+    // Each address's turns come 2, 4, 8 ... minutes apart once the delay is a minute: 5 of the 25 had
+    // not failed yet, the rest had once; in these 10 minutes that is 4 guesses or fewer each.
+    expect(attackerGuesses).toBeLessThanOrEqual(4 * attackers.length);
+  });
+
+  test("one address guessing without pause gets guesses after 1, 3, 7, 15, 31 ... minutes: 5 in the first hour, 10 in the first day, then one a day", () => {
+    const { guard, clock } = underAttack(40);
+    // Its first attempt (at 1 s) is told to come back after the delay.
+    const start = clock.now + 1000;
+    const guessesAtMinute: number[] = [];
+    for (let second = 1; second <= 3 * 24 * 3600; second++) {
+      clock.now += 1000;
+      // Others keep failing, so the backoff lasts.
+      if (second % 600 === 0) guard.failed(`10.3.${second}`, "admin");
+      if (guard.begin("10.9.9", "admin") === 0) {
+        guessesAtMinute.push((clock.now - start) / MINUTE);
+        guard.failed("10.9.9", "admin");
+      }
+    }
+    expect(guessesAtMinute.slice(0, 10)).toEqual([1, 3, 7, 15, 31, 63, 127, 255, 511, 1023]);
+    expect(guessesAtMinute.filter((minute) => minute <= 60).length).toBe(5);
+    expect(guessesAtMinute.filter((minute) => minute <= 24 * 60).length).toBe(10);
+    expect(guessesAtMinute.slice(10)).toEqual([2047, 2047 + 1440]);
   });
 
   test("an attempt that stops before the password is judged (a second factor asked for) keeps the turn", () => {
