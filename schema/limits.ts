@@ -3,7 +3,9 @@
 // introspection only for signed-in admins (checked per request, since documents are cached).
 // Before execution the cost is weighed again with the request's variables (armor sees only a
 // literal page size), and during execution the bytes of values returned are counted against a
-// budget per request, so pages that each stay within their service's bounds cannot add up.
+// budget per request, so pages that each stay within their service's bounds cannot add up. Answers
+// past a small size also count, until the edge has written them, against what their owners (user
+// and client address) may have in flight, so clients that never read cannot pile them up.
 import { isAsyncIterable, type Plugin } from "@envelop/core";
 import { EnvelopArmor } from "@escape.tech/graphql-armor";
 import {
@@ -229,9 +231,117 @@ export function useCostWithVariables({ maxCost = DOCUMENT_LIMITS.maxCost }: { ma
   return { onExecute: check as never, onSubscribe: check as never };
 }
 
+/** Large answers being built or waiting to be written, per owner (a user, a client address). */
+export const ANSWERS_IN_FLIGHT = { maxBytesPerOwner: 32 << 20, untrackedBytes: 256 << 10 };
+
+/** What one large answer holds of its owners' allowance; released once the answer is written or dropped. */
+export interface AnswerHold {
+  readonly bytes: number;
+  /** Gives the bytes back; later calls do nothing. */
+  release(): void;
+}
+
+/** Bytes of large answers (over `untrackedBytes` of values) that each owner has being built or not yet written. */
+export interface AnswersInFlight {
+  readonly untrackedBytes: number;
+  /**
+   * Grows the hold of ctx's answer to cover `bytes` (in steps of `untrackedBytes`) and returns what
+   * it now covers; null, holding no more, when one of ctx's owners would pass `maxBytesPerOwner`.
+   */
+  reserve(ctx: Context, bytes: number): number | null;
+  /** Takes the hold of ctx's answer (none for a small one): whoever writes the answer releases it once written. */
+  takeHold(ctx: Context): AnswerHold | undefined;
+}
+
+/**
+ * The accounting behind `useResponseBudget`'s `answersInFlight`: `ownersOf` names whose allowance
+ * an answer counts against (asked only once an answer passes `untrackedBytes`); `edgeContextOf`
+ * gives the context the edge built from the one an execution runs with, when they differ, so
+ * that the edge finds the hold with its own. A hold nobody released is given back when it is
+ * garbage collected, so a missed path costs time, not the allowance.
+ */
+export function createAnswersInFlight({
+  ownersOf,
+  edgeContextOf = (ctx) => ctx,
+  maxBytesPerOwner = ANSWERS_IN_FLIGHT.maxBytesPerOwner,
+  untrackedBytes = ANSWERS_IN_FLIGHT.untrackedBytes,
+}: {
+  ownersOf: (ctx: Context) => readonly string[];
+  edgeContextOf?: (ctx: Context) => Context;
+  maxBytesPerOwner?: number;
+  untrackedBytes?: number;
+}): AnswersInFlight {
+  const held = new Map<string, number>();
+  // Kept apart from the hold object, so the finalizer can release a hold that was lost.
+  interface Share {
+    owners: readonly string[];
+    bytes: number;
+    released: boolean;
+  }
+  const giveBack = (share: Share) => {
+    if (share.released) return;
+    share.released = true;
+    for (const owner of share.owners) {
+      const left = (held.get(owner) ?? 0) - share.bytes;
+      if (left > 0) held.set(owner, left);
+      else held.delete(owner);
+    }
+  };
+  const lost = new FinalizationRegistry<Share>(giveBack);
+  const holds = new WeakMap<Context, { hold: AnswerHold; share: Share }>();
+  const holdFor = (ctx: Context) => {
+    let entry = holds.get(ctx);
+    if (!entry) {
+      const share: Share = { owners: ownersOf(ctx), bytes: 0, released: false };
+      const hold: AnswerHold = {
+        get bytes() {
+          return share.bytes;
+        },
+        release() {
+          lost.unregister(hold);
+          giveBack(share);
+        },
+      };
+      lost.register(hold, share, hold);
+      entry = { hold, share };
+      holds.set(ctx, entry);
+    }
+    return entry;
+  };
+  return {
+    untrackedBytes,
+    reserve(ctx, bytes) {
+      const { share } = holdFor(edgeContextOf(ctx));
+      if (share.released) return null;
+      const covered = Math.ceil(bytes / untrackedBytes) * untrackedBytes;
+      const more = covered - share.bytes;
+      if (more <= 0) return share.bytes;
+      if (share.owners.some((owner) => (held.get(owner) ?? 0) + more > maxBytesPerOwner)) return null;
+      for (const owner of share.owners) held.set(owner, (held.get(owner) ?? 0) + more);
+      share.bytes = covered;
+      return covered;
+    },
+    takeHold(ctx) {
+      const edgeContext = edgeContextOf(ctx);
+      const entry = holds.get(edgeContext);
+      holds.delete(edgeContext);
+      return entry?.hold;
+    },
+  };
+}
+
 /** What one query or mutation may still return, in bytes of values. */
 interface ResponseBudget {
   left: number;
+  /** Bytes of values charged so far. */
+  used: number;
+  /** Up to which `used` the answer needs no (more) of its owners' allowance for answers in flight. */
+  covered: number;
+  /** The allowance, when this budget counts against one. */
+  answers?: AnswersInFlight;
+  ctx: Context;
+  /** Refused because the owners' answers in flight were at their limit, not for its own size. */
+  busy: boolean;
 }
 const budgets = new WeakMap<object, ResponseBudget>();
 const BUDGETED = Symbol("outpost.responseBudget");
@@ -271,7 +381,16 @@ function budgetResolvers(schema: GraphQLSchema): void {
       if (resolve[BUDGETED]) continue;
       const leaf = isLeafType(getNamedType(field.type));
       const charge = (budget: ResponseBudget, value: unknown) => {
-        budget.left -= jsonBytes(value, budget.left);
+        const bytes = jsonBytes(value, budget.left);
+        budget.left -= bytes;
+        budget.used += bytes;
+        if (budget.used > budget.covered && budget.left >= 0 && budget.answers) {
+          const covered = budget.answers.reserve(budget.ctx, budget.used);
+          if (covered === null) {
+            budget.busy = true;
+            budget.left = -1;
+          } else budget.covered = covered;
+        }
         return value;
       };
       const budgeted: typeof resolve = (source, args, ctx, info) => {
@@ -292,9 +411,20 @@ function budgetResolvers(schema: GraphQLSchema): void {
  * Envelop plugin giving each query or mutation a budget of `maxValueBytes` of values to return: once
  * spent, nothing more is resolved and the whole answer is one LIMIT_EXCEEDED error. The services
  * bound each page they return; this bounds what many pages (aliases) add up to in one response.
+ * With `answersInFlight`, an answer past its `untrackedBytes` also holds that many bytes of its
+ * owners' allowance; when an owner has no more, the answer is one LIMIT_EXCEEDED error with
+ * `retryAfterSeconds`, and its hold is released. Otherwise the edge that writes the answer takes
+ * the hold (`takeHold`) and releases it once written.
  * Subscription events are bounded by what their services publish, and are not counted.
  */
-export function useResponseBudget({ maxValueBytes = MAX_RESPONSE_VALUE_BYTES }: { maxValueBytes?: number } = {}): Plugin<Context> {
+export function useResponseBudget({
+  maxValueBytes = MAX_RESPONSE_VALUE_BYTES,
+  answersInFlight,
+}: {
+  maxValueBytes?: number;
+  answersInFlight?: AnswersInFlight;
+} = {}): Plugin<Context> {
+  const covered = answersInFlight?.untrackedBytes ?? Number.POSITIVE_INFINITY;
   return {
     onExecute({ args }) {
       if (!budgetedSchemas.has(args.schema)) {
@@ -302,10 +432,23 @@ export function useResponseBudget({ maxValueBytes = MAX_RESPONSE_VALUE_BYTES }: 
         budgetedSchemas.add(args.schema);
       }
       const ctx = args.contextValue;
-      if (!budgets.has(ctx)) budgets.set(ctx, { left: maxValueBytes });
+      if (!budgets.has(ctx)) budgets.set(ctx, { left: maxValueBytes, used: 0, covered, answers: answersInFlight, ctx, busy: false });
       return {
         onExecuteDone({ result, setResult }) {
-          if (isAsyncIterable(result) || (budgets.get(ctx)?.left ?? 0) >= 0) return;
+          const budget = budgets.get(ctx);
+          if (isAsyncIterable(result) || !budget || budget.left >= 0) return;
+          answersInFlight?.takeHold(ctx)?.release();
+          if (budget.busy) {
+            setResult({
+              errors: [
+                new GraphQLError(
+                  "Too many large answers to you or your address are still being sent; read them first, or try again in a moment.",
+                  { extensions: { code: "LIMIT_EXCEEDED", retryAfterSeconds: 1 } },
+                ),
+              ],
+            });
+            return;
+          }
           const mib = Math.round(maxValueBytes / (1 << 20));
           setResult({
             errors: [

@@ -1,15 +1,16 @@
 // GraphQL over WebSocket (graphql-transport-ws) on /graphql, as a protocol of the socket
 // dispatcher: the same schema, plugins and context as HTTP; the viewer comes from connection_init
 // (bearer token or API key) or the UI's cookie. Operations are bounded per socket and per user (or,
-// for anonymous sockets, per address) across all their sockets, and documents by length.
-import { type ExecutionArgs, GraphQLError } from "graphql";
+// for anonymous sockets, per address) across all their sockets, and documents by length. A large
+// answer counts against its owners' answers in flight until its socket has written it.
+import { type ExecutionArgs, GraphQLError, getOperationAST } from "graphql";
 import { makeHandler } from "graphql-ws/use/bun";
 import type { YogaServerInstance } from "graphql-yoga";
 import type { Context } from "../../schema/context";
 import { toClientError } from "../../schema/errors";
-import { longerThanBytes } from "../../schema/limits";
+import { type AnswerHold, type AnswersInFlight, longerThanBytes } from "../../schema/limits";
 import type { Viewer } from "../auth/viewer";
-import { LimitExceededError } from "../errors";
+import { InvalidInputError, LimitExceededError } from "../errors";
 import type { RateLimiter } from "../limits/rate-limiter";
 import type { Logger } from "../log";
 import { newRequestId, type RequestOrigin } from "./client-info";
@@ -27,6 +28,8 @@ export interface GraphqlSocketsOptions {
   rateLimiter: RateLimiter;
   /** Longest document (with its operation name) accepted, in UTF-8 bytes; checked before parsing. */
   maxQueryBytes: number;
+  /** The allowance the response budget charges large answers to; their holds are released once written. */
+  answersInFlight: AnswersInFlight;
   buildContext: (origin: RequestOrigin, viewer: Viewer) => Context;
 }
 
@@ -35,6 +38,15 @@ const ENDED = "Your session has ended; sign in again.";
 const MAX_OPERATIONS_PER_SOCKET = 100;
 /** Operations one user (anonymous sockets: one address) may run at once over all their sockets. */
 const MAX_OPERATIONS_PER_USER = 100;
+/** Bytes a socket may leave unread besides its large answers (those count against their owners' allowance). */
+const MAX_UNREAD_BYTES = 2 << 20;
+
+/** One operation from its subscribe message until graphql-ws is done with it (or its socket closes). */
+interface Operation {
+  owner: string;
+  context: Context;
+  ended: boolean;
+}
 
 /** The graphql-transport-ws protocol for the socket dispatcher. */
 export function graphqlSocketProtocol({
@@ -44,29 +56,73 @@ export function graphqlSocketProtocol({
   log,
   rateLimiter,
   maxQueryBytes,
+  answersInFlight,
   buildContext,
 }: GraphqlSocketsOptions): SocketProtocol {
   // Operations running, by owner ("user:<id>", or "ip:<client key>" for anonymous sockets), and on
-  // each socket by id with their owner.
+  // each socket. An operation, not its id, is counted: a client may reuse an id once it completed it.
   const runningByOwner = new Map<string, number>();
-  const runningOn = new WeakMap<Socket, Map<string, string>>();
+  const runningOn = new WeakMap<Socket, Set<Operation>>();
   const ownerOf = (socket: Socket) => {
     const viewer = socket.data.viewer;
     return viewer.kind === "anonymous" ? `ip:${socket.data.origin.clientKey}` : `user:${viewer.userId}`;
   };
-  const track = (socket: Socket, id: string, owner: string) => {
-    const running = runningOn.get(socket) ?? new Map<string, string>();
-    runningOn.set(socket, running.set(id, owner));
+  // The operations the subscribe message being handed to graphql-ws starts (see `message`).
+  let startedByMessage: Operation[] | null = null;
+  const track = (socket: Socket, owner: string, context: Context) => {
+    const operation: Operation = { owner, context, ended: false };
+    const running = runningOn.get(socket) ?? new Set<Operation>();
+    runningOn.set(socket, running.add(operation));
     runningByOwner.set(owner, (runningByOwner.get(owner) ?? 0) + 1);
+    startedByMessage?.push(operation);
   };
-  const release = (socket: Socket, id: string) => {
-    const running = runningOn.get(socket);
-    const owner = running?.get(id);
-    if (owner === undefined) return;
-    running?.delete(id);
-    const left = (runningByOwner.get(owner) ?? 1) - 1;
-    if (left > 0) runningByOwner.set(owner, left);
-    else runningByOwner.delete(owner);
+  const end = (socket: Socket, operation: Operation) => {
+    if (operation.ended) return;
+    operation.ended = true;
+    runningOn.get(socket)?.delete(operation);
+    const left = (runningByOwner.get(operation.owner) ?? 1) - 1;
+    if (left > 0) runningByOwner.set(operation.owner, left);
+    else runningByOwner.delete(operation.owner);
+  };
+
+  // Holds of large answers sent on each socket, oldest first, until the socket has written them.
+  const unwrittenOn = new WeakMap<Socket, AnswerHold[]>();
+  const unwrittenBytes = (socket: Socket) => (unwrittenOn.get(socket) ?? []).reduce((sum, hold) => sum + hold.bytes, 0);
+  /**
+   * Releases the holds of answers the socket has written: the oldest while the later ones still
+   * cover all it has buffered (a hold is about the size of its answer as sent).
+   */
+  const releaseWritten = (socket: Socket) => {
+    const unwritten = unwrittenOn.get(socket);
+    if (!unwritten?.length) return;
+    const buffered = socket.getBufferedAmount();
+    let later = unwrittenBytes(socket);
+    for (let oldest = unwritten[0]; oldest && later - oldest.bytes >= buffered; oldest = unwritten[0]) {
+      later -= oldest.bytes;
+      unwritten.shift();
+      oldest.release();
+    }
+  };
+  /**
+   * Before an answer or event is sent: cuts off a socket that left more than MAX_UNREAD_BYTES unread
+   * besides its large answers, and hands a large answer's hold to the socket until it is written.
+   */
+  const sending = (socket: Socket, context: Context) => {
+    // Cut off (1006), not closed: a close frame would wait behind what the client does not read, and
+    // keep it in memory. graphql-ws clients reconnect after a 1006.
+    if (socket.readyState === WebSocket.OPEN && socket.getBufferedAmount() - unwrittenBytes(socket) > MAX_UNREAD_BYTES) socket.terminate();
+    const hold = answersInFlight.takeHold(context);
+    if (!hold) return;
+    if (socket.readyState !== WebSocket.OPEN) return hold.release();
+    const unwritten = unwrittenOn.get(socket) ?? [];
+    unwrittenOn.set(socket, unwritten);
+    unwritten.push(hold);
+  };
+  /** After graphql-ws is done with an operation: a hold it still has belongs to an answer never sent. */
+  const answered = (socket: Socket, operation: Operation) => {
+    end(socket, operation);
+    answersInFlight.takeHold(operation.context)?.release();
+    releaseWritten(socket);
   };
 
   const graphqlWs = makeHandler<Record<string, unknown>>({
@@ -86,13 +142,13 @@ export function graphqlSocketProtocol({
     },
     // Parse and validate are wrapped: graphql-ws would otherwise leave the client waiting forever
     // when they throw (armor's rules do).
-    onSubscribe: async (ctx, id, payload) => {
+    onSubscribe: async (ctx, _id, payload) => {
       const socket = ctx.extra.socket as unknown as Socket;
       if (closeIfInvalid(socket)) return [new GraphQLError(ENDED, { extensions: { code: "UNAUTHENTICATED" } })];
       const origin = { ...socket.data.origin, requestId: newRequestId() };
       const context = buildContext(origin, socket.data.viewer);
       const clientErrors = (errors: readonly unknown[]) => errors.map((e) => toClientError(e, context));
-      if (Object.keys(ctx.subscriptions).length >= MAX_OPERATIONS_PER_SOCKET)
+      if ((runningOn.get(socket)?.size ?? 0) >= MAX_OPERATIONS_PER_SOCKET)
         return clientErrors([
           new LimitExceededError(`At most ${MAX_OPERATIONS_PER_SOCKET} operations may run on one socket; stop some first.`),
         ]);
@@ -113,9 +169,18 @@ export function graphqlSocketProtocol({
         const document = enveloped.parse(payload.query);
         const errors = enveloped.validate(enveloped.schema, document);
         if (errors.length > 0) return clientErrors(errors);
+        // graphql-ws would answer this itself, without calling onComplete.
+        if (!getOperationAST(document, payload.operationName))
+          return clientErrors([
+            new InvalidInputError(
+              payload.operationName
+                ? `The document has no operation named ${JSON.stringify(payload.operationName)}.`
+                : "The document has several operations; name the one to run in operationName.",
+            ),
+          ]);
         // Counted from here (nothing above awaited, so concurrent messages cannot all pass the
-        // check) until graphql-ws completes the operation or the socket closes.
-        track(socket, id, owner);
+        // check) until graphql-ws is done with the operation, however it ends, or the socket closes.
+        track(socket, owner, context);
         return {
           schema: enveloped.schema,
           document,
@@ -125,12 +190,11 @@ export function graphqlSocketProtocol({
           rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
         };
       } catch (err) {
-        release(socket, id);
         if (!(err instanceof GraphQLError)) log.error("socket operation failed before execution", { requestId: origin.requestId, err });
         return clientErrors([err instanceof GraphQLError ? err : new GraphQLError("Invalid query.")]);
       }
     },
-    onComplete: (ctx, id) => release(ctx.extra.socket as unknown as Socket, id),
+    onNext: (ctx, _id, _payload, args) => sending(ctx.extra.socket as unknown as Socket, args.contextValue as Context),
   });
 
   // graphql-ws's Bun handler is written against ServerWebSocket of any data.
@@ -139,10 +203,29 @@ export function graphqlSocketProtocol({
     name: "graphql-transport-ws",
     path: "/graphql",
     open: (socket) => handler.open(socket),
-    message: (socket, message) => handler.message(socket, message),
+    // graphql-ws calls onSubscribe before its message handler first awaits, and settles the
+    // handler's promise only once it is done with the operation (answered, refused, completed,
+    // or failed), so that promise marks the end of every operation the message started.
+    message: (socket, message) => {
+      const started: Operation[] = [];
+      startedByMessage = started;
+      let handled: Promise<void>;
+      try {
+        handled = handler.message(socket, message) as Promise<void>;
+      } finally {
+        startedByMessage = null;
+      }
+      if (started.length === 0) return handled;
+      return handled.finally(() => {
+        for (const operation of started) answered(socket, operation);
+      });
+    },
     close: (socket, code, reason) => {
-      for (const id of runningOn.get(socket)?.keys() ?? []) release(socket, id);
+      for (const operation of runningOn.get(socket) ?? []) end(socket, operation);
+      for (const hold of unwrittenOn.get(socket) ?? []) hold.release();
+      unwrittenOn.delete(socket);
       return handler.close(socket, code, reason);
     },
+    drain: releaseWritten,
   };
 }

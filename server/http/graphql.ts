@@ -3,7 +3,8 @@
 // same pipeline, so every plugin's execute hooks run on both paths), and graphql-ws on the same
 // path for subscriptions, as a protocol of the socket dispatcher. Before anything is parsed, the
 // edge refuses what a browser could be made to send from another site (form posts, plain text,
-// cross-site pages) and documents longer than `maxQueryBytes`.
+// cross-site pages) and documents longer than `maxQueryBytes`. A large answer is written as the
+// client reads it and counts against its owners' answers in flight until then.
 
 import { type Plugin, useEngine } from "@envelop/core";
 import {
@@ -20,7 +21,9 @@ import { createYoga, type Plugin as YogaPlugin } from "graphql-yoga";
 import type { Context } from "../../schema/context";
 import { toClientError, useClientErrors } from "../../schema/errors";
 import {
+  type AnswerHold,
   armorPlugins,
+  createAnswersInFlight,
   longerThanBytes,
   useCostWithVariables,
   useIntrospectionGuard,
@@ -31,7 +34,7 @@ import type { Services } from "../app";
 import type { Viewer } from "../auth/viewer";
 import { AppError, ForbiddenError, InvalidInputError, LimitExceededError, UnauthenticatedError } from "../errors";
 import type { Logger } from "../log";
-import { newRequestId, type RequestOrigin } from "./client-info";
+import { clientKey, newRequestId, type RequestOrigin } from "./client-info";
 import { ACCESS_COOKIE, readCookie } from "./cookies";
 import { renderGraphiQL } from "./graphiql";
 import { graphqlSocketProtocol } from "./graphql-ws";
@@ -91,6 +94,37 @@ interface PreparedDocument {
   operation: OperationDefinitionNode | null;
   /** The cache's estimate of what the entry holds in memory. */
   bytes: number;
+}
+
+/** How much of a large answer is handed to the server at a time, as the client reads it. */
+const ANSWER_CHUNK_BYTES = 64 << 10;
+
+/** Whose allowance of large answers in flight an answer counts against: its client address and, when signed in, its user. */
+const answerOwners = (ctx: Context): string[] => [
+  `ip:${clientKey(ctx.client.ip)}`,
+  ...(ctx.viewer.kind === "anonymous" ? [] : [`user:${ctx.viewer.userId}`]),
+];
+
+/**
+ * A body giving the server `bytes` a chunk at a time and releasing `hold` once all were taken or
+ * the client went away. Bun pulls the next chunk only when the connection has written most of
+ * the last ones, so the hold lasts while a client that does not read keeps the answer in memory.
+ */
+function bodyReleasingHold(bytes: Uint8Array, hold: AnswerHold): ReadableStream<Uint8Array> {
+  let offset = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (offset >= bytes.length) {
+        controller.close();
+        hold.release();
+        return;
+      }
+      const end = Math.min(offset + ANSWER_CHUNK_BYTES, bytes.length);
+      controller.enqueue(bytes.subarray(offset, end));
+      offset = end;
+    },
+    cancel: () => hold.release(),
+  });
 }
 
 /** Errors at the edge (rate limit, body size) in GraphQL's response shape, with the matching HTTP status. */
@@ -191,6 +225,12 @@ export function createGraphqlEndpoint({
     },
   };
 
+  const answersInFlight = createAnswersInFlight({
+    ownersOf: answerOwners,
+    // Yoga executes with its own context, into which it copies ours: the hold is kept with ours.
+    edgeContextOf: (ctx) => (ctx as ServerContext).context ?? (ctx as ServerContext).socketContext ?? ctx,
+  });
+
   const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: "/graphql",
@@ -213,7 +253,7 @@ export function createGraphqlEndpoint({
       useParamsChecks,
       ...armorPlugins(),
       useCostWithVariables(),
-      useResponseBudget(),
+      useResponseBudget({ answersInFlight }),
       useIntrospectionGuard(),
       useSubscriptionsOnSocketsOnly(),
       useClientErrors(),
@@ -298,7 +338,10 @@ export function createGraphqlEndpoint({
     })) as ExecutionResult;
     // A sign-in refused for too many attempts is a 429 with Retry-After, like the edge limits.
     const retryAfter = result.errors?.find((e) => e.extensions?.code === "LIMIT_EXCEEDED")?.extensions?.retryAfterSeconds;
-    return new Response(JSON.stringify(result), {
+    const json = JSON.stringify(result);
+    // A large answer goes out as the client reads it, encoded once (not copied again by a Response).
+    const hold = answersInFlight.takeHold(contextValue);
+    return new Response(hold ? bodyReleasingHold(new TextEncoder().encode(json), hold) : json, {
       status: typeof retryAfter === "number" ? 429 : 200,
       headers: {
         ...JSON_HEADERS,
@@ -344,9 +387,8 @@ export function createGraphqlEndpoint({
     if (problem) throw problem;
   };
 
-  /** Answers an HTTP request to /graphql (not an upgrade). */
-  const handleHttp = async (request: Request, route: RouteContext): Promise<Response> => {
-    const context = httpContext(route);
+  /** The response to an HTTP request to /graphql (not an upgrade), whatever its size. */
+  const answerHttp = async (request: Request, route: RouteContext, context: Context): Promise<Response> => {
     if (request.method === "POST") {
       // No page of another site has any business here: sign-in, setup and refresh set cookies,
       // and failed sign-ins lock an account out.
@@ -364,6 +406,39 @@ export function createGraphqlEndpoint({
     // Only the GraphiQL page is HTML here; it runs inline scripts and workers from blobs.
     if (response.headers.get("content-type")?.startsWith("text/html")) response.headers.set("content-security-policy", GRAPHIQL_CSP);
     return finish(response, context, { cookies: false });
+  };
+
+  /**
+   * The response, with a large answer's body (one whose context still holds part of its owners'
+   * allowance: yoga's answers) written as the client reads it, and the hold released once written.
+   */
+  const releasedWhenWritten = async (request: Request, response: Response, context: Context): Promise<Response> => {
+    const hold = answersInFlight.takeHold(context);
+    if (!hold) return response;
+    // No body is written for HEAD (yoga executes it, then refuses the method).
+    if (request.method === "HEAD" || !response.body) {
+      hold.release();
+      return response;
+    }
+    try {
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      const { status, statusText, headers } = response;
+      return new Response(bodyReleasingHold(bytes, hold), { status, statusText, headers });
+    } catch (err) {
+      hold.release();
+      throw err;
+    }
+  };
+
+  /** Answers an HTTP request to /graphql (not an upgrade). */
+  const handleHttp = async (request: Request, route: RouteContext): Promise<Response> => {
+    const context = httpContext(route);
+    try {
+      return await releasedWhenWritten(request, await answerHttp(request, route, context), context);
+    } catch (err) {
+      answersInFlight.takeHold(context)?.release();
+      throw err;
+    }
   };
 
   const route = (path: string): Route => ({
@@ -386,6 +461,7 @@ export function createGraphqlEndpoint({
       log,
       rateLimiter,
       maxQueryBytes,
+      answersInFlight,
       buildContext: (origin, viewer) => buildContext(origin, viewer, "ws"),
     }),
   };

@@ -1,8 +1,9 @@
 // The one socket edge: WebSocket upgrades are dispatched by path and subprotocol to the protocol a
 // feature declared (graphql-transport-ws today, raw terminal bytes later). Every protocol shares
 // the per-IP socket cap, the upgrade rate limit, the same-origin rule for the UI's cookie, a
-// message size bound, and the close-on-revocation check (a socket whose credential ends is
-// closed with 4403 at once on a credentials change, and by a periodic check for expiry).
+// message size bound, a bound on what may wait to be sent (past it the socket is cut off), and the
+// close-on-revocation check (a socket whose credential ends is closed with 4403 at once on a
+// credentials change, and by a periodic check for expiry).
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import type { Permission } from "../auth/permissions";
 import { ANONYMOUS, can, rejected, type Viewer } from "../auth/viewer";
@@ -56,6 +57,13 @@ export interface SocketDispatcherOptions {
   rateLimiter: RateLimiter;
   log: Logger;
   maxMessageBytes: number;
+  /**
+   * Bytes a socket may have waiting to be sent: a message sent past them closes it (1006) and frees
+   * what it held. A backstop above what protocols let a socket hold themselves (graphql-ws: its
+   * owners' 32 MiB of large answers in flight and 2 MiB else); a message is accepted whenever the
+   * socket holds less, so the short messages that follow a large answer must fit too.
+   */
+  backpressureLimitBytes?: number;
   /** Per client address (an IPv6 client's /64: `RequestOrigin.clientKey`). */
   maxSocketsPerIp?: number;
   /** Peers whose X-Forwarded-For / X-Forwarded-Proto are believed; none when absent. */
@@ -86,6 +94,7 @@ export function createSocketDispatcher({
   rateLimiter,
   log,
   maxMessageBytes,
+  backpressureLimitBytes = 36 << 20,
   maxSocketsPerIp = 32,
   recheckIntervalMs = 5_000,
   trustedProxies = NO_TRUSTED_PROXIES,
@@ -162,6 +171,8 @@ export function createSocketDispatcher({
     },
     websocket: {
       maxPayloadLength: maxMessageBytes,
+      backpressureLimit: backpressureLimitBytes,
+      closeOnBackpressureLimit: true,
       open(socket) {
         sockets.add(socket);
         openPerIp.set(ipKey(socket), (openPerIp.get(ipKey(socket)) ?? 0) + 1);
