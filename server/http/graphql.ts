@@ -170,6 +170,9 @@ function useGraphqlJsExecute(): Plugin {
   return useEngine({ execute });
 }
 
+/** A GraphQL Name: so a name and a query joined by a newline (the document cache's key) never collide. */
+const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,127}$/;
+
 export function createGraphqlEndpoint({
   schema,
   services,
@@ -201,7 +204,8 @@ export function createGraphqlEndpoint({
     if (!isPlainObject(params)) return new InvalidInputError("The request must be one JSON object with a query.");
     const { query, variables, operationName, extensions } = params;
     if (query != null && typeof query !== "string") return new InvalidInputError("query must be a string.");
-    if (operationName != null && typeof operationName !== "string") return new InvalidInputError("operationName must be a string.");
+    if (operationName != null && (typeof operationName !== "string" || (operationName !== "" && !OPERATION_NAME.test(operationName))))
+      return new InvalidInputError("operationName must be the name of an operation in the query.");
     if (variables != null && !isPlainObject(variables)) return new InvalidInputError("variables must be a JSON object.");
     if (extensions != null && !isPlainObject(extensions)) return new InvalidInputError("extensions must be a JSON object.");
     if (typeof query === "string" && longerThanBytes(operationName ? `${operationName}\n${query}` : query, maxQueryBytes))

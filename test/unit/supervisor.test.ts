@@ -96,13 +96,13 @@ describe("output", () => {
     expect(proc.info().outputBytes).toEqual({ stdout: all.length, stderr: 0 });
   });
 
-  test("a child writing 50 MB is drained to the end while the server keeps only the tail", async () => {
+  test("a child writing 200 MB is drained to the end while the server keeps only the tail", async () => {
     const { supervisor } = setup();
-    const flood = async () => {
+    const flood = async (bytes: number) => {
       let streamed = 0;
       const proc = supervisor.start({
         name: "flood",
-        command: ["sh", "-c", "yes | head -c 50000000"],
+        command: ["sh", "-c", `yes | head -c ${bytes}`],
         onOutput: (_stream, chunk) => {
           streamed += chunk.length;
         },
@@ -111,26 +111,26 @@ describe("output", () => {
       return { proc, streamed };
     };
     // The first big read grows Bun's heap once, whoever reads; measure a second flood.
-    await flood();
+    await flood(50_000_000);
     Bun.gc(true);
     const before = process.memoryUsage().rss;
     let peak = before;
     const sampler = setInterval(() => {
       peak = Math.max(peak, process.memoryUsage().rss);
     }, 10);
-    const { proc, streamed } = await flood();
+    const { proc, streamed } = await flood(200_000_000);
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage().rss);
     Bun.gc(true);
     const kept = process.memoryUsage().rss - before;
-    expect(streamed).toBe(50_000_000);
+    expect(streamed).toBe(200_000_000);
     expect(proc.output("stdout").length).toBe(1 << 20);
     expect(proc.outputText("stdout").endsWith("y\ny\n")).toBe(true);
     // What stays is about the 1 MiB tail. The peak is Bun's own read chunks awaiting GC (a bare
-    // read loop over the same pipe peaks at 10-25 MB alone, more when the whole suite shares the
-    // heap), always below the 50 MB written: the output is never held whole.
+    // read loop over the same pipe peaks at 10-25 MB alone, up to ~55 MB when the whole suite
+    // shares the heap), far below the 200 MB written: the output is never held whole.
     expect(kept).toBeLessThan(8 * 1024 * 1024);
-    expect(peak - before).toBeLessThan(48 * 1024 * 1024);
+    expect(peak - before).toBeLessThan(100 * 1024 * 1024);
   });
 });
 
