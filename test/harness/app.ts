@@ -9,7 +9,7 @@ import type { Clock } from "../../server/clock";
 import { type Config, loadConfig } from "../../server/config";
 import { createEventBus, type EventBus, type Topic } from "../../server/events";
 import { createLogger } from "../../server/log";
-import { type GraphqlClient, graphqlClient, waitUntil } from "./client";
+import { type GraphqlClient, type GraphqlResult, graphqlClient, waitUntil } from "./client";
 
 export interface TestApp extends AsyncDisposable {
   app: App;
@@ -22,6 +22,12 @@ export interface TestApp extends AsyncDisposable {
   announced: string[];
   /** An anonymous client. */
   anonymous: GraphqlClient;
+  /** Tries to sign in (with an authenticator code when given): the answer, and a client when it worked. */
+  tryLogin(
+    username: string,
+    password: string,
+    totpCode?: string,
+  ): Promise<{ result: GraphqlResult<LoginData>; client: GraphqlClient | null }>;
   /** Signs in and returns a client carrying the access token. */
   signIn(username: string, password: string): Promise<GraphqlClient>;
   /** Signs in as the seeded admin. */
@@ -39,6 +45,10 @@ export interface TestApp extends AsyncDisposable {
 }
 
 export const ADMIN_PASSWORD = "admin-password-1";
+
+const LOGIN =
+  "mutation ($u: String!, $p: String!, $c: String) { login(username: $u, password: $p, totpCode: $c) { accessToken refreshToken } }";
+type LoginData = { login: { accessToken: string; refreshToken: string } };
 
 export async function startTestApp({
   seedAdmin = true,
@@ -77,13 +87,14 @@ export async function startTestApp({
     await app.stop();
     rmSync(dataDir, { recursive: true, force: true });
   };
+  const tryLogin = async (username: string, password: string, totpCode?: string) => {
+    const result = await graphqlClient(url).request<LoginData>(LOGIN, { u: username, p: password, c: totpCode });
+    return { result, client: result.data ? graphqlClient(url, result.data.login.accessToken, result.data.login.refreshToken) : null };
+  };
   const signIn = async (username: string, password: string) => {
-    const result = await graphqlClient(url).request<{ login: { accessToken: string; refreshToken: string } }>(
-      "mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken refreshToken } }",
-      { u: username, p: password },
-    );
-    if (!result.data) throw new Error(`sign-in failed: ${JSON.stringify(result.errors)}`);
-    return graphqlClient(url, result.data.login.accessToken, result.data.login.refreshToken);
+    const { result, client } = await tryLogin(username, password);
+    if (!client) throw new Error(`sign-in failed: ${JSON.stringify(result.errors)}`);
+    return client;
   };
   return {
     app,
@@ -93,6 +104,7 @@ export async function startTestApp({
     logs,
     announced,
     anonymous: graphqlClient(url),
+    tryLogin,
     signIn,
     admin: () => signIn("admin", ADMIN_PASSWORD),
     async userWithRole(role) {

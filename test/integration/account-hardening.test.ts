@@ -16,21 +16,12 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-const LOGIN =
-  "mutation ($u: String!, $p: String!, $c: String) { login(username: $u, password: $p, totpCode: $c) { accessToken refreshToken } }";
 const CREATE_KEY =
   'mutation ($n: String!, $p: String!, $e: DateTime) { createApiKey(name: $n, scopes: ["read"], password: $p, expiresAt: $e) { secret apiKey { id name } } }';
 type CreatedKey = { createApiKey: { secret: string; apiKey: { id: string; name: string } } };
 const ME = "{ me { username } }";
 
-async function signIn(username: string, password: string, code?: string) {
-  const result = await server.anonymous.request<{ login: { accessToken: string; refreshToken: string } }>(LOGIN, {
-    u: username,
-    p: password,
-    c: code,
-  });
-  return { result, client: result.data ? graphqlClient(server.url, result.data.login.accessToken, result.data.login.refreshToken) : null };
-}
+const signIn = (username: string, password: string, code?: string) => server.tryLogin(username, password, code);
 
 /** A new user of `role` (password `<name>-password`), signed in. */
 async function newUser(name: string, role: "admin" | "operator" | "viewer" = "viewer") {

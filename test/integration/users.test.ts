@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { totpCode } from "../../server/auth/totp";
 import { ADMIN_PASSWORD, startTestApp, type TestApp } from "../harness/app";
-import { codes, graphqlClient } from "../harness/client";
+import { codes, type graphqlClient } from "../harness/client";
 
 let server: TestApp;
 beforeAll(async () => {
@@ -10,19 +10,10 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-const LOGIN =
-  "mutation ($u: String!, $p: String!, $c: String) { login(username: $u, password: $p, totpCode: $c) { accessToken refreshToken } }";
 type User = { id: string; username: string; role: string; disabled: boolean; totpEnabled: boolean };
 const USER_FIELDS = "id username role disabled totpEnabled";
 
-async function signIn(username: string, password: string, code?: string) {
-  const result = await server.anonymous.request<{ login: { accessToken: string; refreshToken: string } }>(LOGIN, {
-    u: username,
-    p: password,
-    c: code,
-  });
-  return { result, client: result.data ? graphqlClient(server.url, result.data.login.accessToken, result.data.login.refreshToken) : null };
-}
+const signIn = (username: string, password: string, code?: string) => server.tryLogin(username, password, code);
 
 describe("user management", () => {
   test("an admin creates, lists, promotes, disables, re-enables and deletes a user", async () => {
