@@ -21,15 +21,13 @@ import { createYoga, type Plugin as YogaPlugin } from "graphql-yoga";
 import type { Context } from "../../schema/context";
 import { toClientError, useClientErrors } from "../../schema/errors";
 import {
-  type AnswerHold,
   armorPlugins,
-  createAnswersInFlight,
   longerThanBytes,
   useCostWithVariables,
   useIntrospectionGuard,
-  useResponseBudget,
   useSubscriptionsOnSocketsOnly,
 } from "../../schema/limits";
+import { type AnswerHold, createAnswersInFlight, useResponseBudget } from "../../schema/response-budget";
 import type { Services } from "../app";
 import type { Viewer } from "../auth/viewer";
 import { AppError, ForbiddenError, InvalidInputError, LimitExceededError, UnauthenticatedError } from "../errors";
