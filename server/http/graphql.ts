@@ -7,16 +7,7 @@
 // client reads it and counts against its owners' answers in flight until then.
 
 import { type Plugin, useEngine } from "@envelop/core";
-import {
-  type DocumentNode,
-  type ExecutionResult,
-  execute,
-  GraphQLError,
-  type GraphQLSchema,
-  getOperationAST,
-  type OperationDefinitionNode,
-  type Token,
-} from "graphql";
+import { type ExecutionResult, execute, GraphQLError, type GraphQLSchema } from "graphql";
 import { createYoga, type Plugin as YogaPlugin } from "graphql-yoga";
 import type { Context } from "../../schema/context";
 import { toClientError, useClientErrors } from "../../schema/errors";
@@ -35,6 +26,7 @@ import type { Logger } from "../log";
 import { clientKey, newRequestId, type RequestOrigin } from "./client-info";
 import { ACCESS_COOKIE, readCookie } from "./cookies";
 import { renderGraphiQL } from "./graphiql";
+import { createDocumentCache } from "./graphql-documents";
 import { graphqlSocketProtocol } from "./graphql-ws";
 import { bearerToken, fromAnotherSite, mediaType, type RequestAuth } from "./request-auth";
 import { httpErrorParts, httpStatus, type Route, type RouteContext } from "./router";
@@ -78,20 +70,11 @@ const GRAPHIQL_CSP = [
  * Bounds of the parsed-document cache. A parsed document keeps every token (about 360 bytes each
  * measured, so a 2000-token document takes ~0.7 MB) besides its text: entries are weighed by both.
  */
-const DOCUMENT_CACHE = { maxEntries: 1000, maxBytes: 16 << 20, bytesPerToken: 400 };
-
 interface GraphQLParams {
   query?: unknown;
   variables?: Record<string, unknown> | null;
   operationName?: string | null;
   extensions?: unknown;
-}
-
-interface PreparedDocument {
-  document: DocumentNode;
-  operation: OperationDefinitionNode | null;
-  /** The cache's estimate of what the entry holds in memory. */
-  bytes: number;
 }
 
 /** How much of a large answer is handed to the server at a time, as the client reads it. */
@@ -145,13 +128,6 @@ function carriesFile(value: unknown, depth = 0): boolean {
   if (value instanceof Blob) return true;
   if (typeof value !== "object" || value === null || depth > 8) return false;
   return Object.values(value).some((item) => carriesFile(item, depth + 1));
-}
-
-/** How many tokens a parsed document keeps (its location's token list). */
-function tokenCount(document: DocumentNode): number {
-  let count = 0;
-  for (let token: Token | null | undefined = document.loc?.startToken; token; token = token.next) count++;
-  return count;
 }
 
 const unsupportedBody = () =>
@@ -272,46 +248,8 @@ export function createGraphqlEndpoint({
     return response;
   };
 
-  // Documents that parsed and validated through yoga's pipeline (all plugins' rules applied), least
-  // recently used first, bounded by count and by an estimate of their memory.
-  const documents = new Map<string, PreparedDocument>();
-  let cachedBytes = 0;
-  const remember = (key: string, prepared: PreparedDocument) => {
-    if (prepared.bytes > DOCUMENT_CACHE.maxBytes / 16) return;
-    documents.set(key, prepared);
-    cachedBytes += prepared.bytes;
-    for (const [oldKey, old] of documents) {
-      if (documents.size <= DOCUMENT_CACHE.maxEntries && cachedBytes <= DOCUMENT_CACHE.maxBytes) break;
-      documents.delete(oldKey);
-      cachedBytes -= old.bytes;
-    }
-  };
-  /** The parsed, valid document for a query; null when it does not parse or validate (yoga then answers). */
-  const prepare = (query: string, operationName: string | undefined, params: GraphQLParams): PreparedDocument | null => {
-    const key = operationName ? `${operationName}\n${query}` : query;
-    const cached = documents.get(key);
-    if (cached) {
-      documents.delete(key);
-      documents.set(key, cached);
-      return cached;
-    }
-    const enveloped = yoga.getEnveloped({ params } as never);
-    let document: DocumentNode;
-    try {
-      document = enveloped.parse(query);
-      // Armor's rules throw on a refused document; yoga answers it in its standard form.
-      if (enveloped.validate(enveloped.schema, document).length > 0) return null;
-    } catch {
-      return null;
-    }
-    const prepared = {
-      document,
-      operation: getOperationAST(document, operationName) ?? null,
-      bytes: key.length * 2 + tokenCount(document) * DOCUMENT_CACHE.bytesPerToken,
-    };
-    remember(key, prepared);
-    return prepared;
-  };
+  // Documents that parsed and validated through yoga's pipeline (all plugins' rules applied).
+  const prepare = createDocumentCache(yoga.getEnveloped);
 
   // The pipeline's execute is the same for every request (only parse, validate and the context
   // factory are bound to one); taking it once saves running every plugin's onEnveloped per request.
