@@ -103,14 +103,18 @@ export function createLiveList<Item, Change, Params>(options: LiveListOptions<It
 
   const live: LiveConnection = { state: liveState, error: liveError, retry: () => setLiveAttempt((attempt) => attempt + 1) };
 
-  return {
-    items,
+  const view = {
+    entries: items,
     hasNextPage: createMemo(() => state().hasNextPage),
     /** The load in flight, if any. */
     loading: createMemo(() => state().loading),
     error: createMemo(() => state().error),
     loadMore: () => void load("more"),
     reload: () => void load("first"),
+  };
+  return {
+    /** What a paged list on a page shows and does (spread into the page's own list). */
+    view,
     /** Whether an item with `key` is shown. */
     has: (key: string) => untrack(items).some((item) => keyOf(item) === key),
     /** Shows a change the user's own action made (the server's answer), as a live change would be. */

@@ -76,12 +76,7 @@ export function createApiKeyManager(options: { mayListEveryone: Accessor<boolean
     scopes,
     scopesError: loadScopes.error,
     list: {
-      entries: list.items,
-      hasNextPage: list.hasNextPage,
-      loading: list.loading,
-      error: list.error,
-      loadMore: list.loadMore,
-      reload: list.reload,
+      ...list.view,
       everyone,
       setEveryone,
       mayListEveryone: options.mayListEveryone,

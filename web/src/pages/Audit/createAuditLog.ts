@@ -92,13 +92,8 @@ export function createAuditLog() {
   return {
     filter: { input, change, clear, isFiltered },
     list: {
-      entries: list.items,
-      hasNextPage: list.hasNextPage,
-      loading: list.loading,
-      error: list.error,
+      ...list.view,
       isFresh: (id: string) => fresh().has(id),
-      loadMore: list.loadMore,
-      reload: list.reload,
     },
     live: list.live,
   };

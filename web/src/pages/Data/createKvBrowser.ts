@@ -243,14 +243,7 @@ export function createKvBrowser() {
     canEdit,
     nowMs,
     prefix: { input: prefixInput, applied: prefix, change: changePrefix },
-    list: {
-      entries: list.items,
-      hasNextPage: list.hasNextPage,
-      loading: list.loading,
-      error: list.error,
-      loadMore: list.loadMore,
-      reload: list.reload,
-    },
+    list: list.view,
     live: list.live,
     editor: {
       selectedKey,
