@@ -19,16 +19,22 @@ const AuditEntryType = builder.objectRef<AuditEntry>("AuditEntry").implement({
     userAgent: t.exposeString("userAgent", { nullable: true }),
     action: t.exposeString("action", { description: "operation type and root field, e.g. mutation.setKv." }),
     target: t.expose("target", { type: "JSON", nullable: true, description: "What was acted on; never secrets or contents." }),
-    result: t.exposeString("result", { description: "ok, or the error code." }),
+    targetLabel: t.exposeString("targetLabel", {
+      nullable: true,
+      description: "What the target was called when recorded: the key, username or name, an id replaced by the user's or API key's name.",
+    }),
+    result: t.exposeString("result", {
+      description: "ok; challenged (a sign-in whose password was right, asked for its second factor); or the error code.",
+    }),
     detail: t.exposeString("detail", { nullable: true }),
   }),
 });
 
 const AuditFilterInput = builder.inputType("AuditFilter", {
   fields: (t) => ({
-    actor: t.string({ description: "Part of the actor's name." }),
-    action: t.string({ description: "Start of the action, e.g. mutation.login." }),
-    result: t.string({ description: "ok, error (anything but ok), or one error code." }),
+    actor: t.string({ description: "Part of the actor's name (at most 100 characters)." }),
+    action: t.string({ description: "Part of the action, e.g. login or mutation.setKv (at most 100 characters)." }),
+    result: t.string({ description: "ok, challenged, error (any error code), or one error code." }),
     from: t.field({ type: "DateTime" }),
     to: t.field({ type: "DateTime" }),
   }),
@@ -95,21 +101,28 @@ const mutationOutcome = (ctx: Context, error: unknown) => !outcomeNeedsBudget(ct
 const deniedCredential = (ctx: Context, error: unknown) =>
   isDenial(error) && (ctx.viewer.kind !== "anonymous" || ctx.viewer.rejection !== undefined) && firstDenialWithinBudget(ctx);
 
-/** Runs `resolve`, recording its outcome when `shouldRecord` says so; keeps synchronous results synchronous. */
+/**
+ * Runs `resolve`, recording its outcome when `shouldRecord` says so; keeps synchronous results
+ * synchronous. With `labelFirst` the target is named before `resolve` runs, since a deletion leaves
+ * nothing to name afterwards.
+ */
 function audited(
   action: string,
   targetArgs: readonly string[],
   resolve: GraphQLFieldResolver<unknown, Context>,
   shouldRecord: (ctx: Context, error: unknown) => boolean,
+  { labelFirst = false } = {},
 ) {
-  const record = (ctx: Context, args: Record<string, unknown>, result: unknown, error: unknown) => {
+  const targetOf = (args: Record<string, unknown>) =>
+    Object.fromEntries(targetArgs.filter((name) => args[name] != null).map((name) => [name, args[name]]));
+  const record = (ctx: Context, args: Record<string, unknown>, targetLabel: string | null | undefined, result: unknown, error: unknown) => {
     if (!shouldRecord(ctx, error)) return;
-    const target = Object.fromEntries(targetArgs.filter((name) => args[name] != null).map((name) => [name, args[name]]));
     void ctx.services.audit.recordOutcome({
       viewer: ctx.viewer,
       client: ctx.client,
       action,
-      target,
+      target: targetOf(args),
+      targetLabel,
       error: error === undefined ? undefined : unwrap(error),
       // A sign-in (login, setup, refresh) names the user it signed in; a failed one the username tried.
       signedIn: (result as { user?: { id: string; username: string } } | undefined)?.user,
@@ -117,25 +130,26 @@ function audited(
     });
   };
   const wrapped: GraphQLFieldResolver<unknown, Context> = (root, args, ctx, info) => {
+    const label = labelFirst ? ctx.services.audit.labelTarget(targetOf(args)) : undefined;
     let result: unknown;
     try {
       result = resolve(root, args, ctx, info);
     } catch (error) {
-      record(ctx, args, undefined, error);
+      record(ctx, args, label, undefined, error);
       throw error;
     }
     if (result instanceof Promise)
       return result.then(
         (value) => {
-          record(ctx, args, value, undefined);
+          record(ctx, args, label, value, undefined);
           return value;
         },
         (error) => {
-          record(ctx, args, undefined, error);
+          record(ctx, args, label, undefined, error);
           throw error;
         },
       );
-    record(ctx, args, result, undefined);
+    record(ctx, args, label, result, undefined);
     return result;
   };
   return wrapped;
@@ -151,6 +165,7 @@ export function auditRootFields(schema: GraphQLSchema): GraphQLSchema {
       declaredTarget(field),
       field.resolve as GraphQLFieldResolver<unknown, Context>,
       mutationOutcome,
+      { labelFirst: true },
     );
   for (const field of Object.values(schema.getQueryType()?.getFields() ?? {}))
     field.resolve = audited(

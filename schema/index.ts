@@ -9,6 +9,7 @@ import "./users";
 import "./api-keys";
 import { auditRootFields } from "./audit";
 import "./kv";
+import "./files";
 import "./system";
 
 function assertEveryRootFieldHasAuth(types: (GraphQLObjectType | null | undefined)[]) {

@@ -1,5 +1,6 @@
-// Key-value data: entries with versions and optional TTL, compare-and-set, live changes.
-import type { KvChange, KvEntry, KvReadBudget, KvWriteOptions } from "../server/kv/service";
+// Key-value data: entries with versions and optional TTL, compare-and-set, live changes, and import,
+// export and delete of many entries at once.
+import type { KvChange, KvEntry, KvExport, KvExportEntry, KvReadBudget, KvWriteOptions } from "../server/kv/service";
 import { auditTarget } from "./audit";
 import { builder } from "./builder";
 import { type Context, signedInViewer } from "./context";
@@ -47,6 +48,35 @@ const KvChangeType = builder.objectRef<KvChange>("KvChange").implement({
   }),
 });
 
+const KvExportEntryType = builder.objectRef<KvExportEntry>("KvExportEntry").implement({
+  fields: (t) => ({
+    key: t.exposeString("key"),
+    value: t.expose("value", { type: "JSON" }),
+    ttlSeconds: t.exposeInt("ttlSeconds", {
+      nullable: true,
+      description: "The seconds it had left when exported; null when it never expires.",
+    }),
+  }),
+});
+
+const KvExportType = builder.objectRef<KvExport>("KvExport").implement({
+  fields: (t) => ({
+    prefix: t.exposeString("prefix"),
+    exportedAt: t.expose("exportedAt", { type: "DateTime" }),
+    entries: t.field({ type: [KvExportEntryType], description: "Sorted by key.", resolve: (e) => e.entries }),
+  }),
+});
+
+const KvEntryInput = builder.inputType("KvEntryInput", {
+  description: "One entry of importKv, with the arguments of setKv.",
+  fields: (t) => ({
+    key: t.string({ required: true }),
+    value: t.field({ type: "JSON", required: true }),
+    ttlSeconds: t.int(),
+    expectedVersion: t.int({ description: "As in setKv: 0 sets the entry only if the key is absent." }),
+  }),
+});
+
 builder.queryFields((t) => ({
   kv: t.field({
     type: KvEntryType,
@@ -77,6 +107,15 @@ builder.queryFields((t) => ({
       return { items: page.entries, hasNextPage: page.hasNextPage, cursorOf: (entry: KvEntry) => encodeCursor(entry.key) };
     },
   }),
+  exportKv: t.field({
+    type: KvExportType,
+    description:
+      "Every entry whose key starts with prefix, read at one instant, with the seconds each has left: what importKv takes back. Fails with LIMIT_EXCEEDED (quota, limit) past kv_max_bulk_entries entries or kv_max_bulk_bytes of values.",
+    authScopes: { permission: "kv:read" },
+    extensions: auditTarget("prefix"),
+    args: { prefix: t.arg.string({ defaultValue: "" }) },
+    resolve: (_root, { prefix }, ctx) => ctx.services.kv.exportPrefix(prefix ?? ""),
+  }),
 }));
 
 builder.mutationFields((t) => ({
@@ -100,6 +139,23 @@ builder.mutationFields((t) => ({
     extensions: auditTarget("key", "expectedVersion"),
     args: { key: t.arg.string({ required: true }), expectedVersion: t.arg.int() },
     resolve: (_root, { key, expectedVersion }, ctx) => ctx.services.kv.delete(key, expectedVersion, writer(ctx)),
+  }),
+  importKv: t.int({
+    description:
+      "Sets every entry in one transaction, or none, and returns how many were set. Each entry follows the rules of setKv; when some are refused it fails with BAD_USER_INPUT (or CONFLICT for expectedVersion) listing them in entryErrors (index, key, message). LIMIT_EXCEEDED (quota, limit) past kv_max_bulk_entries entries, kv_max_bulk_bytes of values or a store quota. Counts as one write of the writer's rate.",
+    authScopes: { permission: "kv:write" },
+    // Entries carry values, which the audit log never keeps.
+    extensions: auditTarget(),
+    args: { entries: t.arg({ type: [KvEntryInput], required: true }) },
+    resolve: (_root, { entries }, ctx) => ctx.services.kv.setMany(entries, writer(ctx)),
+  }),
+  deleteKvMany: t.int({
+    description:
+      "Deletes the entries of keys in one transaction and returns how many existed. LIMIT_EXCEEDED past kv_max_bulk_entries keys; BAD_USER_INPUT listing malformed keys in entryErrors, deleting none. Counts as one write of the writer's rate.",
+    authScopes: { permission: "kv:write" },
+    extensions: auditTarget("keys"),
+    args: { keys: t.arg.stringList({ required: true }) },
+    resolve: (_root, { keys }, ctx) => ctx.services.kv.deleteMany(keys, writer(ctx)),
   }),
 }));
 

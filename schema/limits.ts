@@ -1,6 +1,6 @@
 // Limits on what a GraphQL document may ask: depth, aliases, tokens, cost and directives
 // (graphql-armor, applied in parse and validate on every transport), no field suggestions, and
-// introspection only for signed-in admins (checked per request, since documents are cached).
+// introspection only with `schema:read` (checked per request, since documents are cached).
 // Before execution the cost is weighed again with the request's variables (armor sees only a
 // literal page size). What an answer may return in bytes is in response-budget.ts.
 import type { Plugin } from "@envelop/core";
@@ -22,6 +22,7 @@ import {
   type ValueNode,
   visit,
 } from "graphql";
+import { can, forbidden } from "../server/auth/viewer";
 import type { Context } from "./context";
 
 export const DOCUMENT_LIMITS = { maxDepth: 16, maxAliases: 15, maxTokens: 2000, maxCost: 50_000, maxDirectives: 20 };
@@ -58,11 +59,14 @@ function usesIntrospection(document: DocumentNode): boolean {
   return found;
 }
 
-/** An error when this viewer may not run an introspection query, else null. */
-function introspectionRefusal(ctx: Context): GraphQLError | null {
-  if (ctx.viewer.kind !== "anonymous" && ctx.viewer.role === "admin") return null;
-  return new GraphQLError("Introspection is only for signed-in admins; the schema is in schema/schema.graphql.", {
-    extensions: { code: ctx.viewer.kind === "anonymous" ? "UNAUTHENTICATED" : "FORBIDDEN" },
+/** An error when this viewer may not run an introspection query (it needs `schema:read`, as GraphiQL does), else null. */
+function introspectionRefusal({ viewer }: Context): GraphQLError | null {
+  if (can(viewer, "schema:read")) return null;
+  const where = "the schema is in schema/schema.graphql.";
+  if (viewer.kind === "anonymous")
+    return new GraphQLError(`Sign in to use introspection; ${where}`, { extensions: { code: "UNAUTHENTICATED" } });
+  return new GraphQLError(`${forbidden(viewer, "schema:read").message} Introspection needs it; ${where}`, {
+    extensions: { code: "FORBIDDEN" },
   });
 }
 
@@ -85,7 +89,7 @@ export function useSubscriptionsOnSocketsOnly(): Plugin<Context> {
   };
 }
 
-/** Envelop plugin refusing introspection to everyone but admins (yoga and socket paths). */
+/** Envelop plugin refusing introspection to viewers without `schema:read` (yoga and socket paths). */
 export function useIntrospectionGuard(): Plugin<Context> {
   const guard = ({
     args,

@@ -1,5 +1,5 @@
-// Custom scalars: DateTime (ISO 8601 strings) and JSON (any JSON value with finite numbers and
-// bounded nesting).
+// Custom scalars: DateTime (ISO 8601 strings), JSON (any JSON value with finite numbers and
+// bounded nesting) and File (an upload in a multipart request).
 import { GraphQLError, Kind, type ValueNode } from "graphql";
 import { unstorableJsonReason } from "../server/kv/json-value";
 import { builder } from "./builder";
@@ -47,4 +47,16 @@ builder.scalarType("JSON", {
   serialize: (value) => value,
   parseValue: storableJson,
   parseLiteral: (node, variables) => storableJson(literalToJson(node, variables)),
+});
+
+// A file can only arrive as a variable of a multipart request; anything else becomes null, which the
+// field refuses with a message saying how to send a file (so a query without one still reaches the
+// field's auth rule first).
+builder.scalarType("File", {
+  description: "A file sent as a variable of a multipart request (GraphQL multipart request spec); input only.",
+  serialize: () => {
+    throw new GraphQLError("File is an input type only.");
+  },
+  parseValue: (value) => (value instanceof File ? value : null),
+  parseLiteral: () => null,
 });

@@ -1,7 +1,47 @@
-// The host Outpost runs on, and the server's background jobs.
+// The host Outpost runs on, its data disk, and the server's background jobs.
+import type { DiskState, DiskUsage } from "../server/disk/watch";
 import type { JobInfo } from "../server/jobs";
 import type { SystemInfo } from "../server/system/service";
 import { builder } from "./builder";
+
+const DiskStateEnum = builder.enumType("DiskState", {
+  values: {
+    OK: { value: "ok" },
+    LOW: {
+      value: "low",
+      description: "Free space is below the reserve: new data is refused; sign-in, deletes and the audit log still work.",
+    },
+    FULL: {
+      value: "full",
+      description:
+        "Below the reserve with the emergency space given back (a write found no room) or never made, or almost nothing free; sign-in and deletes still work.",
+    },
+  } as const,
+});
+
+const DiskUsageType = builder.objectRef<DiskUsage>("DiskUsage").implement({
+  description: "What takes space on the data disk.",
+  fields: (t) => ({
+    name: t.exposeString("name", {
+      description:
+        "database, emergency-space (held to be given back when the disk fills), a capability such as files, or other (not Outpost's).",
+    }),
+    bytes: t.exposeFloat("bytes"),
+  }),
+});
+
+// Sizes are Floats: they pass Int's 2^31, and a Float carries whole numbers exactly up to 2^53.
+const DiskStatusType = builder.objectRef<DiskState>("DiskStatus").implement({
+  description: "The file system of the data directory.",
+  fields: (t) => ({
+    state: t.field({ type: DiskStateEnum, resolve: (disk) => disk.state }),
+    freeBytes: t.exposeFloat("freeBytes"),
+    totalBytes: t.exposeFloat("totalBytes"),
+    reserveBytes: t.exposeFloat("reserveBytes", { description: "Free space kept for sign-in and deletes; new data is refused below it." }),
+    usage: t.expose("usage", { type: [DiskUsageType] }),
+    checkedAt: t.expose("checkedAt", { type: "DateTime" }),
+  }),
+});
 
 const SystemInfoType = builder.objectRef<SystemInfo>("SystemInfo").implement({
   fields: (t) => ({
@@ -15,6 +55,7 @@ const SystemInfoType = builder.objectRef<SystemInfo>("SystemInfo").implement({
     bunVersion: t.exposeString("bunVersion"),
     buildTarget: t.exposeString("buildTarget"),
     startedAt: t.expose("startedAt", { type: "DateTime" }),
+    disk: t.field({ type: DiskStatusType, resolve: (_system, _args, ctx) => ctx.services.system.disk() }),
   }),
 });
 

@@ -3,7 +3,7 @@
 // routes, sockets and jobs, start in order, stop in reverse. The HTTP edge (router) and the socket
 // edge (dispatcher) serve every feature's routes and protocols beside /graphql and the web UI.
 import type { Database } from "bun:sqlite";
-import { chmodSync, existsSync, mkdirSync } from "node:fs";
+import { isIPv6 } from "node:net";
 import { join } from "node:path";
 import type { Plugin } from "@envelop/core";
 import type { Server } from "bun";
@@ -16,8 +16,10 @@ import type { Viewer } from "./auth/viewer";
 import { type CacheFactory, memoryCaches } from "./cache";
 import { type Clock, systemClock } from "./clock";
 import { type Config, defaultsOf, rateClassesOf } from "./config";
+import { explainDatabaseError, lockDataDir, prepareDataDir } from "./data-dir";
 import { createWriteBatcher, migrationsApplied, openDatabase } from "./db";
-import { type AppError, NotFoundError } from "./errors";
+import { createDiskWatch, DISK_WATCH_INTERVAL_MS, describeDiskState, isNoSpaceError } from "./disk/watch";
+import { type AppError, NotFoundError, StartupError } from "./errors";
 import { createEventBus, type EventBus } from "./events";
 import type { AnyFeature, Core } from "./feature";
 import { FEATURES, type Services } from "./features";
@@ -38,7 +40,7 @@ import { createSupervisor } from "./supervisor";
 export type { Services } from "./features";
 
 /** Thrown by start() when the port is taken; the message names the port and, if visible, the holder. */
-export class PortInUseError extends Error {}
+export class PortInUseError extends StartupError {}
 
 /** State that requests share; each piece can be replaced by one shared between instances (Redis). */
 export interface SharedState {
@@ -98,32 +100,35 @@ export async function createApp(
   // Made once, before anything is opened (a bad entry stops the start), and shared by both edges;
   // a tunnel Outpost starts will add its own local client here (`trustedProxies.add`).
   const trustedProxies = createTrustedProxies(config.trustedProxies);
-  // The data directory holds the database (password hashes, TOTP secrets) and the signing key: only
-  // this user may enter it, whatever mode an existing one had (mkdir's mode applies only to new ones).
-  // The database files and the key make themselves 0600 as they are opened.
-  const makePrivate = (path: string, mode: number) => {
-    try {
-      chmodSync(path, mode);
-    } catch (err) {
-      log.warn("could not make a data file private; check its owner", { path, mode: mode.toString(8), err });
-    }
-  };
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  makePrivate(config.dataDir, 0o700);
-  mkdirSync(join(config.dataDir, "tmp"), { recursive: true, mode: 0o700 });
-  makePrivate(join(config.dataDir, "tmp"), 0o700);
-  if (existsSync(join(config.dataDir, "outpost.toml"))) makePrivate(join(config.dataDir, "outpost.toml"), 0o600);
+  prepareDataDir(config.dataDir, log);
+  // Held until stop(), or until the process ends however it ends: one process per data directory.
+  // Taken before the disk watch, which may delete or make the emergency space of the process holding it.
+  const dataDirLock = lockDataDir(config.dataDir);
+  // Before the database is written: on a full disk it gives back the emergency space first.
+  const disk = createDiskWatch({ dataDir: config.dataDir, settings: config, clock, log });
   const migrations = features.flatMap((f) => f.migrations ?? []);
-  const db = openDatabase(join(config.dataDir, "outpost.db"), migrations);
+  let db: Database;
+  try {
+    db = openDatabase(join(config.dataDir, "outpost.db"), migrations, { noSpace: disk });
+  } catch (err) {
+    dataDirLock.release();
+    if (isNoSpaceError(err)) throw new StartupError(describeDiskState(disk.state()));
+    throw explainDatabaseError(config.dataDir, "outpost.db", err);
+  }
+  disk.watchDatabase(db, join(config.dataDir, "outpost.db"));
+  const diskAtStart = disk.state();
+  if (diskAtStart.state !== "ok") announce(describeDiskState(diskAtStart));
 
   const perMinute = Object.fromEntries(
     rateClassesOf(features).map((rc) => [rc.name, (config as unknown as Record<string, number>)[rateSettingKey(rc.name)] as number]),
   );
   const jobs = createJobs({ clock, log });
+  jobs.every("disk.watch", DISK_WATCH_INTERVAL_MS, () => disk.check(), { runAtStart: true });
   const core: Core = {
     config,
     db,
-    writes: createWriteBatcher(db),
+    writes: createWriteBatcher(db, { noSpace: disk }),
+    disk,
     events: shared.events ?? createEventBus(),
     clock,
     log,
@@ -139,13 +144,20 @@ export async function createApp(
   const created: { feature: AnyFeature; provided: object }[] = [];
   const featureRoutes: Route[] = [];
   const featureSockets: SocketProtocol[] = [];
-  for (const feature of features) {
-    const provided = await feature.create(core, services);
-    Object.assign(services, provided);
-    created.push({ feature, provided });
-    featureRoutes.push(...(feature.routes?.(provided, core) ?? []));
-    featureSockets.push(...(feature.sockets?.(provided, core) ?? []));
-    for (const job of feature.jobs?.(provided, core) ?? []) jobs.every(job.name, job.everyMs, job.run, { runAtStart: job.runAtStart });
+  try {
+    for (const feature of features) {
+      const provided = await feature.create(core, services);
+      Object.assign(services, provided);
+      created.push({ feature, provided });
+      featureRoutes.push(...(feature.routes?.(provided, core) ?? []));
+      featureSockets.push(...(feature.sockets?.(provided, core) ?? []));
+      for (const job of feature.jobs?.(provided, core) ?? []) jobs.every(job.name, job.everyMs, job.run, { runAtStart: job.runAtStart });
+    }
+  } catch (err) {
+    // Whoever tries again (a test, in this process) finds the data directory free.
+    db.close();
+    dataDirLock.release();
+    throw err;
   }
 
   let server: Server<SocketData> | null = null;
@@ -175,6 +187,7 @@ export async function createApp(
     auth,
     log,
     maxRequestBodyBytes: config.maxRequestBodyBytes,
+    maxMultipartBodyBytes: config.maxMultipartBodyBytes,
     maxQueryBytes: config.maxQueryBytes,
     closeIfInvalid: (socket) => sockets.closeIfInvalid(socket),
     rateLimiter: core.rateLimiter,
@@ -183,7 +196,7 @@ export async function createApp(
   const sockets = createSocketDispatcher({
     protocols: [graphql.protocol, ...featureSockets],
     auth,
-    viewerStillValid: (viewer) => services.auth.viewerStillValid(viewer),
+    endedBecause: (viewer) => services.auth.endedBecause(viewer),
     events: core.events,
     jobs,
     rateLimiter: core.rateLimiter,
@@ -200,9 +213,15 @@ export async function createApp(
       path: "/ready",
       access: "public",
       rateClass: null,
+      // A full disk keeps the answer 200: the server still serves reads, sign-in and deletes, and a
+      // load balancer that took it out of service would lock the owner out of freeing the space.
       handle: () => {
         const ready = !stopping && migrationsApplied(db, migrations);
-        return Response.json({ status: ready ? "ready" : "not ready" }, { status: ready ? 200 : 503 });
+        const { state, freeBytes, totalBytes, reserveBytes } = disk.state();
+        return Response.json(
+          { status: ready ? "ready" : "not ready", disk: { state, freeBytes, totalBytes, reserveBytes } },
+          { status: ready ? 200 : 503 },
+        );
       },
     },
   ];
@@ -269,23 +288,31 @@ export async function createApp(
           websocket: sockets.websocket,
         });
       } catch (err) {
-        if ((err as { code?: string }).code === "EADDRINUSE") {
+        const code = (err as { code?: string }).code;
+        if (code === "EADDRINUSE") {
           const holder = describePortHolder(config.port);
           throw new PortInUseError(
             `Port ${config.port} is already in use${holder ? ` by ${holder}` : ""}. Stop it, or start Outpost with --port <n> (0 picks a free port).`,
           );
         }
+        if (code === "EACCES")
+          throw new StartupError(
+            `Port ${config.port} is privileged: only root may listen below port 1024. Start Outpost with --port 1024 or above (8080 by default), or give it the capability CAP_NET_BIND_SERVICE.`,
+          );
         throw err;
       }
       const port = server.port as number;
-      const url = `http://${config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host}:${port}`;
+      const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
+      const url = `http://${isIPv6(host) ? `[${host}]` : host}:${port}`;
+      dataDirLock.recordAddress(url);
       for (const { feature, provided } of created) await feature.start?.(provided, core);
       jobs.start();
       log.info("listening", { url, port, dataDir: config.dataDir });
       announce(`Outpost listening on ${url}`);
       const setupToken = services.auth.setupToken();
       if (setupToken) {
-        const link = `${config.publicUrl ?? url}/setup?token=${setupToken}`;
+        // A public URL given with a trailing slash must not make the link's path "//setup".
+        const link = `${(config.publicUrl ?? url).replace(/\/+$/, "")}/setup?token=${setupToken}`;
         log.info("no users yet: open the setup link to create the first admin", { setupLink: link });
         announce(`First start: create the admin at ${link}`);
       }
@@ -309,7 +336,10 @@ export async function createApp(
       for (const { feature, provided } of [...created].reverse()) await feature.stop?.(provided, core);
       await core.supervisor.stopAll();
       await core.writes.drain();
-      db.close();
+      // `true` finalizes the statements stores prepared: without it SQLite keeps the files open (and
+      // the WAL unmerged) until they are garbage collected.
+      db.close(true);
+      dataDirLock.release();
       log.info("stopped");
     },
   };

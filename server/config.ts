@@ -1,13 +1,18 @@
 // Typed configuration. Each setting is read from, in order of precedence: command-line flags,
 // OUTPOST_* environment variables, <data>/outpost.toml, then its default. The core's settings are
 // here; each feature declares its own (settings.ts), and each rate class has one. Every value is
-// validated at start; a bad one stops the start with a message naming the setting and its source.
+// validated at start; a bad one stops the start with a message naming the setting as the user
+// wrote it (`--log-level`, `OUTPOST_LOG_LEVEL`, or `log_level` in the file).
 
 import { existsSync, readFileSync } from "node:fs";
+import { hostname, networkInterfaces } from "node:os";
 import { join, resolve } from "node:path";
+import { validatePassword } from "./auth/passwords";
+import { DISK_SETTINGS, type DiskSettings } from "./disk/settings";
 import { ConfigError } from "./errors";
 import type { AnyFeature } from "./feature";
 import { FEATURES } from "./features";
+import { canonicalAddress } from "./http/client-info";
 import type { RateClass, RateClassSpec } from "./limits/rate-limiter";
 import type { LogLevel } from "./log";
 import { type FeatureSettings, LOG_LEVELS, type RateClassSettings, rateSettingKey, type SettingSpec, settingNames } from "./settings";
@@ -27,6 +32,8 @@ interface CoreSettings {
   /** Seeds the `admin` user on a first start; never read from the TOML file. */
   adminPassword: string | null;
   maxRequestBodyBytes: number;
+  /** Largest GraphQL multipart request (a file uploaded through GraphQL, which is held in memory). */
+  maxMultipartBodyBytes: number;
   /** Longest GraphQL document text accepted, before it is parsed or cached. */
   maxQueryBytes: number;
   /** Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses); none by default. */
@@ -34,12 +41,53 @@ interface CoreSettings {
   shutdownGraceMs: number;
 }
 
-export type Config = CoreSettings & FeatureSettings & RateClassSettings<RateClass>;
+export type Config = CoreSettings & DiskSettings & FeatureSettings & RateClassSettings<RateClass>;
+
+/** Why `host` cannot be listened on, or null: it must be an address of this machine (or a wildcard), localhost or the machine's name. */
+function checkListenHost(host: string): string | null {
+  if (host.startsWith("[") && host.endsWith("]")) return `must be written without brackets: ${host.slice(1, -1)}`;
+  const address = canonicalAddress(host);
+  if (address === null)
+    return host === "localhost" || host === hostname()
+      ? null
+      : `must be an IP address of this machine, localhost or ${hostname()}; ${JSON.stringify(host)} is none of these`;
+  const ours = Object.values(networkInterfaces()).flatMap((addresses) => (addresses ?? []).map((a) => a.address));
+  const wildcards = [canonicalAddress("0.0.0.0"), canonicalAddress("::")];
+  // Linux answers on every 127.x address, though the interface lists only 127.0.0.1.
+  if (wildcards.includes(address) || address.startsWith("127.") || ours.some((a) => canonicalAddress(a) === address)) return null;
+  return `is ${host}, which is not an address of this machine; use one of ${ours.join(", ")}, or 0.0.0.0 (every IPv4 address) or :: (every address)`;
+}
+
+/** Why `value` cannot be the public URL, or null: the setup link is built on it, so it must be an absolute http(s) URL and nothing more. */
+function checkPublicUrl(value: string): string | null {
+  const usage = `must be an absolute http:// or https:// URL such as https://outpost.example.com; got ${JSON.stringify(value)}`;
+  if (!URL.canParse(value)) return usage;
+  const url = new URL(value);
+  if (url.protocol !== "http:" && url.protocol !== "https:") return usage;
+  if (url.search || url.hash || url.username || url.password)
+    return `must be a plain http:// or https:// URL, without ?query, #fragment or user name; got ${JSON.stringify(value)}`;
+  return null;
+}
 
 const CORE_SETTINGS: SettingSpec[] = [
-  { key: "host", kind: "string", default: "0.0.0.0", description: "listen address" },
+  {
+    key: "host",
+    kind: "string",
+    default: "0.0.0.0",
+    description: "listen address",
+    accepts: "an IP address of this machine (0.0.0.0 for every IPv4 address, :: for every address), localhost or the machine's name",
+    check: checkListenHost,
+  },
   { key: "port", kind: "int", default: 8080, min: 0, max: 65535, description: "port (0 = any free port)" },
-  { key: "publicUrl", kind: "string", default: null, nullable: true, description: "public URL, for the setup link" },
+  {
+    key: "publicUrl",
+    kind: "string",
+    default: null,
+    nullable: true,
+    description: "public URL, for the setup link",
+    accepts: "an absolute http:// or https:// URL, such as https://outpost.example.com",
+    check: checkPublicUrl,
+  },
   { key: "logLevel", kind: "logLevel", default: "info", description: "log level: debug, info, warn or error" },
   {
     key: "adminPassword",
@@ -48,8 +96,26 @@ const CORE_SETTINGS: SettingSpec[] = [
     inFile: false,
     nullable: true,
     description: "first admin's password (environment only, never in the file)",
+    check: (password) => {
+      try {
+        validatePassword(password);
+        return null;
+      } catch (err) {
+        const rule = (err as Error).message.replace(/\.$/, "");
+        return `is not a usable password: ${rule.charAt(0).toLowerCase()}${rule.slice(1)}`;
+      }
+    },
   },
   { key: "maxRequestBodyBytes", kind: "int", default: 4 << 20, min: 1024, max: 1 << 30, description: "request body limit (bytes)" },
+  {
+    key: "maxMultipartBodyBytes",
+    kind: "int",
+    default: 32 << 20,
+    min: 1024,
+    max: 1 << 30,
+    description:
+      "largest GraphQL multipart request, a file uploaded through GraphQL (held in memory); larger files use the resumable upload (bytes)",
+  },
   { key: "maxQueryBytes", kind: "int", default: 64 << 10, min: 256, max: 4 << 20, description: "longest GraphQL document (bytes)" },
   {
     key: "trustedProxies",
@@ -57,8 +123,16 @@ const CORE_SETTINGS: SettingSpec[] = [
     default: null,
     nullable: true,
     description: "reverse proxies whose X-Forwarded-For is believed (comma-separated addresses)",
+    accepts: "IP addresses separated by commas",
+    check: (value) => {
+      const notAddress = value.split(",").find((entry) => entry.trim() !== "" && canonicalAddress(entry.trim()) === null);
+      return notAddress === undefined
+        ? null
+        : `must list IP addresses separated by commas; ${JSON.stringify(notAddress.trim())} is not one`;
+    },
   },
   { key: "shutdownGraceMs", kind: "int", default: 10_000, min: 0, max: 60_000, description: "shutdown grace (ms)" },
+  ...DISK_SETTINGS,
 ];
 
 const CORE_RATE_CLASSES: RateClassSpec[] = [{ name: "api", defaultPerMinute: 1200, description: "API requests per IP and per user" }];
@@ -99,39 +173,57 @@ export function defaultsOf(features: readonly AnyFeature[]): Omit<Config, "dataD
 
 export const DEFAULTS = defaultsOf(FEATURES);
 
-/** The flags `loadConfig` understands, with what each means and its default, for `--help`. */
-export function describeSettings(features: readonly AnyFeature[] = FEATURES): string[] {
-  const rows = [
-    ["--data <dir>", "data directory (default ./data)"],
-    ...settingsOf(features)
-      .filter((s) => s.inFile !== false)
-      .map((s) => [
-        `${settingNames(s.key).flag} <${s.kind === "int" ? "n" : "value"}>`,
-        `${s.description}${s.default === null ? "" : ` (default ${s.default})`}`,
-      ]),
-  ];
-  const width = Math.max(...rows.map(([flag]) => (flag as string).length));
-  return rows.map(([flag, text]) => `${(flag as string).padEnd(width)}  ${text}`);
+/** `text` broken into lines of at most `width` characters (a longer word keeps its own line), each indented by `indent` spaces. */
+function wrap(text: string, indent: number, width = 100): string {
+  const lines: string[] = [];
+  for (const word of text.split(" ")) {
+    const last = lines.length - 1;
+    if (last >= 0 && indent + (lines[last] as string).length + 1 + word.length <= width) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines.map((line) => `${" ".repeat(indent)}${line}`).join("\n");
 }
 
+/** The flags `loadConfig` understands, each with what it means, the values it accepts and its default, for `--help`. */
+export function describeSettings(features: readonly AnyFeature[] = FEATURES): string {
+  const entries = [
+    { flag: "--data <dir>", text: "data directory, used by one Outpost process at a time. Default: ./data." },
+    ...settingsOf(features)
+      .filter((s) => s.inFile !== false)
+      .map((s) => {
+        const accepts = s.kind === "int" ? `${s.min} to ${s.max}` : s.accepts;
+        return {
+          flag: `${settingNames(s.key).flag} <${s.kind === "int" ? "n" : "value"}>`,
+          text: `${s.description}.${accepts ? ` Allowed: ${accepts}.` : ""} Default: ${s.default ?? "none"}.`,
+        };
+      }),
+  ];
+  return entries.map(({ flag, text }) => `  ${flag}\n${wrap(text, 6)}`).join("\n");
+}
+
+/** `raw`, from `source` (the flag, variable or file entry as the user wrote it), as the value `setting` takes; a ConfigError naming `source` if it cannot be. */
 function coerce(setting: SettingSpec, raw: unknown, source: string): unknown {
-  const where = `${setting.key} (from ${source})`;
   if (setting.nullable && (raw === "" || raw === null)) return null;
+  // A secret's value is never repeated back, not even to say it is wrong.
+  const got = setting.inFile === false ? "" : `, got ${JSON.stringify(raw)}`;
   switch (setting.kind) {
     case "int": {
       const n = typeof raw === "number" ? raw : typeof raw === "string" && /^-?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
-      if (!Number.isInteger(n)) throw new ConfigError(`Setting ${where} must be a whole number, got ${JSON.stringify(raw)}.`);
+      if (!Number.isInteger(n)) throw new ConfigError(`${source} must be a whole number${got}.`);
       if ((setting.min !== undefined && n < setting.min) || (setting.max !== undefined && n > setting.max))
-        throw new ConfigError(`Setting ${where} must be between ${setting.min} and ${setting.max}, got ${n}.`);
+        throw new ConfigError(`${source} must be between ${setting.min} and ${setting.max}${got}.`);
       return n;
     }
     case "logLevel":
-      if (!LOG_LEVELS.includes(raw as LogLevel))
-        throw new ConfigError(`Setting ${where} must be one of debug, info, warn, error; got ${JSON.stringify(raw)}.`);
+      if (!LOG_LEVELS.includes(raw as LogLevel)) throw new ConfigError(`${source} must be one of debug, info, warn, error${got}.`);
       return raw;
-    case "string":
-      if (typeof raw !== "string" || raw.length === 0) throw new ConfigError(`Setting ${where} must be a non-empty string.`);
+    case "string": {
+      if (typeof raw !== "string" || raw.length === 0)
+        throw new ConfigError(`${source} must be ${setting.accepts ?? "a non-empty string"}${got}.`);
+      const problem = setting.check?.(raw);
+      if (problem) throw new ConfigError(`${source} ${problem}.`);
       return raw;
+    }
   }
 }
 
@@ -140,7 +232,7 @@ export function parseFlags(argv: string[]): Record<string, string> {
   const flags: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
-    if (!arg.startsWith("--")) throw new ConfigError(`Unexpected argument ${JSON.stringify(arg)}.`);
+    if (!arg.startsWith("--")) throw new ConfigError(`Unexpected argument ${JSON.stringify(arg)}. See outpost --help.`);
     const eq = arg.indexOf("=");
     const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
     let value: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
@@ -173,7 +265,12 @@ export function loadConfig({
   const settings = settingsOf(features);
   const inFile = settings.filter((s) => s.inFile !== false);
   const known = new Set(["data", ...inFile.map((s) => settingNames(s.key).flag.slice(2))]);
-  for (const name of Object.keys(flags)) if (!known.has(name)) throw new ConfigError(`Unknown flag --${name}. See --help.`);
+  for (const name of Object.keys(flags)) {
+    if (known.has(name)) continue;
+    // A longer or shorter spelling of a real flag (--data-dir for --data) is most likely meant as it.
+    const meant = name && [...known].find((flag) => name.startsWith(flag) || flag.startsWith(name));
+    throw new ConfigError(`Unknown flag --${name}.${meant ? ` Did you mean --${meant}?` : ""} See outpost --help.`);
+  }
 
   const dataDir = resolve(flags.data ?? env.OUTPOST_DATA ?? defaultDataDir);
   const filePath = join(dataDir, "outpost.toml");

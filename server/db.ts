@@ -1,7 +1,8 @@
 // Opens the one SQLite database and applies every capability's migrations in order, recording
-// each by id so a migration runs exactly once.
+// each by id so a migration runs exactly once; meets a full disk the same way for every write; and
+// batches writes (group commit).
 
-import { Database } from "bun:sqlite";
+import { Database, type SQLQueryBindings } from "bun:sqlite";
 import { chmodSync, existsSync } from "node:fs";
 import { LimitExceededError } from "./errors";
 
@@ -11,9 +12,95 @@ export interface Migration {
   sql: string;
 }
 
-/** Opens (creating if needed) the database at `path`, readable by this user only (0600, its -wal and -shm files too), and migrates it. */
-export function openDatabase(path: string, migrations: Migration[]): Database {
-  const db = new Database(path, { create: true, strict: true });
+/** How the database meets a full disk; the disk watch (server/disk) provides it. */
+export interface NoSpaceHandling {
+  /** Whether `error` is a lack of space (SQLITE_FULL, ENOSPC). */
+  isNoSpace(error: unknown): boolean;
+  /** Gives back the emergency space; true when that made room, so one more try may work. */
+  makeRoom(): boolean;
+  /** The error a write that found no room fails with: LIMIT_EXCEEDED saying how full the disk is. */
+  refusal(cause: unknown): Error;
+}
+
+const GUARDED_METHODS = ["run", "get", "all", "values"] as const;
+/** A SELECT writes nothing, so it is left as it is: reads pay nothing for the guard. */
+const READ_ONLY = /^\s*SELECT\b/i;
+
+/**
+ * A database whose writes meet a full disk the same way wherever they are made. A statement run
+ * outside any transaction, or a whole `transaction(fn)`, that fails for lack of space is tried once
+ * more after the emergency space was given back, and otherwise fails with the clear refusal,
+ * never INTERNAL. This sits here rather than in each store because the writes that must work on a
+ * full disk are scattered: sign-in writes its session and refresh token directly, outside the
+ * write batcher. Trying again is safe: SQLite rolled the failed statement or transaction back
+ * entirely. Inside a transaction a failure is left to its owner (the write batcher tries whole
+ * batches again), since SQLite may have rolled back more than the one statement.
+ */
+class SpaceAwareDatabase extends Database {
+  readonly #noSpace: NoSpaceHandling;
+  readonly #guardedStatements = new WeakSet<object>();
+
+  constructor(path: string, noSpace: NoSpaceHandling) {
+    super(path, { create: true, strict: true });
+    this.#noSpace = noSpace;
+  }
+
+  /** After `error` ended a statement or transaction outside any transaction: makes room and tries `attempt` once more when it was a lack of space. */
+  #afterFailure<T>(error: unknown, attempt: () => T): T {
+    if (!this.#noSpace.isNoSpace(error)) throw error;
+    if (!this.#noSpace.makeRoom()) throw this.#noSpace.refusal(error);
+    try {
+      return attempt();
+    } catch (again) {
+      throw this.#noSpace.isNoSpace(again) ? this.#noSpace.refusal(again) : again;
+    }
+  }
+
+  /** `run` guarded: inside a transaction as it is, else retried or refused on a full disk (no allocation on the way that works). */
+  #guarded<A extends unknown[], T>(run: (...args: A) => T): (...args: A) => T {
+    return (...args: A) => {
+      if (this.inTransaction) return run(...args);
+      try {
+        return run(...args);
+      } catch (error) {
+        return this.#afterFailure(error, () => run(...args));
+      }
+    };
+  }
+
+  #guard<S extends object>(sql: string, statement: S): S {
+    if (READ_ONLY.test(sql) || this.#guardedStatements.has(statement)) return statement;
+    this.#guardedStatements.add(statement);
+    const methods = statement as unknown as Record<(typeof GUARDED_METHODS)[number], (...params: SQLQueryBindings[]) => unknown>;
+    for (const name of GUARDED_METHODS) methods[name] = this.#guarded(methods[name].bind(statement));
+    return statement;
+  }
+
+  override query<ReturnType, ParamsType extends SQLQueryBindings | SQLQueryBindings[]>(sql: string) {
+    return this.#guard(sql, super.query<ReturnType, ParamsType>(sql));
+  }
+
+  override prepare<ReturnType, ParamsType extends SQLQueryBindings | SQLQueryBindings[]>(sql: string, params?: ParamsType) {
+    return this.#guard(sql, super.prepare<ReturnType, ParamsType>(sql, params));
+  }
+
+  override transaction<A extends unknown[], T>(insideTransaction: (...args: A) => T) {
+    const plain = super.transaction(insideTransaction);
+    return Object.assign(this.#guarded(plain), {
+      deferred: this.#guarded(plain.deferred),
+      immediate: this.#guarded(plain.immediate),
+      exclusive: this.#guarded(plain.exclusive),
+    });
+  }
+}
+
+/**
+ * Opens (creating if needed) the database at `path`, readable by this user only (0600, its -wal and
+ * -shm files too), and migrates it; a migration already applied writes nothing, so a server starts
+ * on a full disk. With `noSpace`, writes meet a full disk as SpaceAwareDatabase says.
+ */
+export function openDatabase(path: string, migrations: Migration[], { noSpace }: { noSpace?: NoSpaceHandling } = {}): Database {
+  const db: Database = noSpace ? new SpaceAwareDatabase(path, noSpace) : new Database(path, { create: true, strict: true });
   const onDisk = path !== ":memory:" && path !== "";
   // SQLite creates files 0644; it gives the -wal and -shm files the mode of the database file, so
   // this comes first. Files left 0644 by an earlier version are fixed below.
@@ -58,7 +145,11 @@ export interface WriteBatcher {
    * result once that transaction has committed. If `write` throws (any error), everything it changed
    * is rolled back to its savepoint and only its promise rejects, with that error; the rest of the
    * batch commits. If the COMMIT fails, or the transaction is lost mid-batch (SQLite rolled it back
-   * on an I/O or full-disk error, or a write ended it), every write of that batch rejects.
+   * on an I/O or full-disk error, or a write ended it), every write of that batch rejects. A full
+   * disk (any write of the batch, or the COMMIT, failing for lack of space) takes the whole batch:
+   * once room is made the batch runs once more, else every write rejects with the clear disk-full
+   * LimitExceededError. So `write` may run twice, the first run having left nothing behind in the
+   * database: it must change nothing outside it.
    * `write` must be synchronous and must not BEGIN, COMMIT or ROLLBACK itself (`db.transaction`
    * inside it is fine: that nests as a savepoint). Rejects at once with a `LimitExceededError` when
    * `maxQueued` writes are already waiting.
@@ -79,10 +170,11 @@ export interface WriteBatcher {
  */
 export function createWriteBatcher(
   db: Database,
-  { maxBatch = 256, maxQueued = 10_000 }: { maxBatch?: number; maxQueued?: number } = {},
+  { maxBatch = 256, maxQueued = 10_000, noSpace }: { maxBatch?: number; maxQueued?: number; noSpace?: NoSpaceHandling } = {},
 ): WriteBatcher {
   type Pending = { write: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void };
   type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+  const isNoSpace = (error: unknown) => noSpace?.isNoSpace(error) ?? false;
   const queue: Pending[] = [];
   let scheduled = false;
   // Writes are numbered as they are queued and settle in that order: drain() waits for a number.
@@ -98,13 +190,15 @@ export function createWriteBatcher(
   const release = db.prepare("RELEASE outpost_write");
   const rollbackTo = db.prepare("ROLLBACK TO outpost_write");
 
-  /** Runs one write in its own savepoint; throws only when the batch's transaction is lost. */
+  /** Runs one write in its own savepoint; throws only when the batch's transaction is lost or the disk is full. */
   const runInSavepoint = (write: () => unknown): Outcome => {
     savepoint.run();
     let value: unknown;
     try {
       value = write();
     } catch (error) {
+      // SQLite may already have rolled the whole transaction back; the batch is tried as one again.
+      if (isNoSpace(error)) throw error;
       try {
         rollbackTo.run();
         release.run();
@@ -124,30 +218,40 @@ export function createWriteBatcher(
     while (drainers[0] && drainers[0].upTo <= settledCount) drainers.shift()?.resolve();
   };
 
-  const flush = () => {
-    scheduled = false;
-    const batch = queue.splice(0, maxBatch);
-    if (queue.length > 0) schedule();
+  /** Runs `batch` in one transaction: each write's outcome, or the error that lost the whole batch (nothing of it left behind). */
+  const commitBatch = (batch: Pending[]): { outcomes: Outcome[] } | { lost: unknown } => {
     const outcomes: Outcome[] = [];
     try {
       begin.run();
       for (const pending of batch) outcomes.push(runInSavepoint(pending.write));
       commit.run();
+      return { outcomes };
     } catch (error) {
       try {
         if (db.inTransaction) rollback.run();
       } catch {
         // The batch error is the one to report; a failed ROLLBACK (e.g. a closed database) adds nothing.
       }
-      for (const pending of batch) pending.reject(error);
-      settle(batch.length);
-      return;
+      return { lost: error };
     }
-    outcomes.forEach((outcome, i) => {
-      const pending = batch[i] as Pending;
-      if (outcome.ok) pending.resolve(outcome.value);
-      else pending.reject(outcome.error);
-    });
+  };
+
+  const flush = () => {
+    scheduled = false;
+    const batch = queue.splice(0, maxBatch);
+    if (queue.length > 0) schedule();
+    let result = commitBatch(batch);
+    // A full disk lost the whole batch, leaving nothing of it: once room is made it runs once more.
+    if ("lost" in result && isNoSpace(result.lost) && noSpace?.makeRoom()) result = commitBatch(batch);
+    if ("lost" in result) {
+      const error = noSpace && isNoSpace(result.lost) ? noSpace.refusal(result.lost) : result.lost;
+      for (const pending of batch) pending.reject(error);
+    } else
+      result.outcomes.forEach((outcome, i) => {
+        const pending = batch[i] as Pending;
+        if (outcome.ok) pending.resolve(outcome.value);
+        else pending.reject(outcome.error);
+      });
     settle(batch.length);
   };
   const schedule = () => {

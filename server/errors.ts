@@ -24,7 +24,7 @@ export class UnauthenticatedError extends AppError {
 }
 
 export class ForbiddenError extends AppError {
-  constructor(message = "Your role does not allow this.", options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown }) {
     super("FORBIDDEN", message, options);
   }
 }
@@ -53,10 +53,24 @@ export class LimitExceededError extends AppError {
   }
 }
 
-/** Thrown at start-up for a setting that cannot be used; the message names the setting. */
-export class ConfigError extends Error {
+/**
+ * Stops the start before the server listens. The message is one plain sentence for the person who
+ * started Outpost, saying what is wrong and what to do; `outpost` prints it alone and exits with
+ * `exitCode`.
+ */
+export class StartupError extends Error {
+  readonly exitCode: number = 1;
+
   constructor(message: string) {
     super(message);
-    this.name = "ConfigError";
+    this.name = new.target.name;
   }
 }
+
+/** A setting that cannot be used; the message names the setting as the user wrote it. */
+export class ConfigError extends StartupError {
+  override readonly exitCode = 2;
+}
+
+/** The data directory cannot be used, or another Outpost process is using it. */
+export class DataDirError extends StartupError {}

@@ -10,6 +10,7 @@ import type { CacheFactory } from "./cache";
 import type { Clock } from "./clock";
 import type { Config } from "./config";
 import type { Migration, WriteBatcher } from "./db";
+import type { DiskWatch } from "./disk/watch";
 import type { EventBus } from "./events";
 import type { Route } from "./http/router";
 import type { SocketProtocol } from "./http/sockets";
@@ -25,6 +26,8 @@ export interface Core {
   db: Database;
   /** Group commit for writes (one transaction per burst, a savepoint per write). */
   writes: WriteBatcher;
+  /** Free space on the data disk: `requireRoom` before taking new data, `toDiskFullError` for ENOSPC, `reportUsage` (disk/watch.ts). */
+  disk: DiskWatch;
   events: EventBus;
   clock: Clock;
   log: Logger;

@@ -6,6 +6,7 @@ import { apiKeysFeature } from "./api-keys/feature";
 import { auditFeature } from "./audit/feature";
 import { authFeature } from "./auth/feature";
 import type { AnyFeature, ServicesOf } from "./feature";
+import { filesFeature } from "./files/feature";
 import { kvFeature } from "./kv/feature";
 import { systemFeature } from "./system/feature";
 import { usersFeature } from "./users/feature";
@@ -16,6 +17,7 @@ export const FEATURES = [
   usersFeature,
   auditFeature,
   kvFeature,
+  filesFeature,
   systemFeature,
 ] as const satisfies readonly AnyFeature[];
 

@@ -1,45 +1,66 @@
 #!/usr/bin/env bun
-// The command line: `outpost serve` (default), `outpost version`, `outpost --help`.
-import { type App, createApp, PortInUseError } from "./app";
+// The command line: `outpost serve` (default), `outpost version`, `outpost --help`. Whatever stops
+// the start reaches the person who ran it as one plain sentence on stderr, never a stack or source
+// lines: a StartupError says what is wrong and what to do; anything else is logged in full and
+// summed up in one line that says where the log is.
+import { type App, createApp } from "./app";
 import { describeSettings, loadConfig, parseFlags } from "./config";
-import { ConfigError } from "./errors";
+import { ConfigError, StartupError } from "./errors";
+import { createLogger, type Logger } from "./log";
 import { BUILD_TARGET, VERSION } from "./version";
 
 const HELP = `Outpost ${VERSION}: a GraphQL API and web UI to run and watch this machine.
 
 Usage:
   outpost [serve] [flags]   start the server (default)
-  outpost version           print version, Bun version and build target
-  outpost help              this text
+  outpost version           print version, Bun version and build target (also -v, --version)
+  outpost help              this text (also -h, --help)
 
-Flags for serve (each also OUTPOST_<NAME> in the environment or <name> in <data>/outpost.toml):
-${describeSettings()
-  .map((f) => `  ${f}`)
-  .join("\n")}
+Flags for serve. Each setting is also OUTPOST_<NAME> in the environment (OUTPOST_LOG_LEVEL) and
+<name> in <data>/outpost.toml (log_level = "debug"); a flag wins over the environment, and the
+environment over the file.
+
+${describeSettings()}
 
 Environment only:
-  OUTPOST_ADMIN_PASSWORD    creates user "admin" with this password on first start
+  OUTPOST_ADMIN_PASSWORD
+      creates user "admin" with this password on the first start
 `;
+
+/** Replaced by one at the configured level once the settings are read. */
+let log: Logger = createLogger();
 
 async function serve(argv: string[]) {
   const config = loadConfig({ flags: parseFlags(argv) });
-  const app: App = await createApp(config);
-  await app.start();
+  log = createLogger({ level: config.logLevel });
+  // The signals are caught before anything is opened: one that arrives while the server starts
+  // (the data directory locked, the database open) stops it cleanly once started, instead of
+  // killing it with the pid file left behind and writes unmerged. (A handler runs from the event
+  // loop, so `starting` is set by then.)
+  let starting: Promise<App> | null = null;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    app.log.info("shutting down", { signal });
+    log.info("shutting down", { signal });
+    // A start that failed is reported by main(), which ends the process.
+    const app = await starting?.catch(() => null);
+    if (!app) return;
     await app.stop();
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+  starting = createApp(config, { log }).then(async (app) => {
+    await app.start();
+    return app;
+  });
+  await starting;
 }
 
 async function main(argv: string[]) {
   const [first, ...rest] = argv;
-  if (first === "version" || first === "--version") {
+  if (first === "version" || first === "--version" || first === "-v") {
     console.log(`outpost ${VERSION}\nbun ${Bun.version}\ntarget ${BUILD_TARGET}`);
     return;
   }
@@ -52,12 +73,21 @@ async function main(argv: string[]) {
   throw new ConfigError(`Unknown command ${JSON.stringify(first)}. Run outpost --help.`);
 }
 
+/** The last resort, for what no StartupError describes: the details go to the log, one line to the person watching. */
+function stopOnUnexpectedError(err: unknown): never {
+  log.error("stopped by an unexpected error", { err });
+  const message = (err instanceof Error ? err.message : String(err)).replace(/\.?\s*$/, "");
+  console.error(`outpost: stopped by an unexpected error: ${message}. The log (JSON lines on standard output) has the details.`);
+  process.exit(1);
+}
+
+process.on("uncaughtException", stopOnUnexpectedError);
+process.on("unhandledRejection", stopOnUnexpectedError);
+
 try {
   await main(process.argv.slice(2));
 } catch (err) {
-  if (err instanceof ConfigError || err instanceof PortInUseError) {
-    console.error(`outpost: ${err.message}`);
-    process.exit(err instanceof ConfigError ? 2 : 1);
-  }
-  throw err;
+  if (!(err instanceof StartupError)) stopOnUnexpectedError(err);
+  console.error(`outpost: ${err.message}`);
+  process.exit(err.exitCode);
 }

@@ -26,9 +26,16 @@ export interface SettingSpec<Key extends string = string> {
   description: string;
   min?: number;
   max?: number;
-  /** False for secrets that must not sit in a world-readable config file (and have no flag). */
+  /** False for secrets that must not sit in a world-readable config file (and have no flag); their values are never shown. */
   inFile?: boolean;
   nullable?: boolean;
+  /** What a string setting accepts, for --help ("an http:// or https:// URL"); numbers and log levels describe themselves. */
+  accepts?: string;
+  /**
+   * For string settings: why `value` cannot be used, in words that follow the name the user wrote
+   * (`--public-url` "must be an http:// or https:// URL"), or null when it can.
+   */
+  check?: (value: string) => string | null;
 }
 
 export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];

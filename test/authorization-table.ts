@@ -7,6 +7,8 @@ export type Requirement =
   | "signedIn"
   | "kv:read"
   | "kv:write"
+  | "files:read"
+  | "files:write"
   | "system:read"
   | "jobs:read"
   | "audit:read"
@@ -49,6 +51,24 @@ export const FIELD_REQUIREMENTS: Record<string, Requirement> = {
   "subscription.kvChanged": "kv:read",
   "mutation.setKv": "kv:write",
   "mutation.deleteKv": "kv:write",
+  "query.exportKv": "kv:read",
+  "mutation.importKv": "kv:write",
+  "mutation.deleteKvMany": "kv:write",
+  // files
+  "query.files": "files:read",
+  "query.file": "files:read",
+  "query.folders": "files:read",
+  "query.storage": "files:read",
+  "subscription.fileEvents": "files:read",
+  "query.shareLinks": "files:write",
+  "mutation.uploadFile": "files:write",
+  "mutation.createFolder": "files:write",
+  "mutation.moveFile": "files:write",
+  "mutation.renameFile": "files:write",
+  "mutation.deleteFile": "files:write",
+  "mutation.deleteFolder": "files:write",
+  "mutation.createShareLink": "files:write",
+  "mutation.revokeShareLink": "files:write",
   // host
   "query.system": "system:read",
   "query.jobs": "jobs:read",
@@ -58,7 +78,19 @@ export const FIELD_REQUIREMENTS: Record<string, Requirement> = {
 };
 
 export const ROLE_GRANTS: Record<"viewer" | "operator" | "admin", Requirement[]> = {
-  viewer: ["signedIn", "account", "kv:read", "system:read"],
-  operator: ["signedIn", "account", "kv:read", "system:read", "kv:write"],
-  admin: ["signedIn", "account", "kv:read", "system:read", "kv:write", "audit:read", "users:manage", "keys:manage", "jobs:read"],
+  viewer: ["signedIn", "account", "kv:read", "system:read", "files:read"],
+  operator: ["signedIn", "account", "kv:read", "system:read", "kv:write", "files:read", "files:write"],
+  admin: [
+    "signedIn",
+    "account",
+    "kv:read",
+    "system:read",
+    "kv:write",
+    "files:read",
+    "files:write",
+    "audit:read",
+    "users:manage",
+    "keys:manage",
+    "jobs:read",
+  ],
 };

@@ -2,6 +2,7 @@
 // optional expiry; the secret is shown once and stored only as a hash. A key acts for its owner
 // with the intersection of its scopes and the owner's current role.
 import { randomUUID } from "node:crypto";
+import type { CredentialEnd } from "../auth/credential-end";
 import type { AccessControl } from "../auth/permissions";
 import { hashToken, randomToken } from "../auth/tokens";
 import { can, rejected, type SignedInViewer, type Viewer } from "../auth/viewer";
@@ -35,6 +36,13 @@ const CACHE_MS = 2_000;
 const MAX_CACHED = 10_000;
 const LAST_USED_RESOLUTION_MS = 60_000;
 
+type KeyEnd = Extract<CredentialEnd, "key-revoked" | "expired" | "account-disabled">;
+const KEY_REFUSALS: Record<KeyEnd, string> = {
+  "key-revoked": "This API key was revoked.",
+  expired: "This API key has expired.",
+  "account-disabled": "The owner of this API key is disabled.",
+};
+
 export interface ApiKeyServiceOptions {
   store: ApiKeyStore;
   events: EventBus;
@@ -63,12 +71,17 @@ export function createApiKeyService({
   events.on("auth.credentials-changed", ({ userId }) => cache.forget((state) => !state || state.key.userId === userId));
 
   /** Why the key may not be used now, or null when it may. */
+  const keyEnd = (state: ApiKeyState): KeyEnd | null => {
+    if (state.key.revokedAt) return "key-revoked";
+    if (state.key.expiresAt && state.key.expiresAt.getTime() <= now()) return "expired";
+    if (state.ownerDisabled) return "account-disabled";
+    return null;
+  };
+  /** `keyEnd` as told to whoever presents the key. */
   const refusal = (state: ApiKeyState | null): string | null => {
     if (!state) return "Unknown API key.";
-    if (state.key.revokedAt) return "This API key was revoked.";
-    if (state.key.expiresAt && state.key.expiresAt.getTime() <= now()) return "This API key has expired.";
-    if (state.ownerDisabled) return "The owner of this API key is disabled.";
-    return null;
+    const ended = keyEnd(state);
+    return ended && KEY_REFUSALS[ended];
   };
 
   const touch = (state: ApiKeyState) => {
@@ -168,15 +181,19 @@ export function createApiKeyService({
         username: state.ownerUsername,
         role: state.ownerRole,
         permissions: access.keyPermissions(state.key.scopes, state.ownerRole),
+        grantablePermissions: access.keyPermissions(access.apiKeyScopes, state.ownerRole),
         keyId: state.key.id,
         keyName: state.key.name,
         expiresAtMs: state.key.expiresAt?.getTime() ?? null,
       };
     },
 
-    viewerStillValid(viewer: Extract<Viewer, { kind: "apiKey" }>): boolean {
+    /** Why a key's viewer can no longer act as it did, or null while it can. */
+    endedBecause(viewer: Extract<Viewer, { kind: "apiKey" }>): CredentialEnd | null {
       const state = store.stateById(viewer.keyId);
-      return refusal(state) === null && state?.ownerRole === viewer.role;
+      // A key's row goes only with its owner.
+      if (!state) return "account-deleted";
+      return keyEnd(state) ?? (state.ownerRole === viewer.role ? null : "role-changed");
     },
   };
 }

@@ -1,7 +1,11 @@
-// The audit log: who did what, from where, with what result; kept for a number of days.
-import { defineFeature } from "../feature";
+// The audit log: who did what, from where, with what result; kept for a number of days, and
+// exported as CSV or JSON.
+import { createApiKeyStore } from "../api-keys/store";
+import { createAuthStore } from "../auth/store";
+import { type Core, defineFeature } from "../feature";
+import { exportFilter, exportFormat, exportResponse } from "./export";
 import { auditMigrations } from "./migrations";
-import { createAuditService } from "./service";
+import { createAuditService, type IdNamer } from "./service";
 import { type AuditEntry, createAuditStore } from "./store";
 
 declare module "../events" {
@@ -27,6 +31,20 @@ declare module "../settings" {
 
 const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 
+/** The ids audit targets hold, named by the features before this one that own them: users, API keys, sessions. */
+function namerOfAccounts(core: Core): IdNamer {
+  const accounts = createAuthStore(core.db);
+  const apiKeys = createApiKeyStore(core.db);
+  return (id) => {
+    const user = accounts.userById(id);
+    if (user) return user.username;
+    const key = apiKeys.stateById(id)?.key;
+    if (key) return `${key.name} (${key.prefix}…)`;
+    const session = accounts.sessionState(id);
+    return session ? `session of ${session.username}` : null;
+  };
+}
+
 export const auditFeature = defineFeature({
   name: "audit",
   migrations: auditMigrations,
@@ -42,7 +60,18 @@ export const auditFeature = defineFeature({
       rateLimiter: core.rateLimiter,
       retentionDays: core.config.auditRetentionDays,
       clock: core.clock,
+      nameId: namerOfAccounts(core),
     }),
   }),
+  routes: ({ audit }, core) => [
+    {
+      method: "GET",
+      path: "/audit/export/:format",
+      access: "audit:read",
+      audit: { action: "http.auditExport", target: (params) => ({ format: params.format }) },
+      handle: (request, { params }) =>
+        exportResponse(exportFormat(params.format), audit.exportPages(exportFilter(new URL(request.url))), new Date(core.clock.now())),
+    },
+  ],
   jobs: ({ audit }) => [{ name: "audit.retention", everyMs: RETENTION_INTERVAL_MS, runAtStart: true, run: () => audit.purge() }],
 });

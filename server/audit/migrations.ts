@@ -21,4 +21,9 @@ export const auditMigrations: Migration[] = [
       CREATE INDEX audit_log_at ON audit_log (at);
     `,
   },
+  {
+    // Named when recorded: what the target was called then (a user deleted since keeps their name here).
+    id: "audit-002-target-label",
+    sql: "ALTER TABLE audit_log ADD COLUMN target_label TEXT;",
+  },
 ];

@@ -12,7 +12,9 @@ export interface AuditEntry {
   action: string;
   /** What was acted on (ids, keys, names); never secrets or contents. */
   target: Record<string, unknown> | null;
-  /** "ok" or the error code. */
+  /** What the target was called when the entry was recorded, e.g. the username behind a user id. */
+  targetLabel: string | null;
+  /** "ok", "challenged" (a sign-in that asked for the second factor) or the error code. */
   result: string;
   detail: string | null;
 }
@@ -22,9 +24,9 @@ export type NewAuditEntry = Omit<AuditEntry, "id">;
 export interface AuditFilter {
   /** Substring of the actor's name. */
   actor?: string | null;
-  /** Prefix of the action, e.g. "mutation." or "mutation.login". */
+  /** Part of the action, e.g. "login" or "mutation.setKv". */
   action?: string | null;
-  /** "ok", "error" (anything but ok), or one error code. */
+  /** "ok", "challenged", "error" (any error code), or one error code. */
   result?: string | null;
   from?: Date | null;
   to?: Date | null;
@@ -40,6 +42,7 @@ interface AuditRow {
   user_agent: string | null;
   action: string;
   target: string | null;
+  target_label: string | null;
   result: string;
   detail: string | null;
 }
@@ -55,6 +58,7 @@ function toEntry(row: AuditRow): AuditEntry {
     userAgent: row.user_agent,
     action: row.action,
     target: row.target === null ? null : JSON.parse(row.target),
+    targetLabel: row.target_label,
     result: row.result,
     detail: row.detail,
   };
@@ -65,16 +69,28 @@ const likeEscape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 export function createAuditStore(db: Database) {
   const insert = db.query<
     { id: number },
-    [number, string, string | null, string | null, string | null, string | null, string, string | null, string, string | null]
+    [
+      number,
+      string,
+      string | null,
+      string | null,
+      string | null,
+      string | null,
+      string,
+      string | null,
+      string | null,
+      string,
+      string | null,
+    ]
   >(
-    `INSERT INTO audit_log (at, actor_kind, actor_id, actor_name, ip, user_agent, action, target, result, detail)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+    `INSERT INTO audit_log (at, actor_kind, actor_id, actor_name, ip, user_agent, action, target, target_label, result, detail)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
   );
   const page = db.query<AuditRow, [string | null, string | null, string | null, number | null, number | null, number | null, number]>(
     `SELECT * FROM audit_log
      WHERE (?1 IS NULL OR actor_name LIKE ?1 ESCAPE '\\')
        AND (?2 IS NULL OR action LIKE ?2 ESCAPE '\\')
-       AND (?3 IS NULL OR (?3 = 'error' AND result <> 'ok') OR result = ?3)
+       AND (?3 IS NULL OR (?3 = 'error' AND result NOT IN ('ok', 'challenged')) OR result = ?3)
        AND (?4 IS NULL OR at >= ?4)
        AND (?5 IS NULL OR at < ?5)
        AND (?6 IS NULL OR id < ?6)
@@ -93,6 +109,7 @@ export function createAuditStore(db: Database) {
         entry.userAgent,
         entry.action,
         entry.target ? JSON.stringify(entry.target) : null,
+        entry.targetLabel,
         entry.result,
         entry.detail,
       );
@@ -103,7 +120,7 @@ export function createAuditStore(db: Database) {
       return page
         .all(
           filter.actor ? `%${likeEscape(filter.actor)}%` : null,
-          filter.action ? `${likeEscape(filter.action)}%` : null,
+          filter.action ? `%${likeEscape(filter.action)}%` : null,
           filter.result || null,
           filter.from?.getTime() ?? null,
           filter.to?.getTime() ?? null,

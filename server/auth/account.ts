@@ -81,7 +81,7 @@ export function createAccountService({ store, events, rateLimiter, loginGuard, n
       const hash = await hashPassword(input.newPassword);
       store.transaction(() => {
         store.setPasswordHash(viewer.userId, hash, now());
-        store.revokeUserSessions(viewer.userId, now(), viewer.kind === "user" ? viewer.sessionId : null);
+        store.revokeUserSessions(viewer.userId, now(), "password-changed", viewer.kind === "user" ? viewer.sessionId : null);
       });
       events.publish("auth.credentials-changed", { userId: viewer.userId });
       return true;

@@ -62,4 +62,10 @@ export const authMigrations: Migration[] = [
       CREATE INDEX api_keys_user ON api_keys (user_id);
     `,
   },
+  {
+    // Why a session was revoked (a SessionEndReason), so a closed socket and a refused refresh can
+    // tell the user; NULL for sessions revoked before it was recorded.
+    id: "auth-003-session-end-reason",
+    sql: "ALTER TABLE sessions ADD COLUMN end_reason TEXT;",
+  },
 ];

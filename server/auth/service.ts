@@ -12,6 +12,7 @@ import type { EventBus } from "../events";
 import { clientKey } from "../http/client-info";
 import type { RateLimiter } from "../limits/rate-limiter";
 import type { Logger } from "../log";
+import type { CredentialEnd, SessionEndReason } from "./credential-end";
 import { type LoginGuard, signInName } from "./login-guard";
 import { hashPassword, needsRehash, validatePassword, validateUsername, verifyPassword } from "./passwords";
 import type { AccessControl, Permission } from "./permissions";
@@ -32,6 +33,16 @@ export interface AuthSession {
   refreshToken: string;
   refreshTokenExpiresAt: Date;
   user: User;
+}
+
+/**
+ * A sign-in whose password was right and whose second factor is asked for next: the client must
+ * answer again, but nothing failed (the audit log records it as `challenged`, not as an error).
+ */
+export class SecondFactorRequiredError extends UnauthenticatedError {
+  constructor() {
+    super("Enter the code from your authenticator app.", { details: { totpRequired: true } });
+  }
 }
 
 /** Where a request came from, recorded on the session it opens and in the audit log. */
@@ -110,9 +121,18 @@ export function createAuthService({
     return store.userById(id) as User;
   };
 
-  const issueTokens = async (user: User, sessionId: string): Promise<Omit<AuthSession, "refreshTokenExpiresAt">> => {
+  /** Stores a new refresh token of the session; returns it. */
+  const storeRefreshToken = (sessionId: string): string => {
     const refreshToken = randomToken();
     store.insertRefreshToken(hashToken(refreshToken), sessionId, now());
+    return refreshToken;
+  };
+
+  const issueTokens = async (
+    user: User,
+    sessionId: string,
+    refreshToken = storeRefreshToken(sessionId),
+  ): Promise<Omit<AuthSession, "refreshTokenExpiresAt">> => {
     const access = await tokens.signAccess({ userId: user.id, sessionId, role: user.role });
     return { issuedAt: new Date(now()), accessToken: access.token, accessTokenExpiresAt: new Date(access.expiresAtMs), refreshToken, user };
   };
@@ -137,6 +157,13 @@ export function createAuthService({
   };
 
   const credentialsChanged = (userId: string) => events.publish("auth.credentials-changed", { userId });
+
+  /** Why the session can no longer be refreshed, or null while it can. */
+  const sessionEnd = (state: SessionState): SessionEndReason | "expired" | null => {
+    if (state.userDisabled) return "account-disabled";
+    if (state.revoked) return state.endReason ?? "revoked";
+    return state.expiresAtMs <= now() ? "expired" : null;
+  };
 
   /** Checks a second factor: a current authenticator code (each usable once) or an unused recovery code. */
   const secondFactorOk = (found: Credentials, code: string): boolean => {
@@ -214,8 +241,7 @@ export function createAuthService({
         const passwordOk = await verifyPassword(input.password, found?.passwordHash ?? dummyHash, { priority: "sign-in" });
         if (!found || !passwordOk || found.user.disabled) return fail("Wrong username or password.");
         if (found.totpSecret !== null) {
-          if (!input.totpCode)
-            throw new UnauthenticatedError("Enter the code from your authenticator app.", { details: { totpRequired: true } });
+          if (!input.totpCode) throw new SecondFactorRequiredError();
           if (!secondFactorOk(found, input.totpCode)) return fail("That authentication code is not valid.", { totpRequired: true });
         }
         outcome = "succeeded";
@@ -233,7 +259,8 @@ export function createAuthService({
 
     /**
      * Trades a refresh token for a new pair. Each refresh token works once; presenting one that
-     * was already used revokes its whole session, since it means the token was copied.
+     * was already used revokes its whole session, since it means the token was copied. A refusal
+     * for a session that ended says why in `details.endedBecause` (a CredentialEnd).
      */
     async refresh(refreshToken: string, client: ClientInfo): Promise<AuthSession> {
       limitAuthAttempts(client);
@@ -242,22 +269,32 @@ export function createAuthService({
       if (!found) throw new UnauthenticatedError("Invalid refresh token; sign in again.");
       const state = store.sessionState(found.session_id);
       if (!state) throw new UnauthenticatedError("Invalid refresh token; sign in again.");
-      if (found.used_at !== null || !store.markRefreshTokenUsed(hash, now())) {
-        if (store.revokeSession(found.session_id, now())) credentialsChanged(state.userId);
+      const ended = sessionEnd(state);
+      // The token is marked used and its successor stored in one transaction: when that fails (a
+      // full disk), the token stays unused, so the client's next try is no reuse that ends the session.
+      const successor = store.transaction((): string | null | false => {
+        if (found.used_at !== null || !store.markRefreshTokenUsed(hash, now())) return false;
+        if (ended) return null;
+        store.touchSession(found.session_id, now());
+        return storeRefreshToken(found.session_id);
+      });
+      if (successor === false) {
+        if (store.revokeSession(found.session_id, now(), "token-reused")) credentialsChanged(state.userId);
         log.warn("refresh token reused; session revoked", { sessionId: found.session_id, userId: state.userId });
-        throw new UnauthenticatedError("This refresh token was already used; the session has been ended. Sign in again.");
+        throw new UnauthenticatedError("This refresh token was already used; the session has been ended. Sign in again.", {
+          details: { endedBecause: "token-reused" satisfies CredentialEnd },
+        });
       }
-      if (state.revoked || state.userDisabled || state.expiresAtMs <= now())
-        throw new UnauthenticatedError("Your session has ended; sign in again.");
-      store.touchSession(found.session_id, now());
+      if (successor === null)
+        throw new UnauthenticatedError("Your session has ended; sign in again.", { details: { endedBecause: ended } });
       const user = store.userById(state.userId) as User;
-      return { ...(await issueTokens(user, found.session_id)), refreshTokenExpiresAt: new Date(state.expiresAtMs) };
+      return { ...(await issueTokens(user, found.session_id, successor)), refreshTokenExpiresAt: new Date(state.expiresAtMs) };
     },
 
     /** Ends the viewer's session: its refresh tokens stop working and its sockets close. */
     logout(viewer: Viewer): boolean {
       if (viewer.kind !== "user") return false;
-      if (store.revokeSession(viewer.sessionId, now())) credentialsChanged(viewer.userId);
+      if (store.revokeSession(viewer.sessionId, now(), "signed-out")) credentialsChanged(viewer.userId);
       return true;
     },
 
@@ -270,14 +307,18 @@ export function createAuthService({
     revokeSession(viewer: SignedInViewer, sessionId: string): boolean {
       const state = store.sessionState(sessionId);
       if (!state || state.userId !== viewer.userId) throw new NotFoundError("No such session of yours.");
-      const revoked = store.revokeSession(sessionId, now());
+      const revoked = store.revokeSession(
+        sessionId,
+        now(),
+        viewer.kind === "user" && viewer.sessionId === sessionId ? "signed-out" : "revoked",
+      );
       if (revoked) credentialsChanged(viewer.userId);
       return revoked;
     },
 
     /** "Sign out everywhere": ends every session of the viewer, this one included; returns how many. */
     revokeAllSessions(viewer: SignedInViewer): number {
-      const count = store.revokeUserSessions(viewer.userId, now());
+      const count = store.revokeUserSessions(viewer.userId, now(), "signed-out-everywhere");
       credentialsChanged(viewer.userId);
       return count;
     },
@@ -299,13 +340,20 @@ export function createAuthService({
       }
     },
 
-    /** False once a viewer's token or key expired, or its session, key or user was ended. */
-    viewerStillValid(viewer: Viewer): boolean {
-      if (viewer.kind === "apiKey") return apiKeys.viewerStillValid(viewer);
-      if (viewer.kind !== "user") return true;
-      if (viewer.tokenExpiresAtMs <= now()) return false;
+    /**
+     * Why a viewer can no longer act as it did (its session, key or user ended, its token or key
+     * expired, or its role changed), or null while it can; anonymous viewers never end.
+     */
+    endedBecause(viewer: Viewer): CredentialEnd | null {
+      if (viewer.kind === "apiKey") return apiKeys.endedBecause(viewer);
+      if (viewer.kind !== "user") return null;
       const state = sessionState(viewer.sessionId);
-      return !!state && !state.revoked && !state.userDisabled && state.role === viewer.role;
+      // A session row goes with its user, or is pruned long after it expired.
+      if (!state) return store.userById(viewer.userId) ? "expired" : "account-deleted";
+      const ended = sessionEnd(state);
+      if (ended) return ended;
+      if (viewer.tokenExpiresAtMs <= now()) return "expired";
+      return state.role === viewer.role ? null : "role-changed";
     },
 
     userById: (id: string) => store.userById(id),

@@ -1,6 +1,7 @@
 // The only SQL of users, sessions, refresh tokens and two-factor recovery codes. TOTP secrets are
 // stored sealed (AES-256-GCM, totp.ts) and handed out opened: callers only see base32.
 import type { Database } from "bun:sqlite";
+import type { SessionEndReason } from "./credential-end";
 import type { Role } from "./roles";
 import { isSealedTotpSecret, openTotpSecret, sealTotpSecret } from "./totp";
 
@@ -39,6 +40,8 @@ export interface SessionState {
   userDisabled: boolean;
   expiresAtMs: number;
   revoked: boolean;
+  /** Why it was revoked; null while it is not, or when it was revoked before reasons were recorded. */
+  endReason: SessionEndReason | null;
 }
 
 interface UserRow {
@@ -132,10 +135,18 @@ export function createAuthStore(db: Database, { totpSecretKey }: AuthStoreOption
     "INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, user_agent, ip) VALUES (?, ?, ?, ?, ?, ?, ?)",
   );
   const sessionState = db.query<
-    { user_id: string; username: string; role: Role; disabled: number; expires_at: number; revoked_at: number | null },
+    {
+      user_id: string;
+      username: string;
+      role: Role;
+      disabled: number;
+      expires_at: number;
+      revoked_at: number | null;
+      end_reason: SessionEndReason | null;
+    },
     [string]
   >(
-    `SELECT s.user_id, u.username, u.role, u.disabled, s.expires_at, s.revoked_at
+    `SELECT s.user_id, u.username, u.role, u.disabled, s.expires_at, s.revoked_at, s.end_reason
      FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`,
   );
   const activeSessions = db.query<SessionRow, [string, number]>(
@@ -143,8 +154,10 @@ export function createAuthStore(db: Database, { totpSecretKey }: AuthStoreOption
      WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY last_used_at DESC`,
   );
   const touchSession = db.query("UPDATE sessions SET last_used_at = ? WHERE id = ?");
-  const revokeSession = db.query("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
-  const revokeUserSessions = db.query("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND id IS NOT ?");
+  const revokeSession = db.query("UPDATE sessions SET revoked_at = ?, end_reason = ? WHERE id = ? AND revoked_at IS NULL");
+  const revokeUserSessions = db.query(
+    "UPDATE sessions SET revoked_at = ?, end_reason = ? WHERE user_id = ? AND revoked_at IS NULL AND id IS NOT ?",
+  );
   const insertRefresh = db.query("INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES (?, ?, ?)");
   const refreshByHash = db.query<{ session_id: string; used_at: number | null }, [string]>(
     "SELECT session_id, used_at FROM refresh_tokens WHERE token_hash = ?",
@@ -235,15 +248,16 @@ export function createAuthStore(db: Database, { totpSecretKey }: AuthStoreOption
         userDisabled: row.disabled !== 0,
         expiresAtMs: row.expires_at,
         revoked: row.revoked_at !== null,
+        endReason: row.end_reason,
       };
     },
     activeSessions: (userId: string, nowMs: number) => activeSessions.all(userId, nowMs).map(toSession),
     touchSession: (sessionId: string, nowMs: number) => touchSession.run(nowMs, sessionId),
-    /** Returns true when the session was active and is now revoked. */
-    revokeSession: (sessionId: string, nowMs: number) => revokeSession.run(nowMs, sessionId).changes > 0,
-    /** Revokes every active session of the user except `keepSessionId`; returns how many. */
-    revokeUserSessions: (userId: string, nowMs: number, keepSessionId: string | null = null) =>
-      revokeUserSessions.run(nowMs, userId, keepSessionId).changes,
+    /** Returns true when the session was active and is now revoked, for `reason`. */
+    revokeSession: (sessionId: string, nowMs: number, reason: SessionEndReason) => revokeSession.run(nowMs, reason, sessionId).changes > 0,
+    /** Revokes every active session of the user except `keepSessionId`, for `reason`; returns how many. */
+    revokeUserSessions: (userId: string, nowMs: number, reason: SessionEndReason, keepSessionId: string | null = null) =>
+      revokeUserSessions.run(nowMs, reason, userId, keepSessionId).changes,
     insertRefreshToken: (tokenHash: string, sessionId: string, nowMs: number) => insertRefresh.run(tokenHash, sessionId, nowMs),
     refreshToken: (tokenHash: string) => refreshByHash.get(tokenHash),
     /** Returns false when the token had already been used (a reuse). */

@@ -1,53 +1,42 @@
-// GraphiQL for admins: graphql-yoga's bundled GraphiQL (no CDN, the box may be offline). Its 9 MB
-// of scripts are embedded as a plain file and imported only when the page is first opened, so the
-// binary carries them once (not again as bytecode) and no memory is spent until then. The page
-// mirrors @graphql-yoga/render-graphiql's own template.
+// The GraphiQL page, for viewers with `schema:read` who open /graphql in a browser. It is rendered
+// and compressed at build time (appliance/graphiql-page.ts, appliance/build-web.ts) and kept only as
+// brotli and gzip: its 9 MB travel as about 1.9 MB (brotli) or 2.4 MB (gzip), and the binary
+// carries 4.3 MB instead of 9. A client that accepts neither gets the gzip variant decompressed as
+// it is sent.
+import { SECURITY_HEADERS } from "./security-headers";
+import { acceptedVariant } from "./static-ui";
+import { graphiqlPage } from "./ui-manifest.generated";
 
-// @ts-expect-error: a `type: "file"` import yields the embedded file's path, which the typings cannot express.
-import graphiqlBundle from "@graphql-yoga/render-graphiql/graphiql" with { type: "file" };
-import type { GraphiQLOptions } from "graphql-yoga";
+/** GraphiQL runs inline scripts and its editor's workers from blobs; nothing else may differ from the UI's policy. */
+const GRAPHIQL_CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:",
+  "worker-src blob:",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+].join("; ");
 
-interface GraphiqlAssets {
-  css: string;
-  js: string;
-  favicon: string;
-  editorWorkerService: string;
-  jsonWorker: string;
-  graphqlWorker: string;
+/** Whether `request` is a browser opening /graphql as a page (a GET that accepts HTML), as graphql-yoga decides it. */
+export function asksForGraphiQL(request: Request, pathname: string): boolean {
+  return request.method === "GET" && pathname === "/graphql" && (request.headers.get("accept") ?? "").includes("text/html");
 }
 
-let assets: Promise<GraphiqlAssets> | null = null;
-
-export async function renderGraphiQL(options: GraphiQLOptions): Promise<string> {
-  assets ??= import(graphiqlBundle as string) as Promise<GraphiqlAssets>;
-  const { css, js, favicon, editorWorkerService, jsonWorker, graphqlWorker } = await assets;
-  // Script contents are embedded as JSON strings; "</" is escaped so none can end the <script>.
-  const inline = (value: unknown) => JSON.stringify(value).replace(/<\//g, "<\\/");
-  return `<!doctype html>
-<html lang="en">
-  <head>
-    <meta charset="utf-8" />
-    <title>${options.title ?? "GraphiQL"}</title>
-    <link rel="icon" href="${favicon}" />
-    <style>${css}</style>
-  </head>
-  <body id="body" class="no-focus-outline">
-    <noscript>You need to enable JavaScript to run this app.</noscript>
-    <div id="root"></div>
-    <script>
-      function prepareBlob(workerContent) {
-        return URL.createObjectURL(new Blob([workerContent], { type: "application/javascript" }));
-      }
-      const workers = {
-        editorWorkerService: prepareBlob(${inline(editorWorkerService)}),
-        json: prepareBlob(${inline(jsonWorker)}),
-        graphql: prepareBlob(${inline(graphqlWorker)}),
-      };
-      self.MonacoEnvironment = { globalAPI: false, getWorkerUrl: (moduleId, label) => workers[label] };
-      ${js};
-      YogaGraphiQL.renderYogaGraphiQL(window.document.querySelector("#root"), ${inline(options)});
-    </script>
-  </body>
-</html>
-`;
+/** The GraphiQL page in the best encoding the client accepts; 304 when its copy is current. */
+export function graphiqlResponse(request: Request): Response {
+  const headers: Record<string, string> = {
+    ...SECURITY_HEADERS,
+    "content-security-policy": GRAPHIQL_CSP,
+    "content-type": "text/html; charset=utf-8",
+    etag: graphiqlPage.etag,
+    vary: "Accept-Encoding",
+    // Only some viewers may have it: no shared cache keeps it, and the browser asks again each time.
+    "cache-control": "private, no-cache",
+  };
+  if (request.headers.get("if-none-match") === graphiqlPage.etag) return new Response(null, { status: 304, headers });
+  const variant = acceptedVariant(graphiqlPage, request.headers.get("accept-encoding") ?? "");
+  if (variant) return new Response(Bun.file(variant.path), { headers: { ...headers, "content-encoding": variant.encoding } });
+  return new Response(Bun.file(graphiqlPage.gz).stream().pipeThrough(new DecompressionStream("gzip")), { headers });
 }

@@ -20,12 +20,12 @@ import {
 } from "../../schema/limits";
 import { type AnswerHold, createAnswersInFlight, useResponseBudget } from "../../schema/response-budget";
 import type { Services } from "../app";
-import type { Viewer } from "../auth/viewer";
+import { can, type Viewer } from "../auth/viewer";
 import { AppError, ForbiddenError, InvalidInputError, LimitExceededError, UnauthenticatedError } from "../errors";
 import type { Logger } from "../log";
 import { clientKey, newRequestId, type RequestOrigin } from "./client-info";
 import { ACCESS_COOKIE, readCookie } from "./cookies";
-import { renderGraphiQL } from "./graphiql";
+import { asksForGraphiQL, graphiqlResponse } from "./graphiql";
 import { createDocumentCache } from "./graphql-documents";
 import { graphqlSocketProtocol } from "./graphql-ws";
 import { bearerToken, fromAnotherSite, mediaType, type RequestAuth } from "./request-auth";
@@ -46,6 +46,8 @@ export interface GraphqlEndpointOptions {
   auth: RequestAuth;
   log: Logger;
   maxRequestBodyBytes: number;
+  /** Largest multipart request (an upload); yoga holds it in memory, so larger files go through the resumable upload. */
+  maxMultipartBodyBytes: number;
   /** Longest document (with its operation name) accepted, in UTF-8 bytes; checked before parsing. */
   maxQueryBytes: number;
   /** The dispatcher's revocation check (bound late: the dispatcher is made from the protocols). */
@@ -56,16 +58,6 @@ export interface GraphqlEndpointOptions {
 }
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
-const GRAPHIQL_CSP = [
-  "default-src 'self'",
-  "script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:",
-  "worker-src blob:",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "frame-ancestors 'none'",
-].join("; ");
 /**
  * Bounds of the parsed-document cache. A parsed document keeps every token (about 360 bytes each
  * measured, so a 2000-token document takes ~0.7 MB) besides its text: entries are weighed by both.
@@ -153,6 +145,7 @@ export function createGraphqlEndpoint({
   auth,
   log,
   maxRequestBodyBytes,
+  maxMultipartBodyBytes,
   maxQueryBytes,
   closeIfInvalid,
   rateLimiter,
@@ -212,16 +205,12 @@ export function createGraphqlEndpoint({
   const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: "/graphql",
-    // GraphiQL (bundled, no CDN) for signed-in admins only, loaded on first use.
-    graphiql: async (request) => {
-      const token = bearerToken(request.headers.get("authorization")) ?? readCookie(request.headers.get("cookie"), ACCESS_COOKIE);
-      const viewer = await services.auth.viewerFromBearer(token);
-      return viewer.kind === "user" && viewer.role === "admin" ? { title: "Outpost GraphiQL", subscriptionsProtocol: "WS" } : false;
-    },
-    renderGraphiQL,
+    // GraphiQL is served before yoga sees the request (precompressed, see ./graphiql).
+    graphiql: false,
     landingPage: false,
     healthCheckEndpoint: "/graphql/health",
-    maxRequestBodySize: maxRequestBodyBytes,
+    // JSON bodies reach yoga only after the route's own limit; multipart ones are the largest it reads.
+    maxRequestBodySize: Math.max(maxRequestBodyBytes, maxMultipartBodyBytes),
     // Its cache keeps every document's full text (1024 of any size); the fast path caches within bounds.
     parserAndValidationCache: false,
     logging: false,
@@ -327,6 +316,16 @@ export function createGraphqlEndpoint({
     if (problem) throw problem;
   };
 
+  /**
+   * Who opens /graphql as a page: the bearer credential, or the UI's cookie. The cookie counts here
+   * without the CSRF header because a browser's navigation cannot carry one, and the page changes
+   * nothing (another site cannot frame it or read it).
+   */
+  const pageViewer = (request: Request): Promise<Viewer> =>
+    services.auth.viewerFromBearer(
+      bearerToken(request.headers.get("authorization")) ?? readCookie(request.headers.get("cookie"), ACCESS_COOKIE),
+    );
+
   /** The response to an HTTP request to /graphql (not an upgrade), whatever its size. */
   const answerHttp = async (request: Request, route: RouteContext, context: Context): Promise<Response> => {
     if (request.method === "POST") {
@@ -341,11 +340,10 @@ export function createGraphqlEndpoint({
         throw new UnauthenticatedError("Uploads need a signed-in caller with a bearer token or API key.");
       return finish(await yoga.fetch(request, { context }), context, { cookies: false });
     }
+    if (asksForGraphiQL(request, new URL(request.url).pathname) && can(await pageViewer(request), "schema:read"))
+      return finish(graphiqlResponse(request), context, { cookies: false });
     if (request.url.includes("?")) checkSearchParams(request.url);
-    const response = await yoga.fetch(request, { context });
-    // Only the GraphiQL page is HTML here; it runs inline scripts and workers from blobs.
-    if (response.headers.get("content-type")?.startsWith("text/html")) response.headers.set("content-security-policy", GRAPHIQL_CSP);
-    return finish(response, context, { cookies: false });
+    return finish(await yoga.fetch(request, { context }), context, { cookies: false });
   };
 
   /**
@@ -387,6 +385,12 @@ export function createGraphqlEndpoint({
     // Each field declares who may use it; the edge only authenticates and limits.
     access: "public",
     bodyLimitBytes: maxRequestBodyBytes,
+    bodyLimitsByType: {
+      "multipart/form-data": {
+        bytes: maxMultipartBodyBytes,
+        tooLargeMessage: `Uploads through GraphQL are limited to ${maxMultipartBodyBytes} bytes (max_multipart_body_bytes); send larger files with the resumable upload (tus) at /files/uploads.`,
+      },
+    },
     rateClass: "api",
     errorResponse: graphqlErrorResponse,
     handle: handleHttp,

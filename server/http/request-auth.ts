@@ -52,9 +52,13 @@ export function fromAnotherSite(request: Request): boolean {
 }
 
 /** Cookies ride along on any request a browser makes; only a JSON POST (which another site cannot
- * send without a CORS preflight we never grant) or an explicit header may use them. */
+ * send without a CORS preflight we never grant), an explicit header, or a read that the browser
+ * itself says a page of this origin made (Sec-Fetch-Site, which no page can set: the UI's download
+ * links) may use them. */
 function csrfSafe(request: Request): boolean {
-  return (request.method === "POST" && isJsonContentType(request.headers.get("content-type"))) || request.headers.has("x-outpost-csrf");
+  if (request.method === "POST" && isJsonContentType(request.headers.get("content-type"))) return true;
+  if (request.headers.has("x-outpost-csrf")) return true;
+  return (request.method === "GET" || request.method === "HEAD") && request.headers.get("sec-fetch-site") === "same-origin";
 }
 
 export function createRequestAuth(viewerFromBearer: (token: string | null) => Promise<Viewer>): RequestAuth {

@@ -3,12 +3,12 @@
 // per-IP and per-user rate limits, body limit and error shape; AppErrors map to one HTTP status.
 import type { Server } from "bun";
 import type { Permission } from "../auth/permissions";
-import { can, type Viewer } from "../auth/viewer";
-import { AppError, type ErrorCode, ForbiddenError, LimitExceededError, UnauthenticatedError } from "../errors";
+import { can, forbidden, type Viewer } from "../auth/viewer";
+import { AppError, type ErrorCode, LimitExceededError, UnauthenticatedError } from "../errors";
 import type { RateClass, RateLimiter } from "../limits/rate-limiter";
 import type { Logger } from "../log";
 import { NO_TRUSTED_PROXIES, type RequestOrigin, requestOrigin, type TrustedProxies } from "./client-info";
-import type { RequestAuth } from "./request-auth";
+import { mediaType, type RequestAuth } from "./request-auth";
 
 export type Method = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
 
@@ -36,6 +36,8 @@ export interface Route {
   access: "public" | "signedIn" | Permission;
   /** Largest body accepted; the server-wide request body limit when absent. */
   bodyLimitBytes?: number;
+  /** Limits for bodies of some media types instead (GraphQL's multipart uploads), each with the message of its refusal. */
+  bodyLimitsByType?: Readonly<Record<string, { bytes: number; tooLargeMessage: string }>>;
   /** Per-IP (before authentication) and per-user budget; `api` when absent, null for none. */
   rateClass?: RateClass | null;
   audit?: RouteAudit;
@@ -170,20 +172,30 @@ export function createRouter({
   const admit = (route: Route, viewer: Viewer) => {
     if (route.access === "public") return;
     if (viewer.kind === "anonymous") throw new UnauthenticatedError(viewer.rejection);
-    if (route.access !== "signedIn" && !can(viewer, route.access)) throw new ForbiddenError();
+    if (route.access !== "signedIn" && !can(viewer, route.access)) throw forbidden(viewer, route.access);
   };
 
-  const maxBodyBytes = Math.max(defaultBodyLimitBytes, ...routes.map((r) => r.bodyLimitBytes ?? 0));
-  const tooLarge = (limit: number) =>
-    new LimitExceededError(`Request body is larger than ${limit} bytes.`, { details: { httpStatus: 413 } });
+  const maxBodyBytes = Math.max(
+    defaultBodyLimitBytes,
+    ...routes.flatMap((r) => [r.bodyLimitBytes ?? 0, ...Object.values(r.bodyLimitsByType ?? {}).map((l) => l.bytes)]),
+  );
+  /** The limit of a request's body on `route`, and what a refusal says. */
+  const bodyLimitOf = (route: Route, request: Request) => {
+    const limit = route.bodyLimitBytes ?? defaultBodyLimitBytes;
+    const type = mediaType(request.headers.get("content-type"));
+    // Own entries only: a Content-Type of "constructor" or "__proto__" must not find the object's prototype (and no limit).
+    const byType = route.bodyLimitsByType && Object.hasOwn(route.bodyLimitsByType, type) ? route.bodyLimitsByType[type] : undefined;
+    return byType ?? { bytes: limit, tooLargeMessage: `Request body is larger than ${limit} bytes.` };
+  };
   /**
    * Refuses a declared length over the route's limit at once; a body without one (chunked) is
    * counted as it is read, since the server's own cap is the largest route's limit, not this one's.
    */
-  const boundBody = (request: Request, limit: number): Request => {
+  const boundBody = (request: Request, { bytes: limit, tooLargeMessage }: { bytes: number; tooLargeMessage: string }): Request => {
+    const tooLarge = () => new LimitExceededError(tooLargeMessage, { details: { httpStatus: 413, limitBytes: limit } });
     const declared = request.headers.get("content-length");
     if (declared !== null) {
-      if (Number(declared) > limit) throw tooLarge(limit);
+      if (Number(declared) > limit) throw tooLarge();
       return request;
     }
     if (!request.body || limit >= maxBodyBytes) return request;
@@ -192,7 +204,7 @@ export function createRouter({
       new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, controller) {
           seen += chunk.byteLength;
-          if (seen > limit) controller.error(tooLarge(limit));
+          if (seen > limit) controller.error(tooLarge());
           else controller.enqueue(chunk);
         },
       }),
@@ -207,7 +219,7 @@ export function createRouter({
     try {
       const rateClass = route.rateClass === undefined ? "api" : route.rateClass;
       if (rateClass) take(rateClass, `ip:${origin.clientKey}`);
-      const request = boundBody(received, route.bodyLimitBytes ?? defaultBodyLimitBytes);
+      const request = boundBody(received, bodyLimitOf(route, received));
       const credentials = await auth.authenticate(request);
       viewer = credentials.viewer;
       if (rateClass && viewer.kind !== "anonymous") take(rateClass, `user:${viewer.userId}`);

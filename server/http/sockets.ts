@@ -3,11 +3,13 @@
 // the per-IP socket cap, the upgrade rate limit, the same-origin rule for the UI's cookie, a
 // message size bound, a bound on what may wait to be sent (past it the socket is cut off), and the
 // close-on-revocation check (a socket whose credential ends is closed with 4403 at once on a
-// credentials change, and by a periodic check for expiry).
+// credentials change, and by a periodic check for expiry; the close reason says why, as a
+// CredentialEnd, so a client can tell a role change from a session's end).
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
+import type { CredentialEnd } from "../auth/credential-end";
 import type { Permission } from "../auth/permissions";
-import { ANONYMOUS, can, rejected, type Viewer } from "../auth/viewer";
-import { type AppError, ForbiddenError, UnauthenticatedError } from "../errors";
+import { ANONYMOUS, can, forbidden, rejected, type Viewer } from "../auth/viewer";
+import { type AppError, UnauthenticatedError } from "../errors";
 import type { EventBus } from "../events";
 import type { Jobs } from "../jobs";
 import type { RateLimiter } from "../limits/rate-limiter";
@@ -49,7 +51,8 @@ export interface SocketProtocol {
 export interface SocketDispatcherOptions {
   protocols: readonly SocketProtocol[];
   auth: RequestAuth;
-  viewerStillValid(viewer: Viewer): boolean;
+  /** Why a viewer's credential no longer holds as it did (auth's `endedBecause`), or null while it does. */
+  endedBecause(viewer: Viewer): CredentialEnd | null;
   /** Records an audited protocol's upgrade (the audit feature's recorder). */
   recordAudit?(entry: { viewer: Viewer; origin: RequestOrigin; action: string; error?: AppError }): void;
   events: EventBus;
@@ -79,7 +82,7 @@ export interface SocketDispatcher {
   /** Upgrades a request whose path and subprotocol a protocol serves; a Response when refused. */
   upgrade(request: Request, server: Server<SocketData>): Promise<Response | undefined>;
   websocket: WebSocketHandler<SocketData>;
-  /** Closes the socket (4403) when its credential is no longer valid; true when it did. */
+  /** Closes the socket (4403, the CredentialEnd as reason) when its credential no longer holds; true when it did. */
   closeIfInvalid(socket: Socket): boolean;
   /** Closes every socket (server going away). */
   close(): void;
@@ -88,7 +91,7 @@ export interface SocketDispatcher {
 export function createSocketDispatcher({
   protocols,
   auth,
-  viewerStillValid,
+  endedBecause,
   events,
   jobs,
   rateLimiter,
@@ -109,9 +112,10 @@ export function createSocketDispatcher({
   const openPerIp = new Map<string, number>();
 
   const closeIfInvalid = (socket: Socket) => {
-    if (viewerStillValid(socket.data.viewer)) return false;
+    const ended = endedBecause(socket.data.viewer);
+    if (!ended) return false;
     socket.data.viewer = rejected(ENDED);
-    socket.close(SOCKET_FORBIDDEN, "Session ended or expired");
+    socket.close(SOCKET_FORBIDDEN, ended);
     return true;
   };
   jobs.every("sockets.credential-check", recheckIntervalMs, () => {
@@ -156,7 +160,7 @@ export function createSocketDispatcher({
           viewer.kind === "anonymous"
             ? new UnauthenticatedError(viewer.rejection)
             : protocol.access !== "signedIn" && !can(viewer, protocol.access)
-              ? new ForbiddenError()
+              ? forbidden(viewer, protocol.access)
               : null;
         if (refusal) {
           if (protocol.audit) recordAudit?.({ viewer, origin, action: protocol.audit.action, error: refusal });

@@ -1,12 +1,13 @@
 // Serves the built web UI from the generated manifest (files embedded in the binary, or on disk
 // when run from a checkout): content types, ETags, precompressed br/gzip variants, long caching
 // for hashed assets, and the SPA fallback to index.html for client-side routes.
-import { type UiFile, uiFiles } from "./ui-manifest.generated";
+import { uiFiles } from "./ui-manifest.generated";
 
-function pickEncoding(file: UiFile, acceptEncoding: string): { path: string; encoding: string | null } {
-  if (file.br && /\bbr\b/.test(acceptEncoding)) return { path: file.br, encoding: "br" };
-  if (file.gz && /\bgzip\b/.test(acceptEncoding)) return { path: file.gz, encoding: "gzip" };
-  return { path: file.path, encoding: null };
+/** The precompressed variant of a file that the client accepts (brotli first), or null. */
+export function acceptedVariant(variants: { br?: string; gz?: string }, acceptEncoding: string): { path: string; encoding: string } | null {
+  if (variants.br && /\bbr\b/.test(acceptEncoding)) return { path: variants.br, encoding: "br" };
+  if (variants.gz && /\bgzip\b/.test(acceptEncoding)) return { path: variants.gz, encoding: "gzip" };
+  return null;
 }
 
 /** The UI's answer for a GET/HEAD path, or null when no UI route matches. */
@@ -23,7 +24,7 @@ export function serveUi(request: Request, pathname: string): Response | null {
     "cache-control": file.immutable ? "public, max-age=31536000, immutable" : "no-cache",
   };
   if (request.headers.get("if-none-match") === file.etag) return new Response(null, { status: 304, headers });
-  const { path, encoding } = pickEncoding(file, request.headers.get("accept-encoding") ?? "");
-  if (encoding) headers["content-encoding"] = encoding;
-  return new Response(request.method === "HEAD" ? null : Bun.file(path), { headers });
+  const variant = acceptedVariant(file, request.headers.get("accept-encoding") ?? "");
+  if (variant) headers["content-encoding"] = variant.encoding;
+  return new Response(request.method === "HEAD" ? null : Bun.file(variant?.path ?? file.path), { headers });
 }

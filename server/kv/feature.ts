@@ -23,6 +23,8 @@ declare module "../settings" {
     kvMaxPageBytes: number;
     kvMaxTotalBytes: number;
     kvMaxKeys: number;
+    kvMaxBulkEntries: number;
+    kvMaxBulkBytes: number;
   }
 }
 declare module "../limits/rate-limiter" {
@@ -56,8 +58,30 @@ export const kvFeature = defineFeature({
       description: "quota: total size of all key-value values, as JSON (bytes)",
     },
     { key: "kvMaxKeys", kind: "int", default: 100_000, min: 1, max: 100_000_000, description: "quota: number of keys" },
+    {
+      key: "kvMaxBulkEntries",
+      kind: "int",
+      default: 1000,
+      min: 1,
+      max: 100_000,
+      description: "most entries one importKv, deleteKvMany or exportKv takes or returns",
+    },
+    {
+      key: "kvMaxBulkBytes",
+      kind: "int",
+      default: 2 << 20,
+      min: 1024,
+      max: 256 << 20,
+      description: "most value bytes (as JSON) one importKv or exportKv carries; an import must also fit max_request_body_bytes",
+    },
   ],
-  rateClasses: [{ name: "kvWrite", defaultPerMinute: 600, description: "key-value writes (setKv, deleteKv) per user" }],
+  rateClasses: [
+    {
+      name: "kvWrite",
+      defaultPerMinute: 600,
+      description: "key-value writes (setKv, deleteKv; importKv and deleteKvMany count once) per user",
+    },
+  ],
   permissions: [
     { name: "kv:read", roles: ["viewer", "operator"], description: "read key-value data and watch its changes" },
     { name: "kv:write", roles: ["operator"], description: "set and delete key-value data" },
@@ -73,7 +97,10 @@ export const kvFeature = defineFeature({
       maxPageBytes: core.config.kvMaxPageBytes,
       maxTotalBytes: core.config.kvMaxTotalBytes,
       maxKeys: core.config.kvMaxKeys,
+      maxBulkEntries: core.config.kvMaxBulkEntries,
+      maxBulkBytes: core.config.kvMaxBulkBytes,
       rateLimiter: core.rateLimiter,
+      disk: core.disk,
       clock: core.clock,
       jobs: core.jobs,
     }),

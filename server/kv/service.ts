@@ -4,15 +4,19 @@
 
 import type { Clock } from "../clock";
 import type { WriteBatcher } from "../db";
+import type { DiskWatch } from "../disk/watch";
 import { ConflictError, InvalidInputError, LimitExceededError } from "../errors";
 import type { EventBus } from "../events";
 import type { Jobs } from "../jobs";
 import type { RateLimiter } from "../limits/rate-limiter";
 import type { Logger } from "../log";
 import { settingNames } from "../settings";
+import { createKvBulkOperations } from "./bulk";
 import { unstorableJsonReason } from "./json-value";
+import { prefixUpperBound } from "./key-range";
 import type { KvEntry, KvStore } from "./store";
 
+export type { KvEntryError, KvExport, KvExportEntry } from "./bulk";
 export type { KvEntry } from "./store";
 
 export type KvChangeKind = "SET" | "DELETE" | "EXPIRE";
@@ -32,6 +36,21 @@ export interface KvSetInput {
   ttlSeconds?: number | null;
   /** Compare-and-set: the version the caller last saw; 0 means "only if absent". */
   expectedVersion?: number | null;
+}
+
+/** A set that passed the key, value, TTL and version rules, its value as the JSON to store. */
+export interface CheckedSet {
+  key: string;
+  json: string;
+  valueBytes: number;
+  ttlSeconds: number | null;
+  expectedVersion: number | null;
+}
+
+/** What a set wrote: the entry, and the last version of an expired row it replaced. */
+export interface WrittenSet {
+  entry: KvEntry;
+  expiredVersion: number | null;
 }
 
 /** Who is writing, for the write rate (`user:<id>`); writes without one (the server's own) are not rate limited. */
@@ -66,8 +85,14 @@ export interface KvServiceOptions {
   maxTotalBytes?: number;
   /** Quota: how many keys may exist. */
   maxKeys?: number;
+  /** Most entries one import, delete of many keys or export takes. */
+  maxBulkEntries?: number;
+  /** Most value bytes (as JSON) one import or export carries. */
+  maxBulkBytes?: number;
   /** Takes writes from the `kvWrite` class; without it writes are not rate limited. */
   rateLimiter?: RateLimiter;
+  /** Refuses new values while the disk is (almost) full; deletes never ask it. */
+  disk?: Pick<DiskWatch, "requireRoom">;
   clock: Clock;
   jobs: Jobs;
 }
@@ -80,18 +105,6 @@ const SWEEP_JOB = "kv.expiry-sweep";
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
-/** The smallest string greater than every string starting with `prefix`, or null if none exists. */
-export function prefixUpperBound(prefix: string): string | null {
-  const points = Array.from(prefix);
-  while (points.length > 0) {
-    const last = (points.pop() as string).codePointAt(0) as number;
-    // Skip the surrogate range: code points there are not valid on their own in UTF-8.
-    const next = last + 1 === 0xd800 ? 0xe000 : last + 1;
-    if (next <= 0x10ffff) return points.join("") + String.fromCodePoint(next);
-  }
-  return null;
-}
-
 export function createKvService({
   store,
   writes,
@@ -103,7 +116,10 @@ export function createKvService({
   maxPageBytes = 4 << 20,
   maxTotalBytes = 256 << 20,
   maxKeys = 100_000,
+  maxBulkEntries = 1000,
+  maxBulkBytes = 2 << 20,
   rateLimiter,
+  disk,
   clock,
   jobs,
 }: KvServiceOptions) {
@@ -187,6 +203,57 @@ export function createKvService({
     scheduleSweep(next === null ? null : Math.max(next, now() + 50));
   }
 
+  /** Checks a set against the key, value, TTL and version rules before anything is written; throws InvalidInputError. */
+  const checkSet = ({ key, value, ttlSeconds, expectedVersion }: KvSetInput): CheckedSet => {
+    validateKey(key);
+    if (value === undefined || value === null) throw new InvalidInputError("Value must not be null; use deleteKv to remove a key.");
+    // The GraphQL edge already refused what cannot be stored; other callers get the same rules.
+    const reason = unstorableJsonReason(value);
+    if (reason !== null) throw new InvalidInputError(reason);
+    const json = JSON.stringify(value);
+    const valueBytes = Buffer.byteLength(json, "utf8");
+    if (valueBytes > maxValueBytes)
+      throw new InvalidInputError(`Value is ${valueBytes} bytes as JSON; the limit is ${maxValueBytes} bytes.`);
+    if (
+      ttlSeconds !== undefined &&
+      ttlSeconds !== null &&
+      (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_TTL_SECONDS)
+    )
+      throw new InvalidInputError(`ttlSeconds must be a whole number from 1 to ${MAX_TTL_SECONDS}.`);
+    if (expectedVersion !== undefined && expectedVersion !== null && (!Number.isInteger(expectedVersion) || expectedVersion < 0))
+      throw new InvalidInputError("expectedVersion must be 0 (absent) or a version number.");
+    return { key, json, valueBytes, ttlSeconds: ttlSeconds ?? null, expectedVersion: expectedVersion ?? null };
+  };
+
+  /**
+   * Writes a checked set at `at`, inside the caller's `writes.run`: the compare-and-set
+   * (ConflictError) and the quotas (LimitExceededError) are checked before anything changes, then
+   * an expired row under the key is replaced. Every set, single or bulk, writes through here.
+   */
+  const writeSet = ({ key, json, valueBytes, ttlSeconds, expectedVersion }: CheckedSet, at: number): WrittenSet => {
+    const current = store.getStoredMeta(key);
+    const expired = current?.expiresAtMs != null && current.expiresAtMs <= at ? current : null;
+    const currentVersion = expired ? 0 : (current?.version ?? 0);
+    if (expectedVersion !== null && expectedVersion !== currentVersion)
+      throw new ConflictError(
+        currentVersion === 0
+          ? `Key ${JSON.stringify(key)} does not exist; expected version ${expectedVersion}.`
+          : `Key ${JSON.stringify(key)} is at version ${currentVersion}, not ${expectedVersion}.`,
+        { details: { currentVersion } },
+      );
+    checkQuotas(current ? 0 : 1, valueBytes - (current?.valueBytes ?? 0));
+    if (expired) store.delete(key, at);
+    const entry = store.upsert(key, json, at, ttlSeconds ? at + ttlSeconds * 1000 : null);
+    return { entry, expiredVersion: expired?.version ?? null };
+  };
+
+  /** Publishes a committed set (after the EXPIRE of the expired row it replaced) and times the sweep to its expiry. */
+  const announceSet = ({ entry, expiredVersion }: WrittenSet, at: number) => {
+    if (expiredVersion !== null) publishExpired(entry.key, expiredVersion, at);
+    events.publish("kv.changed", { kind: "SET", key: entry.key, version: entry.version, entry, at: new Date(at) });
+    scheduleSweep(entry.expiresAt?.getTime() ?? null);
+  };
+
   return {
     /** The live entry for `key`, or null when missing or expired. */
     get(key: string): KvEntry | null {
@@ -233,49 +300,18 @@ export function createKvService({
      * `expectedVersion`, fails with ConflictError (carrying the current version) unless the
      * entry's version matches. Takes one write from `writer`'s rate (LimitExceededError with
      * retryAfterSeconds when spent) and fails with LimitExceededError naming the quota when the
-     * store would pass its total size or key count.
+     * store would pass its total size or key count, or saying how full the disk is when it is.
      */
-    async set({ key, value, ttlSeconds, expectedVersion }: KvSetInput, { writer }: KvWriteOptions = {}): Promise<KvEntry> {
+    async set(input: KvSetInput, { writer }: KvWriteOptions = {}): Promise<KvEntry> {
       takeWrite(writer);
-      validateKey(key);
-      if (value === undefined || value === null) throw new InvalidInputError("Value must not be null; use deleteKv to remove a key.");
-      // The GraphQL edge already refused what cannot be stored; other callers get the same rules.
-      const reason = unstorableJsonReason(value);
-      if (reason !== null) throw new InvalidInputError(reason);
-      const json = JSON.stringify(value);
-      const valueBytes = Buffer.byteLength(json, "utf8");
-      if (valueBytes > maxValueBytes)
-        throw new InvalidInputError(`Value is ${valueBytes} bytes as JSON; the limit is ${maxValueBytes} bytes.`);
-      if (
-        ttlSeconds !== undefined &&
-        ttlSeconds !== null &&
-        (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_TTL_SECONDS)
-      )
-        throw new InvalidInputError(`ttlSeconds must be a whole number from 1 to ${MAX_TTL_SECONDS}.`);
-      if (expectedVersion !== undefined && expectedVersion !== null && (!Number.isInteger(expectedVersion) || expectedVersion < 0))
-        throw new InvalidInputError("expectedVersion must be 0 (absent) or a version number.");
-
-      const { entry, expiredVersion, at } = await writes.run(() => {
+      const checked = checkSet(input);
+      disk?.requireRoom(checked.valueBytes, { inDatabase: true });
+      const { written, at } = await writes.run(() => {
         const at = now();
-        const current = store.getStoredMeta(key);
-        const expired = current?.expiresAtMs != null && current.expiresAtMs <= at ? current : null;
-        const currentVersion = expired ? 0 : (current?.version ?? 0);
-        if (expectedVersion !== undefined && expectedVersion !== null && expectedVersion !== currentVersion)
-          throw new ConflictError(
-            currentVersion === 0
-              ? `Key ${JSON.stringify(key)} does not exist; expected version ${expectedVersion}.`
-              : `Key ${JSON.stringify(key)} is at version ${currentVersion}, not ${expectedVersion}.`,
-            { details: { currentVersion } },
-          );
-        checkQuotas(current ? 0 : 1, valueBytes - (current?.valueBytes ?? 0));
-        if (expired) store.delete(key, at);
-        const entry = store.upsert(key, json, at, ttlSeconds ? at + ttlSeconds * 1000 : null);
-        return { entry, expiredVersion: expired?.version ?? null, at };
+        return { written: writeSet(checked, at), at };
       });
-      if (expiredVersion !== null) publishExpired(key, expiredVersion, at);
-      events.publish("kv.changed", { kind: "SET", key, version: entry.version, entry, at: new Date(at) });
-      scheduleSweep(entry.expiresAt?.getTime() ?? null);
-      return entry;
+      announceSet(written, at);
+      return written.entry;
     },
 
     /** Deletes a live entry and publishes DELETE; returns false when there was nothing to delete. Takes one write from `writer`'s rate. */
@@ -319,6 +355,24 @@ export function createKvService({
     stop() {
       running = false;
     },
+
+    // Import, delete of many keys and export: one transaction or read each, through the set path above.
+    ...createKvBulkOperations({
+      store,
+      writes,
+      events,
+      now,
+      maxBulkEntries,
+      maxBulkBytes,
+      takeWrite,
+      validateKey,
+      validateKeyBound,
+      checkSet,
+      writeSet,
+      announceSet,
+      // The same disk check as a single set, for the import's values together.
+      requireRoom: (bytes) => disk?.requireRoom(bytes, { inDatabase: true }),
+    }),
   };
 }
 

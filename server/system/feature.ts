@@ -1,4 +1,5 @@
-// The host Outpost runs on, and the server's background jobs.
+// The host Outpost runs on, the server's background jobs, and who may explore its API (GraphiQL and
+// introspection, served by the GraphQL endpoint).
 import { defineFeature } from "../feature";
 import { createSystemService } from "./service";
 
@@ -6,6 +7,7 @@ declare module "../auth/permissions" {
   interface Permissions {
     "system:read": true;
     "jobs:read": true;
+    "schema:read": true;
   }
 }
 
@@ -14,6 +16,7 @@ export const systemFeature = defineFeature({
   permissions: [
     { name: "system:read", roles: ["viewer", "operator"], description: "read facts about the host" },
     { name: "jobs:read", roles: [], description: "list the server's background jobs" },
+    { name: "schema:read", roles: [], description: "open GraphiQL and read the schema by introspection" },
   ],
-  create: (core) => ({ system: createSystemService({ startedAt: new Date(core.clock.now()), jobs: core.jobs }) }),
+  create: (core) => ({ system: createSystemService({ startedAt: new Date(core.clock.now()), jobs: core.jobs, disk: core.disk }) }),
 });

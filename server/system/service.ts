@@ -1,7 +1,8 @@
-// Facts about the host Outpost runs on, read from /proc and /sys (no child processes), and the
-// server's own background jobs.
+// Facts about the host Outpost runs on, read from /proc and /sys (no child processes), the state of
+// its data disk, and the server's own background jobs.
 import { readFileSync } from "node:fs";
 import { arch, hostname, platform, release, uptime } from "node:os";
+import type { DiskState, DiskWatch } from "../disk/watch";
 import type { JobInfo, Jobs } from "../jobs";
 import { BUILD_TARGET, VERSION } from "../version";
 
@@ -36,7 +37,7 @@ function osName(): string {
   return pretty ?? platform();
 }
 
-export function createSystemService({ startedAt, jobs }: { startedAt: Date; jobs: Jobs }) {
+export function createSystemService({ startedAt, jobs, disk }: { startedAt: Date; jobs: Jobs; disk: DiskWatch }) {
   // These do not change while the process runs.
   const fixed = {
     os: osName(),
@@ -56,6 +57,9 @@ export function createSystemService({ startedAt, jobs }: { startedAt: Date; jobs
         startedAt,
       };
     },
+
+    /** The data disk: ok, low or full, free space, the reserve, and what takes the space. */
+    disk: (): DiskState => disk.state(),
 
     /** The background jobs with their last and next run, by name. */
     jobs: (): JobInfo[] => jobs.list().sort((a, b) => a.name.localeCompare(b.name)),

@@ -64,7 +64,7 @@ export function createUserService({
       if (disabled) keepAnAdmin(user, "disable");
       store.transaction(() => {
         store.setDisabled(id, disabled, now());
-        if (disabled) store.revokeUserSessions(id, now());
+        if (disabled) store.revokeUserSessions(id, now(), "account-disabled");
       });
       events.publish("auth.credentials-changed", { userId: id });
       return existing(id);
@@ -88,7 +88,7 @@ export function createUserService({
       const hash = await hashPassword(newPassword);
       store.transaction(() => {
         store.setPasswordHash(id, hash, now());
-        store.revokeUserSessions(id, now());
+        store.revokeUserSessions(id, now(), "password-reset");
         if (removeTotp) store.disableTotp(id, now());
         revokeApiKeys(id);
       });

@@ -1,8 +1,8 @@
 // The security pages in Chromium: an admin creates a user, turns on two-factor sign-in (after the
 // password) and signs in with a code, creates an API key (after the password) that then works, and
-// finds it all in the audit log; an admin removes a user's second factor, alone or with a new
-// password; "sign out everywhere" can take the API keys along; the keys list pages; a phone screen
-// shows the same pages and controls without sideways scrolling.
+// finds it all in the audit log; an admin removes a user's second factor (after confirming), alone
+// or with a new password; "sign out everywhere" can take the API keys along; the keys list pages;
+// a phone screen shows the same pages and controls without sideways scrolling.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { totpCode } from "../../server/auth/totp";
@@ -100,7 +100,8 @@ test("an admin manages a user, two-factor sign-in and an API key, and sees it in
   // Account: an API key after the password, whose secret is shown once and works.
   await page.getByTestId("apikey-name").fill("backup script");
   await page.locator('[data-testid="apikey-scope"][data-scope="kv:read"]').check();
-  expect(await page.getByTestId("apikey-create").isDisabled()).toBe(true);
+  await page.getByTestId("apikey-create").click();
+  await page.getByTestId("account-apikeys").getByTestId("field-problem").filter({ hasText: "current password" }).waitFor();
   await page.getByTestId("apikey-password").fill(ADMIN_PASSWORD);
   await page.getByTestId("apikey-create").click();
   await page.getByTestId("apikey-secret").waitFor();
@@ -146,14 +147,15 @@ for (const [size, viewport] of [
     // Removing it alone asks first; declining changes nothing.
     const lostRow = page.locator(`[data-testid="user-row"][data-username="lost-${size}"]`);
     expect(await lostRow.getByTestId("user-totp").textContent()).toBe("on");
-    page.once("dialog", (dialog) => void dialog.dismiss());
     await lostRow.getByTestId("user-remove-totp").click();
+    await page.getByTestId("confirm-cancel").click();
     expect(await lostRow.getByTestId("user-totp").textContent()).toBe("on");
-    page.once("dialog", (dialog) => {
-      expect(dialog.message()).toContain(`lost-${size}`);
-      void dialog.accept();
-    });
     await lostRow.getByTestId("user-remove-totp").click();
+    await page
+      .getByTestId("confirm-dialog")
+      .filter({ hasText: `lost-${size}` })
+      .waitFor();
+    await page.getByTestId("confirm-accept").click();
     await lostRow.getByTestId("success").filter({ hasText: "password alone" }).waitFor();
     expect(await lostRow.getByTestId("user-totp").textContent()).toBe("off");
     expect(await lostRow.getByTestId("user-remove-totp").count()).toBe(0);
@@ -166,6 +168,7 @@ for (const [size, viewport] of [
     await resetRow.getByTestId("user-reset-remove-totp").check();
     expect({ size, fits: await fitsWidth(page) }).toEqual({ size, fits: true });
     await resetRow.getByTestId("user-reset-password-submit").click();
+    await page.getByTestId("confirm-accept").click();
     await resetRow.getByTestId("success").filter({ hasText: "two-factor sign-in removed" }).waitFor();
     expect(await resetRow.getByTestId("user-totp").textContent()).toBe("off");
     expect(await signsInWithPasswordAlone(`reset-${size}`, `reset-${size}-new-password`)).toBe(true);
@@ -210,6 +213,7 @@ test("sign out everywhere, also revoking my API keys; the keys list comes a page
   await page.getByTestId("sessions-include-keys").check();
   expect(await fitsWidth(page)).toBe(true);
   await page.getByTestId("sessions-revoke-all").click();
+  await page.getByTestId("confirm-accept").click();
   await page.getByTestId("login-username").waitFor();
   expect(codes(await kept.request("{ me { username } }"))).toEqual(["UNAUTHENTICATED"]);
   await context.close();
@@ -234,3 +238,42 @@ test("on a phone the users, account and audit pages fit the screen", async () =>
   expect(await fitsWidth(page)).toBe(true);
   await context.close();
 });
+
+test("GraphiQL: an admin opens it from the navigation, sent compressed; the link fits a phone; others have no link", async () => {
+  // Its own admin: the seeded one has two-factor sign-in on once the first test has run.
+  await server.app.services.users.create({ username: "gail", password: "gail-password", role: "admin" });
+  const phone = await browser.newContext({ viewport: { width: 375, height: 740 } });
+  const onPhone = await phone.newPage();
+  await signIn(onPhone, "gail-password", undefined, "gail");
+  await onPhone.getByTestId("nav-graphiql").waitFor();
+  expect(await fitsWidth(onPhone)).toBe(true);
+  await phone.close();
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on("pageerror", (err) => pageErrors.push(err.message));
+  await signIn(page, "gail-password", undefined, "gail");
+  const introspection = page.waitForResponse(
+    (response) => response.request().method() === "POST" && (response.request().postData() ?? "").includes("__schema"),
+    { timeout: 60_000 },
+  );
+  const [graphiql] = await Promise.all([
+    page.waitForResponse((response) => response.url() === `${server.url}/graphql` && response.request().method() === "GET"),
+    page.getByTestId("nav-graphiql").click(),
+  ]);
+  expect(graphiql.status()).toBe(200);
+  expect(graphiql.headers()["content-encoding"]).toBe("br");
+  // GraphiQL ran (its scripts and workers allowed by the page's policy) and read the schema.
+  expect(((await (await introspection).json()) as { data?: { __schema?: unknown } }).data?.__schema).toBeDefined();
+  expect(pageErrors).toEqual([]);
+  await context.close();
+
+  const viewerContext = await browser.newContext({ viewport: { width: 375, height: 740 } });
+  const asViewer = await viewerContext.newPage();
+  await server.app.services.users.create({ username: "vera", password: "vera-password", role: "viewer" });
+  await signIn(asViewer, "vera-password", undefined, "vera");
+  await asViewer.getByTestId("nav-account").waitFor();
+  expect(await asViewer.getByTestId("nav-graphiql").count()).toBe(0);
+  await viewerContext.close();
+}, 180_000);

@@ -1,5 +1,6 @@
 // The web UI in Debian's Chromium (playwright-core): first-run setup from the announced link,
-// sign-in, creating and editing an entry, seeing another client's change appear live, signing
+// every navigation link on the screen, sign-in, creating and editing an entry (each confirmed as
+// done), seeing another client's change appear live, deleting an entry after confirming, signing
 // out; on a desktop and on a phone-sized screen.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
@@ -19,6 +20,19 @@ async function noHorizontalOverflow(page: Page) {
   return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
 }
 
+/** The test ids of the navigation's links, each with whether it lies wholly within the screen's width. */
+async function navLinksOnScreen(page: Page) {
+  return page
+    .getByRole("navigation", { name: "Main" })
+    .getByRole("link")
+    .evaluateAll((links) =>
+      links.map((link) => {
+        const box = link.getBoundingClientRect();
+        return { link: link.getAttribute("data-testid"), onScreen: box.left >= 0 && box.right <= window.innerWidth };
+      }),
+    );
+}
+
 for (const viewport of [
   { name: "desktop", width: 1280, height: 800 },
   { name: "phone", width: 375, height: 740 },
@@ -30,7 +44,7 @@ for (const viewport of [
     });
     afterAll(() => server.stop());
 
-    test("setup, sign-in, set an entry, see another client's change live, edit, sign out", async () => {
+    test("setup, sign-in, set an entry, see another client's change live, edit, delete, sign out", async () => {
       const context = await browser.newContext({ viewport: { width: viewport.width, height: viewport.height } });
       const page = await context.newPage();
       const pageErrors: string[] = [];
@@ -46,6 +60,10 @@ for (const viewport of [
       await page.getByTestId("current-user").filter({ hasText: "owner" }).waitFor({ timeout: 10_000 });
       await page.getByTestId("live-status").filter({ hasText: "live" }).waitFor({ timeout: 10_000 });
       expect(await noHorizontalOverflow(page)).toBe(true);
+      // An admin's full navigation: every link is on the screen, none scrolled out of sight.
+      const navLinks = await navLinksOnScreen(page);
+      expect(navLinks.map((each) => each.link)).toEqual(expect.arrayContaining(["nav-data", "nav-users", "nav-account", "nav-graphiql"]));
+      expect(navLinks.filter((each) => !each.onScreen)).toEqual([]);
 
       // Sign out and back in with the form.
       await page.getByTestId("signout").click();
@@ -63,6 +81,7 @@ for (const viewport of [
       await page.getByTestId("kv-new-value").fill('{"title": "Outpost"}');
       await page.getByTestId("kv-new-submit").click();
       await row(page, "ui/site").waitFor();
+      await page.getByTestId("kv-new-created").filter({ hasText: "Created ui/site." }).waitFor();
       const api = graphqlClient(server.url);
       const login = await api.data<{ login: { accessToken: string } }>(
         `mutation { login(username: "owner", password: "owner-password") { accessToken } }`,
@@ -84,12 +103,25 @@ for (const viewport of [
       await row(page, "ui/site").click();
       await page.getByTestId("kv-edit-value").fill('{"title": "Edited"}');
       await page.getByTestId("kv-edit-save").click();
+      await page.getByTestId("kv-edit-saved").filter({ hasText: "Saved" }).waitFor();
       await row(page, "ui/site").getByTestId("kv-row-value").filter({ hasText: "Edited" }).waitFor();
       expect(await other.data(`{ kv(key: "ui/site") { value version } }`)).toEqual({ kv: { value: { title: "Edited" }, version: 2 } });
 
       // A delete elsewhere removes the row live.
       await other.data(`mutation { deleteKv(key: "ui/from-elsewhere") }`);
       await row(page, "ui/from-elsewhere").waitFor({ state: "detached", timeout: 5_000 });
+
+      // Deleting in the editor asks first: cancelling keeps the entry, confirming deletes it.
+      const dialog = page.getByTestId("confirm-dialog");
+      await page.getByTestId("kv-delete").click();
+      await dialog.filter({ hasText: 'Delete "ui/site"?' }).waitFor();
+      await page.getByTestId("confirm-cancel").click();
+      await dialog.waitFor({ state: "hidden" });
+      expect(await other.data(`{ kv(key: "ui/site") { version } }`)).toEqual({ kv: { version: 2 } });
+      await page.getByTestId("kv-delete").click();
+      await page.getByTestId("confirm-accept").click();
+      await row(page, "ui/site").waitFor({ state: "detached" });
+      expect(await other.data(`{ kv(key: "ui/site") { version } }`)).toEqual({ kv: null });
 
       expect(await noHorizontalOverflow(page)).toBe(true);
       expect(pageErrors).toEqual([]);

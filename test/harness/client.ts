@@ -81,6 +81,10 @@ export function openSocket(
     retryAttempts: 0,
     lazy: false,
     on: { closed: (event) => resolveClosed((event as CloseEvent).code) },
+    // A non-lazy client hands a close it will not retry to this, console.error by default (the
+    // CloseEvent dumps in test output). Tests see every close through `closed` and each
+    // subscription's `ended` instead.
+    onNonLazyError: () => {},
   });
   return {
     client,

@@ -1,8 +1,10 @@
 // The audit log: exactly one row per mutation with the right actor and outcome, sign-ins and
-// denied credentials recorded, no secrets kept, filters, the live feed, and retention.
+// denied credentials recorded, no secrets kept, targets named, filters, the live feed, exports,
+// and retention.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { totpCode } from "../../server/auth/totp";
 import { ADMIN_PASSWORD, startTestApp, type TestApp } from "../harness/app";
-import { type GraphqlClient, graphqlClient } from "../harness/client";
+import { codes, type GraphqlClient, graphqlClient } from "../harness/client";
 
 type Row = {
   action: string;
@@ -10,16 +12,18 @@ type Row = {
   actorName: string | null;
   result: string;
   target: Record<string, unknown> | null;
+  targetLabel: string | null;
   detail: string | null;
   ip: string | null;
 };
-const ROW_FIELDS = "action actorKind actorName result target detail ip";
+const ROW_FIELDS = "action actorKind actorName result target targetLabel detail ip";
 
 let server: TestApp;
 let admin: GraphqlClient;
 beforeAll(async () => {
   // As behind a reverse proxy on this machine, so a test can make requests from other addresses.
-  server = await startTestApp({ config: { trustedProxies: "127.0.0.1" } });
+  // Many sign-ins from one address: the per-IP sign-in rate is not under test here.
+  server = await startTestApp({ config: { trustedProxies: "127.0.0.1", rateLimitAuthPerMinute: 10_000 } });
   admin = await server.admin();
 });
 afterAll(() => server.stop());
@@ -187,5 +191,201 @@ describe("reading the log", () => {
     await again.start();
     expect(again.services.audit.list({ first: 10 }).entries).toEqual([]);
     await again.stop();
+  });
+});
+
+describe("targets by name", () => {
+  test("users, API keys and entries are named, the raw target kept; a deleted user keeps their name", async () => {
+    const mark = await lastId();
+    const { createUser } = await admin.data<{ createUser: { id: string } }>(
+      'mutation { createUser(username: "labelled", password: "labelled-password", role: viewer) { id } }',
+    );
+    const { id } = createUser;
+    await admin.data(`mutation { setUserRole(id: "${id}", role: operator) { id } }`);
+    const { createApiKey } = await admin.data<{ createApiKey: { apiKey: { id: string; prefix: string } } }>(
+      `mutation { createApiKey(name: "labels", scopes: ["kv:read"], password: "${ADMIN_PASSWORD}") { apiKey { id prefix } } }`,
+    );
+    await admin.data(`mutation { revokeApiKey(id: "${createApiKey.apiKey.id}") }`);
+    await admin.data('mutation { setKv(key: "labels/entry", value: 1) { version } }');
+    await admin.data(`mutation { deleteUser(id: "${id}") }`);
+    await admin.request('mutation { deleteUser(id: "no-such-user") }');
+    const rows = await rowsSince(mark);
+    expect(rows.map((r) => [r.action, r.targetLabel])).toEqual([
+      ["mutation.createUser", "labelled"],
+      ["mutation.setUserRole", "labelled"],
+      ["mutation.createApiKey", "labels"],
+      ["mutation.revokeApiKey", `labels (${createApiKey.apiKey.prefix}…)`],
+      ["mutation.setKv", "labels/entry"],
+      ["mutation.deleteUser", "labelled"],
+      ["mutation.deleteUser", "no-such-user"],
+    ]);
+    expect(rows[1]?.target).toEqual({ id, role: "operator" });
+  });
+
+  test("the label reaches readers of auditLog", async () => {
+    const operator = await server.userWithRole("operator");
+    const { me } = await operator.data<{ me: { id: string; username: string } }>("{ me { id username } }");
+    await admin.data(`mutation { setUserDisabled(id: "${me.id}", disabled: true) { id } }`);
+    await server.app.settled();
+    const { auditLog } = await admin.data<{ auditLog: { nodes: Row[] } }>(
+      `{ auditLog(filter: { action: "setUserDisabled" }, first: 1) { nodes { ${ROW_FIELDS} } } }`,
+    );
+    expect(auditLog.nodes[0]).toMatchObject({ targetLabel: me.username, target: { id: me.id, disabled: true } });
+  });
+});
+
+describe("the action filter", () => {
+  const QUERY = `query ($f: AuditFilter) { auditLog(filter: $f, first: 500) { nodes { ${ROW_FIELDS} } } }`;
+  type Page = { auditLog: { nodes: Row[] } };
+
+  test("matches any part of the action, in any case", async () => {
+    await admin.data('mutation { setKv(key: "filter/part", value: 1) { version } }');
+    await server.app.settled();
+    const { auditLog } = await admin.data<Page>(QUERY, { f: { action: "SETkv" } });
+    expect(auditLog.nodes.length).toBeGreaterThan(0);
+    expect(auditLog.nodes.every((n) => n.action === "mutation.setKv")).toBe(true);
+  });
+
+  test("takes % and _ as themselves, and refuses text past 100 characters", async () => {
+    for (const wildcard of ["%", "_", "mutation._etKv"])
+      expect((await admin.data<Page>(QUERY, { f: { action: wildcard } })).auditLog.nodes).toEqual([]);
+    const tooLong = await admin.request(QUERY, { f: { action: "a".repeat(101) } });
+    expect(codes(tooLong)).toEqual(["BAD_USER_INPUT"]);
+  });
+});
+
+describe("two-factor sign-in", () => {
+  test("a sign-in asked for its second factor is recorded as challenged, not as a failure", async () => {
+    await server.app.services.users.create({ username: "twofactor", password: "twofactor-password", role: "viewer" });
+    const user = await server.signIn("twofactor", "twofactor-password");
+    const { beginTotpSetup } = await user.data<{ beginTotpSetup: { secret: string } }>(
+      'mutation { beginTotpSetup(password: "twofactor-password") { secret } }',
+    );
+    await user.data("mutation ($c: String!) { confirmTotpSetup(code: $c) { recoveryCodes } }", {
+      c: totpCode(beginTotpSetup.secret, Date.now()),
+    });
+
+    const mark = await lastId();
+    const challenged = await server.tryLogin("twofactor", "twofactor-password");
+    expect(challenged.result.errors?.[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED", totpRequired: true });
+    await server.tryLogin("twofactor", "twofactor-password", "000000");
+    const rows = await rowsSince(mark);
+    expect(rows.map((r) => [r.action, r.actorName, r.result])).toEqual([
+      ["mutation.login", "twofactor", "challenged"],
+      ["mutation.login", "twofactor", "UNAUTHENTICATED"],
+    ]);
+
+    const QUERY = `query ($f: AuditFilter) { auditLog(filter: $f, first: 500) { nodes { ${ROW_FIELDS} } } }`;
+    const failures = await admin.data<{ auditLog: { nodes: Row[] } }>(QUERY, { f: { actor: "twofactor", result: "error" } });
+    expect(failures.auditLog.nodes.map((n) => n.result)).toEqual(["UNAUTHENTICATED"]);
+    const challenges = await admin.data<{ auditLog: { nodes: Row[] } }>(QUERY, { f: { actor: "twofactor", result: "challenged" } });
+    expect(challenges.auditLog.nodes.length).toBe(1);
+  });
+});
+
+/** Rows of an RFC 4180 CSV text (quoted cells, "" for a quote, CRLF between rows). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") {
+      row.push(cell);
+      cell = "";
+    } else if (c === "\n") {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = "";
+    } else if (c !== "\r") cell += c;
+  }
+  return rows;
+}
+
+describe("export", () => {
+  const exportOf = (client: GraphqlClient, path: string) =>
+    fetch(`${server.url}/audit/export/${path}`, { headers: client.accessToken ? { authorization: `Bearer ${client.accessToken}` } : {} });
+
+  test("CSV holds the rows the filter matches, newest first, with formulas defused and quotes escaped; JSON the same rows", async () => {
+    const operator = await server.userWithRole("operator");
+    const { me } = await operator.data<{ me: { username: string } }>("{ me { username } }");
+    const keys = ['=HYPERLINK("http://x")', "+1", "-2", "@sum", 'plain, "quoted"'];
+    for (const key of keys) await operator.data("mutation ($k: String!) { setKv(key: $k, value: 1) { version } }", { k: key });
+    await operator.request('mutation { deleteKv(key: "not-exported") }');
+    await server.app.settled();
+
+    const response = await exportOf(admin, `csv?actor=${me.username}&action=setKv`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect(response.headers.get("content-disposition")).toMatch(/^attachment; filename="outpost-audit-[\dT-]+\.csv"$/);
+    const [header, ...rows] = parseCsv((await response.text()).replace(/^\uFEFF/, ""));
+    expect(header).toEqual([
+      "id",
+      "at",
+      "actorKind",
+      "actorId",
+      "actorName",
+      "ip",
+      "userAgent",
+      "action",
+      "targetLabel",
+      "target",
+      "result",
+      "detail",
+    ]);
+    const column = (name: string) => (header as string[]).indexOf(name);
+    expect(rows.map((r) => r[column("targetLabel")])).toEqual(['plain, "quoted"', "'@sum", "'-2", "'+1", '\'=HYPERLINK("http://x")']);
+    expect(rows.every((r) => r[column("action")] === "mutation.setKv" && r[column("actorName")] === me.username)).toBe(true);
+    expect(JSON.parse(rows[0]?.[column("target")] as string)).toEqual({ key: 'plain, "quoted"' });
+
+    const json = await exportOf(admin, `json?actor=${me.username}&action=setKv`);
+    expect(json.headers.get("content-type")).toBe("application/json; charset=utf-8");
+    const entries = (await json.json()) as (Row & { id: number; at: string })[];
+    expect(entries.map((e) => e.targetLabel)).toEqual([...keys].reverse());
+    expect(entries[0]).toMatchObject({ action: "mutation.setKv", actorName: me.username, target: { key: keys.at(-1) } });
+  });
+
+  test("an export holds the newest 10 000 matching rows at most", async () => {
+    await using own = await startTestApp();
+    const insert = own.app.db.query("INSERT INTO audit_log (at, actor_kind, action, result) VALUES (?, 'anonymous', 'bulk.row', 'ok')");
+    own.app.db.transaction(() => {
+      for (let i = 0; i < 10_005; i++) insert.run(Date.now());
+    })();
+    const ownAdmin = await own.admin();
+    const response = await fetch(`${own.url}/audit/export/json?action=bulk.row`, {
+      headers: { authorization: `Bearer ${ownAdmin.accessToken}` },
+    });
+    const entries = (await response.json()) as { id: number }[];
+    expect(entries.length).toBe(10_000);
+    const ids = entries.map((e) => e.id);
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    expect(ids.at(-1)).toBe((ids[0] as number) - 9_999);
+  });
+
+  test("needs audit:read, refuses an unknown format or a bad filter, and is itself recorded", async () => {
+    const operator = await server.userWithRole("operator");
+    const refused = await exportOf(operator, "csv");
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("FORBIDDEN");
+    expect((await exportOf(server.anonymous, "csv")).status).toBe(401);
+    for (const bad of ["xml", "csv?from=yesterday", `csv?action=${"a".repeat(101)}`]) {
+      const response = await exportOf(admin, bad);
+      expect({ bad, status: response.status }).toEqual({ bad, status: 400 });
+      await response.body?.cancel();
+    }
+    const mark = await lastId();
+    await (await exportOf(admin, "json?action=nothing-matches")).json();
+    expect((await rowsSince(mark)).map((r) => [r.action, r.actorName, r.targetLabel, r.result])).toEqual([
+      ["http.auditExport", "admin", "json", "ok"],
+    ]);
   });
 });

@@ -69,6 +69,7 @@ describe("current-password checks", () => {
       username: "xia",
       role: "viewer",
       permissions: new Set(),
+      grantablePermissions: new Set(),
       keyId,
       keyName: keyId,
       expiresAtMs: null,

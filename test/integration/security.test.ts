@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { brotliDecompressSync } from "node:zlib";
 import { SignJWT } from "jose";
 import { createManualClock } from "../../server/clock";
 import { ADMIN_PASSWORD, startTestApp, type TestApp } from "../harness/app";
@@ -134,12 +135,45 @@ describe("API keys", () => {
     const key = graphqlClient(server.url, createApiKey.secret);
     const { me } = await operator.data<{ me: { id: string } }>("{ me { id } }");
     await (await server.admin()).data("mutation ($id: ID!) { setUserRole(id: $id, role: viewer) { role } }", { id: me.id });
-    expect(codes(await key.request('mutation { setKv(key: "k2", value: 1) { version } }'))).toEqual(["FORBIDDEN"]);
+    const demoted = await key.request('mutation { setKv(key: "k2", value: 1) { version } }');
+    expect(codes(demoted)).toEqual(["FORBIDDEN"]);
+    expect(demoted.errors?.[0]?.message).toBe("API keys of role viewer may not have kv:write.");
+  });
+
+  test("a refusal names what stands in the way: the user's role, the key's scopes, or that no key may have it", async () => {
+    const SET = 'mutation { setKv(key: "scoped", value: 1) { version } }';
+    const messages = async (client: GraphqlClient, query: string) => {
+      const result = await client.request(query);
+      expect(codes(result)).toEqual(["FORBIDDEN"]);
+      return result.errors?.[0]?.message;
+    };
+    expect(await messages(await server.userWithRole("viewer"), SET)).toBe("Your role (viewer) does not allow kv:write.");
+
+    const operator = await server.userWithRole("operator");
+    const { createApiKey } = await operator.data<Created>(CREATE, { n: "reader", s: ["kv:read"], p: await passwordOf(operator) });
+    const key = graphqlClient(server.url, createApiKey.secret);
+    expect(await messages(key, SET)).toBe("This API key's scopes do not allow kv:write.");
+    expect(await messages(key, "{ mySessions { id } }")).toBe("API keys of role operator may not have account.");
+    expect(await messages(key, "{ users { id } }")).toBe("API keys of role operator may not have users:manage.");
+
+    // Subscriptions over a socket are refused with the same words.
+    const socket = key.socket();
+    const watch = socket.subscribe("subscription { auditEvents { action } }");
+    await watch.ended;
+    expect(watch.results.flatMap((r) => r.errors ?? []).map((e) => e.message)).toEqual([
+      "API keys of role operator may not have audit:read.",
+    ]);
+    await socket.dispose();
   });
 
   test("every role may grant `read`, which gives a key the reads its owner's role has", async () => {
     const viewer = await server.userWithRole("viewer");
-    expect((await viewer.data<{ apiKeyScopes: string[] }>("{ apiKeyScopes }")).apiKeyScopes).toEqual(["read", "kv:read", "system:read"]);
+    expect((await viewer.data<{ apiKeyScopes: string[] }>("{ apiKeyScopes }")).apiKeyScopes).toEqual([
+      "read",
+      "kv:read",
+      "files:read",
+      "system:read",
+    ]);
     const { createApiKey } = await viewer.data<Created>(CREATE, { n: "reader", s: ["read"], p: await passwordOf(viewer) });
     const key = graphqlClient(server.url, createApiKey.secret);
     expect((await key.request('{ kv(key: "k") { value } }')).errors).toBeUndefined();
@@ -380,23 +414,55 @@ describe("browser-facing protections", () => {
     expect(preflight.headers.get("access-control-allow-credentials")).toBeNull();
   });
 
-  test("GraphiQL opens for a signed-in admin only", async () => {
-    const page = (headers: Record<string, string>) => fetch(`${server.url}/graphql`, { headers: { accept: "text/html", ...headers } });
-    const forAdmin = await page({ cookie });
+  /** The GraphiQL page as it comes over the wire: the body is not decompressed. */
+  const graphiqlPage = (headers: Record<string, string>) =>
+    // `decompress` is Bun's own fetch option, absent from the standard RequestInit type.
+    fetch(`${server.url}/graphql`, { headers: { accept: "text/html", ...headers }, decompress: false } as RequestInit);
+
+  test("GraphiQL opens for a signed-in admin (schema:read) only, with the security headers", async () => {
+    const forAdmin = await graphiqlPage({ cookie });
     expect(forAdmin.status).toBe(200);
-    expect(await forAdmin.text()).toContain("Outpost GraphiQL");
+    expect(forAdmin.headers.get("content-type")).toBe("text/html; charset=utf-8");
     expect(forAdmin.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(forAdmin.headers.get("x-frame-options")).toBe("DENY");
+    expect(forAdmin.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(forAdmin.headers.get("cache-control")).toBe("private, no-cache");
     const viewer = await server.userWithRole("viewer");
     for (const headers of [{}, { authorization: `Bearer ${viewer.accessToken}` }] as Record<string, string>[]) {
-      const refused = await page(headers);
+      const refused = await graphiqlPage(headers);
       expect(refused.headers.get("content-type") ?? "").not.toContain("text/html");
     }
   });
 
-  test("introspection is for signed-in admins only", async () => {
+  test("GraphiQL travels compressed as the browser accepts (brotli, gzip), whole for a client that accepts neither, 304 when current", async () => {
+    const [br, gzip, identity] = await Promise.all(
+      ["gzip, deflate, br", "gzip", "identity"].map((encoding) => graphiqlPage({ cookie, "accept-encoding": encoding })),
+    );
+    const page = await (identity as Response).text();
+    expect(identity?.headers.get("content-encoding")).toBeNull();
+    expect(page).toContain("<title>Outpost GraphiQL</title>");
+    expect(page.length).toBeGreaterThan(8_000_000);
+    expect(br?.headers.get("content-encoding")).toBe("br");
+    const brBytes = new Uint8Array(await (br as Response).arrayBuffer());
+    expect(brBytes.length).toBeLessThan(2_000_000);
+    expect(brotliDecompressSync(brBytes).toString()).toBe(page);
+    expect(gzip?.headers.get("content-encoding")).toBe("gzip");
+    const gzBytes = new Uint8Array(await (gzip as Response).arrayBuffer());
+    expect(gzBytes.length).toBeLessThan(2_600_000);
+    expect(Buffer.from(Bun.gunzipSync(gzBytes)).toString()).toBe(page);
+    for (const response of [br, gzip, identity]) expect(response?.headers.get("vary")).toBe("Accept-Encoding");
+
+    const again = await graphiqlPage({ cookie, "if-none-match": br?.headers.get("etag") ?? "" });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe("");
+  });
+
+  test("introspection is for signed-in admins (schema:read) only, and the refusal says which permission it needs", async () => {
     const INTROSPECT = "{ __schema { queryType { name } } }";
     expect(codes(await server.anonymous.request(INTROSPECT))).toEqual(["UNAUTHENTICATED"]);
-    expect(codes(await (await server.userWithRole("viewer")).request(INTROSPECT))).toEqual(["FORBIDDEN"]);
+    const refused = await (await server.userWithRole("viewer")).request(INTROSPECT);
+    expect(codes(refused)).toEqual(["FORBIDDEN"]);
+    expect(refused.errors?.[0]?.message).toStartWith("Your role (viewer) does not allow schema:read.");
     expect(await (await server.admin()).data(INTROSPECT)).toEqual({ __schema: { queryType: { name: "Query" } } });
   });
 

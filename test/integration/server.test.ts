@@ -12,7 +12,15 @@ describe("health and readiness", () => {
     expect(await (await fetch(`${server.url}/health`)).json()).toEqual({ status: "ok" });
     const ready = await fetch(`${server.url}/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: "ready" });
+    expect(await ready.json()).toEqual({
+      status: "ready",
+      disk: {
+        state: expect.stringMatching(/^(ok|low|full)$/),
+        freeBytes: expect.any(Number),
+        totalBytes: expect.any(Number),
+        reserveBytes: expect.any(Number),
+      },
+    });
   });
 });
 

@@ -27,7 +27,7 @@ test("a bad setting stops the start with a message naming it", async () => {
   const proc = Bun.spawn([binary, "serve", "--port", "nope", "--data", "/tmp/outpost-bad-flag"], { stderr: "pipe" });
   const text = await new Response(proc.stderr).text();
   expect(await proc.exited).toBe(2);
-  expect(text).toContain("port (from --port) must be a whole number");
+  expect(text).toBe('outpost: --port must be a whole number, got "nope".\n');
 });
 
 test("copied into an empty directory it serves setup, sign-in, data and live changes, and stops on SIGTERM", async () => {
@@ -50,6 +50,26 @@ test("a second binary on a taken port exits with a message naming the port and t
     const text = await new Response(proc.stderr).text();
     expect(await proc.exited).toBe(1);
     expect(text).toContain(`Port ${port} is already in use by outpost-linux-x64 (pid ${first.proc.pid})`);
+  } finally {
+    await first.cleanup();
+  }
+});
+
+test("a second binary on the same data directory is refused naming the first, which holds it until it dies", async () => {
+  const first = await startBinary(binary);
+  try {
+    const second = Bun.spawn([binary, "serve", "--data", "./d", "--port", "0", "--host", "127.0.0.1"], {
+      cwd: first.dir,
+      stderr: "pipe",
+      stdout: "ignore",
+    });
+    const text = await new Response(second.stderr).text();
+    expect(await second.exited).toBe(1);
+    expect(text).toContain(`another Outpost process (pid ${first.proc.pid}, at ${first.url}) is using it`);
+    first.proc.kill("SIGKILL");
+    await first.proc.exited;
+    const again = await startBinary(binary, { dir: first.dir });
+    await again.cleanup();
   } finally {
     await first.cleanup();
   }

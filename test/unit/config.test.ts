@@ -1,9 +1,13 @@
-// Configuration precedence (flags > env > outpost.toml > defaults) and errors that name the setting.
+// Configuration precedence (flags > env > outpost.toml > defaults), errors that name the setting as
+// the user wrote it, the checks of values that need more than a type, and the --help text.
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEFAULTS, loadConfig, parseFlags } from "../../server/config";
+import { DEFAULTS, describeSettings, loadConfig, parseFlags, settingsOf } from "../../server/config";
+import { ConfigError } from "../../server/errors";
+import { FEATURES } from "../../server/features";
+import { settingNames } from "../../server/settings";
 
 const dirs: string[] = [];
 function dataDir(toml?: string) {
@@ -43,14 +47,16 @@ describe("precedence", () => {
   });
 });
 
-describe("errors name the bad setting and where it came from", () => {
+describe("errors name the bad setting as the user wrote it", () => {
   test.each([
-    [{ port: "http" }, {}, undefined, "port (from --port) must be a whole number"],
-    [{}, { OUTPOST_PORT: "70000" }, undefined, "port (from OUTPOST_PORT) must be between 0 and 65535"],
-    [{}, {}, "log_level = 'loud'\n", "logLevel (from log_level in"],
+    [{ port: "http" }, {}, undefined, '--port must be a whole number, got "http".'],
+    [{}, { OUTPOST_PORT: "70000" }, undefined, 'OUTPOST_PORT must be between 0 and 65535, got "70000".'],
+    [{}, { OUTPOST_LOG_LEVEL: "loud" }, undefined, 'OUTPOST_LOG_LEVEL must be one of debug, info, warn, error, got "loud".'],
+    [{}, {}, "log_level = 'loud'\n", "log_level in "],
     [{}, {}, "colour = 'blue'\n", "Unknown setting colour"],
     [{}, {}, "port = [", "Cannot read"],
-    [{ bogus: "1" }, {}, undefined, "Unknown flag --bogus"],
+    [{ bogus: "1" }, {}, undefined, "Unknown flag --bogus. See outpost --help."],
+    [{ "data-dir": "/x" }, {}, undefined, "Unknown flag --data-dir. Did you mean --data?"],
   ] as const)("flags %j env %j file %j", (flags, env, toml, message) => {
     expect(() => loadConfig({ flags: { data: dataDir(toml), ...flags }, env })).toThrow(message);
   });
@@ -58,5 +64,53 @@ describe("errors name the bad setting and where it came from", () => {
   test("flags need values", () => {
     expect(() => parseFlags(["--port"])).toThrow("--port needs a value");
     expect(parseFlags(["--port", "0", "--data=/x"])).toEqual({ port: "0", data: "/x" });
+  });
+});
+
+describe("values are checked before anything starts", () => {
+  const load =
+    (flags: Record<string, string>, env: Record<string, string> = {}) =>
+    () =>
+      loadConfig({ flags: { data: dataDir(), ...flags }, env });
+
+  test("the listen address must be one of this machine's, a wildcard, localhost or its name", () => {
+    for (const host of ["127.0.0.1", "127.0.0.2", "::1", "0.0.0.0", "::", "localhost", hostname()])
+      expect(load({ host })().host).toBe(host);
+    expect(load({ host: "203.0.113.7" })).toThrow("--host is 203.0.113.7, which is not an address of this machine; use one of 127.0.0.1");
+    expect(load({}, { OUTPOST_HOST: "not an address" })).toThrow("OUTPOST_HOST must be an IP address of this machine, localhost or");
+    expect(load({ host: "[::1]" })).toThrow("--host must be written without brackets: ::1.");
+  });
+
+  test("the public URL must be an absolute http(s) URL without query or fragment", () => {
+    expect(load({ "public-url": "https://outpost.example.com/" })().publicUrl).toBe("https://outpost.example.com/");
+    expect(load({ "public-url": "outpost.example.com" })).toThrow("--public-url must be an absolute http:// or https:// URL");
+    expect(load({}, { OUTPOST_PUBLIC_URL: "ftp://outpost.example.com" })).toThrow(
+      "OUTPOST_PUBLIC_URL must be an absolute http:// or https:// URL",
+    );
+    expect(load({ "public-url": "https://outpost.example.com/?a=1" })).toThrow("without ?query, #fragment or user name");
+  });
+
+  test("a too-short admin password names the variable and is not repeated", () => {
+    const attempt = load({}, { OUTPOST_ADMIN_PASSWORD: "tiny1" });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/^OUTPOST_ADMIN_PASSWORD is not a usable password: password must be 8 to 256 characters long\.$/);
+  });
+
+  test("trusted proxies must be IP addresses", () => {
+    expect(load({ "trusted-proxies": "127.0.0.1, ::1" })().trustedProxies).toBe("127.0.0.1, ::1");
+    expect(load({ "trusted-proxies": "127.0.0.1, my-proxy" })).toThrow(
+      '--trusted-proxies must list IP addresses separated by commas; "my-proxy" is not one.',
+    );
+  });
+});
+
+describe("--help", () => {
+  test("describes every setting with the values it takes and its default", () => {
+    const help = describeSettings();
+    for (const setting of settingsOf(FEATURES).filter((s) => s.inFile !== false)) expect(help).toContain(settingNames(setting.key).flag);
+    expect(help).toContain("  --port <n>\n      port (0 = any free port). Allowed: 0 to 65535. Default: 8080.");
+    expect(help).toContain("Allowed: an absolute http:// or https:// URL");
+    expect(help).not.toContain("--admin-password");
+    expect(Math.max(...help.split("\n").map((line) => line.length))).toBeLessThanOrEqual(100);
   });
 });

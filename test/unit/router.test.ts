@@ -64,7 +64,10 @@ describe("routes as data", () => {
     });
     const forbidden = await call("/admin/1", { token: "operator-token" });
     expect(forbidden.status).toBe(403);
-    expect((await forbidden.json()).error.code).toBe("FORBIDDEN");
+    expect((await forbidden.json()).error).toMatchObject({
+      code: "FORBIDDEN",
+      message: "Your role (operator) does not allow users:manage.",
+    });
   });
 
   test("a wrong method is 405 with Allow; an unknown path is 404; a catch-all does not turn paths into 405", async () => {
@@ -127,6 +130,22 @@ describe("limits", () => {
     const call = routerWith([upload, big]);
     expect((await call("/small", { method: "POST", body: chunked(500) })).status).toBe(413);
     expect(await (await call("/big", { method: "POST", body: chunked(500) })).json()).toEqual({ bytes: 500 });
+  });
+
+  test("a media type with a limit of its own gets it and its message; any other type, whatever its name, the route's", async () => {
+    const withUploads: Route = {
+      ...upload,
+      bodyLimitsByType: { "multipart/form-data": { bytes: 300, tooLargeMessage: "Uploads here take 300 bytes." } },
+    };
+    const call = routerWith([withUploads, big]);
+    const post = (type: string, bytes: number) =>
+      call("/small", { method: "POST", headers: { "content-type": type }, body: new Uint8Array(bytes) });
+    expect(await (await post("multipart/form-data; boundary=x", 250)).json()).toEqual({ bytes: 250 });
+    const refused = await post("multipart/form-data; boundary=x", 301);
+    expect(refused.status).toBe(413);
+    expect((await refused.json()).error.message).toBe("Uploads here take 300 bytes.");
+    // Names of an object's own machinery are media types like any other, not limits.
+    for (const type of ["application/json", "constructor", "__proto__"]) expect((await post(type, 101)).status).toBe(413);
   });
 
   test("the route's rate class is taken per IP, and refusals say when to retry", async () => {

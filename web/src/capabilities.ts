@@ -24,6 +24,13 @@ export const capabilities: Capability[] = [
     page: lazy(() => import("./pages/Data/DataPage")),
   },
   {
+    path: "/files",
+    label: "Files",
+    navTestId: "nav-files",
+    requiredPermission: "files:read",
+    page: lazy(() => import("./pages/Files/FilesPage")),
+  },
+  {
     path: "/users",
     label: "Users",
     navTestId: "nav-users",
@@ -36,6 +43,13 @@ export const capabilities: Capability[] = [
     navTestId: "nav-audit",
     requiredPermission: "audit:read",
     page: lazy(() => import("./pages/Audit/AuditPage")),
+  },
+  {
+    path: "/system",
+    label: "System",
+    navTestId: "nav-system",
+    requiredPermission: "system:read",
+    page: lazy(() => import("./pages/System/SystemPage")),
   },
   {
     path: "/account",

@@ -1,7 +1,8 @@
 // The Audit page's filter: what the user types becomes the server's AuditFilter, and live entries
 // are tested against it the way the server filters pages, so a live row appears exactly when a
-// reload would show it.
+// reload would show it; and how a row names its target.
 import { describe, expect, test } from "bun:test";
+import { targetText } from "../../../web/src/pages/Audit/auditDisplay";
 import {
   type AuditFilterInput,
   EMPTY_FILTER,
@@ -24,6 +25,7 @@ function entry(overrides: Partial<AuditEntry> = {}): AuditEntry {
     userAgent: null,
     action: "mutation.setKv",
     target: { key: "a" },
+    targetLabel: "a",
     result: "ok",
     detail: null,
     ...overrides,
@@ -46,8 +48,8 @@ describe("from what is typed to the server's filter", () => {
     });
   });
 
-  test("the result choices are success, any failure, then each error code", () => {
-    expect(RESULT_CHOICES.slice(0, 3)).toEqual(["ok", "error", "UNAUTHENTICATED"]);
+  test("the result choices are success, a second factor asked, any failure, then each error code", () => {
+    expect(RESULT_CHOICES.slice(0, 4)).toEqual(["ok", "challenged", "error", "UNAUTHENTICATED"]);
     expect(toAuditFilter(typed({ result: "FORBIDDEN" }))).toEqual({ result: "FORBIDDEN" });
   });
 });
@@ -63,12 +65,16 @@ describe("live entries under the filter", () => {
     expect(matchesAuditFilter(entry({ actorName: null, actorKind: "anonymous" }), { actor: "a" })).toBe(false);
   });
 
-  test("the action starts with the text, in any case", () => {
+  test("the action contains the text, in any case", () => {
     expect(matchesAuditFilter(entry(), { action: "MUTATION." })).toBe(true);
-    expect(matchesAuditFilter(entry(), { action: "setKv" })).toBe(false);
+    expect(matchesAuditFilter(entry(), { action: "setkv" })).toBe(true);
+    expect(matchesAuditFilter(entry(), { action: "deleteKv" })).toBe(false);
   });
 
-  test("result: ok, one code, or error for anything but ok", () => {
+  test("result: ok, one code, or error for any failure; a second factor asked is not one", () => {
+    const challenged = entry({ result: "challenged" });
+    expect(matchesAuditFilter(challenged, { result: "error" })).toBe(false);
+    expect(matchesAuditFilter(challenged, { result: "challenged" })).toBe(true);
     const denied = entry({ result: "FORBIDDEN" });
     expect(matchesAuditFilter(entry(), { result: "ok" })).toBe(true);
     expect(matchesAuditFilter(denied, { result: "ok" })).toBe(false);
@@ -84,5 +90,13 @@ describe("live entries under the filter", () => {
     expect(matchesAuditFilter(entry({ at: new Date(2030, 0, 15, 23, 59, 59, 999).toISOString() }), filter)).toBe(true);
     expect(matchesAuditFilter(entry({ at: new Date(2030, 0, 16).toISOString() }), filter)).toBe(false);
     expect(matchesAuditFilter(entry({ at: new Date(2030, 0, 14, 23, 59).toISOString() }), filter)).toBe(false);
+  });
+});
+
+describe("what a row shows", () => {
+  test("the target's recorded name, else its raw JSON, else nothing", () => {
+    expect(targetText(entry({ targetLabel: "alice", target: { id: "u-1" } }))).toBe("alice");
+    expect(targetText(entry({ targetLabel: null, target: { includeApiKeys: true } }))).toBe('{"includeApiKeys":true}');
+    expect(targetText(entry({ targetLabel: null, target: null }))).toBeNull();
   });
 });

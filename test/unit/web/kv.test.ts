@@ -98,13 +98,15 @@ describe("how entries read", () => {
     expect(formatJson({ a: [1] })).toBe('{\n  "a": [\n    1\n  ]\n}');
   });
 
-  test("expiry reads in the largest unit that keeps it readable", () => {
-    expect(describeExpiry(at(42), T0)).toBe("in 42 s");
-    expect(describeExpiry(at(119), T0)).toBe("in 119 s");
-    expect(describeExpiry(at(5 * 60), T0)).toBe("in 5 min");
-    expect(describeExpiry(at(3 * 3600), T0)).toBe("in 3 h");
-    expect(describeExpiry(at(2 * 86_400), T0)).toBe("in 2 d");
-    expect(describeExpiry(at(0), T0)).toBe("expiring");
-    expect(describeExpiry(at(-30), T0)).toBe("expiring");
+  test("expiry reads as a phrase, in the largest unit that keeps it readable", () => {
+    expect(describeExpiry(at(42), T0)).toBe("expires in 42 s");
+    expect(describeExpiry(at(119), T0)).toBe("expires in 119 s");
+    expect(describeExpiry(at(5 * 60), T0)).toBe("expires in 5 min");
+    expect(describeExpiry(at(3 * 3600), T0)).toBe("expires in 3 h");
+    expect(describeExpiry(at(2 * 86_400), T0)).toBe("expires in 2 d");
+    expect(describeExpiry(at(0.2), T0)).toBe("expires in 1 s");
+    expect(describeExpiry(at(0), T0)).toBe("expired");
+    expect(describeExpiry(at(-30), T0)).toBe("expired");
+    expect(describeExpiry(null, T0)).toBe("never expires");
   });
 });

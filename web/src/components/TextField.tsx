@@ -1,4 +1,5 @@
-// A labelled one-line input in the `.field` layout the forms share: caption, input, optional hint.
+// A labelled one-line input in the `.field` layout the forms share: caption, input, optional hint,
+// and its problem (which also marks the input invalid).
 // Attributes not named here (type, name, autocomplete, placeholder, min, aria-invalid, ref…) go
 // to the input as given.
 
@@ -15,10 +16,16 @@ export type TextFieldProps = Omit<JSX.InputHTMLAttributes<HTMLInputElement>, "va
   };
 
 export function TextField(props: TextFieldProps) {
-  const [own, input] = splitProps(props, ["label", "value", "onInput", "testId", "hint", "class"]);
+  const [own, input] = splitProps(props, ["label", "value", "onInput", "testId", "hint", "class", "problem"]);
   return (
-    <Field label={own.label} hint={own.hint} class={own.class}>
-      <input {...input} data-testid={own.testId} value={own.value} onInput={(event) => own.onInput(event.currentTarget.value)} />
+    <Field label={own.label} hint={own.hint} class={own.class} problem={own.problem}>
+      <input
+        aria-invalid={own.problem ? true : undefined}
+        {...input}
+        data-testid={own.testId}
+        value={own.value}
+        onInput={(event) => own.onInput(event.currentTarget.value)}
+      />
     </Field>
   );
 }

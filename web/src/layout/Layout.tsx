@@ -4,8 +4,24 @@
 import { A, type RouteSectionProps } from "@solidjs/router";
 import { For, Show, Suspense } from "solid-js";
 import { capabilities, mayOpen } from "../capabilities";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { refreshSession } from "../lib/graphql";
+import { hasPermission } from "../lib/permissions";
 import { createSession } from "./createSession";
+import { DiskBanner } from "./DiskBanner";
+
+/**
+ * GraphiQL is opened with the access cookie, which lapses after some idle minutes: a plain click
+ * renews the session first (a click that opens a new tab keeps the browser's own handling).
+ */
+function openGraphiQL(event: MouseEvent) {
+  if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  event.preventDefault();
+  void refreshSession()
+    .catch(() => true)
+    .then((current) => current && window.location.assign("/graphql"));
+}
 
 export default function Layout(props: RouteSectionProps) {
   const session = createSession();
@@ -36,6 +52,12 @@ export default function Layout(props: RouteSectionProps) {
                   </A>
                 )}
               </For>
+              <Show when={hasPermission(user(), "schema:read")}>
+                {/* The server's own page, not one of this app's: rel="external" makes it a full navigation. */}
+                <a href="/graphql" rel="external" data-testid="nav-graphiql" onClick={openGraphiQL}>
+                  GraphiQL
+                </a>
+              </Show>
             </nav>
             <div class="app-user">
               <span data-testid="current-user" class="current-user">
@@ -46,10 +68,12 @@ export default function Layout(props: RouteSectionProps) {
               </button>
             </div>
           </header>
+          <DiskBanner />
           <ErrorMessage error={session.signOutError()} />
           <main class="app-main">
             <Suspense fallback={<p class="muted">Loading…</p>}>{props.children}</Suspense>
           </main>
+          <ConfirmDialog />
           <footer class="app-footer muted">
             <Show when={session.system()}>
               {(system) => (

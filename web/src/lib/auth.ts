@@ -1,8 +1,18 @@
 // Who is signed in, and the operations that change it. The session itself is a pair of HttpOnly
-// cookies the server sets and clears; this module only ever sees the user.
+// cookies the server sets and clears; this module only ever sees the user. When the server ends
+// the session (from another device, a disabled account…) the user is forgotten with a sentence
+// saying why, for the sign-in page; when it changes their role, the user is asked for afresh.
 
 import { createSignal } from "solid-js";
-import { closeSubscriptionSocket, GraphQLRequestError, onSessionEnded, query } from "./graphql";
+import {
+  closeSubscriptionSocket,
+  GraphQLRequestError,
+  onRoleChanged,
+  onSessionEnded,
+  openSubscriptionSocket,
+  query,
+  type SessionEnd,
+} from "./graphql";
 import { graphql, type ResultOf, type SchemaEnum } from "./operation";
 
 export type Role = SchemaEnum<"Role">;
@@ -19,6 +29,27 @@ const [currentUser, setCurrentUser] = createSignal<CurrentUser | null | undefine
 /** The signed-in user; null when signed out, undefined until `loadCurrentUser` has answered. */
 export { currentUser };
 
+const [signedOutBecause, setSignedOutBecause] = createSignal<string | null>(null);
+
+/** Why the user was last signed out, as a sentence for the sign-in page; null when there is nothing to say. */
+export { signedOutBecause };
+
+const SESSION_ENDED = "Your session has ended; sign in again.";
+
+// What the sign-in page says for each reason the server gives (server/auth/credential-end.ts).
+const SESSION_END_SENTENCES: Readonly<Record<string, string>> = {
+  "signed-out": "You signed out in another tab or window.",
+  revoked: "Your session was ended from another device.",
+  "signed-out-everywhere": "You signed out everywhere.",
+  "password-changed": "Your password was changed in another session, so this one was signed out.",
+  "password-reset": "An administrator set a new password for your account; sign in with it.",
+  "token-reused":
+    "Your session was ended because its sign-in token was used twice, which can mean it was copied. Sign in again, and change your password if this was not you.",
+  "account-disabled": "Your account was disabled. Ask an administrator to enable it again.",
+  "account-deleted": "Your account was deleted.",
+  expired: "Your session expired; sign in again.",
+};
+
 // Whether the user ended the session themselves (sign out, sign out everywhere) rather than it
 // lapsing: a lapsed session returns to its page after signing in again, an ended one starts afresh.
 let endedOnPurpose = false;
@@ -28,25 +59,57 @@ export function sessionEndedOnPurpose(): boolean {
   return endedOnPurpose;
 }
 
-function forgetUser({ onPurpose }: { onPurpose: boolean }) {
+/** Shows `user` as signed in, with the socket through which the server tells when that changes. */
+function showUser(user: CurrentUser) {
+  setCurrentUser(user);
+  openSubscriptionSocket();
+}
+
+function forgetUser({ onPurpose, because }: { onPurpose: boolean; because: string | null }) {
   endedOnPurpose = onPurpose;
+  setSignedOutBecause(because);
   closeSubscriptionSocket();
   setCurrentUser(null);
 }
 
 function adoptUser(user: CurrentUser) {
   endedOnPurpose = false;
+  setSignedOutBecause(null);
   closeSubscriptionSocket();
-  setCurrentUser(user);
+  showUser(user);
 }
 
-onSessionEnded(() => forgetUser({ onPurpose: false }));
+onSessionEnded((endedBecause: SessionEnd) => {
+  // Nothing to explain when nobody was signed in here and the server names no reason (a first visit).
+  const known = endedBecause ? SESSION_END_SENTENCES[endedBecause] : undefined;
+  forgetUser({ onPurpose: false, because: known ?? (endedBecause || currentUser() ? SESSION_ENDED : null) });
+});
+
+// The page's buttons and navigation follow the new permissions without a reload. A failure leaves
+// the old ones: the server refuses what the new role may not do, and the next change asks again.
+onRoleChanged(() => void loadCurrentUser().catch(() => {}));
+
+/**
+ * Ends this tab's own session through `end`, then forgets the user here, saying `because`. The
+ * socket is closed first: the server closing it for this very request is no news from elsewhere.
+ */
+async function endOwnSession<Result>(end: () => Promise<Result>, because: string): Promise<Result> {
+  closeSubscriptionSocket();
+  try {
+    const result = await end();
+    forgetUser({ onPurpose: true, because });
+    return result;
+  } catch (error) {
+    if (currentUser()) openSubscriptionSocket();
+    throw error;
+  }
+}
 
 /** Asks the server who the session belongs to; resolves null when there is no session. */
 export async function loadCurrentUser(): Promise<CurrentUser | null> {
   try {
     const { me } = await query(ME);
-    setCurrentUser(me);
+    showUser(me);
     return me;
   } catch (error) {
     if (error instanceof GraphQLRequestError && error.code === "UNAUTHENTICATED") {
@@ -99,13 +162,14 @@ const LOGOUT = graphql("mutation Logout { logout }");
 
 /** Ends the session on the server (everywhere it is used) and forgets the user here. */
 export async function logout(): Promise<void> {
-  try {
-    await query(LOGOUT);
-  } catch (error) {
-    // Without a session there is nothing left to end on the server.
-    if (!(error instanceof GraphQLRequestError && error.code === "UNAUTHENTICATED")) throw error;
-  }
-  forgetUser({ onPurpose: true });
+  await endOwnSession(async () => {
+    try {
+      await query(LOGOUT);
+    } catch (error) {
+      // Without a session there is nothing left to end on the server.
+      if (!(error instanceof GraphQLRequestError && error.code === "UNAUTHENTICATED")) throw error;
+    }
+  }, "You signed out.");
 }
 
 const REVOKE_ALL_SESSIONS = graphql(
@@ -117,8 +181,10 @@ const REVOKE_ALL_SESSIONS = graphql(
  * API keys), and forgets the user here. Resolves how many sessions ended.
  */
 export async function signOutEverywhere({ includeApiKeys = false }: { includeApiKeys?: boolean } = {}): Promise<number> {
-  const { revokeAllSessions } = await query(REVOKE_ALL_SESSIONS, { includeApiKeys });
-  forgetUser({ onPurpose: true });
+  const { revokeAllSessions } = await endOwnSession(
+    () => query(REVOKE_ALL_SESSIONS, { includeApiKeys }),
+    includeApiKeys ? "You signed out everywhere and revoked your API keys." : "You signed out everywhere.",
+  );
   return revokeAllSessions;
 }
 
@@ -126,7 +192,7 @@ const REVOKE_SESSION = graphql("mutation RevokeSession($id: ID!) { revokeSession
 
 /** Ends one of the user's sessions; ending the current one signs out here. Resolves false when it was already over. */
 export async function revokeSession(id: string, { current }: { current: boolean }): Promise<boolean> {
-  const { revokeSession } = await query(REVOKE_SESSION, { id });
-  if (current) forgetUser({ onPurpose: true });
+  const revoke = () => query(REVOKE_SESSION, { id });
+  const { revokeSession } = current ? await endOwnSession(revoke, "You signed out.") : await revoke();
   return revokeSession;
 }

@@ -35,3 +35,15 @@ export function startOfLocalDay(day: string, { plusDays = 0 }: { plusDays?: numb
   const [year, month, date] = day.split("-").map(Number) as [number, number, number];
   return new Date(year, month - 1, date + plusDays).toISOString();
 }
+
+/** A size for people, in binary units: 0 B, 512 KiB, 5.2 MiB, 24 MiB, 1.5 GiB. */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 || value >= 10 ? Math.round(value) : Number(value.toFixed(1))} ${units[unit]}`;
+}

@@ -1,6 +1,8 @@
 // The UI's only transport: queries and mutations as JSON POSTs to /graphql, subscriptions over one
 // shared graphql-ws socket on the same path. Sessions live in HttpOnly cookies, so nothing here
-// reads or stores a token; an expired access token is renewed once with the refresh cookie.
+// reads or stores a token; an expired access token is renewed once with the refresh cookie. The
+// socket stays open while someone is signed in, subscriptions or not: the server closes it the
+// moment the session ends or the role changes, and its close reason says which.
 
 import { type Client, createClient } from "graphql-ws";
 import { createSignal } from "solid-js";
@@ -89,12 +91,30 @@ async function post<Result, Variables>(operation: Operation<Result, Variables>, 
   return body.data;
 }
 
-const sessionEndedListeners = new Set<() => void>();
+/**
+ * Why the server ended the session (server/auth/credential-end.ts: "account-disabled",
+ * "signed-out-everywhere", …), or null when it did not say.
+ */
+export type SessionEnd = string | null;
 
-/** Calls `listener` whenever the session can no longer be renewed; returns a function that stops it. */
-export function onSessionEnded(listener: () => void): () => void {
+const sessionEndedListeners = new Set<(endedBecause: SessionEnd) => void>();
+
+/** Calls `listener` whenever the session can no longer be renewed, with why; returns a function that stops it. */
+export function onSessionEnded(listener: (endedBecause: SessionEnd) => void): () => void {
   sessionEndedListeners.add(listener);
   return () => sessionEndedListeners.delete(listener);
+}
+
+const sessionEnded = (endedBecause: SessionEnd) => {
+  for (const listener of sessionEndedListeners) listener(endedBecause);
+};
+
+const roleChangedListeners = new Set<() => void>();
+
+/** Calls `listener` when the server says the signed-in user's role changed; returns a function that stops it. */
+export function onRoleChanged(listener: () => void): () => void {
+  roleChangedListeners.add(listener);
+  return () => roleChangedListeners.delete(listener);
 }
 
 const REFRESH = graphql("mutation Refresh { refresh { accessTokenExpiresAt } }");
@@ -111,7 +131,8 @@ export function refreshSession(): Promise<boolean> {
       () => true,
       (error: unknown) => {
         if (!(error instanceof GraphQLRequestError) || error.code !== "UNAUTHENTICATED") throw error;
-        for (const listener of sessionEndedListeners) listener();
+        const { endedBecause } = error.details;
+        sessionEnded(typeof endedBecause === "string" ? endedBecause : null);
         return false;
       },
     )
@@ -156,28 +177,36 @@ export { connectionStatus };
 
 const MAX_RETRY_DELAY_MS = 15_000;
 const KEEP_ALIVE_MS = 20_000;
-const LAZY_CLOSE_MS = 5_000;
 // Close codes the server uses when the socket's session is missing, expired or revoked.
 const AUTH_CLOSE_CODES = new Set([4401, 4403]);
 
 const isAuthClose = (event: unknown) =>
   typeof event === "object" && event !== null && "code" in event && AUTH_CLOSE_CODES.has((event as { code: number }).code);
 
+/** The server's reason for an auth close (see SessionEnd); "" when it gave none. */
+const closeReason = (event: unknown) =>
+  typeof event === "object" && event !== null && "reason" in event ? String((event as { reason: unknown }).reason) : "";
+
 let socket: Client | null = null;
+// Counts the sockets made; a socket's events count only while it is the latest (not closed since).
+let socketGeneration = 0;
 let renewBeforeReconnect = false;
 
 function subscriptionSocket(): Client {
   if (socket) return socket;
   // Events of a socket that was closed and replaced must not touch the status of its successor.
+  // (Compared by generation: a socket that is not lazy reports "connecting" before createClient returns.)
+  const generation = ++socketGeneration;
+  const isCurrent = () => generation === socketGeneration;
   const current = (status: ConnectionStatus) => () => {
-    if (socket === client) setConnectionStatus(status);
+    if (isCurrent()) setConnectionStatus(status);
   };
-  const client: Client = createClient({
+  socket = createClient({
     url: () => `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${GRAPHQL_PATH}`,
     keepAlive: KEEP_ALIVE_MS,
-    // Kept open briefly without subscriptions so a page re-subscribing (new prefix, navigation)
-    // reuses the socket instead of closing and reopening it.
-    lazyCloseTimeout: LAZY_CLOSE_MS,
+    // Open from the start and kept open without subscriptions: it is how the server reaches a
+    // page at once when the session ends or the role changes.
+    lazy: false,
     retryAttempts: Number.POSITIVE_INFINITY,
     shouldRetry: () => true,
     retryWait: async (retries) => {
@@ -195,12 +224,21 @@ function subscriptionSocket(): Client {
       connected: current("connected"),
       closed: (event) => {
         current("offline")();
-        if (isAuthClose(event)) renewBeforeReconnect = true;
+        // A socket closed here on purpose (signing out) says nothing about the session.
+        if (!isCurrent() || !isAuthClose(event)) return;
+        const reason = closeReason(event);
+        // Still signed in, with other permissions: the reconnect carries them, the page asks anew.
+        if (reason === "role-changed") for (const listener of roleChangedListeners) listener();
+        // Expired, or no reason given: the refresh decides (and says why when it fails).
+        else if (reason === "expired" || reason === "") renewBeforeReconnect = true;
+        else {
+          closeSubscriptionSocket();
+          sessionEnded(reason);
+        }
       },
     },
   });
-  socket = client;
-  return client;
+  return socket;
 }
 
 function subscriptionError(error: unknown): GraphQLRequestError {
@@ -269,10 +307,16 @@ export function subscribe<Result, Variables extends Record<string, unknown>>(
   };
 }
 
+/** Opens the socket (if it is not open) and keeps it open until `closeSubscriptionSocket`; for when someone signs in. */
+export function openSubscriptionSocket(): void {
+  subscriptionSocket();
+}
+
 /** Closes the subscription socket, e.g. after signing out, so the next one carries the new cookies. */
 export function closeSubscriptionSocket(): void {
   const closing = socket;
   socket = null;
+  socketGeneration++;
   setConnectionStatus("offline");
   // dispose() rejects when the socket was still connecting and gets refused; it is going away anyway.
   if (closing) Promise.resolve(closing.dispose()).catch(() => {});

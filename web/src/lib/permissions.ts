@@ -2,7 +2,18 @@
 // show from these alone; the roles behind them are the server's business.
 
 /** The permissions the UI asks about (the server may grant more). */
-export type Permission = "kv:read" | "kv:write" | "audit:read" | "users:manage" | "keys:manage" | "system:read" | "account";
+export type Permission =
+  | "kv:read"
+  | "kv:write"
+  | "files:read"
+  | "files:write"
+  | "audit:read"
+  | "users:manage"
+  | "keys:manage"
+  | "system:read"
+  | "jobs:read"
+  | "schema:read"
+  | "account";
 
 /** Whether `user` (null or undefined: nobody signed in) holds `permission`. */
 export function hasPermission(user: { readonly permissions: readonly string[] } | null | undefined, permission: Permission): boolean {

@@ -5,6 +5,7 @@
 import { For, Show } from "solid-js";
 import { CopyButton } from "../../components/CopyButton";
 import { ErrorMessage, RowErrorMessage } from "../../components/ErrorMessage";
+import { FieldProblem } from "../../components/Field";
 import { Form, SubmitButton } from "../../components/Form";
 import { PagedList } from "../../components/PagedList";
 import { TextField } from "../../components/TextField";
@@ -66,6 +67,7 @@ export function ApiKeysSection(props: { keys: ApiKeyManager }) {
             autocomplete="off"
             placeholder="e.g. backup script"
             value={form.name()}
+            problem={form.problem("name")}
             onInput={form.setName}
           />
           <TextField
@@ -79,7 +81,7 @@ export function ApiKeysSection(props: { keys: ApiKeyManager }) {
         </div>
         <fieldset class="scopes">
           <legend>Scopes</legend>
-          <ErrorMessage error={keys.scopesError()} />
+          <ErrorMessage error={keys.scopesError()} onRetry={keys.reloadScopes} />
           <For each={keys.scopes()}>
             {(scope) => (
               <label class="scope">
@@ -95,6 +97,7 @@ export function ApiKeysSection(props: { keys: ApiKeyManager }) {
               </label>
             )}
           </For>
+          <FieldProblem problem={form.problem("scopes")} />
         </fieldset>
         <TextField
           label="Your current password"
@@ -102,6 +105,7 @@ export function ApiKeysSection(props: { keys: ApiKeyManager }) {
           type="password"
           autocomplete="current-password"
           value={form.password()}
+          problem={form.problem("password")}
           onInput={form.setPassword}
           hint="A key keeps working after you sign out, so creating one asks for your password."
         />

@@ -1,8 +1,8 @@
 // Changing one's own password; the other sessions are signed out by the server.
 
-import { Show } from "solid-js";
 import { ErrorMessage } from "../../components/ErrorMessage";
 import { Form, SubmitButton } from "../../components/Form";
+import { Saved } from "../../components/Saved";
 import { TextField } from "../../components/TextField";
 import { PASSWORD_HINT } from "../../lib/credentials";
 import type { PasswordChange } from "./createPasswordChange";
@@ -20,6 +20,7 @@ export function PasswordSection(props: { form: PasswordChange }) {
         type="password"
         autocomplete="current-password"
         value={form.current()}
+        problem={form.problem("current")}
         onInput={form.setCurrent}
       />
       <TextField
@@ -28,6 +29,7 @@ export function PasswordSection(props: { form: PasswordChange }) {
         type="password"
         autocomplete="new-password"
         value={form.next()}
+        problem={form.problem("next")}
         onInput={form.setNext}
         hint={PASSWORD_HINT}
       />
@@ -37,16 +39,11 @@ export function PasswordSection(props: { form: PasswordChange }) {
         type="password"
         autocomplete="new-password"
         value={form.confirmation()}
-        aria-invalid={form.confirmation() !== "" && form.confirmation() !== form.next()}
+        problem={form.problem("confirmation")}
         onInput={form.setConfirmation}
       />
-      <ErrorMessage error={form.problem()} />
       <ErrorMessage error={form.error()} />
-      <Show when={form.changed()}>
-        <p class="success" data-testid="success" role="status">
-          Password changed. Your other sessions were signed out.
-        </p>
-      </Show>
+      <Saved notice={form.changed()} />
       <div class="actions">
         <SubmitButton
           label="Change password"

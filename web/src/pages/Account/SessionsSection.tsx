@@ -29,7 +29,7 @@ export function SessionsSection(props: { sessions: SessionList }) {
             class="danger"
             data-testid="sessions-revoke-all"
             disabled={sessions.revokeAll.busy()}
-            onClick={sessions.revokeAll.run}
+            onClick={() => void sessions.revokeAll.run()}
             title={
               sessions.revokeAll.includeApiKeys()
                 ? "Ends every session, this one too, and revokes every API key of yours; you sign in again afterwards."

@@ -6,6 +6,7 @@ import { For, Match, Show, Switch } from "solid-js";
 import { CopyButton } from "../../components/CopyButton";
 import { ErrorMessage } from "../../components/ErrorMessage";
 import { Form, SubmitButton } from "../../components/Form";
+import { Saved } from "../../components/Saved";
 import { TextField } from "../../components/TextField";
 import type { TotpSettings } from "./createTotpSettings";
 
@@ -61,7 +62,7 @@ export function TotpSection(props: { totp: TotpSettings }) {
           <p class="muted">Loading…</p>
         </Match>
         <Match when={totp.enabled() && !totp.recoveryCodes()}>
-          <Form onSubmit={totp.disable.run}>
+          <Form onSubmit={() => void totp.disable.run()}>
             <p class="muted">Signing in asks for a code from your authenticator app (or a recovery code) after the password.</p>
             <TextField
               label="Password, to turn it off"
@@ -131,11 +132,7 @@ export function TotpSection(props: { totp: TotpSettings }) {
           )}
         </Match>
         <Match when={!totp.enabled()}>
-          <Show when={totp.disabledNow()}>
-            <p class="success" data-testid="success" role="status">
-              Two-factor sign-in is off.
-            </p>
-          </Show>
+          <Saved notice={totp.disabledNow()} />
           <Form onSubmit={totp.begin.run}>
             <p class="muted">Ask for a code from an authenticator app after the password, so a stolen password alone cannot sign in.</p>
             <TextField

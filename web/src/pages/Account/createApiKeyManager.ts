@@ -1,14 +1,19 @@
 // The Account page's API keys: creating one (with the current password; its secret is shown
-// once), listing the user's keys page by page and revoking them, and for admins everyone's.
+// once), listing the user's keys page by page and revoking them (after asking), and for admins
+// everyone's.
 
 import { type Accessor, createSignal } from "solid-js";
 import { createAction, createRowActions } from "../../lib/action";
+import { confirmAction } from "../../lib/confirm";
 import { createLiveList } from "../../lib/createLiveList";
 import { endOfLocalDay, localDayInput } from "../../lib/format";
+import { createFormChecks } from "../../lib/formChecks";
 import { prependMissing } from "../../lib/liveList";
 import { type ApiKey, type CreatedApiKey, createApiKey, fetchApiKeyPage, fetchApiKeyScopes, revokeApiKey } from "./accountOperations";
 
 const keyOf = (key: ApiKey) => key.id;
+/** The longest key name the server takes. */
+const MAX_NAME_LENGTH = 64;
 
 export function createApiKeyManager(options: { mayListEveryone: Accessor<boolean> }) {
   // ---- The scopes the user may grant ----
@@ -34,6 +39,12 @@ export function createApiKeyManager(options: { mayListEveryone: Accessor<boolean
 
   const rows = createRowActions<"revoke">();
   async function revoke(key: ApiKey) {
+    const goAhead = await confirmAction({
+      question: `Revoke the API key “${key.name}”${options.mayListEveryone() && key.owner ? ` of ${key.owner.username}` : ""}?`,
+      detail: "Whatever uses it is refused from now on. A revoked key cannot be used again.",
+      confirmLabel: "Revoke key",
+    });
+    if (!goAhead) return;
     const done = await rows.run(key.id, "revoke", () => revokeApiKey(key.id));
     if (done !== undefined) list.apply({ ...key, revokedAt: key.revokedAt ?? new Date().toISOString() });
   }
@@ -44,6 +55,15 @@ export function createApiKeyManager(options: { mayListEveryone: Accessor<boolean
   const [expiresOn, setExpiresOn] = createSignal("");
   const [password, setPassword] = createSignal("");
   const [created, setCreated] = createSignal<CreatedApiKey | null>(null);
+  const checks = createFormChecks({
+    name: {
+      empty: () => name().trim() === "",
+      required: "Name the key, e.g. after what uses it.",
+      check: () => (name().trim().length > MAX_NAME_LENGTH ? `The name can have at most ${MAX_NAME_LENGTH} characters.` : null),
+    },
+    scopes: { empty: () => chosen().size === 0, required: "Choose at least one scope." },
+    password: { empty: () => password() === "", required: "Enter your current password." },
+  });
   const create = createAction(async () => {
     const result = await createApiKey({
       name: name().trim(),
@@ -57,6 +77,7 @@ export function createApiKeyManager(options: { mayListEveryone: Accessor<boolean
     setChosen(new Set<string>());
     setExpiresOn("");
     setPassword("");
+    checks.reset();
   });
   const editing =
     <T>(set: (value: T) => void) =>
@@ -75,6 +96,7 @@ export function createApiKeyManager(options: { mayListEveryone: Accessor<boolean
   return {
     scopes,
     scopesError: loadScopes.error,
+    reloadScopes: () => void loadScopes.run(),
     list: {
       ...list.view,
       everyone,
@@ -95,10 +117,13 @@ export function createApiKeyManager(options: { mayListEveryone: Accessor<boolean
       setPassword: editing(setPassword),
       /** The earliest expiry day the form offers: today (the key then lasts until midnight). */
       firstExpiryDay: () => localDayInput(new Date()),
+      problem: checks.problem,
       busy: create.busy,
       error: create.error,
-      canCreate: () => name().trim() !== "" && chosen().size > 0 && password() !== "" && !create.busy(),
-      create: () => void create.run(),
+      canCreate: () => !create.busy(),
+      create: () => {
+        if (checks.passes()) void create.run();
+      },
     },
     created,
     dismissCreated: () => setCreated(null),

@@ -1,34 +1,45 @@
 // The Account page's password form: the current password, the new one twice.
 
 import { createSignal } from "solid-js";
+import { type SavedNotice, savedNotice } from "../../components/Saved";
 import { createAction } from "../../lib/action";
-import { MIN_PASSWORD_LENGTH, passwordLengthProblem } from "../../lib/credentials";
+import { passwordLengthProblem } from "../../lib/credentials";
+import { createFormChecks } from "../../lib/formChecks";
 import { changePassword } from "./accountOperations";
 
 export function createPasswordChange({ onChanged }: { onChanged: () => void }) {
   const [current, setCurrent] = createSignal("");
   const [next, setNext] = createSignal("");
   const [confirmation, setConfirmation] = createSignal("");
-  const [changed, setChanged] = createSignal(false);
+  const [changed, setChanged] = createSignal<SavedNotice | null>(null);
+  const checks = createFormChecks({
+    current: { empty: () => current() === "", required: "Enter your current password." },
+    next: {
+      empty: () => next() === "",
+      required: "Choose a new password.",
+      check: () =>
+        passwordLengthProblem(next(), { noun: "new password" }) ??
+        (next() === current() ? "The new password must differ from the current one." : null),
+    },
+    confirmation: {
+      empty: () => confirmation() === "",
+      required: "Type the new password again.",
+      check: () => (confirmation() === next() ? null : "The new passwords do not match."),
+    },
+  });
   const action = createAction(async () => {
     await changePassword(current(), next());
     setCurrent("");
     setNext("");
     setConfirmation("");
-    setChanged(true);
+    checks.reset();
+    setChanged(savedNotice("Password changed. Your other sessions were signed out."));
     onChanged();
   });
   const editing = (set: (text: string) => void) => (text: string) => {
     set(text);
     action.clearError();
-    setChanged(false);
-  };
-
-  const problem = () => {
-    const tooShort = passwordLengthProblem(next(), { noun: "new password" });
-    if (tooShort) return tooShort;
-    if (confirmation() !== "" && confirmation() !== next()) return "The new passwords do not match.";
-    return null;
+    setChanged(null);
   };
 
   return {
@@ -38,12 +49,14 @@ export function createPasswordChange({ onChanged }: { onChanged: () => void }) {
     setNext: editing(setNext),
     confirmation,
     setConfirmation: editing(setConfirmation),
-    problem,
+    problem: checks.problem,
     changed,
     busy: action.busy,
     error: action.error,
-    canSubmit: () => current() !== "" && next().length >= MIN_PASSWORD_LENGTH && confirmation() === next() && !action.busy(),
-    submit: () => void action.run(),
+    canSubmit: () => !action.busy(),
+    submit: () => {
+      if (checks.passes()) void action.run();
+    },
   };
 }
 

@@ -1,9 +1,11 @@
 // The Account page's sessions: where the user is signed in, ending one, or all of them (and, when
-// asked, every API key too).
+// asked, every API key too), each after asking.
 
 import { createSignal } from "solid-js";
 import { createAction, createRowActions } from "../../lib/action";
 import { revokeSession, signOutEverywhere } from "../../lib/auth";
+import { confirmAction } from "../../lib/confirm";
+import { describeUserAgent } from "./accountDisplay";
 import { fetchSessions, type Session } from "./accountOperations";
 
 const newestFirst = (a: Session, b: Session) => Number(b.current) - Number(a.current) || b.lastUsedAt.localeCompare(a.lastUsedAt);
@@ -19,6 +21,15 @@ export function createSessionList() {
 
   const rows = createRowActions<"revoke">();
   async function revoke(session: Session) {
+    // Ending this very session is signing out, which asks nothing in the header either.
+    const goAhead =
+      session.current ||
+      (await confirmAction({
+        question: `End the session of ${describeUserAgent(session.userAgent)}${session.ip ? ` at ${session.ip}` : ""}?`,
+        detail: "That device is signed out at once and has to sign in again.",
+        confirmLabel: "End session",
+      }));
+    if (!goAhead) return;
     const done = await rows.run(session.id, "revoke", () => revokeSession(session.id, { current: session.current }));
     // Ending the current session signs out: the shell then goes to the sign-in page.
     if (done !== undefined && !session.current) setSessions((list) => list.filter((each) => each.id !== session.id));
@@ -43,7 +54,16 @@ export function createSessionList() {
         setIncludeApiKeys(include);
         revokeAll.clearError();
       },
-      run: () => void revokeAll.run(),
+      run: async () => {
+        const goAhead = await confirmAction({
+          question: "Sign out everywhere?",
+          detail: includeApiKeys()
+            ? "Every session of yours ends, this one too, and every API key of yours is revoked for good."
+            : "Every session of yours ends, this one too. Your API keys keep working.",
+          confirmLabel: "Sign out everywhere",
+        });
+        if (goAhead) void revokeAll.run();
+      },
       busy: revokeAll.busy,
       error: revokeAll.error,
     },

@@ -1,9 +1,11 @@
 // The Account page's two-factor sign-in: enrolling an authenticator app (after the password; then
 // QR code, secret, a first code), showing the recovery codes once, and turning it off again with
-// the password.
+// the password, after asking (the app and the recovery codes stop working for good).
 
 import { type Accessor, createSignal } from "solid-js";
+import { type SavedNotice, savedNotice } from "../../components/Saved";
 import { createAction } from "../../lib/action";
+import { confirmAction } from "../../lib/confirm";
 import { beginTotpSetup, confirmTotpSetup, disableTotp, type TotpSetup } from "./accountOperations";
 
 export function createTotpSettings(options: { enabled: Accessor<boolean | undefined>; setEnabled: (enabled: boolean) => void }) {
@@ -12,10 +14,10 @@ export function createTotpSettings(options: { enabled: Accessor<boolean | undefi
   const [recoveryCodes, setRecoveryCodes] = createSignal<readonly string[] | null>(null);
   const [password, setPassword] = createSignal("");
   const [beginPassword, setBeginPassword] = createSignal("");
-  const [disabledNow, setDisabledNow] = createSignal(false);
+  const [disabledNow, setDisabledNow] = createSignal<SavedNotice | null>(null);
 
   const begin = createAction(async () => {
-    setDisabledNow(false);
+    setDisabledNow(null);
     setCode("");
     setSetup(await beginTotpSetup(beginPassword()));
     setBeginPassword("");
@@ -33,7 +35,7 @@ export function createTotpSettings(options: { enabled: Accessor<boolean | undefi
     await disableTotp(password());
     setPassword("");
     setRecoveryCodes(null);
-    setDisabledNow(true);
+    setDisabledNow(savedNotice("Two-factor sign-in is off."));
     options.setEnabled(false);
   });
 
@@ -77,7 +79,14 @@ export function createTotpSettings(options: { enabled: Accessor<boolean | undefi
         setPassword(text);
         disable.clearError();
       },
-      run: () => void disable.run(),
+      run: async () => {
+        const goAhead = await confirmAction({
+          question: "Turn off two-factor sign-in?",
+          detail: "Your password alone signs you in again. Your authenticator app's codes and your recovery codes stop working for good.",
+          confirmLabel: "Turn off",
+        });
+        if (goAhead) void disable.run();
+      },
       busy: disable.busy,
       error: disable.error,
       canRun: () => password() !== "" && !disable.busy(),

@@ -4,7 +4,8 @@ import { For, Show, splitProps } from "solid-js";
 import { Field } from "../../components/Field";
 import { Form } from "../../components/Form";
 import { TextField, type TextFieldProps } from "../../components/TextField";
-import { type AuditFilterInput, RESULT_CHOICES } from "./auditFilter";
+import { resultChoiceLabel } from "./auditDisplay";
+import { type AuditFilterInput, MAX_FILTER_TEXT_CHARS, RESULT_CHOICES } from "./auditFilter";
 import type { AuditLog } from "./createAuditLog";
 
 export function AuditFilters(props: { filter: AuditLog["filter"] }) {
@@ -12,7 +13,7 @@ export function AuditFilters(props: { filter: AuditLog["filter"] }) {
   return (
     <Form class="card audit-filters">
       <FilterField filter={filter} part="actor" label="Actor" placeholder="part of a name" />
-      <FilterField filter={filter} part="action" label="Action" placeholder="e.g. mutation.login" />
+      <FilterField filter={filter} part="action" label="Action" placeholder="part of it, e.g. login" />
       <Field label="Result">
         <select
           data-testid="audit-filter-result"
@@ -20,7 +21,7 @@ export function AuditFilters(props: { filter: AuditLog["filter"] }) {
           onChange={(event) => filter.change("result", event.currentTarget.value)}
         >
           <option value="">any</option>
-          <For each={RESULT_CHOICES}>{(result) => <option value={result}>{result === "error" ? "any error" : result}</option>}</For>
+          <For each={RESULT_CHOICES}>{(result) => <option value={result}>{resultChoiceLabel(result)}</option>}</For>
         </select>
       </Field>
       <FilterField filter={filter} part="from" label="From" type="date" max={filter.input().to || undefined} />
@@ -55,6 +56,7 @@ function FilterField(props: FilterFieldProps) {
       type={own.type ?? "search"}
       autocapitalize={isText() ? "none" : undefined}
       spellcheck={isText() ? false : undefined}
+      maxLength={isText() ? MAX_FILTER_TEXT_CHARS : undefined}
       value={own.filter.input()[own.part]}
       onInput={(value) => own.filter.change(own.part, value)}
     />

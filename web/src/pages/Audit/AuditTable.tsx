@@ -1,13 +1,18 @@
 // The entries as a table on wide screens and as stacked cards on phones (the same markup; the
-// stylesheet labels each cell from its data-label there, so each cell holds one element).
+// stylesheet labels each cell from its data-label there, so each cell holds one element). A tap
+// anywhere on a row opens its details; the action is a button, so a keyboard reaches them too.
 
 import { For, Show } from "solid-js";
-import { formatInstant, previewJson } from "../../lib/format";
+import { formatInstant } from "../../lib/format";
+import { AuditResult } from "./AuditResult";
+import { actorLabel, targetText } from "./auditDisplay";
 import type { AuditEntry } from "./auditOperations";
 
-const actorLabel = (entry: AuditEntry) => entry.actorName ?? entry.actorId ?? "—";
-
-export function AuditTable(props: { entries: readonly AuditEntry[]; isFresh: (id: string) => boolean }) {
+export function AuditTable(props: {
+  entries: readonly AuditEntry[];
+  isFresh: (id: string) => boolean;
+  onOpen: (entry: AuditEntry) => void;
+}) {
   return (
     <div class="list-card audit-table-wrap">
       <table class="audit-table">
@@ -29,6 +34,7 @@ export function AuditTable(props: { entries: readonly AuditEntry[]; isFresh: (id
                 data-action={entry.action}
                 data-result={entry.result}
                 classList={{ fresh: props.isFresh(entry.id) }}
+                onClick={() => props.onOpen(entry)}
               >
                 <td data-label="Time" class="audit-time">
                   <time datetime={entry.at}>{formatInstant(entry.at)}</time>
@@ -40,23 +46,27 @@ export function AuditTable(props: { entries: readonly AuditEntry[]; isFresh: (id
                 </td>
                 <td data-label="Action" class="audit-action">
                   <div>
-                    <code>{entry.action}</code>
+                    <button type="button" class="link-button" data-testid="audit-open" aria-haspopup="dialog">
+                      <code>{entry.action}</code>
+                    </button>
                     <Show when={entry.detail}>{(detail) => <small class="muted audit-detail">{detail()}</small>}</Show>
                   </div>
                 </td>
                 <td data-label="Target" class="audit-target">
-                  <Show when={entry.target !== null && entry.target !== undefined} fallback={<span class="muted">—</span>}>
-                    <code title={JSON.stringify(entry.target, null, 2)}>{previewJson(entry.target)}</code>
+                  <Show when={targetText(entry)} fallback={<span class="muted">—</span>}>
+                    {(text) => (
+                      <span data-testid="audit-target" title={entry.target ? JSON.stringify(entry.target, null, 2) : undefined}>
+                        {text()}
+                      </span>
+                    )}
                   </Show>
                 </td>
                 <td data-label="Result" class="audit-result">
                   <div>
-                    <span class="badge" classList={{ "badge-good": entry.result === "ok", "badge-bad": entry.result !== "ok" }}>
-                      {entry.result}
-                    </span>
+                    <AuditResult result={entry.result} />
                   </div>
                 </td>
-                <td data-label="IP" class="audit-ip" title={entry.userAgent ?? undefined}>
+                <td data-label="IP" class="audit-ip">
                   <div>{entry.ip ?? <span class="muted">—</span>}</div>
                 </td>
               </tr>

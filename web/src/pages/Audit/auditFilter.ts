@@ -16,8 +16,17 @@ export interface AuditFilterInput {
 
 export const EMPTY_FILTER: AuditFilterInput = { actor: "", action: "", result: "", from: "", to: "" };
 
-/** The results the filter offers besides "any": success, any failure, then each error code. */
-export const RESULT_CHOICES = ["ok", "error", ...SERVER_ERROR_CODES] as const;
+/** The longest text the server searches for in a name or an action (MAX_FILTER_CHARS in server/audit/service.ts). */
+export const MAX_FILTER_TEXT_CHARS = 100;
+
+/** The results that are not failures: success, and a sign-in that asked for its second factor. */
+const NOT_FAILURES: ReadonlySet<string> = new Set(["ok", "challenged"]);
+
+/** The results the filter offers besides "any": success, a second factor asked, any failure, then each error code. */
+export const RESULT_CHOICES = ["ok", "challenged", "error", ...SERVER_ERROR_CODES] as const;
+
+/** Whether `result` is a failure (an error code). */
+export const isFailure = (result: string) => !NOT_FAILURES.has(result);
 
 export function toAuditFilter(input: AuditFilterInput): AuditFilter {
   const filter: AuditFilter = {};
@@ -31,14 +40,14 @@ export function toAuditFilter(input: AuditFilterInput): AuditFilter {
 }
 
 /**
- * Whether the server would list `entry` under `filter`: the actor's name contains `actor`, the
- * action starts with `action` (both ignoring case, as SQLite's LIKE does for ASCII), the result
- * is the one asked for ("error" being anything but ok), and `at` lies in [from, to).
+ * Whether the server would list `entry` under `filter`: the actor's name and the action contain
+ * `actor` and `action` (ignoring case, as SQLite's LIKE does for ASCII), the result is the one
+ * asked for ("error" being any failure), and `at` lies in [from, to).
  */
 export function matchesAuditFilter(entry: AuditEntry, filter: AuditFilter): boolean {
   if (filter.actor && !entry.actorName?.toLowerCase().includes(filter.actor.toLowerCase())) return false;
-  if (filter.action && !entry.action.toLowerCase().startsWith(filter.action.toLowerCase())) return false;
-  if (filter.result && (filter.result === "error" ? entry.result === "ok" : entry.result !== filter.result)) return false;
+  if (filter.action && !entry.action.toLowerCase().includes(filter.action.toLowerCase())) return false;
+  if (filter.result && (filter.result === "error" ? !isFailure(entry.result) : entry.result !== filter.result)) return false;
   const atMs = Date.parse(entry.at);
   if (filter.from && atMs < Date.parse(filter.from)) return false;
   if (filter.to && atMs >= Date.parse(filter.to)) return false;

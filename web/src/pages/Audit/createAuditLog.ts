@@ -1,12 +1,14 @@
 // The Audit page's state: the filter (kept in the address, so a filtered view can be shared), the
-// entries matching it newest first (paged), and new entries arriving live through auditEvents.
+// entries matching it newest first (paged), new entries arriving live through auditEvents, the
+// entry whose details are open, and exports of what the filter matches.
 
 import { useSearchParams } from "@solidjs/router";
 import { createMemo, createSignal, onCleanup } from "solid-js";
+import { createAction } from "../../lib/action";
 import { createLiveList } from "../../lib/createLiveList";
 import { prependMissing } from "../../lib/liveList";
 import { type AuditFilterInput, EMPTY_FILTER, matchesAuditFilter, toAuditFilter } from "./auditFilter";
-import { type AuditEntry, type AuditFilter, fetchAuditPage, watchAudit } from "./auditOperations";
+import { type AuditEntry, type AuditExportFormat, type AuditFilter, exportAuditLog, fetchAuditPage, watchAudit } from "./auditOperations";
 
 const TEXT_DEBOUNCE_MS = 300;
 // Long enough for the eye to catch a row that arrived live.
@@ -89,8 +91,26 @@ export function createAuditLog() {
     },
   });
 
+  // ---- Details and exports ----
+  const [opened, setOpened] = createSignal<AuditEntry | null>(null);
+
+  const [exportingFormat, setExportingFormat] = createSignal<AuditExportFormat | null>(null);
+  // What is typed counts, even while the pause before applying it runs.
+  const exporting = createAction((format: AuditExportFormat) => {
+    apply(input());
+    return exportAuditLog(format, toAuditFilter(input()));
+  });
+  async function runExport(format: AuditExportFormat) {
+    if (exportingFormat()) return;
+    setExportingFormat(format);
+    await exporting.run(format);
+    setExportingFormat(null);
+  }
+
   return {
     filter: { input, change, clear, isFiltered },
+    details: { entry: opened, open: (entry: AuditEntry) => setOpened(entry), close: () => setOpened(null) },
+    export: { run: (format: AuditExportFormat) => void runExport(format), busy: exportingFormat, error: exporting.error },
     list: {
       ...list.view,
       isFresh: (id: string) => fresh().has(id),

@@ -1,4 +1,4 @@
-// Browse, edit and watch the key-value store.
+// Browse, edit and watch the key-value store; export, import and delete many entries at once.
 
 import { Show } from "solid-js";
 import { PagedList } from "../../components/PagedList";
@@ -8,6 +8,7 @@ import { createKvBrowser } from "./createKvBrowser";
 import { KvEditor } from "./KvEditor";
 import { KvList } from "./KvList";
 import { KvNewEntryForm } from "./KvNewEntryForm";
+import { KvTools } from "./KvTools";
 
 export default function DataPage() {
   const kv = createKvBrowser();
@@ -35,12 +36,21 @@ export default function DataPage() {
             onInput={kv.prefix.change}
           />
 
+          <KvTools
+            transfer={kv.transfer}
+            selection={kv.selection}
+            notice={kv.toolsNotice()}
+            canEdit={kv.canEdit()}
+            listedCount={kv.list.entries().length}
+          />
+
           <PagedList list={kv.list} emptyText={kv.prefix.applied() ? "No keys start with this prefix." : "The store is empty."}>
             <KvList
               entries={kv.list.entries()}
               selectedKey={kv.editor.selectedKey()}
               nowMs={kv.nowMs()}
               onOpen={kv.editor.open}
+              selection={kv.canEdit() ? kv.selection : undefined}
               editor={<KvEditor editor={kv.editor} canEdit={kv.canEdit()} nowMs={kv.nowMs()} />}
             />
           </PagedList>

@@ -2,6 +2,7 @@
 
 import { Match, Show, Switch } from "solid-js";
 import { ErrorMessage } from "../../components/ErrorMessage";
+import { Saved } from "../../components/Saved";
 import { formatInstant } from "../../lib/format";
 import type { KvEditorState } from "./createKvBrowser";
 import { KvTtlField, KvValueField } from "./KvFields";
@@ -20,7 +21,7 @@ export function KvEditor(props: { editor: KvEditorState; canEdit: boolean; nowMs
         <div class="kv-editor">
           <p class="kv-meta muted">
             Version {entry().version} · updated <time title={formatInstant(entry().updatedAt)}>{formatInstant(entry().updatedAt)}</time>
-            <Show when={entry().expiresAt}>{(expiresAt) => <> · expires {describeExpiry(expiresAt(), props.nowMs)}</>}</Show>
+            <Show when={entry().expiresAt}>{(expiresAt) => <> · {describeExpiry(expiresAt(), props.nowMs)}</>}</Show>
           </p>
 
           <Switch>
@@ -63,6 +64,7 @@ export function KvEditor(props: { editor: KvEditorState; canEdit: boolean; nowMs
           </Show>
 
           <ErrorMessage error={editor.error()} />
+          <Saved notice={editor.saved()} testId="kv-edit-saved" />
 
           <div class="actions">
             <Show when={props.canEdit}>
@@ -85,9 +87,7 @@ export function KvEditor(props: { editor: KvEditorState; canEdit: boolean; nowMs
                 class="danger"
                 data-testid="kv-delete"
                 disabled={!editor.canDelete()}
-                onClick={() => {
-                  if (window.confirm(`Delete "${entry().key}"? This cannot be undone.`)) void editor.remove();
-                }}
+                onClick={() => void editor.remove()}
               >
                 {editor.busy() === "deleting" ? "Deleting…" : "Delete"}
               </button>

@@ -1,12 +1,17 @@
 // The Data page's state: the entries under a prefix (paged, kept live by kvChanged), the entry
-// open in the editor, and the new-entry form. Views only read these signals and call actions.
+// open in the editor, the new-entry form, and the actions on many entries (selection, export,
+// import). Views only read these signals and call actions.
 
 import { useSearchParams } from "@solidjs/router";
 import { createEffect, createMemo, createSignal, on, onCleanup } from "solid-js";
+import { type SavedNotice, savedNotice } from "../../components/Saved";
 import { currentUser } from "../../lib/auth";
+import { confirmAction } from "../../lib/confirm";
 import { createLiveList } from "../../lib/createLiveList";
 import { GraphQLRequestError, toRequestError } from "../../lib/graphql";
 import { hasPermission } from "../../lib/permissions";
+import { createKvSelection } from "./createKvSelection";
+import { createKvTransfer } from "./createKvTransfer";
 import { formatJson } from "./kvDisplay";
 import { parseJsonValue, parseTtlSeconds, problemOf, ttlTextFor } from "./kvInput";
 import { applyKvChange, mergePage } from "./kvListChanges";
@@ -62,6 +67,7 @@ export function createKvBrowser() {
   const [editorBusy, setEditorBusy] = createSignal<"saving" | "deleting" | "reloading" | null>(null);
   const [editorError, setEditorError] = createSignal<GraphQLRequestError | null>(null);
   const [remoteChange, setRemoteChange] = createSignal<RemoteChange | null>(null);
+  const [editorSaved, setEditorSaved] = createSignal<SavedNotice | null>(null);
   // The server's version when it differs from the opened one; "Overwrite" saves against it.
   const [remoteVersion, setRemoteVersion] = createSignal(0);
   const parsedValue = createMemo(() => parseJsonValue(valueText()));
@@ -79,6 +85,7 @@ export function createKvBrowser() {
   function open(entry: KvEntry) {
     if (selectedKey() === entry.key) return;
     setSelectedKey(entry.key);
+    setEditorSaved(null);
     adopt(entry);
   }
 
@@ -90,6 +97,7 @@ export function createKvBrowser() {
     setOpened(null);
     setRemoteChange(null);
     setEditorError(null);
+    setEditorSaved(null);
   }
 
   createEffect(
@@ -141,6 +149,7 @@ export function createKvBrowser() {
     if (!entry || !value.ok || !ttl.ok || editorBusy()) return;
     setEditorBusy("saving");
     setEditorError(null);
+    setEditorSaved(null);
     try {
       const saved = await setKv({
         key: entry.key,
@@ -150,6 +159,7 @@ export function createKvBrowser() {
       });
       adopt(saved);
       showSaved(saved);
+      setEditorSaved(savedNotice());
     } catch (error) {
       failEditing(error);
     } finally {
@@ -162,6 +172,7 @@ export function createKvBrowser() {
     if (key === null || editorBusy()) return;
     setEditorBusy("reloading");
     setEditorError(null);
+    setEditorSaved(null);
     try {
       const entry = await fetchKvEntry(key);
       if (entry) {
@@ -178,9 +189,17 @@ export function createKvBrowser() {
     }
   }
 
+  /** Asks first, then deletes the open entry as the user saw it (a version changed meanwhile meets a CONFLICT). */
   async function remove() {
     const entry = opened();
     if (!entry || editorBusy()) return;
+    setEditorSaved(null);
+    const goAhead = await confirmAction({
+      question: `Delete "${entry.key}"?`,
+      detail: "This cannot be undone.",
+      confirmLabel: "Delete entry",
+    });
+    if (!goAhead || selectedKey() !== entry.key || editorBusy()) return;
     setEditorBusy("deleting");
     setEditorError(null);
     try {
@@ -199,18 +218,39 @@ export function createKvBrowser() {
   // Saving stays possible after a remote change: it then meets the CONFLICT that says so.
   const canSave = () => parsedValue().ok && parsedTtl().ok && !editorBusy() && opened() !== null;
 
+  // ---- Many entries at once ----
+  const [toolsNotice, setToolsNotice] = createSignal<SavedNotice | null>(null);
+  const notifyTools = (text: string | null) => setToolsNotice(text === null ? null : savedNotice(text));
+  const selection = createKvSelection({
+    entries: list.view.entries,
+    prefix,
+    // The user chose to delete the open entry: its editor goes first, so the deletion's echo is not
+    // shown as someone else's.
+    beforeDelete: (keys) => {
+      const key = selectedKey();
+      if (key !== null && keys.includes(key)) close();
+    },
+    onDeleted: (keys) => {
+      for (const key of keys) list.remove(key);
+    },
+    notify: notifyTools,
+  });
+  const transfer = createKvTransfer({ prefix, notify: notifyTools });
+
   // ---- The new-entry form ----
   const [newKey, setNewKey] = createSignal("");
   const [newValueText, setNewValueText] = createSignal("");
   const [newTtlText, setNewTtlText] = createSignal("");
   const [creating, setCreating] = createSignal(false);
   const [createError, setCreateError] = createSignal<GraphQLRequestError | null>(null);
+  const [created, setCreated] = createSignal<SavedNotice | null>(null);
   const newParsedValue = createMemo(() => parseJsonValue(newValueText()));
   const newParsedTtl = createMemo(() => parseTtlSeconds(newTtlText()));
-  // The last attempt's error is about values that are being changed now: drop it.
+  // The last attempt's error and the last success are about other values than those typed now: drop them.
   const editingNewEntry = (set: (text: string) => void) => (text: string) => {
     set(text);
     setCreateError(null);
+    setCreated(null);
   };
   const canCreate = () => newKey() !== "" && newParsedValue().ok && newParsedTtl().ok && !creating();
 
@@ -221,9 +261,11 @@ export function createKvBrowser() {
     if (!canCreate() || !value.ok || !ttl.ok) return;
     setCreating(true);
     setCreateError(null);
+    setCreated(null);
     try {
-      const created = await setKv({ key, value: value.value, ttlSeconds: ttl.value, expectedVersion: 0 });
-      showSaved(created);
+      const entry = await setKv({ key, value: value.value, ttlSeconds: ttl.value, expectedVersion: 0 });
+      showSaved(entry);
+      setCreated(savedNotice(`Created ${key}.`));
       setNewKey("");
       setNewValueText("");
       setNewTtlText("");
@@ -245,6 +287,9 @@ export function createKvBrowser() {
     prefix: { input: prefixInput, applied: prefix, change: changePrefix },
     list: list.view,
     live: list.live,
+    selection,
+    transfer,
+    toolsNotice,
     editor: {
       selectedKey,
       opened,
@@ -257,6 +302,7 @@ export function createKvBrowser() {
       busy: editorBusy,
       error: editorError,
       remoteChange,
+      saved: editorSaved,
       canSave,
       canDelete,
       open,
@@ -278,6 +324,7 @@ export function createKvBrowser() {
       ttlProblem: () => problemOf(newParsedTtl()),
       busy: creating,
       error: createError,
+      created,
       canCreate,
       create,
     },

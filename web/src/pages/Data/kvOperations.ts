@@ -62,3 +62,36 @@ export async function deleteKv(key: string, expectedVersion: number): Promise<bo
 export function watchKv(prefix: string, onChange: (change: KvChange) => void, onError: (error: GraphQLRequestError) => void): () => void {
   return subscribe(KV_CHANGED, { prefix }, ({ kvChanged }) => onChange(kvChanged), onError);
 }
+
+const EXPORT_KV = graphql(
+  "query ExportKv($prefix: String!) { exportKv(prefix: $prefix) { prefix exportedAt entries { key value ttlSeconds } } }",
+);
+
+export type KvExport = ResultOf<typeof EXPORT_KV>["exportKv"];
+
+/** Every entry under `prefix`, read at one instant with the seconds each has left; LIMIT_EXCEEDED past the server's bulk bounds. */
+export async function exportKv(prefix: string): Promise<KvExport> {
+  const { exportKv } = await query(EXPORT_KV, { prefix });
+  return exportKv;
+}
+
+const IMPORT_KV = graphql("mutation ImportKv($entries: [KvEntryInput!]!) { importKv(entries: $entries) }");
+
+export type KvEntryInput = VariablesOf<typeof IMPORT_KV>["entries"][number];
+
+/**
+ * Sets all `entries` in one transaction, or none; resolves how many were set. A refusal lists the
+ * entries it is about in `details.entryErrors` (index, key, message).
+ */
+export async function importKv(entries: readonly KvEntryInput[]): Promise<number> {
+  const { importKv } = await query(IMPORT_KV, { entries: [...entries] });
+  return importKv;
+}
+
+const DELETE_KV_MANY = graphql("mutation DeleteKvMany($keys: [String!]!) { deleteKvMany(keys: $keys) }");
+
+/** Deletes `keys` in one transaction; resolves how many of them existed. */
+export async function deleteKvMany(keys: readonly string[]): Promise<number> {
+  const { deleteKvMany } = await query(DELETE_KV_MANY, { keys: [...keys] });
+  return deleteKvMany;
+}

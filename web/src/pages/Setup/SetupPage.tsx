@@ -1,3 +1,4 @@
+import { A } from "@solidjs/router";
 import { Show } from "solid-js";
 import { ErrorMessage } from "../../components/ErrorMessage";
 import { Form, SubmitButton } from "../../components/Form";
@@ -10,58 +11,78 @@ export default function SetupPage() {
   return (
     <main class="auth-page">
       <Show when={!form.checking()} fallback={<p class="muted">Checking the server…</p>}>
-        <Form class="card auth-card" onSubmit={form.submit}>
-          <h1>Set up Outpost</h1>
-          <p class="muted">Create the first administrator. This works once, with the link from the server log.</p>
-          <Show when={!form.tokenFromLink}>
+        <Show
+          when={!form.alreadySetUp()}
+          fallback={
+            <div class="card auth-card" data-testid="setup-done">
+              <h1>Outpost is already set up</h1>
+              <p>Setup is already done: Outpost has its first administrator, so this setup link no longer works.</p>
+              <p>
+                <A href="/login" data-testid="setup-done-signin">
+                  Sign in instead
+                </A>
+              </p>
+            </div>
+          }
+        >
+          <Form class="card auth-card" onSubmit={form.submit}>
+            <h1>Set up Outpost</h1>
+            <p class="muted">Create the first administrator. This works once, with the link from the server log.</p>
+            <Show when={!form.tokenFromLink}>
+              <TextField
+                label="Setup token"
+                name="token"
+                autocomplete="off"
+                spellcheck={false}
+                value={form.token()}
+                problem={form.problem("token")}
+                onInput={form.setToken}
+                hint="The token at the end of the setup link in the server log."
+              />
+            </Show>
             <TextField
-              label="Setup token"
-              name="token"
-              autocomplete="off"
+              label="Username"
+              testId="setup-username"
+              name="username"
+              autocomplete="username"
+              autocapitalize="none"
               spellcheck={false}
-              required
-              value={form.token()}
-              onInput={form.setToken}
-              hint="The token at the end of the setup link in the server log."
+              value={form.username()}
+              problem={form.problem("username")}
+              onInput={form.setUsername}
+              hint={USERNAME_HINT}
             />
-          </Show>
-          <TextField
-            label="Username"
-            testId="setup-username"
-            name="username"
-            autocomplete="username"
-            autocapitalize="none"
-            spellcheck={false}
-            required
-            value={form.username()}
-            onInput={form.setUsername}
-            hint={USERNAME_HINT}
-          />
-          <TextField
-            label="Password"
-            testId="setup-password"
-            name="password"
-            type="password"
-            autocomplete="new-password"
-            required
-            value={form.password()}
-            onInput={form.setPassword}
-            hint={PASSWORD_HINT}
-          />
-          <TextField
-            label="Confirm password"
-            testId="setup-confirm"
-            name="confirm"
-            type="password"
-            autocomplete="new-password"
-            required
-            value={form.confirmation()}
-            onInput={form.setConfirmation}
-          />
-          <ErrorMessage error={form.mismatch() ? "The passwords do not match." : null} />
-          <ErrorMessage error={form.error()} />
-          <SubmitButton label="Create admin" busyLabel="Creating…" busy={form.busy()} disabled={!form.canSubmit()} testId="setup-submit" />
-        </Form>
+            <TextField
+              label="Password"
+              testId="setup-password"
+              name="password"
+              type="password"
+              autocomplete="new-password"
+              value={form.password()}
+              problem={form.problem("password")}
+              onInput={form.setPassword}
+              hint={PASSWORD_HINT}
+            />
+            <TextField
+              label="Confirm password"
+              testId="setup-confirm"
+              name="confirm"
+              type="password"
+              autocomplete="new-password"
+              value={form.confirmation()}
+              problem={form.problem("confirmation")}
+              onInput={form.setConfirmation}
+            />
+            <ErrorMessage error={form.error()} />
+            <SubmitButton
+              label="Create admin"
+              busyLabel="Creating…"
+              busy={form.busy()}
+              disabled={!form.canSubmit()}
+              testId="setup-submit"
+            />
+          </Form>
+        </Show>
       </Show>
     </main>
   );

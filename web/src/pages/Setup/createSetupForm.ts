@@ -1,10 +1,13 @@
 // The first-start page's state: the one-time token from the setup link, the first admin's
-// credentials, and the check that sends the user to sign-in once setup is no longer needed.
+// credentials, and whether setup is still needed: a link opened again once it was done says so
+// and points to sign-in, instead of failing.
 
 import { useNavigate, useSearchParams } from "@solidjs/router";
 import { createSignal } from "solid-js";
 import { createAction } from "../../lib/action";
 import { fetchHealth, setup } from "../../lib/auth";
+import { passwordLengthProblem, usernameProblem } from "../../lib/credentials";
+import { createFormChecks } from "../../lib/formChecks";
 import { type GraphQLRequestError, toRequestError } from "../../lib/graphql";
 import { HOME_PATH } from "../SignIn/signInPath";
 
@@ -17,13 +20,15 @@ export function createSetupForm() {
   const [password, setPassword] = createSignal("");
   const [confirmation, setConfirmation] = createSignal("");
   const [checking, setChecking] = createSignal(true);
+  // Set once the server says it has its first admin: the setup link has done its work.
+  const [alreadySetUp, setAlreadySetUp] = createSignal(false);
   // Shown until the first attempt to set up, which then shows its own outcome.
   const [checkError, setCheckError] = createSignal<GraphQLRequestError | null>(null);
 
   fetchHealth().then(
     (health) => {
-      if (!health.setupRequired) navigate("/login", { replace: true });
-      else setChecking(false);
+      setAlreadySetUp(!health.setupRequired);
+      setChecking(false);
     },
     (failure: unknown) => {
       setCheckError(toRequestError(failure));
@@ -31,15 +36,36 @@ export function createSetupForm() {
     },
   );
 
-  const mismatch = () => confirmation() !== "" && confirmation() !== password();
+  const checks = createFormChecks({
+    token: { empty: () => token().trim() === "", required: "Paste the token from the setup link." },
+    username: { empty: () => username().trim() === "", required: "Choose a username.", check: () => usernameProblem(username().trim()) },
+    password: { empty: () => password() === "", required: "Choose a password.", check: () => passwordLengthProblem(password()) },
+    confirmation: {
+      empty: () => confirmation() === "",
+      required: "Type the password again.",
+      check: () => (confirmation() === password() ? null : "The passwords do not match."),
+    },
+  });
 
   const create = createAction(async () => {
-    await setup(token().trim(), username().trim(), password());
+    try {
+      await setup(token().trim(), username().trim(), password());
+    } catch (failure) {
+      // Someone finished setup since this page opened (another tab, or the link used before).
+      if (toRequestError(failure).code === "CONFLICT") return setAlreadySetUp(true);
+      throw failure;
+    }
     navigate(HOME_PATH, { replace: true });
   });
 
+  // A refusal was of what was typed: once it changes, it no longer applies.
+  const editing = (set: (text: string) => void) => (text: string) => {
+    set(text);
+    create.clearError();
+  };
+
   function submit() {
-    if (mismatch()) return;
+    if (!checks.passes()) return;
     setCheckError(null);
     void create.run();
   }
@@ -47,19 +73,19 @@ export function createSetupForm() {
   return {
     tokenFromLink: tokenFromLink !== "",
     token,
-    setToken,
+    setToken: editing(setToken),
     username,
-    setUsername,
+    setUsername: editing(setUsername),
     password,
-    setPassword,
+    setPassword: editing(setPassword),
     confirmation,
-    setConfirmation,
-    mismatch,
+    setConfirmation: editing(setConfirmation),
+    problem: checks.problem,
     checking,
+    alreadySetUp,
     busy: create.busy,
     error: () => create.error() ?? checkError(),
-    canSubmit: () =>
-      token().trim() !== "" && username().trim() !== "" && password() !== "" && confirmation() === password() && !create.busy(),
+    canSubmit: () => !create.busy(),
     submit,
   };
 }

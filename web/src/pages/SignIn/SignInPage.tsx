@@ -18,6 +18,13 @@ export default function SignInPage() {
       <Form class="card auth-card" onSubmit={form.submit}>
         <h1>Outpost</h1>
         <p class="muted">Sign in to continue.</p>
+        <Show when={form.signedOutBecause()}>
+          {(because) => (
+            <p class="note" data-testid="signed-out-reason" role="status">
+              {because()}
+            </p>
+          )}
+        </Show>
         <Show when={form.setupRequired()}>
           <p class="note">Outpost has no users yet. Open the one-time setup link printed in the server log to create the first admin.</p>
         </Show>
@@ -28,8 +35,8 @@ export default function SignInPage() {
           autocomplete="username"
           autocapitalize="none"
           spellcheck={false}
-          required
           value={form.username()}
+          problem={form.problem("username")}
           onInput={form.setUsername}
         />
         <TextField
@@ -38,8 +45,8 @@ export default function SignInPage() {
           name="password"
           type="password"
           autocomplete="current-password"
-          required
           value={form.password()}
+          problem={form.problem("password")}
           onInput={form.setPassword}
         />
         <Show when={form.totpRequired()}>
@@ -50,9 +57,9 @@ export default function SignInPage() {
             autocomplete="one-time-code"
             autocapitalize="none"
             spellcheck={false}
-            required
             ref={(input) => queueMicrotask(() => input.focus())}
             value={form.totpCode()}
+            problem={form.problem("totpCode")}
             onInput={form.setTotpCode}
             hint="The 6-digit code from your authenticator app, or one of your recovery codes."
           />

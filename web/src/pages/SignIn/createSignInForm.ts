@@ -1,10 +1,11 @@
 // The sign-in page's state: the form, whether the server still waits for setup, and the outcome.
 // A user with two-factor sign-in is asked for a code after the password; after too many attempts
-// the form waits out the time the server names.
+// the form waits out the time the server names. Why the user was signed out comes from lib/auth.
 
 import { useNavigate, useSearchParams } from "@solidjs/router";
 import { createSignal, onCleanup } from "solid-js";
-import { fetchHealth, login } from "../../lib/auth";
+import { fetchHealth, login, signedOutBecause } from "../../lib/auth";
+import { createFormChecks } from "../../lib/formChecks";
 import { type GraphQLRequestError, toRequestError } from "../../lib/graphql";
 import { pathAfterSignIn } from "./signInPath";
 
@@ -24,6 +25,14 @@ export function createSignInForm() {
   const [nowMs, setNowMs] = createSignal(Date.now());
   let clock: ReturnType<typeof setInterval> | undefined;
   onCleanup(() => clearInterval(clock));
+  const checks = createFormChecks({
+    username: { empty: () => username().trim() === "", required: "Enter your username." },
+    password: { empty: () => password() === "", required: "Enter your password." },
+    totpCode: {
+      empty: () => totpRequired() && totpCode().trim() === "",
+      required: "Enter the code from your authenticator app, or a recovery code.",
+    },
+  });
 
   fetchHealth().then(
     (health) => setSetupRequired(health.setupRequired),
@@ -50,8 +59,13 @@ export function createSignInForm() {
   }
 
   // A different user, or a new password, may not need the second factor: ask the server afresh.
+  // The refusal was of what was typed: once it changes, the refusal no longer applies (a wait does).
+  const forgetRefusal = () => {
+    if (retryAtMs() === null) setError(null);
+  };
   const changingCredentials = (set: (text: string) => void) => (text: string) => {
     set(text);
+    forgetRefusal();
     if (totpRequired()) {
       setTotpRequired(false);
       setTotpCode("");
@@ -68,7 +82,7 @@ export function createSignInForm() {
   };
 
   async function submit() {
-    if (busy() || waitSeconds() > 0) return;
+    if (busy() || waitSeconds() > 0 || !checks.passes()) return;
     setBusy(true);
     setError(null);
     const code = totpRequired() ? totpCode().replace(/\s+/g, "") : "";
@@ -101,14 +115,18 @@ export function createSignInForm() {
     setPassword: changingCredentials(setPassword),
     totpRequired,
     totpCode,
-    setTotpCode,
+    setTotpCode: (text: string) => {
+      setTotpCode(text);
+      forgetRefusal();
+    },
     busy,
     error,
     /** Seconds until the server takes attempts again; 0 when it does now. */
     waitSeconds,
     setupRequired,
-    canSubmit: () =>
-      username().trim() !== "" && password() !== "" && (!totpRequired() || totpCode().trim() !== "") && !busy() && waitSeconds() === 0,
+    signedOutBecause,
+    problem: checks.problem,
+    canSubmit: () => !busy() && waitSeconds() === 0,
     submit,
   };
 }

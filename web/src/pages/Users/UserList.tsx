@@ -1,10 +1,11 @@
 // The users as rows: a table-like grid on wide screens, stacked cards on phones. Each row carries
-// its own actions, their progress and errors, and the new-password form when it is open. An
-// admin's own password and second factor are changed under Account, so their row offers neither.
+// its own actions, their progress, errors and outcome, and the new-password form when it is open.
+// An admin's own password and second factor are changed under Account, so their row offers neither.
 
 import { createMemo, For, Show } from "solid-js";
-import { ErrorMessage, RowErrorMessage } from "../../components/ErrorMessage";
+import { RowErrorMessage } from "../../components/ErrorMessage";
 import { Form, SubmitButton } from "../../components/Form";
+import { Saved } from "../../components/Saved";
 import { TextField } from "../../components/TextField";
 import type { Role } from "../../lib/auth";
 import { formatInstant } from "../../lib/format";
@@ -113,14 +114,7 @@ function UserRow(props: { user: User; admin: UserAdmin }) {
               type="button"
               data-testid="user-remove-totp"
               disabled={busy() !== undefined}
-              onClick={() => {
-                if (
-                  window.confirm(
-                    `Remove two-factor sign-in for "${props.user.username}"? They will sign in with their password alone until they set it up again.`,
-                  )
-                )
-                  void admin.rows.removeTotp(props.user);
-              }}
+              onClick={() => void admin.rows.removeTotp(props.user)}
             >
               {busy() === "totp" ? "Removing…" : "Remove 2FA"}
             </button>
@@ -130,12 +124,7 @@ function UserRow(props: { user: User; admin: UserAdmin }) {
             class="danger"
             data-testid="user-delete"
             disabled={busy() !== undefined}
-            onClick={() => {
-              if (
-                window.confirm(`Delete the user "${props.user.username}"? Their sessions and API keys stop working. This cannot be undone.`)
-              )
-                void admin.rows.remove(props.user);
-            }}
+            onClick={() => void admin.rows.remove(props.user)}
           >
             {busy() === "delete" ? "Deleting…" : "Delete"}
           </button>
@@ -151,7 +140,7 @@ function UserRow(props: { user: User; admin: UserAdmin }) {
             autocomplete="new-password"
             ref={(input) => queueMicrotask(() => input.focus())}
             value={admin.reset.password()}
-            aria-invalid={admin.reset.problem() !== null}
+            problem={admin.reset.problem()}
             onInput={admin.reset.setPassword}
             hint="Their sessions end and their API keys are revoked; they sign in with this password from now on."
           />
@@ -166,7 +155,6 @@ function UserRow(props: { user: User; admin: UserAdmin }) {
               Also remove two-factor sign-in (a lost phone)
             </label>
           </Show>
-          <ErrorMessage error={admin.reset.problem()} />
           <div class="actions">
             <SubmitButton
               label="Set password"
@@ -182,13 +170,7 @@ function UserRow(props: { user: User; admin: UserAdmin }) {
         </Form>
       </Show>
       <RowErrorMessage error={admin.rows.error(props.user.id)} />
-      <Show when={admin.rows.notice(props.user.id)}>
-        {(text) => (
-          <p class="row-message success" data-testid="success" role="status">
-            {text()}
-          </p>
-        )}
-      </Show>
+      <Saved class="row-message" notice={admin.rows.notice(props.user.id)} />
     </li>
   );
 }

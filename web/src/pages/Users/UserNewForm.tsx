@@ -1,9 +1,10 @@
 // Creates a user with a first password and a role; they can change the password themselves.
 
-import { For, Show } from "solid-js";
+import { For } from "solid-js";
 import { ErrorMessage } from "../../components/ErrorMessage";
 import { Field } from "../../components/Field";
 import { Form, SubmitButton } from "../../components/Form";
+import { Saved } from "../../components/Saved";
 import { TextField } from "../../components/TextField";
 import type { Role } from "../../lib/auth";
 import { PASSWORD_HINT, USERNAME_HINT } from "../../lib/credentials";
@@ -22,6 +23,7 @@ export function UserNewForm(props: { form: UserAdmin["newUser"] }) {
         autocapitalize="none"
         spellcheck={false}
         value={form.username()}
+        problem={form.problem("username")}
         onInput={form.setUsername}
         hint={USERNAME_HINT}
       />
@@ -32,7 +34,7 @@ export function UserNewForm(props: { form: UserAdmin["newUser"] }) {
         type="password"
         autocomplete="new-password"
         value={form.password()}
-        aria-invalid={form.passwordProblem() !== null}
+        problem={form.problem("password")}
         onInput={form.setPassword}
         hint={`${PASSWORD_HINT} Tell it to the user; they can change it under Account.`}
       />
@@ -41,15 +43,8 @@ export function UserNewForm(props: { form: UserAdmin["newUser"] }) {
           <For each={ROLE_CHOICES}>{(role) => <option value={role}>{role}</option>}</For>
         </select>
       </Field>
-      <ErrorMessage error={form.passwordProblem()} />
       <ErrorMessage error={form.error()} />
-      <Show when={form.created()}>
-        {(username) => (
-          <p class="success" data-testid="success" role="status">
-            Created {username()}.
-          </p>
-        )}
-      </Show>
+      <Saved notice={form.created()} />
       <div class="actions">
         <SubmitButton label="Create user" busyLabel="Creating…" busy={form.busy()} disabled={!form.canCreate()} testId="user-new-submit" />
       </div>
