@@ -44,12 +44,15 @@ export function toClientError(thrown: unknown, ctx: Pick<Context, "requestId" | 
   const error = thrown instanceof GraphQLError ? thrown : new GraphQLError("Internal error.", { originalError: thrown as Error });
   if (typeof error.extensions?.code === "string") return asRequestError(error);
   const original = error.originalError;
-  if (original instanceof AppError)
+  if (original instanceof AppError) {
+    // The HTTP status is the edge's business; a resolver's error answers inside a 200.
+    const { httpStatus: _status, ...details } = original.details ?? {};
     return new GraphQLError(original.message, {
       nodes: error.nodes,
       path: error.path,
-      extensions: { ...original.details, code: original.code },
+      extensions: { ...details, code: original.code },
     });
+  }
   if (!original || original instanceof GraphQLError) return asRequestError(error);
   ctx.log.error("unexpected error in resolver", { requestId: ctx.requestId, path: error.path?.join("."), err: original });
   return new GraphQLError(`Internal error; quote request id ${ctx.requestId} when reporting it.`, {

@@ -196,7 +196,8 @@ export function createDiskWatch({
     const reserveBytes = reserveOf(m);
     return new LimitExceededError(describeDiskState({ state, ...m, reserveBytes }, { neededBytes }), {
       cause,
-      details: { diskState: state, freeBytes: m.freeBytes, reserveBytes },
+      // 507 Insufficient Storage at the HTTP edge: a client that retries on 429 would only fill the disk again.
+      details: { httpStatus: 507, diskState: state, freeBytes: m.freeBytes, reserveBytes },
     });
   };
 

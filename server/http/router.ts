@@ -257,13 +257,20 @@ export function createRouter({
     async handle(request, server) {
       const parts = pathOf(request.url).split("/").slice(1);
       let allowed: string[] | null = null;
+      // A path that names a route answers 405 for a method it lacks rather than falling through to
+      // a catch-all (the web UI); and a catch-all does not make every other path's method "not allowed".
+      let catchAll: { found: (typeof compiled)[number]; params: Record<string, string> } | null = null;
       for (const found of compiled) {
         const params = match(found, parts);
         if (!params) continue;
+        if (found.rest) {
+          if (!catchAll && found.methods.has(request.method)) catchAll = { found, params };
+          continue;
+        }
         if (found.methods.has(request.method)) return run(found, params, request, server);
-        // A catch-all (the web UI) does not make every other path's method "not allowed".
-        if (!found.rest) allowed = [...(allowed ?? []), ...found.methods];
+        allowed = [...(allowed ?? []), ...found.methods];
       }
+      if (catchAll && !allowed) return run(catchAll.found, catchAll.params, request, server);
       const { requestId } = requestOrigin(request, server, trustedProxies);
       if (allowed) {
         const response = errorResponse(

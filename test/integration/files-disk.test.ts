@@ -18,7 +18,14 @@ beforeAll(async () => {
   const mounted = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", mountPoint], { stderr: "pipe" });
   if (mounted.exitCode !== 0) throw new Error(`mounting a small tmpfs needs root: ${mounted.stderr.toString()}`);
   server = await startTestApp({
-    config: { dataDir: join(mountPoint, "data"), diskReserveBytes: 0, diskReservePercent: 0, diskEmergencySpaceBytes: 0 },
+    // A quota past the disk's size, so that the disk is what refuses.
+    config: {
+      dataDir: join(mountPoint, "data"),
+      diskReserveBytes: 0,
+      diskReservePercent: 0,
+      diskEmergencySpaceBytes: 0,
+      filesQuotaBytes: 1 << 30,
+    },
   });
   tus = tusClient(await server.userWithRole("operator"));
 });
@@ -35,6 +42,7 @@ const freeBytes = () => {
 
 test("an upload larger than the free space is refused before any byte is sent", async () => {
   const refused = await tus.create({ name: "too-big.img", length: freeBytes() + (1 << 20) });
+  expect(refused.status).toBe(507);
   expect((await refused.json()).error.code).toBe("LIMIT_EXCEEDED");
 });
 
@@ -55,6 +63,7 @@ test("a disk that fills up mid-upload ends it with the disk's clear error and le
   for (let i = 0; i < 4; i++) sending.push(new Uint8Array(1 << 20).fill(4));
   sending.end();
   const full = await patching;
+  expect(full.status).toBe(507);
   const error = ((await full.json()) as { error: { code: string; message: string } }).error;
   expect(error.code).toBe("LIMIT_EXCEEDED");
   expect(error.message.toLowerCase()).toContain("disk");

@@ -79,6 +79,16 @@ describe("routes as data", () => {
     expect((await call("/other", { method: "POST" })).status).toBe(404);
   });
 
+  test("a path that names a route is 405 for a method it lacks, even with a catch-all for that method", async () => {
+    const ui = { method: "GET", path: "/*", access: "public", handle: () => new Response("ui") } as const;
+    const upload = { method: "PATCH", path: "/uploads/:id", access: "public", handle: () => new Response(null, { status: 204 }) } as const;
+    const call = routerWith([ui, upload]);
+    const wrong = await call("/uploads/1");
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get("allow")).toBe("PATCH");
+    expect(await (await call("/elsewhere")).text()).toBe("ui");
+  });
+
   test("an error that is not an AppError is a 500 with our request id (never the client's) and no details", async () => {
     const call = routerWith([
       {
