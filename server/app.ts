@@ -101,9 +101,12 @@ export async function createApp(
   // a tunnel Outpost starts will add its own local client here (`trustedProxies.add`).
   const trustedProxies = createTrustedProxies(config.trustedProxies);
   prepareDataDir(config.dataDir, log);
+  // Undone if anything below fails, so that whoever tries again in this process (a test) finds the
+  // data directory free and the database closed; handed over to stop() once the app is made.
+  using openedForStart = new DisposableStack();
   // Held until stop(), or until the process ends however it ends: one process per data directory.
   // Taken before the disk watch, which may delete or make the emergency space of the process holding it.
-  const dataDirLock = lockDataDir(config.dataDir);
+  const dataDirLock = openedForStart.adopt(lockDataDir(config.dataDir), (lock) => lock.release());
   // Before the database is written: on a full disk it gives back the emergency space first.
   const disk = createDiskWatch({ dataDir: config.dataDir, settings: config, clock, log });
   const migrations = features.flatMap((f) => f.migrations ?? []);
@@ -111,10 +114,12 @@ export async function createApp(
   try {
     db = openDatabase(join(config.dataDir, "outpost.db"), migrations, { noSpace: disk });
   } catch (err) {
-    dataDirLock.release();
     if (isNoSpaceError(err)) throw new StartupError(describeDiskState(disk.state()));
     throw explainDatabaseError(config.dataDir, "outpost.db", err);
   }
+  // `true` finalizes the statements stores prepared: without it SQLite keeps the files open (and
+  // the WAL unmerged) until they are garbage collected.
+  openedForStart.defer(() => db.close(true));
   disk.watchDatabase(db, join(config.dataDir, "outpost.db"));
   const diskAtStart = disk.state();
   if (diskAtStart.state !== "ok") announce(describeDiskState(diskAtStart));
@@ -144,20 +149,13 @@ export async function createApp(
   const created: { feature: AnyFeature; provided: object }[] = [];
   const featureRoutes: Route[] = [];
   const featureSockets: SocketProtocol[] = [];
-  try {
-    for (const feature of features) {
-      const provided = await feature.create(core, services);
-      Object.assign(services, provided);
-      created.push({ feature, provided });
-      featureRoutes.push(...(feature.routes?.(provided, core) ?? []));
-      featureSockets.push(...(feature.sockets?.(provided, core) ?? []));
-      for (const job of feature.jobs?.(provided, core) ?? []) jobs.every(job.name, job.everyMs, job.run, { runAtStart: job.runAtStart });
-    }
-  } catch (err) {
-    // Whoever tries again (a test, in this process) finds the data directory free.
-    db.close();
-    dataDirLock.release();
-    throw err;
+  for (const feature of features) {
+    const provided = await feature.create(core, services);
+    Object.assign(services, provided);
+    created.push({ feature, provided });
+    featureRoutes.push(...(feature.routes?.(provided, core) ?? []));
+    featureSockets.push(...(feature.sockets?.(provided, core) ?? []));
+    for (const job of feature.jobs?.(provided, core) ?? []) jobs.every(job.name, job.everyMs, job.run, { runAtStart: job.runAtStart });
   }
 
   let server: Server<SocketData> | null = null;
@@ -265,6 +263,8 @@ export async function createApp(
     }
   };
 
+  // Made: the database and the lock are stop()'s to close now.
+  const closeDataDir = openedForStart.move();
   return {
     config,
     services,
@@ -336,10 +336,7 @@ export async function createApp(
       for (const { feature, provided } of [...created].reverse()) await feature.stop?.(provided, core);
       await core.supervisor.stopAll();
       await core.writes.drain();
-      // `true` finalizes the statements stores prepared: without it SQLite keeps the files open (and
-      // the WAL unmerged) until they are garbage collected.
-      db.close(true);
-      dataDirLock.release();
+      closeDataDir.dispose();
       log.info("stopped");
     },
   };

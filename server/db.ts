@@ -148,8 +148,8 @@ export interface WriteBatcher {
    * on an I/O or full-disk error, or a write ended it), every write of that batch rejects. A full
    * disk (any write of the batch, or the COMMIT, failing for lack of space) takes the whole batch:
    * once room is made the batch runs once more, else every write rejects with the clear disk-full
-   * LimitExceededError. So `write` may run twice, the first run having left nothing behind in the
-   * database: it must change nothing outside it.
+   * LimitExceededError (or with the error of making room, should that fail). So `write` may run
+   * twice, the first run having left nothing behind in the database: it must change nothing outside it.
    * `write` must be synchronous and must not BEGIN, COMMIT or ROLLBACK itself (`db.transaction`
    * inside it is fine: that nests as a savepoint). Rejects at once with a `LimitExceededError` when
    * `maxQueued` writes are already waiting.
@@ -174,6 +174,8 @@ export function createWriteBatcher(
 ): WriteBatcher {
   type Pending = { write: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void };
   type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+  /** Each write's outcome, or the error that lost the whole batch (nothing of it left behind). */
+  type BatchResult = { outcomes: Outcome[] } | { lost: unknown };
   const isNoSpace = (error: unknown) => noSpace?.isNoSpace(error) ?? false;
   const queue: Pending[] = [];
   let scheduled = false;
@@ -218,8 +220,8 @@ export function createWriteBatcher(
     while (drainers[0] && drainers[0].upTo <= settledCount) drainers.shift()?.resolve();
   };
 
-  /** Runs `batch` in one transaction: each write's outcome, or the error that lost the whole batch (nothing of it left behind). */
-  const commitBatch = (batch: Pending[]): { outcomes: Outcome[] } | { lost: unknown } => {
+  /** Runs `batch` in one transaction. */
+  const commitBatch = (batch: Pending[]): BatchResult => {
     const outcomes: Outcome[] = [];
     try {
       begin.run();
@@ -236,16 +238,28 @@ export function createWriteBatcher(
     }
   };
 
+  /**
+   * After a full disk lost `batch`, leaving nothing of it: once room is made it runs once more, else
+   * it is lost with the refusal. Making room or saying how full the disk is may fail itself (statfs,
+   * unlink): then that failure loses the batch, which settles all the same.
+   */
+  const afterNoSpace = (handling: NoSpaceHandling, batch: Pending[], lost: unknown): BatchResult => {
+    try {
+      const again = handling.makeRoom() ? commitBatch(batch) : { lost };
+      return "lost" in again && handling.isNoSpace(again.lost) ? { lost: handling.refusal(again.lost) } : again;
+    } catch (error) {
+      return { lost: error };
+    }
+  };
+
   const flush = () => {
     scheduled = false;
     const batch = queue.splice(0, maxBatch);
     if (queue.length > 0) schedule();
     let result = commitBatch(batch);
-    // A full disk lost the whole batch, leaving nothing of it: once room is made it runs once more.
-    if ("lost" in result && isNoSpace(result.lost) && noSpace?.makeRoom()) result = commitBatch(batch);
+    if ("lost" in result && noSpace && isNoSpace(result.lost)) result = afterNoSpace(noSpace, batch, result.lost);
     if ("lost" in result) {
-      const error = noSpace && isNoSpace(result.lost) ? noSpace.refusal(result.lost) : result.lost;
-      for (const pending of batch) pending.reject(error);
+      for (const pending of batch) pending.reject(result.lost);
     } else
       result.outcomes.forEach((outcome, i) => {
         const pending = batch[i] as Pending;

@@ -3,10 +3,25 @@
 // for hashed assets, and the SPA fallback to index.html for client-side routes.
 import { uiFiles } from "./ui-manifest.generated";
 
-/** The precompressed variant of a file that the client accepts (brotli first), or null. */
+/** How much an Accept-Encoding header wants `coding` (RFC 9110 12.5.3): its q (1 when not given), else that of `*`, else 0. */
+function encodingWeight(acceptEncoding: string, coding: string): number {
+  let others = 0;
+  for (const entry of acceptEncoding.toLowerCase().split(",")) {
+    const [name, ...params] = entry.split(";").map((part) => part.trim());
+    const q = params.find((param) => param.startsWith("q="));
+    const weight = q === undefined ? 1 : Number(q.slice(2)) || 0;
+    if (name === coding) return weight;
+    if (name === "*") others = weight;
+  }
+  return others;
+}
+
+/** The precompressed variant of a file that the client accepts (the higher q; brotli when equal), or null. */
 export function acceptedVariant(variants: { br?: string; gz?: string }, acceptEncoding: string): { path: string; encoding: string } | null {
-  if (variants.br && /\bbr\b/.test(acceptEncoding)) return { path: variants.br, encoding: "br" };
-  if (variants.gz && /\bgzip\b/.test(acceptEncoding)) return { path: variants.gz, encoding: "gzip" };
+  const br = variants.br ? encodingWeight(acceptEncoding, "br") : 0;
+  const gzip = variants.gz ? encodingWeight(acceptEncoding, "gzip") : 0;
+  if (variants.br && br > 0 && br >= gzip) return { path: variants.br, encoding: "br" };
+  if (variants.gz && gzip > 0) return { path: variants.gz, encoding: "gzip" };
   return null;
 }
 

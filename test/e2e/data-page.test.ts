@@ -103,6 +103,11 @@ describe("on a desktop screen", () => {
     expect(fileName).toMatch(/^outpost-data-ship-\d{8}-\d{6}\.json$/);
     const path = join(downloads, fileName);
     await download.saveAs(path);
+    // The page keeps the file's URL for a while: revoked at once, Firefox and Safari may cancel the download.
+    const probe = await context.newPage();
+    const kept = await probe.goto(download.url());
+    expect(await kept?.text()).toBe(readFileSync(path, "utf8"));
+    await probe.close();
     const file = JSON.parse(readFileSync(path, "utf8"));
     expect(file.entries).toEqual({ "ship/count": 7, "ship/lease": "holder", "ship/site": site });
     expect(Object.keys(file.ttlSeconds)).toEqual(["ship/lease"]);

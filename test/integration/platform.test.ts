@@ -1,10 +1,19 @@
 // The platform every capability builds on: a feature added only through the feature list works end
 // to end (setting, permission, rate class, route with declared audit, job, GraphQL field); the HTTP
 // edge answers unknown paths and methods in one JSON shape; the socket edge refuses unknown
-// subprotocols; and an envelop plugin's execute hook runs on every GraphQL path.
+// subprotocols; an envelop plugin's execute hook runs on every GraphQL path; and a start that fails
+// part way leaves the data directory free and its database closed.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Plugin } from "@envelop/core";
 import { getOperationAST } from "graphql";
+import { createApp } from "../../server/app";
+import { loadConfig } from "../../server/config";
+import { defineFeature } from "../../server/feature";
+import { FEATURES } from "../../server/features";
+import { createLogger } from "../../server/log";
 import { ADMIN_PASSWORD, startTestApp } from "../harness/app";
 import { type GraphqlClient, graphqlClient, waitUntil } from "../harness/client";
 
@@ -172,4 +181,52 @@ describe("the HTTP and socket edges", () => {
     expect(viaGet.status).toBe(200);
     expect(executed).toEqual(["ViaPost", "ViaGet"]);
   });
+});
+
+describe("a start that fails part way", () => {
+  const failsToCreate = defineFeature({
+    name: "fails-to-create",
+    create: (): object => {
+      throw new Error("the feature could not be created");
+    },
+  });
+  // Its route clashes with the core's /health: the router refuses it once every feature is created.
+  const declaresHealthAgain = defineFeature({
+    name: "declares-health-again",
+    create: () => ({}),
+    routes: () => [{ method: "GET", path: "/health", access: "public", rateClass: null, handle: () => new Response("again") }],
+  });
+
+  /** The files of `dir` this process has open. */
+  const openFilesIn = (dir: string) =>
+    readdirSync("/proc/self/fd")
+      .map((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`);
+        } catch {
+          return ""; // closed since the listing
+        }
+      })
+      .filter((path) => path.startsWith(`${dir}/`));
+
+  for (const [feature, error] of [
+    [failsToCreate, "the feature could not be created"],
+    [declaresHealthAgain, "/health is declared twice."],
+  ] as const) {
+    test(`(${feature.name}) closes the database and frees the data directory, so a second try in the process starts`, async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), "outpost-failed-start-"));
+      const config = loadConfig({ flags: { data: dataDir, port: "0", host: "127.0.0.1" }, env: {} });
+      const quiet = { log: createLogger({ level: "error", write: () => {} }), announce: () => {} };
+      try {
+        await expect(createApp(config, { ...quiet, features: [...FEATURES, feature] })).rejects.toThrow(error);
+        expect(openFilesIn(dataDir)).toEqual([]);
+        const app = await createApp(config, quiet);
+        const { url } = await app.start();
+        expect((await fetch(`${url}/health`)).status).toBe(200);
+        await app.stop();
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+  }
 });

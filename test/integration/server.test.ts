@@ -53,6 +53,20 @@ describe("web UI", () => {
     expect(gz.headers.get("content-encoding")).toBe("gzip");
   });
 
+  test("an encoding the browser refuses with q=0 is not sent, and a preferred one is", async () => {
+    await using server = await startTestApp();
+    const html = await (await fetch(`${server.url}/`)).text();
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1] as string;
+    const encodingFor = async (acceptEncoding: string) =>
+      (await fetch(`${server.url}${script}`, { headers: { "accept-encoding": acceptEncoding }, decompress: false })).headers.get(
+        "content-encoding",
+      );
+    expect(await encodingFor("gzip, br;q=0")).toBe("gzip");
+    expect(await encodingFor("br;q=0, gzip;q=0")).toBeNull();
+    expect(await encodingFor("br;q=0.5, gzip")).toBe("gzip");
+    expect(await encodingFor("gzip;q=0.8, br")).toBe("br");
+  });
+
   test("client-side routes fall back to index.html; missing files are 404", async () => {
     await using server = await startTestApp();
     const route = await fetch(`${server.url}/data/some/prefix`);

@@ -1,11 +1,11 @@
 // Group commit on a real SQLite file: each write is all-or-nothing inside its batch, results come
 // back in order, and drain() waits for everything queued before it.
 import type { Database } from "bun:sqlite";
-import { afterEach, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createWriteBatcher, openDatabase } from "../../server/db";
+import { createWriteBatcher, type NoSpaceHandling, openDatabase } from "../../server/db";
 import { ConflictError } from "../../server/errors";
 
 const cleanups: (() => void)[] = [];
@@ -158,4 +158,40 @@ test("drain() on an idle batcher resolves", async () => {
   await writes.run(() => insertItem(db, "one"));
   await writes.drain();
   expect(itemNames(db)).toEqual(["one"]);
+});
+
+describe("when meeting a full disk fails itself (statfs or unlink failing), the batch still settles", () => {
+  /** What a write meets on a full disk. */
+  class DiskFullError extends Error {}
+  const fillsTheDisk = (db: Database, name: string) => () => {
+    insertItem(db, name);
+    throw new DiskFullError("database or disk is full");
+  };
+  const failingWith = (where: "makeRoom" | "refusal"): NoSpaceHandling => ({
+    isNoSpace: (error) => error instanceof DiskFullError,
+    makeRoom: () => {
+      if (where === "makeRoom") throw new Error("unlink failed");
+      return false;
+    },
+    refusal: () => {
+      throw new Error("statfs failed");
+    },
+  });
+
+  for (const [where, message] of [
+    ["makeRoom", "unlink failed"],
+    ["refusal", "statfs failed"],
+  ] as const) {
+    test(`${where} throwing rejects every write of the batch with its error, and the next writes commit`, async () => {
+      const db = itemsDatabase();
+      const writes = createWriteBatcher(db, { noSpace: failingWith(where) });
+      const outcomes = await outcomesOf([writes.run(() => insertItem(db, "sibling")), writes.run(fillsTheDisk(db, "half-done"))]);
+      expect(outcomes.map(String)).toEqual(Array(2).fill(`Error: ${message}`));
+      await writes.drain();
+      expect(db.inTransaction).toBe(false);
+      expect(itemNames(db)).toEqual([]);
+      await writes.run(() => insertItem(db, "next"));
+      expect(itemNames(db)).toEqual(["next"]);
+    });
+  }
 });

@@ -1,6 +1,6 @@
-// Files the server sends as downloads (the audit export): fetched with the session cookie and the
-// header a cookie needs outside a JSON POST (server/http/request-auth.ts), then handed to the
-// browser to save under the name the server gives.
+// Files handed to the browser to save: those the server sends as downloads (the audit export),
+// fetched with the session cookie and the header a cookie needs outside a JSON POST
+// (server/http/request-auth.ts), and those the page makes itself (the KV export).
 
 import { GraphQLRequestError, refreshSession, SERVER_ERROR_CODES } from "./graphql";
 
@@ -31,15 +31,20 @@ export async function downloadFile(path: string): Promise<void> {
   let response = await get(path);
   if (response.status === 401 && (await refreshSession())) response = await get(path);
   if (!response.ok) throw await refusal(response);
-  const file = await response.blob();
   const name = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") ?? "")?.[1] ?? "download";
+  saveBlob(await response.blob(), name);
+}
+
+/** Offers `file` to the user as a download named `fileName`. */
+export function saveBlob(file: Blob, fileName: string): void {
   const url = URL.createObjectURL(file);
   const link = document.createElement("a");
   link.href = url;
-  link.download = name;
+  link.download = fileName;
   link.hidden = true;
   document.body.append(link);
   link.click();
   link.remove();
+  // Revoked at once, Firefox and Safari may cancel the download they have only just started.
   setTimeout(() => URL.revokeObjectURL(url), OBJECT_URL_LIFETIME_MS);
 }

@@ -4,6 +4,7 @@
 
 import { type Accessor, createSignal } from "solid-js";
 import { createAction } from "../../lib/action";
+import { saveBlob } from "../../lib/download";
 import type { GraphQLRequestError } from "../../lib/graphql";
 import { countOfEntries } from "./kvDisplay";
 import { exportKv, importKv } from "./kvOperations";
@@ -23,17 +24,6 @@ export interface RefusedEntry {
   index: number;
   key: string;
   message: string;
-}
-
-/** Offers `text` as a download named `fileName`. */
-function saveFile(fileName: string, text: string) {
-  const url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = fileName;
-  link.click();
-  // The download has taken the blob by the next turn.
-  setTimeout(() => URL.revokeObjectURL(url), 0);
 }
 
 /** The entries a refused import named, if it named any. */
@@ -57,7 +47,7 @@ export function createKvTransfer({ prefix, notify }: KvTransferOptions) {
   const exporting = createAction(async () => {
     const exported = await exportKv(prefix());
     const fileName = exportFileName(exported.prefix, new Date(exported.exportedAt));
-    saveFile(fileName, exportFileText(exported));
+    saveBlob(new Blob([exportFileText(exported)], { type: "application/json" }), fileName);
     notify(`Exported ${countOfEntries(exported.entries.length)} to ${fileName}.`);
   });
 
