@@ -23,6 +23,16 @@ const quietly = async (work: Promise<unknown>) => {
   }
 };
 
+/** Flushes a file, or a directory's entries, to the disk. */
+async function syncToDisk(path: string): Promise<void> {
+  const handle = await open(path, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 export function createStoredBytes(dataDir: string) {
   const storedDir = join(dataDir, "files");
   const partialDir = join(dataDir, "tmp", "uploads");
@@ -53,13 +63,10 @@ export function createStoredBytes(dataDir: string) {
     /** Makes an upload's bytes durable and moves them into place as a complete file. */
     async promote(id: string): Promise<void> {
       const path = join(partialDir, checked(id));
-      const handle = await open(path, "r+");
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await syncToDisk(path);
       await rename(path, join(storedDir, id));
+      // The rename itself lives in the directory: without this a power cut could undo it.
+      await syncToDisk(storedDir);
     },
     /** Undoes promote (when the file's row could not be written), so the upload stays resumable. */
     demote: (id: string) => rename(join(storedDir, checked(id)), join(partialDir, id)),

@@ -51,7 +51,8 @@ const fileBytes = FILE_MIB << 20;
 const copy = join(work, "copy.bin");
 const cpSeconds = await timed(["cp", source, copy]);
 rmSync(copy);
-// The upload makes its file durable (fsync) before it is listed: the same work for cp.
+// The upload makes its file durable (fsync) before it answers that it is complete, so cp + sync,
+// the same work, is the fair baseline; cp alone ends in the page cache and is printed for scale.
 const cpSyncSeconds = await timed(["bash", "-c", `cp '${source}' '${copy}' && sync '${copy}'`]);
 rmSync(copy);
 const catSeconds = await timed(["bash", "-c", `cat '${source}' > /dev/null`]);
@@ -180,7 +181,7 @@ try {
   console.log(`  cp                 ${cpSeconds.toFixed(2)} s  ${mibPerSecond(sourceBytes, cpSeconds).toFixed(0)} MiB/s`);
   console.log(`  cp + sync          ${cpSyncSeconds.toFixed(2)} s  ${mibPerSecond(sourceBytes, cpSyncSeconds).toFixed(0)} MiB/s`);
   console.log(
-    `  tus upload         ${uploadSeconds.toFixed(2)} s  ${mibPerSecond(sourceBytes, uploadSeconds).toFixed(0)} MiB/s  = ${((cpSeconds / uploadSeconds) * 100).toFixed(0)} % of cp, ${((cpSyncSeconds / uploadSeconds) * 100).toFixed(0)} % of cp + sync (target >= 70 %)`,
+    `  tus upload         ${uploadSeconds.toFixed(2)} s  ${mibPerSecond(sourceBytes, uploadSeconds).toFixed(0)} MiB/s  = ${((cpSyncSeconds / uploadSeconds) * 100).toFixed(0)} % of cp + sync (the fair one, target >= 70 %), ${((cpSeconds / uploadSeconds) * 100).toFixed(0)} % of cp`,
   );
   console.log(
     `  server RSS         ${mib(rssBefore)} MiB before, ${mib(rssPeak)} MiB peak: +${mib(rssPeak - rssBefore)} MiB (target < 32 MiB)`,

@@ -136,6 +136,24 @@ describe("the tus protocol", () => {
     expect(Buffer.from(await (await tus.download(id)).arrayBuffer()).toString()).toBe("checked bytes, part one|part two");
   });
 
+  test("a checksum over megabytes, written while they arrive, discards all of them when it does not match", async () => {
+    const bytes = randomBytes(6 * 1024 * 1024 + 5);
+    const location = (await tus.create({ name: "checked.bin", length: bytes.length })).headers.get("location") as string;
+    const first = bytes.subarray(0, 5 * 1024 * 1024);
+    const bad = await tus.patch(location, 0, first, { "upload-checksum": `sha256 ${sha256Base64(bytes)}` });
+    expect(bad.status).toBe(460);
+    expect((await tus.head(location)).headers.get("upload-offset")).toBe("0");
+    expect(statSync(partialPath(location)).size).toBe(0);
+    expect((await tus.patch(location, 0, first, { "upload-checksum": `sha256 ${sha256Base64(first)}` })).status).toBe(204);
+    const rest = bytes.subarray(first.length);
+    const done = await tus.patch(location, first.length, rest, { "upload-checksum": `sha256 ${sha256Base64(rest)}` });
+    expect(done.status).toBe(204);
+    const { files } = await operator.data<{ files: { nodes: Record<string, unknown>[] } }>(FILES, { search: "checked.bin" });
+    expect(files.nodes).toMatchObject([{ sha256: sha256(bytes), sizeBytes: bytes.length }]);
+    const id = done.headers.get("outpost-file-id") as string;
+    expect(Buffer.from(await (await tus.download(id)).arrayBuffer()).equals(bytes)).toBe(true);
+  });
+
   test("termination aborts an upload and deletes its bytes", async () => {
     const location = (await tus.create({ name: "aborted.bin", length: 100 })).headers.get("location") as string;
     await tus.patch(location, 0, new Uint8Array(40));
@@ -288,8 +306,12 @@ describe("limits", () => {
     const partial = join(timed.dataDir, "tmp", "uploads", location.split("/").pop() as string);
     expect(existsSync(partial)).toBe(true);
     await clock.advance(61 * 60_000);
-    await waitUntil(() => !existsSync(partial), 5000, "the expired upload's bytes to go");
-    expect(timed.app.db.query("SELECT id FROM file_uploads").all()).toEqual([]);
+    // The bytes go before the row's delete commits: wait for both.
+    await waitUntil(
+      () => !existsSync(partial) && timed.app.db.query("SELECT id FROM file_uploads").all().length === 0,
+      5000,
+      "the expired upload's bytes and row to go",
+    );
   });
 });
 
