@@ -164,6 +164,16 @@ export function createResumableUploads({
     return row;
   };
 
+  /**
+   * takeOver for the caller's own upload only: another user's request (upload ids reach every
+   * files:read subscriber) must not stop the uploader's, so ownership is checked before anything
+   * is cancelled. The caller checks the row again once it holds the upload.
+   */
+  const takeOverOwn = (id: string, userId: string) => {
+    ownUpload(id, userId);
+    return takeOver(id);
+  };
+
   const offsetOf = (id: string): number => {
     const size = bytes.partialSize(id);
     if (size === null) throw new NotFoundError(`The bytes of upload ${JSON.stringify(id)} are gone; start it again.`);
@@ -251,10 +261,6 @@ export function createResumableUploads({
       const folder = normalizeFolderPath(rawFolder);
       if (lengthBytes !== null && (!Number.isSafeInteger(lengthBytes) || lengthBytes < 0))
         throw new InvalidInputError("Upload-Length must be a whole number of bytes.");
-      if (store.uploadsOf(userId).length >= maxUploadsPerUser)
-        throw new LimitExceededError(`You have ${maxUploadsPerUser} unfinished uploads, the most allowed; finish or abort one first.`, {
-          details: { limit: maxUploadsPerUser },
-        });
       quota.check(userId, lengthBytes ?? 0);
       disk.requireRoom(lengthBytes ?? undefined);
       const id = newFileId();
@@ -262,7 +268,14 @@ export function createResumableUploads({
       let row: UploadRow;
       try {
         await bytes.createPartial(id);
-        row = await writes.run(() => store.insertUpload({ id, userId, folder, name, lengthBytes }, clock.now(), clock.now() + expiryMs));
+        row = await writes.run(() => {
+          // Counted in the write that adds one, so that creations sent at once cannot all pass.
+          if (store.uploadsOf(userId).length >= maxUploadsPerUser)
+            throw new LimitExceededError(`You have ${maxUploadsPerUser} unfinished uploads, the most allowed; finish or abort one first.`, {
+              details: { limit: maxUploadsPerUser },
+            });
+          return store.insertUpload({ id, userId, folder, name, lengthBytes }, clock.now(), clock.now() + expiryMs);
+        });
       } catch (err) {
         quota.release(id);
         await bytes.removePartial(id);
@@ -278,7 +291,7 @@ export function createResumableUploads({
 
     /** Where the caller's upload stands (stopping a request still writing to it first). */
     async status(id: string, userId: string): Promise<UploadProgress & { expiresAt: Date }> {
-      const { release } = await takeOver(id);
+      const { release } = await takeOverOwn(id, userId);
       try {
         const row = ownUpload(id, userId);
         return { ...progress(row, offsetOf(id), "PAUSED"), expiresAt: row.expiresAt };
@@ -295,7 +308,7 @@ export function createResumableUploads({
      * the disk's clear error. Completes the file when the last byte arrives.
      */
     async append(input: AppendInput): Promise<AppendResult & { expiresAt: Date }> {
-      const lock = await takeOver(input.id);
+      const lock = await takeOverOwn(input.id, input.userId);
       try {
         let row = ownUpload(input.id, input.userId);
         const startOffset = offsetOf(input.id);
@@ -481,7 +494,7 @@ export function createResumableUploads({
 
     /** Aborts the caller's upload and deletes its bytes. */
     async terminate(id: string, userId: string): Promise<void> {
-      const { release } = await takeOver(id);
+      const { release } = await takeOverOwn(id, userId);
       try {
         const row = ownUpload(id, userId);
         await discard(row, bytes.partialSize(id) ?? 0);

@@ -225,6 +225,25 @@ describe("the tus protocol", () => {
     expect(anonymous.status).toBe(401);
   });
 
+  test("another user's requests for an upload's id do not stop the uploader's PATCH in progress", async () => {
+    // Upload ids reach every files:read subscriber through fileEvents, so they are not secrets.
+    const bytes = randomBytes(2 * 1024 * 1024);
+    const location = (await tus.create({ name: "interrupted-by-other.bin", length: bytes.length })).headers.get("location") as string;
+    const sending = pushedBody();
+    const patching = tus.patch(location, 0, sending.body);
+    sending.push(bytes.subarray(0, 1024 * 1024));
+    await waitUntil(() => statSync(partialPath(location)).size > 0, 10_000, "the first bytes on disk");
+    const other = tusClient(await server.userWithRole("operator"));
+    expect((await other.head(location)).status).toBe(404);
+    expect((await other.patch(location, 0, "x")).status).toBe(404);
+    expect((await other.terminate(location)).status).toBe(404);
+    sending.push(bytes.subarray(1024 * 1024));
+    sending.end();
+    const patched = await patching;
+    expect(patched.status).toBe(204);
+    expect(patched.headers.get("outpost-file-id")).toMatch(/^[0-9a-f]{32}$/);
+  });
+
   test("creation and completion are in the audit log", async () => {
     const id = await tus.upload("audited.txt", new TextEncoder().encode("audit me"));
     const admin = await server.admin();
@@ -295,6 +314,16 @@ describe("limits", () => {
     // Aborting the unfinished upload gives its reservation back.
     await first.terminate(pending.headers.get("location") as string);
     expect((await second.create({ name: "e.bin", length: 100 })).status).toBe(201);
+  });
+
+  test("creations sent at once cannot pass the number of unfinished uploads a user may have", async () => {
+    await using limited = await startTestApp({ config: { filesMaxUnfinishedUploads: 2, rateLimitUploadPerMinute: 100_000 } });
+    const client = tusClient(await limited.userWithRole("operator"));
+    const created = await Promise.all(Array.from({ length: 8 }, (_, i) => client.create({ name: `parallel-${i}.bin`, length: null })));
+    expect(created.filter((response) => response.status === 201)).toHaveLength(2);
+    expect(created.filter((response) => response.status === 429)).toHaveLength(6);
+    expect(limited.app.db.query("SELECT id FROM file_uploads").all()).toHaveLength(2);
+    expect(readdirSync(join(limited.dataDir, "tmp", "uploads"))).toHaveLength(2);
   });
 
   test("an upload that receives nothing for the expiry time is deleted with its bytes", async () => {
