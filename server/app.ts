@@ -42,6 +42,9 @@ export type { Services } from "./features";
 /** Thrown by start() when the port is taken; the message names the port and, if visible, the holder. */
 export class PortInUseError extends StartupError {}
 
+const internalErrorResponse = (requestId: string) =>
+  Response.json({ error: { code: "INTERNAL", message: "Internal error.", requestId } }, { status: 500 });
+
 /** State that requests share; each piece can be replaced by one shared between instances (Redis). */
 export interface SharedState {
   events: EventBus;
@@ -256,11 +259,15 @@ export async function createApp(
     } catch (err) {
       const requestId = newRequestId();
       log.error("request failed", { requestId, method: request.method, url: request.url, err });
-      return securityHeaders(
-        Response.json({ error: { code: "INTERNAL", message: "Internal error.", requestId } }, { status: 500 }),
-        request,
-      );
+      return securityHeaders(internalErrorResponse(requestId), request);
     }
+  };
+  // A body that fails after the handler returned (a file's bytes removed while it is being sent)
+  // reaches Bun's own error page otherwise: answer in our shape, with our headers, and log it.
+  const bodyFailed = (err: Error) => {
+    const requestId = newRequestId();
+    log.error("response body failed", { requestId, err });
+    return securityHeaders(internalErrorResponse(requestId), new Request("http://outpost.invalid/"));
   };
 
   // Made: the database and the lock are stop()'s to close now.
@@ -285,6 +292,7 @@ export async function createApp(
           // Without this Bun (development: false) may share a port with another server silently.
           reusePort: false,
           fetch,
+          error: bodyFailed,
           websocket: sockets.websocket,
         });
       } catch (err) {

@@ -2,6 +2,8 @@
 // Content-Disposition, types a browser would run never served inline; and share links: anyone may
 // download through one until it expires, runs out or is revoked.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { createManualClock } from "../../server/clock";
 import { startTestApp, type TestApp } from "../harness/app";
 import { codes, type GraphqlClient } from "../harness/client";
@@ -29,6 +31,17 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 describe("downloads", () => {
+  test("a file whose bytes vanished from disk answers in our error shape, naming no path", async () => {
+    const lostId = await tus.upload("lost.bin", bytes);
+    rmSync(join(server.dataDir, "files", lostId));
+    const response = await tus.download(lostId);
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    const text = await response.text();
+    expect(JSON.parse(text).error.code).toMatch(/^(INTERNAL|NOT_FOUND)$/);
+    expect(text).not.toContain(server.dataDir);
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+  });
+
   test("the whole file streams back with its name, type, length and ETag", async () => {
     const response = await tus.download(fileId);
     expect(response.status).toBe(200);
