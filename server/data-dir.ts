@@ -176,8 +176,8 @@ export interface DataDirLock {
   release(): void;
 }
 
-/** "pid N, at URL" from outpost.pid when it names a live process; null when it names none. */
-function describeHolder(pidPath: string): string | null {
+/** "pid N, at URL" from outpost.pid when it names a live process; null when it names none. Also read by `outpost status`. */
+export function describeHolder(pidPath: string): string | null {
   let lines: string[];
   try {
     lines = readFileSync(pidPath, "utf8").split("\n");

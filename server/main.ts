@@ -1,11 +1,14 @@
 #!/usr/bin/env bun
-// The command line: `outpost serve` (default), `outpost version`, `outpost --help`. Whatever stops
-// the start reaches the person who ran it as one plain sentence on stderr, never a stack or source
-// lines: a StartupError says what is wrong and what to do; anything else is logged in full and
-// summed up in one line that says where the log is.
+// The command line: `outpost serve` (default), `outpost install` / `uninstall` / `status`,
+// `outpost version`, `outpost --help`. Whatever stops the start reaches the person who ran it as
+// one plain sentence on stderr, never a stack or source lines: a StartupError says what is wrong
+// and what to do; anything else is logged in full and summed up in one line that says where the
+// log is.
 import { type App, createApp } from "./app";
 import { describeSettings, loadConfig, parseFlags } from "./config";
 import { ConfigError, StartupError } from "./errors";
+import { install, uninstall } from "./install/command";
+import { status } from "./install/status";
 import { createLogger, type Logger } from "./log";
 import { BUILD_TARGET, VERSION } from "./version";
 
@@ -13,6 +16,13 @@ const HELP = `Outpost ${VERSION}: a GraphQL API and web UI to run and watch this
 
 Usage:
   outpost [serve] [flags]   start the server (default)
+  outpost install [flags]   install as a systemd service (needs root): --port <n>, --data <dir>
+                            (default /var/lib/outpost), --public-url <url>, --user <name> (default
+                            outpost); --dry-run prints every file and command and changes nothing
+  outpost uninstall         stop and remove the service and /usr/local/bin/outpost; keeps the data
+                            unless --purge (asks first; --yes does not ask); --data <dir>
+  outpost status            whether the service is installed and running, version, URL, data
+                            directory and disk use; --data <dir>; exits 3 when not running
   outpost version           print version, Bun version and build target (also -v, --version)
   outpost help              this text (also -h, --help)
 
@@ -67,6 +77,18 @@ async function main(argv: string[]) {
   if (first === "help" || first === "--help" || first === "-h") {
     console.log(HELP);
     return;
+  }
+  if (first === "install") {
+    process.exitCode = install(rest);
+    return;
+  }
+  if (first === "status") {
+    process.exitCode = status(rest);
+    return;
+  }
+  if (first === "uninstall") {
+    // Ended here: a confirmation prompt leaves standard input open, which would keep the process alive.
+    process.exit(await uninstall(rest));
   }
   if (first === "serve") return serve(rest);
   if (first === undefined || first.startsWith("--")) return serve(argv);

@@ -1,0 +1,252 @@
+// `outpost install` and `outpost uninstall` run as a person runs them (`bun server/main.ts install
+// ...`), against a staging root (OUTPOST_INSTALL_ROOT, test-only) instead of "/": the dry run writes
+// nothing, a machine without systemd gets the command to run by hand, a real install writes every
+// file with its mode and owner, a second install changes nothing, and uninstall keeps the data
+// unless purged after a confirmation.
+import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { startTestApp } from "../harness/app";
+
+const ROOT = resolve(import.meta.dir, "../..");
+const roots: string[] = [];
+afterEach(() => {
+  for (const dir of roots.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+// As root, the staging root's users get ids of their own, so that owners are really set; as
+// another user, files can only be given to oneself.
+const myUid = process.getuid?.() ?? 0;
+const myGid = process.getgid?.() ?? 0;
+const SERVICE_UID = myUid === 0 ? 4321 : myUid;
+const SERVICE_GID = myUid === 0 ? 4321 : myGid;
+
+/** A staging root that looks like a machine: systemd running (unless told otherwise), root and the service user in etc/passwd. */
+function stagingRoot({ systemd = true, serviceUser = true } = {}): string {
+  const root = mkdtempSync(join(tmpdir(), "outpost-install-"));
+  roots.push(root);
+  if (systemd) mkdirSync(join(root, "run/systemd/system"), { recursive: true });
+  mkdirSync(join(root, "etc"));
+  const users = [`root:x:${myUid}:${myGid}:root:/root:/bin/sh`];
+  if (serviceUser) users.push(`outpost:x:${SERVICE_UID}:${SERVICE_GID}::/nonexistent:/usr/sbin/nologin`);
+  writeFileSync(join(root, "etc/passwd"), `${users.join("\n")}\n`);
+  return root;
+}
+
+/** Every path under `root` with what a change would alter: type, mode, owner, size, modification time, inode. */
+function snapshot(root: string): Record<string, string> {
+  const entries: Record<string, string> = {};
+  for (const name of readdirSync(root, { recursive: true }) as string[]) {
+    const stat = lstatSync(join(root, name));
+    entries[name] = `${stat.mode.toString(8)} ${stat.uid}:${stat.gid} ${stat.isDirectory() ? "" : stat.size} ${stat.mtimeMs} ${stat.ino}`;
+  }
+  return entries;
+}
+
+/** Runs `bun server/main.ts <args>` with every path under `root` (`null`: the real "/"). */
+async function outpost(args: string[], root: string | null, stdin?: string) {
+  const proc = Bun.spawn([process.execPath, "server/main.ts", ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...(root === null ? {} : { OUTPOST_INSTALL_ROOT: root }) },
+    stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { stdout, stderr, exitCode };
+}
+
+function modeOf(path: string): string {
+  return (statSync(path).mode & 0o7777).toString(8).padStart(4, "0");
+}
+
+const INSTALL_FLAGS = ["--port", "9000", "--public-url", "https://pi.example.com", "--data", "/srv/outpost"];
+
+describe("outpost install --dry-run", () => {
+  test("prints every file and command, and changes nothing", async () => {
+    const root = stagingRoot();
+    const before = snapshot(root);
+    const { stdout, exitCode } = await outpost(["install", "--dry-run", ...INSTALL_FLAGS, "--user", "outpost"], root);
+    expect(exitCode).toBe(0);
+    expect(stdout).toContain("useradd --system --no-create-home --shell /usr/sbin/nologin outpost");
+    expect(stdout).toContain("install -d -m 0700 -o outpost /srv/outpost");
+    expect(stdout).toMatch(/copy \S+ to \/usr\/local\/bin\/outpost \(mode 0755\)/);
+    expect(stdout).toContain("write /srv/outpost/outpost.toml (mode 0600, owner outpost");
+    expect(stdout).toContain("    port = 9000\n");
+    expect(stdout).toContain('    public_url = "https://pi.example.com"\n');
+    expect(stdout).toContain("write /etc/systemd/system/outpost.service (mode 0644, owner root");
+    expect(stdout).toContain("    ExecStart=/usr/local/bin/outpost serve --data /srv/outpost\n");
+    expect(stdout).toContain("    ReadWritePaths=/srv/outpost\n");
+    expect(stdout).toContain("run: systemctl daemon-reload");
+    expect(stdout).toContain("run: systemctl enable --now outpost.service");
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  test("run against the real root, touches none of the paths it names", async () => {
+    const paths = ["/usr/local/bin/outpost", "/etc/systemd/system/outpost.service", "/var/lib/outpost"];
+    const before = paths.map((path) => (existsSync(path) ? `${path} ${lstatSync(path).mtimeMs}` : `${path} absent`));
+    const { stdout, exitCode } = await outpost(["install", "--dry-run"], null);
+    expect(exitCode).toBe(0);
+    expect(stdout).toStartWith("Dry run: nothing is changed.");
+    expect(paths.map((path) => (existsSync(path) ? `${path} ${lstatSync(path).mtimeMs}` : `${path} absent`))).toEqual(before);
+  });
+
+  test("refuses a bad flag in one sentence and changes nothing", async () => {
+    const root = stagingRoot();
+    const before = snapshot(root);
+    const { stderr, exitCode } = await outpost(["install", "--dry-run", "--port", "0"], root);
+    expect(exitCode).toBe(2);
+    expect(stderr.trim()).toBe("outpost: --port must be a fixed port for a service (1 to 65535), not 0.");
+    expect(snapshot(root)).toEqual(before);
+  });
+});
+
+describe("outpost install without systemd", () => {
+  test("says so and prints the command to run by hand, changing nothing", async () => {
+    const root = stagingRoot({ systemd: false });
+    const before = snapshot(root);
+    const { stdout, exitCode } = await outpost(["install", ...INSTALL_FLAGS], root);
+    expect(exitCode).toBe(1);
+    const [sentence, command] = stdout.trim().split("\n");
+    expect(sentence).toStartWith("systemd is not running on this machine");
+    expect(command).toEndWith(" serve --data /srv/outpost --port 9000 --public-url https://pi.example.com");
+    expect(snapshot(root)).toEqual(before);
+  });
+});
+
+describe("outpost install", () => {
+  test("writes the binary, the private data directory, the settings and the unit with their modes and owners", async () => {
+    const root = stagingRoot();
+    const { stdout, exitCode } = await outpost(["install", ...INSTALL_FLAGS], root);
+    expect(exitCode).toBe(0);
+    expect(stdout).toContain("user outpost exists");
+    expect(stdout).toContain("not run (OUTPOST_INSTALL_ROOT is set): systemctl enable --now outpost.service");
+
+    const binary = join(root, "usr/local/bin/outpost");
+    expect(modeOf(binary)).toBe("0755");
+    expect(statSync(binary).uid).toBe(myUid);
+    expect(statSync(binary).size).toBe(statSync(process.execPath).size);
+
+    const data = join(root, "srv/outpost");
+    expect(modeOf(data)).toBe("0700");
+    expect([statSync(data).uid, statSync(data).gid]).toEqual([SERVICE_UID, SERVICE_GID]);
+    const settings = join(data, "outpost.toml");
+    expect(modeOf(settings)).toBe("0600");
+    expect(statSync(settings).uid).toBe(SERVICE_UID);
+    expect(Bun.TOML.parse(readFileSync(settings, "utf8"))).toEqual({ port: 9000, public_url: "https://pi.example.com" });
+
+    const unit = join(root, "etc/systemd/system/outpost.service");
+    expect(modeOf(unit)).toBe("0644");
+    expect(readFileSync(unit, "utf8")).toContain("ExecStart=/usr/local/bin/outpost serve --data /srv/outpost\n");
+    expect(readdirSync(join(root, "etc/systemd/system"))).toEqual(["outpost.service"]);
+  });
+
+  test("run twice, changes nothing the second time", async () => {
+    const root = stagingRoot();
+    expect((await outpost(["install", ...INSTALL_FLAGS], root)).exitCode).toBe(0);
+    const before = snapshot(root);
+    const again = await outpost(["install", ...INSTALL_FLAGS], root);
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toContain("unchanged: /usr/local/bin/outpost");
+    expect(again.stdout).toContain("unchanged: /etc/systemd/system/outpost.service");
+    expect(again.stdout).toContain("kept the existing /srv/outpost/outpost.toml");
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  test("keeps an existing settings file", async () => {
+    const root = stagingRoot();
+    mkdirSync(join(root, "srv/outpost"), { recursive: true });
+    writeFileSync(join(root, "srv/outpost/outpost.toml"), 'log_level = "debug"\n');
+    expect((await outpost(["install", ...INSTALL_FLAGS], root)).exitCode).toBe(0);
+    expect(readFileSync(join(root, "srv/outpost/outpost.toml"), "utf8")).toBe('log_level = "debug"\n');
+  });
+
+  test("stops with one sentence when the service user is missing and cannot be created here", async () => {
+    const root = stagingRoot({ serviceUser: false });
+    const { stdout, stderr, exitCode } = await outpost(["install"], root);
+    expect(stdout).toContain("not run (OUTPOST_INSTALL_ROOT is set): useradd --system");
+    expect(stderr.trim()).toBe("outpost: User outpost does not exist, so nothing can be given to it.");
+    expect(exitCode).toBe(1);
+  });
+});
+
+describe("outpost uninstall", () => {
+  async function installed() {
+    const root = stagingRoot();
+    expect((await outpost(["install", ...INSTALL_FLAGS], root)).exitCode).toBe(0);
+    writeFileSync(join(root, "srv/outpost/outpost.db"), "data");
+    return root;
+  }
+
+  test("removes the unit and the binary and keeps the data", async () => {
+    const root = await installed();
+    const { stdout, exitCode } = await outpost(["uninstall", "--data", "/srv/outpost"], root);
+    expect(exitCode).toBe(0);
+    expect(stdout).toContain("not run (OUTPOST_INSTALL_ROOT is set): systemctl disable --now outpost.service");
+    expect(existsSync(join(root, "etc/systemd/system/outpost.service"))).toBe(false);
+    expect(existsSync(join(root, "usr/local/bin/outpost"))).toBe(false);
+    expect(readFileSync(join(root, "srv/outpost/outpost.db"), "utf8")).toBe("data");
+    expect(stdout).toContain("its data is kept in /srv/outpost");
+    // Again: nothing left to remove, and that is no error.
+    const again = await outpost(["uninstall", "--data", "/srv/outpost"], root);
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toContain("already absent: /usr/local/bin/outpost");
+  });
+
+  test("--purge asks first, and removes nothing unless the answer is yes", async () => {
+    const root = await installed();
+    const before = snapshot(root);
+    const refused = await outpost(["uninstall", "--data", "/srv/outpost", "--purge"], root, "no\n");
+    expect(refused.stdout).toContain("This deletes /srv/outpost: the database, files and backups. Type yes to confirm:");
+    expect(refused.stdout).toContain("Not confirmed: nothing was removed.");
+    expect(refused.exitCode).toBe(1);
+    expect(snapshot(root)).toEqual(before);
+
+    const confirmed = await outpost(["uninstall", "--data", "/srv/outpost", "--purge"], root, "yes\n");
+    expect(confirmed.exitCode).toBe(0);
+    expect(existsSync(join(root, "srv/outpost"))).toBe(false);
+    expect(existsSync(join(root, "usr/local/bin/outpost"))).toBe(false);
+  });
+
+  test("--purge --yes does not ask", async () => {
+    const root = await installed();
+    const { stdout, exitCode } = await outpost(["uninstall", "--data", "/srv/outpost", "--purge", "--yes"], root);
+    expect(exitCode).toBe(0);
+    expect(stdout).not.toContain("Type yes");
+    expect(existsSync(join(root, "srv/outpost"))).toBe(false);
+  });
+
+  test("--purge leaves alone a directory that holds no Outpost data", async () => {
+    const root = stagingRoot();
+    mkdirSync(join(root, "srv/photos"), { recursive: true });
+    writeFileSync(join(root, "srv/photos/cat.jpg"), "meow");
+    const { stderr, exitCode } = await outpost(["uninstall", "--data", "/srv/photos", "--purge", "--yes"], root);
+    expect(exitCode).toBe(2);
+    expect(stderr).toContain("/srv/photos holds no Outpost data");
+    expect(readFileSync(join(root, "srv/photos/cat.jpg"), "utf8")).toBe("meow");
+  });
+});
+
+describe("outpost status", () => {
+  test("after an install, names the service, its data directory (from the unit) and URL, and says it is not running", async () => {
+    const root = stagingRoot();
+    expect((await outpost(["install", ...INSTALL_FLAGS], root)).exitCode).toBe(0);
+    const { stdout, exitCode } = await outpost(["status"], root);
+    expect(stdout).toContain("service:  installed (/etc/systemd/system/outpost.service)\n");
+    expect(stdout).toContain("running:  no\n");
+    expect(stdout).toContain("url:      https://pi.example.com\n");
+    expect(stdout).toContain("data dir: /srv/outpost\n");
+    expect(stdout).toMatch(/disk use: \d+ B in the data directory; .+ free of .+\n/);
+    expect(exitCode).toBe(3);
+  });
+
+  test("finds a running Outpost by its data directory and says where it listens", async () => {
+    await using app = await startTestApp();
+    const { stdout, exitCode } = await outpost(["status", "--data", app.dataDir], null);
+    expect(stdout).toMatch(new RegExp(`running:  yes \\(pid ${process.pid}, at http://\\S+:\\d+\\S*\\)\n`));
+    expect(stdout).toContain(`data dir: ${app.dataDir}\n`);
+    expect(stdout).toMatch(/disk use: [\d.]+ [KM]?i?B in the data directory/);
+    expect(exitCode).toBe(0);
+  });
+});
