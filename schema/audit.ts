@@ -80,6 +80,19 @@ export function auditTarget(...args: string[]): { audit: { args: string[] } } {
   return { audit: { args } };
 }
 
+/** The audit declaration of a subscription whose every start is recorded, like a mutation's (attaching to a terminal). */
+export function auditEverySubscribe(...args: string[]): { audit: { args: string[]; everySubscribe: true } } {
+  return { audit: { args, everySubscribe: true } };
+}
+
+/**
+ * The audit declaration of a mutation a user makes with every key they type (writeTerminal): only
+ * its refusals are recorded, so the log holds who opened and closed what, not one entry per keystroke.
+ */
+export function auditRefusalsOnly(...args: string[]): { audit: { args: string[]; refusalsOnly: true } } {
+  return { audit: { args, refusalsOnly: true } };
+}
+
 const unwrap = (error: unknown) => (error instanceof GraphQLError && error.originalError ? error.originalError : error);
 const isDenial = (error: unknown) => {
   const original = unwrap(error);
@@ -156,15 +169,23 @@ function audited(
 }
 
 const declaredTarget = (field: GraphQLField<unknown, Context>) => (field.extensions?.audit as { args?: string[] } | undefined)?.args ?? [];
+const refusalsOnly = (field: GraphQLField<unknown, Context>) =>
+  (field.extensions?.audit as { refusalsOnly?: boolean } | undefined)?.refusalsOnly === true;
+const everySubscribe = (field: GraphQLField<unknown, Context>) =>
+  (field.extensions?.audit as { everySubscribe?: boolean } | undefined)?.everySubscribe === true;
+const mutationRefusal = (ctx: Context, error: unknown) => isDenial(error) && mutationOutcome(ctx, error);
 
-/** Wraps the root fields of `schema`: every mutation is recorded; queries and subscriptions when a credential is denied. */
+/**
+ * Wraps the root fields of `schema`: every mutation is recorded (some only when refused); queries
+ * and subscriptions when a credential is denied (some subscriptions at every start).
+ */
 export function auditRootFields(schema: GraphQLSchema): GraphQLSchema {
   for (const field of Object.values(schema.getMutationType()?.getFields() ?? {}))
     field.resolve = audited(
       `mutation.${field.name}`,
       declaredTarget(field),
       field.resolve as GraphQLFieldResolver<unknown, Context>,
-      mutationOutcome,
+      refusalsOnly(field) ? mutationRefusal : mutationOutcome,
       { labelFirst: true },
     );
   for (const field of Object.values(schema.getQueryType()?.getFields() ?? {}))
@@ -180,7 +201,7 @@ export function auditRootFields(schema: GraphQLSchema): GraphQLSchema {
         `subscription.${field.name}`,
         declaredTarget(field),
         field.subscribe as GraphQLFieldResolver<unknown, Context>,
-        deniedCredential,
+        everySubscribe(field) ? mutationOutcome : deniedCredential,
       );
   return schema;
 }

@@ -10,7 +10,10 @@ import "./api-keys";
 import { auditRootFields } from "./audit";
 import "./kv";
 import "./files";
+import "./programs";
 import "./system";
+import "./terminals";
+import "./metrics";
 
 function assertEveryRootFieldHasAuth(types: (GraphQLObjectType | null | undefined)[]) {
   for (const type of types) {

@@ -8,7 +8,10 @@ import { authFeature } from "./auth/feature";
 import type { AnyFeature, ServicesOf } from "./feature";
 import { filesFeature } from "./files/feature";
 import { kvFeature } from "./kv/feature";
+import { metricsFeature } from "./metrics/feature";
+import { programsFeature } from "./programs/feature";
 import { systemFeature } from "./system/feature";
+import { terminalsFeature } from "./terminals/feature";
 import { usersFeature } from "./users/feature";
 
 export const FEATURES = [
@@ -18,7 +21,10 @@ export const FEATURES = [
   auditFeature,
   kvFeature,
   filesFeature,
+  programsFeature,
   systemFeature,
+  terminalsFeature,
+  metricsFeature,
 ] as const satisfies readonly AnyFeature[];
 
 /** Every feature's services, as resolvers and routes see them. */

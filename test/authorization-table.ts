@@ -9,12 +9,20 @@ export type Requirement =
   | "kv:write"
   | "files:read"
   | "files:write"
+  | "programs:read"
+  | "programs:manage"
+  | "programs:run"
+  | "exec"
   | "system:read"
+  | "metrics:read"
+  | "processes:read"
+  | "processes:signal"
   | "jobs:read"
   | "audit:read"
   | "users:manage"
   | "keys:manage"
-  | "account";
+  | "account"
+  | "terminals";
 
 export const FIELD_REQUIREMENTS: Record<string, Requirement> = {
   // sign-in
@@ -69,17 +77,58 @@ export const FIELD_REQUIREMENTS: Record<string, Requirement> = {
   "mutation.deleteFolder": "files:write",
   "mutation.createShareLink": "files:write",
   "mutation.revokeShareLink": "files:write",
+  // programs
+  "query.programs": "programs:read",
+  "query.program": "programs:read",
+  "mutation.uploadProgram": "programs:manage",
+  "mutation.setProgramEntry": "programs:manage",
+  "mutation.renameProgram": "programs:manage",
+  "mutation.deleteProgram": "programs:manage",
+  "query.runs": "programs:read",
+  "query.run": "programs:read",
+  "subscription.runOutput": "programs:read",
+  "subscription.runEvents": "programs:read",
+  "mutation.startRun": "programs:run",
+  "mutation.cancelRun": "programs:run",
+  "mutation.exec": "exec",
   // host
   "query.system": "system:read",
   "query.jobs": "jobs:read",
+  // metrics
+  "query.metrics": "metrics:read",
+  "subscription.metricsUpdated": "metrics:read",
+  "query.metricsHistory": "metrics:read",
+  "query.metricSeries": "metrics:read",
+  "query.processes": "processes:read",
+  "mutation.signalProcess": "processes:signal",
+  // terminals
+  "query.terminals": "terminals",
+  "mutation.openTerminal": "terminals",
+  "mutation.writeTerminal": "terminals",
+  "mutation.resizeTerminal": "terminals",
+  "mutation.closeTerminal": "terminals",
+  "subscription.terminalOutput": "terminals",
   // audit
   "query.auditLog": "audit:read",
   "subscription.auditEvents": "audit:read",
 };
 
 export const ROLE_GRANTS: Record<"viewer" | "operator" | "admin", Requirement[]> = {
-  viewer: ["signedIn", "account", "kv:read", "system:read", "files:read"],
-  operator: ["signedIn", "account", "kv:read", "system:read", "kv:write", "files:read", "files:write"],
+  viewer: ["signedIn", "account", "kv:read", "system:read", "metrics:read", "processes:read", "files:read", "programs:read"],
+  operator: [
+    "signedIn",
+    "account",
+    "kv:read",
+    "system:read",
+    "metrics:read",
+    "processes:read",
+    "kv:write",
+    "files:read",
+    "files:write",
+    "programs:read",
+    "programs:manage",
+    "programs:run",
+  ],
   admin: [
     "signedIn",
     "account",
@@ -88,9 +137,17 @@ export const ROLE_GRANTS: Record<"viewer" | "operator" | "admin", Requirement[]>
     "kv:write",
     "files:read",
     "files:write",
+    "programs:read",
+    "programs:manage",
+    "programs:run",
+    "exec",
     "audit:read",
     "users:manage",
     "keys:manage",
     "jobs:read",
+    "metrics:read",
+    "processes:read",
+    "processes:signal",
+    "terminals",
   ],
 };

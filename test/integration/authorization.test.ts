@@ -44,7 +44,17 @@ beforeAll(async () => {
     // A key never carries self-service ("account"), and "read" means every read permission.
     {
       name: "admin key scoped read",
-      grants: ["signedIn", "kv:read", "system:read", "files:read", "audit:read", "jobs:read"],
+      grants: [
+        "signedIn",
+        "kv:read",
+        "system:read",
+        "files:read",
+        "audit:read",
+        "jobs:read",
+        "metrics:read",
+        "processes:read",
+        "programs:read",
+      ],
       client: async () => readKey,
     },
     { name: "operator key scoped kv:write", grants: ["signedIn", "kv:write"], client: async () => writeKey },

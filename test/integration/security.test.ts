@@ -172,7 +172,10 @@ describe("API keys", () => {
       "read",
       "kv:read",
       "files:read",
+      "programs:read",
       "system:read",
+      "metrics:read",
+      "processes:read",
     ]);
     const { createApiKey } = await viewer.data<Created>(CREATE, { n: "reader", s: ["read"], p: await passwordOf(viewer) });
     const key = graphqlClient(server.url, createApiKey.secret);

@@ -31,6 +31,13 @@ export const capabilities: Capability[] = [
     page: lazy(() => import("./pages/Files/FilesPage")),
   },
   {
+    path: "/programs",
+    label: "Programs",
+    navTestId: "nav-programs",
+    requiredPermission: "programs:read",
+    page: lazy(() => import("./pages/Programs/ProgramsPage")),
+  },
+  {
     path: "/users",
     label: "Users",
     navTestId: "nav-users",
@@ -43,6 +50,20 @@ export const capabilities: Capability[] = [
     navTestId: "nav-audit",
     requiredPermission: "audit:read",
     page: lazy(() => import("./pages/Audit/AuditPage")),
+  },
+  {
+    path: "/metrics",
+    label: "Metrics",
+    navTestId: "nav-metrics",
+    requiredPermission: "metrics:read",
+    page: lazy(() => import("./pages/Metrics/MetricsPage")),
+  },
+  {
+    path: "/processes",
+    label: "Processes",
+    navTestId: "nav-processes",
+    requiredPermission: "processes:read",
+    page: lazy(() => import("./pages/Metrics/ProcessesPage")),
   },
   {
     path: "/system",

@@ -92,6 +92,43 @@ async function post<Result, Variables>(operation: Operation<Result, Variables>, 
 }
 
 /**
+ * Sends `operation` with one file as the variable `fileVariable` in a GraphQL multipart request
+ * (for small uploads such as programs), reporting the share of bytes sent to `onProgress` (0 to 1).
+ */
+export function postWithFile<Result, Variables>(
+  operation: Operation<Result, Variables>,
+  variables: Omit<Variables, "file">,
+  file: File,
+  onProgress: (sent: number) => void,
+): Promise<Result> {
+  const form = new FormData();
+  form.set("operations", JSON.stringify({ query: operation, variables: { ...variables, file: null } }));
+  form.set("map", JSON.stringify({ 0: ["variables.file"] }));
+  form.set("0", file);
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open("POST", GRAPHQL_PATH);
+    // Not a JSON POST, so the cookie sign-in needs the CSRF header (a cross-site form cannot send it).
+    request.setRequestHeader("x-outpost-csrf", "1");
+    request.upload.onprogress = (event) => event.lengthComputable && onProgress(event.loaded / event.total);
+    request.onerror = () =>
+      reject(new GraphQLRequestError("NETWORK", "Could not reach the server. Check your connection and that Outpost is running."));
+    request.onload = () => {
+      let body: { data?: Result | null; errors?: FormattedError[] };
+      try {
+        body = JSON.parse(request.responseText);
+      } catch {
+        return reject(new GraphQLRequestError("NETWORK", `The server answered ${request.status} instead of GraphQL.`));
+      }
+      if (body.errors?.length) return reject(fromServerErrors(body.errors));
+      if (body.data == null) return reject(new GraphQLRequestError("INTERNAL", "The server answered without data."));
+      resolve(body.data);
+    };
+    request.send(form);
+  });
+}
+
+/**
  * Why the server ended the session (server/auth/credential-end.ts: "account-disabled",
  * "signed-out-everywhere", …), or null when it did not say.
  */

@@ -7,13 +7,21 @@ export type Permission =
   | "kv:write"
   | "files:read"
   | "files:write"
+  | "programs:read"
+  | "programs:manage"
+  | "programs:run"
+  | "exec"
   | "audit:read"
   | "users:manage"
   | "keys:manage"
   | "system:read"
+  | "metrics:read"
+  | "processes:read"
+  | "processes:signal"
   | "jobs:read"
   | "schema:read"
-  | "account";
+  | "account"
+  | "terminals";
 
 /** Whether `user` (null or undefined: nobody signed in) holds `permission`. */
 export function hasPermission(user: { readonly permissions: readonly string[] } | null | undefined, permission: Permission): boolean {

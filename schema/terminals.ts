@@ -1,0 +1,103 @@
+// Terminals: open a shell in a pseudo-terminal, type into it, resize it, watch its output (the
+// scrollback first, so a returning viewer sees the screen again), and close it.
+import type { TerminalInfo, TerminalOutputChunk, TerminalUser } from "../server/terminals/service";
+import { auditEverySubscribe, auditRefusalsOnly, auditTarget } from "./audit";
+import { builder } from "./builder";
+import { type Context, signedInViewer } from "./context";
+
+/** The caller as the terminal service sees them: admins act on every session, others on their own. */
+function terminalUser(ctx: Context): TerminalUser {
+  const viewer = signedInViewer(ctx);
+  return { userId: viewer.userId, username: viewer.username, seesAll: viewer.role === "admin" };
+}
+
+const TerminalType = builder.objectRef<TerminalInfo>("Terminal").implement({
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    ownerId: t.exposeString("ownerId"),
+    ownerName: t.exposeString("ownerName"),
+    command: t.exposeString("command", { description: "The shell, or the command line it runs." }),
+    cols: t.exposeInt("cols"),
+    rows: t.exposeInt("rows"),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    lastActivityAt: t.expose("lastActivityAt", { type: "DateTime", description: "The last output or input." }),
+    viewers: t.exposeInt("viewers", { description: "Viewers attached now (terminalOutput subscriptions)." }),
+    running: t.exposeBoolean("running"),
+    exitCode: t.exposeInt("exitCode", { nullable: true, description: "Once exited; null while running or when a signal ended it." }),
+  }),
+});
+
+const TerminalOutputType = builder.objectRef<TerminalOutputChunk>("TerminalOutput").implement({
+  fields: (t) => ({
+    data: t.exposeString("data", { description: "Output as text, never split inside a UTF-8 character." }),
+    reset: t.exposeBoolean("reset", {
+      description: "The data is the kept scrollback: clear the screen and write it (first chunk, or after falling behind).",
+    }),
+    exited: t.exposeBoolean("exited", { description: "The last chunk: the terminal has ended." }),
+    exitCode: t.exposeInt("exitCode", { nullable: true }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  terminals: t.field({
+    type: [TerminalType],
+    description: "Your terminals (every terminal, for admins), running and recently exited, oldest first.",
+    authScopes: { permission: "terminals" },
+    resolve: (_root, _args, ctx) => ctx.services.terminals.list(terminalUser(ctx)),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  openTerminal: t.field({
+    type: TerminalType,
+    description:
+      "Starts your login shell, or command run by it, in a pseudo-terminal of cols × rows (cwd: an absolute path; your home by default). LIMIT_EXCEEDED (quota, limit) past terminals_max_per_user or terminals_max_total running terminals.",
+    authScopes: { permission: "terminals" },
+    extensions: auditTarget("command", "cwd"),
+    args: {
+      cols: t.arg.int({ required: true }),
+      rows: t.arg.int({ required: true }),
+      command: t.arg.string(),
+      cwd: t.arg.string(),
+    },
+    resolve: (_root, args, ctx) => ctx.services.terminals.open(terminalUser(ctx), args),
+  }),
+  writeTerminal: t.boolean({
+    description: "Types data into a running terminal (at most 64 KiB).",
+    authScopes: { permission: "terminals" },
+    // Neither the keystrokes nor an entry per keystroke: only refusals are recorded.
+    extensions: auditRefusalsOnly("id"),
+    args: { id: t.arg.id({ required: true }), data: t.arg.string({ required: true }) },
+    resolve: (_root, { id, data }, ctx) => ctx.services.terminals.write(terminalUser(ctx), String(id), data),
+  }),
+  resizeTerminal: t.field({
+    type: TerminalType,
+    authScopes: { permission: "terminals" },
+    // Sent whenever the window changes size; only refusals are recorded.
+    extensions: auditRefusalsOnly("id", "cols", "rows"),
+    args: { id: t.arg.id({ required: true }), cols: t.arg.int({ required: true }), rows: t.arg.int({ required: true }) },
+    resolve: (_root, { id, cols, rows }, ctx) => ctx.services.terminals.resize(terminalUser(ctx), String(id), cols, rows),
+  }),
+  closeTerminal: t.field({
+    type: TerminalType,
+    description: "Ends a running terminal (SIGHUP to its processes) or forgets an exited one; returns it as it ended.",
+    authScopes: { permission: "terminals" },
+    extensions: auditTarget("id"),
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => ctx.services.terminals.close(terminalUser(ctx), String(id)),
+  }),
+}));
+
+builder.subscriptionFields((t) => ({
+  terminalOutput: t.field({
+    type: TerminalOutputType,
+    description:
+      "A terminal's output: the kept scrollback first (reset), then live output. A viewer that falls far behind gets the scrollback again (reset) instead of what it missed. Ends after the chunk that says the terminal exited.",
+    authScopes: { permission: "terminals" },
+    // Every attach is recorded, as the open and close are.
+    extensions: auditEverySubscribe("id"),
+    args: { id: t.arg.id({ required: true }) },
+    subscribe: (_root, { id }, ctx) => ctx.services.terminals.attach(terminalUser(ctx), String(id)),
+    resolve: (chunk) => chunk,
+  }),
+}));

@@ -1,0 +1,173 @@
+// The host's processes, read from /proc (status, stat and cmdline of each), with CPU shares from
+// two readings, and signals to them with the refusals that keep the box and Outpost alive.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ForbiddenError, InvalidInputError, NotFoundError } from "../errors";
+
+export interface ProcessInfo {
+  pid: number;
+  parentPid: number;
+  user: string;
+  /** The short name the kernel keeps (comm). */
+  name: string;
+  /** The command line; `[name]` for kernel threads, which have none. */
+  command: string;
+  cpuPercent: number;
+  memoryBytes: number;
+  /** R running, S sleeping, D waiting on I/O, Z zombie, T stopped, I idle kernel thread, ... */
+  state: string;
+  threads: number;
+  startedAt: Date;
+  kernelThread: boolean;
+}
+
+export type ProcessSort = "cpu" | "memory" | "pid" | "name";
+export const SIGNALS = ["SIGTERM", "SIGKILL", "SIGHUP", "SIGINT", "SIGSTOP", "SIGCONT"] as const;
+export type ProcessSignal = (typeof SIGNALS)[number];
+
+export const MAX_PROCESS_LIMIT = 500;
+const MAX_FILTER_CHARS = 200;
+const MAX_COMMAND_CHARS = 4096;
+const CLOCK_TICKS = 100; // USER_HZ: /proc counts CPU time in 1/100 s on every Linux.
+/** A previous reading older than this says little about now; the average since start is used instead. */
+const MAX_READING_AGE_MS = 5 * 60_000;
+/** kthreadd, the parent of every kernel thread. */
+const KTHREADD_PID = 2;
+
+function readText(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return null; // The process ended while it was being read.
+  }
+}
+
+/** User names by uid, from /etc/passwd (read once; a uid without a name shows as its number). */
+function userNames(passwdPath: string): Map<number, string> {
+  const names = new Map<number, string>();
+  for (const line of (readText(passwdPath) ?? "").split("\n")) {
+    const [name, , uid] = line.split(":");
+    if (name && uid) names.set(Number(uid), name);
+  }
+  return names;
+}
+
+export interface ProcessTableOptions {
+  procRoot?: string;
+  passwdPath?: string;
+  monotonicMs?: () => number;
+  /** Processes that must never be signalled besides pid 1 and kernel threads: Outpost itself. */
+  protectedPids?: readonly number[];
+}
+
+export function createProcessTable({
+  procRoot = "/proc",
+  passwdPath = "/etc/passwd",
+  monotonicMs = () => performance.now(),
+  protectedPids = [process.pid],
+}: ProcessTableOptions = {}) {
+  const names = userNames(passwdPath);
+  const bootTimeMs = Number(/^btime (\d+)/m.exec(readText(join(procRoot, "stat")) ?? "")?.[1] ?? 0) * 1000;
+  let previous = new Map<number, { ticks: number; atMs: number }>();
+
+  const readOne = (pid: number, nowMs: number, uptimeSeconds: number): (ProcessInfo & { ticks: number }) | null => {
+    const status = readText(join(procRoot, String(pid), "status"));
+    const stat = readText(join(procRoot, String(pid), "stat"));
+    if (!status || !stat) return null;
+    const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, "m").exec(status)?.[1] ?? "";
+    // The name in stat may hold spaces and parentheses: the fields start after the last ") ".
+    const statFields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+    const ticks = Number(statFields[11]) + Number(statFields[12]);
+    const startTicks = Number(statFields[19]);
+    const parentPid = Number(field("PPid"));
+    const name = field("Name");
+    const cmdline = (readText(join(procRoot, String(pid), "cmdline")) ?? "").replace(/\0+$/, "").replace(/\0/g, " ");
+    const kernelThread = pid === KTHREADD_PID || parentPid === KTHREADD_PID;
+    const before = previous.get(pid);
+    const cpuPercent =
+      before && nowMs - before.atMs > 0 && nowMs - before.atMs < MAX_READING_AGE_MS
+        ? ((ticks - before.ticks) / CLOCK_TICKS / ((nowMs - before.atMs) / 1000)) * 100
+        : (ticks / CLOCK_TICKS / Math.max(1, uptimeSeconds - startTicks / CLOCK_TICKS)) * 100;
+    const uid = Number(field("Uid").split(/\s+/)[0]);
+    return {
+      pid,
+      parentPid,
+      user: names.get(uid) ?? String(uid),
+      name,
+      command: (cmdline || `[${name}]`).slice(0, MAX_COMMAND_CHARS),
+      cpuPercent: Math.round(Math.max(0, cpuPercent) * 10) / 10,
+      memoryBytes: Number(/(\d+)/.exec(field("VmRSS"))?.[1] ?? 0) * 1024,
+      state: field("State").charAt(0),
+      threads: Number(field("Threads")),
+      startedAt: new Date(bootTimeMs + (startTicks / CLOCK_TICKS) * 1000),
+      kernelThread,
+      ticks,
+    };
+  };
+
+  const readAll = (): ProcessInfo[] => {
+    const nowMs = monotonicMs();
+    const uptimeSeconds = Number(readText(join(procRoot, "uptime"))?.split(" ")[0] ?? 0);
+    const found: ProcessInfo[] = [];
+    const readings = new Map<number, { ticks: number; atMs: number }>();
+    for (const entry of readdirSync(procRoot)) {
+      if (!/^\d+$/.test(entry)) continue;
+      const info = readOne(Number(entry), nowMs, uptimeSeconds);
+      if (!info) continue;
+      const { ticks, ...rest } = info;
+      readings.set(info.pid, { ticks, atMs: nowMs });
+      found.push(rest);
+    }
+    previous = readings;
+    return found;
+  };
+
+  const ORDER: Record<ProcessSort, (a: ProcessInfo, b: ProcessInfo) => number> = {
+    cpu: (a, b) => b.cpuPercent - a.cpuPercent || b.memoryBytes - a.memoryBytes,
+    memory: (a, b) => b.memoryBytes - a.memoryBytes || b.cpuPercent - a.cpuPercent,
+    pid: (a, b) => a.pid - b.pid,
+    name: (a, b) => a.name.localeCompare(b.name) || a.pid - b.pid,
+  };
+
+  return {
+    /**
+     * Processes matching `filter` (in the command, name or user, ignoring case), sorted, at most
+     * `limit`. CPU shares are over the time since the previous listing (within five minutes),
+     * else the average since each process started.
+     */
+    list({ sortBy = "cpu", limit = 50, filter = "" }: { sortBy?: ProcessSort; limit?: number; filter?: string }): ProcessInfo[] {
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PROCESS_LIMIT)
+        throw new InvalidInputError(`limit must be 1 to ${MAX_PROCESS_LIMIT}.`);
+      if (filter.length > MAX_FILTER_CHARS) throw new InvalidInputError(`filter must be at most ${MAX_FILTER_CHARS} characters.`);
+      const needle = filter.toLowerCase();
+      return readAll()
+        .filter((p) => !needle || `${p.command}\n${p.name}\n${p.user}`.toLowerCase().includes(needle))
+        .sort(ORDER[sortBy])
+        .slice(0, limit);
+    },
+
+    /**
+     * Sends `signal` to process `pid`. Refuses pid 1, Outpost itself and kernel threads
+     * (InvalidInputError: the caller may signal, not these); NotFoundError when there is no such
+     * process; ForbiddenError when the system does not let Outpost signal it.
+     */
+    signal(pid: number, signal: ProcessSignal): void {
+      if (!Number.isInteger(pid) || pid < 1) throw new InvalidInputError("pid must be a positive whole number.");
+      if (pid === 1) throw new InvalidInputError("Process 1 (init) is never signalled.");
+      if (protectedPids.includes(pid)) throw new InvalidInputError("Outpost does not signal itself.");
+      const parentPid = Number(/^PPid:\s*(\d+)/m.exec(readText(join(procRoot, String(pid), "status")) ?? "")?.[1] ?? Number.NaN);
+      if (Number.isNaN(parentPid)) throw new NotFoundError(`No process ${pid}.`);
+      if (pid === KTHREADD_PID || parentPid === KTHREADD_PID) throw new InvalidInputError("Kernel threads are never signalled.");
+      try {
+        process.kill(pid, signal);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "ESRCH") throw new NotFoundError(`No process ${pid}.`);
+        if (code === "EPERM") throw new ForbiddenError(`Outpost may not signal process ${pid}.`, { cause: err });
+        throw err;
+      }
+    },
+  };
+}
+
+export type ProcessTable = ReturnType<typeof createProcessTable>;

@@ -1,0 +1,52 @@
+// Tables of programs and their runs. A program's files live under <data>/programs/<id>/; a run's
+// kept output under <data>/runs/<id>.out; only metadata is here.
+import type { Migration } from "../db";
+
+export const programsMigrations: Migration[] = [
+  {
+    id: "programs-001-programs",
+    sql: `
+      CREATE TABLE programs (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        entry_path TEXT,
+        interpreter TEXT,
+        size_bytes INTEGER NOT NULL,
+        file_count INTEGER NOT NULL,
+        created_by TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX programs_created_at ON programs (created_at);
+    `,
+  },
+  {
+    // One row per run of a program or shell command. Its output is not here: what is kept of it
+    // (head and tail, the cut marked) is written to <data>/runs/<id>.out when it ends.
+    id: "programs-002-runs",
+    sql: `
+      CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        program_id TEXT,
+        program_name TEXT,
+        command TEXT NOT NULL,
+        args TEXT NOT NULL,
+        started_by TEXT,
+        status TEXT NOT NULL,
+        exit_code INTEGER,
+        signal TEXT,
+        error TEXT,
+        timeout_ms INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        started_at INTEGER,
+        finished_at INTEGER,
+        stdout_bytes INTEGER NOT NULL DEFAULT 0,
+        stderr_bytes INTEGER NOT NULL DEFAULT 0,
+        dropped_bytes INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX runs_created_at ON runs (created_at, id);
+      CREATE INDEX runs_program ON runs (program_id, created_at);
+      CREATE INDEX runs_status ON runs (status) WHERE status IN ('QUEUED', 'RUNNING');
+    `,
+  },
+];

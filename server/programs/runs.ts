@@ -1,0 +1,551 @@
+// Runs of programs and shell commands through the process supervisor: a bounded number at once
+// (the rest wait, QUEUED), each in its own process group with a clean environment, stopped with
+// SIGTERM then SIGKILL on cancel or timeout. Output streams live as `run.output` events and is
+// kept bounded (head and tail) in <data>/runs/<id>.out; a late subscriber replays what was kept.
+// Runs a previous server left QUEUED or RUNNING are marked LOST at start.
+import { existsSync, statSync } from "node:fs";
+import { mkdir, rm, symlink } from "node:fs/promises";
+import { dirname, isAbsolute, join } from "node:path";
+import type { Clock } from "../clock";
+import type { WriteBatcher } from "../db";
+import { InvalidInputError, LimitExceededError, NotFoundError } from "../errors";
+import type { EventBus } from "../events";
+import type { RateLimiter } from "../limits/rate-limiter";
+import type { Logger } from "../log";
+import { DEFAULT_PATH, type SupervisedProcess, type Supervisor } from "../supervisor";
+import type { Interpreter } from "./entry-point";
+import { createRunOutput, loadRunOutput, type RunOutputChunk, saveRunOutput } from "./run-output";
+import type { Run, RunStatus, RunStore } from "./run-store";
+import type { Program, ProgramsService } from "./service";
+
+/** A `run.output` event: a chunk of a run's output, or its end (with the finished run). */
+export type RunOutputEvent = { runId: string } & (RunOutputChunk | { seq: number; kind: "end"; run: Run });
+
+export interface RunsServiceOptions {
+  store: RunStore;
+  programs: Pick<ProgramsService, "require" | "get">;
+  supervisor: Supervisor;
+  events: EventBus;
+  writes: WriteBatcher;
+  clock: Clock;
+  log: Logger;
+  rateLimiter?: RateLimiter;
+  dataDir: string;
+  maxConcurrent: number;
+  defaultTimeoutMs: number;
+  maxTimeoutMs: number;
+  /** Output kept per run: this much of its beginning and this much of its end. */
+  keptHeadBytes: number;
+  keptTailBytes: number;
+  /** Finished runs kept: the newest `keepRuns`, none older than `keepMs`. */
+  keepRuns: number;
+  keepMs: number;
+  /** How long a cancelled or timed-out run has between SIGTERM and SIGKILL. */
+  stopGraceMs: number;
+  /** Output a subscriber may fall behind (characters not yet sent) before it is dropped. */
+  maxBacklogChars: number;
+  /** The Bun executable that runs JavaScript and TypeScript (Outpost's own binary, as `bun`). */
+  bunPath?: string;
+}
+
+export interface StartRunInput {
+  programId: string;
+  args?: string[] | null;
+  env?: Record<string, string> | null;
+  stdin?: string | null;
+  timeoutSeconds?: number | null;
+  userId: string;
+}
+
+export interface ExecInput {
+  command: string;
+  /** A program's id (run in its folder) or an absolute directory. */
+  cwd?: string | null;
+  timeoutSeconds?: number | null;
+  userId: string;
+}
+
+const MAX_ARGS = 256;
+const MAX_ARG_CHARS = 8192;
+const MAX_ENV = 128;
+const MAX_ENV_CHARS = 32 << 10;
+const MAX_STDIN_BYTES = 1 << 20;
+const MAX_COMMAND_CHARS = 8192;
+const MAX_PAGE = 200;
+/** Chunks waiting for a subscriber merge up to this size: one socket message stays moderate. */
+const MAX_MERGED_CHARS = 256 << 10;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** How to install an interpreter a program needs but the box lacks. */
+const INSTALL_HINT: Record<string, string> = {
+  python3: "install it (Debian, Ubuntu, Raspberry Pi OS: sudo apt install python3)",
+  bash: "install it (sudo apt install bash)",
+};
+
+interface Active {
+  run: Run;
+  command: string[];
+  cwd: string;
+  env: Record<string, string>;
+  stdin: string | null;
+  output: ReturnType<typeof createRunOutput>;
+  process: SupervisedProcess | null;
+  /** Set by cancel or the timeout: what the run ends as when its process exits. */
+  endAs: RunStatus | null;
+  cancelTimeout: () => void;
+  finished: Promise<void>;
+  finish: () => void;
+}
+
+export function createRunsService({
+  store,
+  programs,
+  supervisor,
+  events,
+  writes,
+  clock,
+  log,
+  rateLimiter,
+  dataDir,
+  maxConcurrent,
+  defaultTimeoutMs,
+  maxTimeoutMs,
+  keptHeadBytes,
+  keptTailBytes,
+  keepRuns,
+  keepMs,
+  stopGraceMs,
+  maxBacklogChars,
+  bunPath = process.execPath,
+}: RunsServiceOptions) {
+  const runsDir = join(dataDir, "runs");
+  /** Holds `bun`, a link to Outpost's own Bun, first on the PATH of JavaScript runs (package.json scripts call `bun`). */
+  const bunBinDir = join(runsDir, "bin");
+  const outputPath = (id: string) => join(runsDir, `${id}.out`);
+  const active = new Map<string, Active>();
+  const queue: Active[] = [];
+  let running = 0;
+  let stopping = false;
+
+  const publish = (event: RunOutputEvent) => events.publish("run.output", event);
+  const publishState = (run: Run) => events.publish("run.changed", run);
+
+  const takeRate = (userId: string) => {
+    const decision = rateLimiter?.take("exec", `user:${userId}`);
+    if (decision && !decision.allowed) {
+      throw new LimitExceededError(`Too many runs started; try again in ${decision.retryAfterSeconds} s.`, {
+        details: { retryAfterSeconds: decision.retryAfterSeconds },
+      });
+    }
+  };
+
+  const timeoutMsOf = (seconds: number | null | undefined): number => {
+    if (seconds === null || seconds === undefined) return defaultTimeoutMs;
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds * 1000 > maxTimeoutMs) {
+      throw new InvalidInputError(`timeoutSeconds must be a whole number from 1 to ${maxTimeoutMs / 1000}.`);
+    }
+    return seconds * 1000;
+  };
+
+  const checkArgs = (args: string[]) => {
+    if (args.length > MAX_ARGS) throw new InvalidInputError(`A run takes at most ${MAX_ARGS} arguments.`);
+    if (args.some((a) => a.length > MAX_ARG_CHARS || a.includes("\0"))) {
+      throw new InvalidInputError(`An argument may have at most ${MAX_ARG_CHARS} characters and no NUL.`);
+    }
+  };
+
+  /** The caller's variables: valid names, bounded, none of Outpost's own (OUTPOST_*). */
+  const checkEnv = (env: Record<string, string>) => {
+    const entries = Object.entries(env);
+    if (entries.length > MAX_ENV) throw new InvalidInputError(`A run takes at most ${MAX_ENV} environment variables.`);
+    let chars = 0;
+    for (const [name, value] of entries) {
+      if (!ENV_NAME.test(name)) throw new InvalidInputError(`"${name.slice(0, 100)}" is not a valid environment variable name.`);
+      if (name.toUpperCase().startsWith("OUTPOST_")) throw new InvalidInputError("Runs may not be given OUTPOST_ variables.");
+      if (typeof value !== "string" || value.includes("\0")) throw new InvalidInputError(`The value of ${name} must be text without NUL.`);
+      chars += name.length + value.length;
+    }
+    if (chars > MAX_ENV_CHARS) throw new InvalidInputError(`A run's environment may have at most ${MAX_ENV_CHARS} characters.`);
+  };
+
+  /** The program that runs `interpreter`, or a clear error naming it and how to install it. */
+  const requireInstalled = (program: string): string => {
+    if (isAbsolute(program)) {
+      if (existsSync(program)) return program;
+    } else {
+      const found = Bun.which(program, { PATH: DEFAULT_PATH });
+      if (found) return found;
+    }
+    const hint = INSTALL_HINT[program.split("/").at(-1) ?? ""] ?? "install it, or choose another entry point";
+    throw new InvalidInputError(`This program needs ${program}, which is not installed on this box; ${hint}.`);
+  };
+
+  /** The command line and extra environment that start a program's entry point. */
+  const commandOf = (program: Program, entry: string, interpreter: Interpreter): { command: string[]; env: Record<string, string> } => {
+    const path = join(program.folder, entry);
+    const asBun = { BUN_BE_BUN: "1", PATH: `${bunBinDir}:${DEFAULT_PATH}` };
+    switch (interpreter.kind) {
+      case "shebang": {
+        const [first = "", ...rest] = interpreter.command;
+        // `#!/usr/bin/env bun` must work on a box without Bun: Outpost's own stands in.
+        if (first.endsWith("/env") && rest[0] === "bun") return { command: [bunPath, ...rest.slice(1), path], env: asBun };
+        return { command: [requireInstalled(first), ...rest, path], env: {} };
+      }
+      case "bun":
+        return { command: [bunPath, path], env: asBun };
+      case "bun-start":
+        return { command: [bunPath, "run", "start"], env: asBun };
+      case "direct":
+        return { command: [path], env: {} };
+      default:
+        return { command: [requireInstalled(interpreter.kind), path], env: {} };
+    }
+  };
+
+  const linkBun = async () => {
+    const link = join(bunBinDir, "bun");
+    if (existsSync(link)) return;
+    await mkdir(bunBinDir, { recursive: true, mode: 0o700 });
+    await symlink(bunPath, link).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "EEXIST") throw err;
+    });
+  };
+
+  const newRun = (fields: Pick<Run, "programId" | "programName" | "command" | "args" | "startedBy" | "timeoutMs">): Run => ({
+    ...fields,
+    id: crypto.randomUUID(),
+    status: "QUEUED",
+    exitCode: null,
+    signal: null,
+    error: null,
+    createdAt: new Date(clock.now()),
+    startedAt: null,
+    finishedAt: null,
+    stdoutBytes: 0,
+    stderrBytes: 0,
+    droppedBytes: 0,
+  });
+
+  /** Records a new run and queues it; it starts at once when a slot is free. */
+  const submit = async (run: Run, spec: Pick<Active, "command" | "cwd" | "env" | "stdin">): Promise<Run> => {
+    if (stopping) throw new LimitExceededError("The server is shutting down; start the run again once it is back.");
+    await writes.run(() => store.insert(run));
+    let finish = () => {};
+    const finished = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const entry: Active = {
+      ...spec,
+      run,
+      output: createRunOutput({ headBytes: keptHeadBytes, tailBytes: keptTailBytes }),
+      process: null,
+      endAs: null,
+      cancelTimeout: () => {},
+      finished,
+      finish,
+    };
+    active.set(run.id, entry);
+    queue.push(entry);
+    publishState(run);
+    pump();
+    return entry.run;
+  };
+
+  const pump = () => {
+    while (running < maxConcurrent && queue.length > 0) {
+      const next = queue.shift();
+      if (next) launch(next);
+    }
+  };
+
+  const launch = (entry: Active) => {
+    running++;
+    const startedAt = clock.now();
+    entry.run = { ...entry.run, status: "RUNNING", startedAt: new Date(startedAt) };
+    void writes
+      .run(() => store.started(entry.run.id, startedAt))
+      .catch((err) => log.error("run start not recorded", { runId: entry.run.id, err }));
+    publishState(entry.run);
+    try {
+      entry.process = supervisor.start({
+        name: `run ${entry.run.id}`,
+        command: entry.command,
+        cwd: entry.cwd,
+        env: entry.env,
+        stdin: entry.stdin === null ? "ignore" : "pipe",
+        // The run keeps its own head and tail; the supervisor need not keep a copy.
+        maxOutputBytes: 0,
+        stopGraceMs,
+        onOutput: (stream, bytes) => {
+          const chunk = entry.output.append(stream, bytes);
+          if (chunk) publish({ runId: entry.run.id, ...chunk });
+        },
+        onExit: (exit) => void end(entry, exit.code, exit.signal === null ? null : String(exit.signal), exit.error ?? null),
+      });
+    } catch (err) {
+      log.warn("run could not start", { runId: entry.run.id, err });
+      void end(entry, null, null, `The program could not be started: ${(err as Error).message}`);
+      return;
+    }
+    entry.cancelTimeout = clock.setTimer(() => {
+      entry.endAs ??= "TIMED_OUT";
+      void entry.process?.stop();
+    }, entry.run.timeoutMs);
+    if (entry.stdin !== null) {
+      const process = entry.process;
+      void process
+        .write(entry.stdin)
+        .then(() => process.closeStdin())
+        .catch(() => {});
+    }
+  };
+
+  /** Settles a run: its kept output to disk, its row, the end event; then the next queued run starts. */
+  const end = async (entry: Active, exitCode: number | null, signal: string | null, error: string | null) => {
+    entry.cancelTimeout();
+    for (const chunk of entry.output.end()) publish({ runId: entry.run.id, ...chunk });
+    const status: RunStatus = entry.endAs ?? (error ? "FAILED" : exitCode === 0 ? "SUCCEEDED" : "FAILED");
+    const totals = entry.output.totals();
+    const finishedAt = clock.now();
+    const run: Run = {
+      ...entry.run,
+      status,
+      exitCode,
+      signal,
+      error,
+      finishedAt: new Date(finishedAt),
+      stdoutBytes: totals.stdout,
+      stderrBytes: totals.stderr,
+      droppedBytes: totals.droppedBytes,
+    };
+    try {
+      await mkdir(runsDir, { recursive: true, mode: 0o700 });
+      await saveRunOutput(outputPath(run.id), entry.output.kept());
+      await writes.run(() => store.finished(run, finishedAt));
+    } catch (err) {
+      log.error("run end not recorded", { runId: run.id, err });
+    }
+    entry.run = run;
+    active.delete(run.id);
+    running--;
+    publish({ runId: run.id, seq: Number.MAX_SAFE_INTEGER, kind: "end", run });
+    publishState(run);
+    entry.finish();
+    if (!stopping) pump();
+  };
+
+  const require = (id: string): Run => {
+    const run = active.get(id)?.run ?? store.get(id);
+    if (!run) throw new NotFoundError("No such run.");
+    return run;
+  };
+
+  return {
+    /**
+     * Starts the program's entry point with `args`, `env` (added to a clean environment) and
+     * `stdin`; returns the run at once, QUEUED when `maxConcurrent` runs are busy, else RUNNING.
+     */
+    async startRun({ programId, args, env, stdin, timeoutSeconds, userId }: StartRunInput): Promise<Run> {
+      await linkBun();
+      const program = programs.require(programId);
+      if (!program.entryPath || !program.interpreter) throw new InvalidInputError("The program has no entry point; choose one first.");
+      checkArgs(args ?? []);
+      checkEnv(env ?? {});
+      if (stdin && Buffer.byteLength(stdin) > MAX_STDIN_BYTES)
+        throw new InvalidInputError(`stdin may have at most ${MAX_STDIN_BYTES} bytes.`);
+      const timeoutMs = timeoutMsOf(timeoutSeconds);
+      const started = commandOf(program, program.entryPath, program.interpreter);
+      takeRate(userId);
+      const command = [...started.command, ...(args ?? [])];
+      const run = newRun({
+        programId,
+        programName: program.name,
+        command: command.join(" "),
+        args: args ?? [],
+        startedBy: userId,
+        timeoutMs,
+      });
+      return submit(run, {
+        command,
+        cwd: dirname(join(program.folder, program.entryPath)),
+        env: { ...env, ...started.env },
+        stdin: stdin ?? null,
+      });
+    },
+
+    /** Runs `command` with sh -c, as a run like any other; `cwd` a program's id or an absolute directory. */
+    async exec({ command, cwd, timeoutSeconds, userId }: ExecInput): Promise<Run> {
+      if (!command.trim() || command.length > MAX_COMMAND_CHARS || command.includes("\0")) {
+        throw new InvalidInputError(`A command must be 1 to ${MAX_COMMAND_CHARS} characters without NUL.`);
+      }
+      const timeoutMs = timeoutMsOf(timeoutSeconds);
+      const program = cwd ? programs.get(cwd) : null;
+      const directory = program ? program.folder : (cwd ?? process.env.HOME ?? "/");
+      if (!isAbsolute(directory) || !statSync(directory, { throwIfNoEntry: false })?.isDirectory()) {
+        throw new InvalidInputError("cwd must be a program's id or an absolute path of a directory.");
+      }
+      takeRate(userId);
+      const run = newRun({
+        programId: program?.id ?? null,
+        programName: program?.name ?? null,
+        command,
+        args: [],
+        startedBy: userId,
+        timeoutMs,
+      });
+      return submit(run, { command: ["sh", "-c", command], cwd: directory, env: {}, stdin: null });
+    },
+
+    /** Cancels a queued run at once, or stops a running one (SIGTERM to its group, SIGKILL after the grace). */
+    async cancel(id: string): Promise<Run> {
+      const entry = active.get(id);
+      if (!entry) return require(id);
+      entry.endAs ??= "CANCELLED";
+      const waiting = queue.indexOf(entry);
+      if (waiting >= 0) {
+        queue.splice(waiting, 1);
+        running++;
+        await end(entry, null, null, null);
+      } else {
+        void entry.process?.stop();
+        await entry.finished;
+      }
+      return require(id);
+    },
+
+    get: (id: string): Run | null => active.get(id)?.run ?? store.get(id),
+
+    /** Newest first, at most 200 a page. */
+    list(filter: { programId: string | null; status: RunStatus | null; after: { createdAt: number; id: string } | null; first: number }) {
+      const size = Math.max(0, Math.min(filter.first, MAX_PAGE));
+      const rows = store.list({ ...filter, first: size + 1 }).map((r) => active.get(r.id)?.run ?? r);
+      return { items: rows.slice(0, size), hasNextPage: rows.length > size };
+    },
+
+    programStats: (programId: string) => store.programStats(programId),
+
+    isInUse: (programId: string): boolean => [...active.values()].some((a) => a.run.programId === programId),
+
+    /** What was kept of the run's output, in order (and its end once it ended). */
+    async keptOutput(id: string): Promise<RunOutputChunk[]> {
+      const entry = active.get(id);
+      if (entry) return entry.output.kept();
+      require(id);
+      return loadRunOutput(outputPath(id));
+    },
+
+    /**
+     * The run's output from its start: what was kept, then live chunks as they come, then its
+     * end. A subscriber that falls more than `maxBacklogChars` behind is dropped (LIMIT_EXCEEDED).
+     */
+    async *watchOutput(id: string): AsyncGenerator<RunOutputEvent> {
+      require(id);
+      const live = createBacklog(events, id, maxBacklogChars);
+      try {
+        const entry = active.get(id);
+        const kept = entry ? entry.output.kept() : await loadRunOutput(outputPath(id));
+        let lastSeq = 0;
+        for (const chunk of kept) {
+          lastSeq = Math.max(lastSeq, chunk.seq);
+          yield { runId: id, ...chunk };
+        }
+        if (!entry || !active.has(id)) {
+          yield { runId: id, seq: Number.MAX_SAFE_INTEGER, kind: "end", run: require(id) };
+          return;
+        }
+        for (;;) {
+          const event = await live.next();
+          if (event.seq <= lastSeq) continue;
+          yield event;
+          if (event.kind === "end") return;
+        }
+      } finally {
+        live.close();
+      }
+    },
+
+    /** State changes of every run (queued, running, finished). */
+    watchRuns: () => events.subscribe("run.changed"),
+
+    /** Marks runs a previous server left queued or running as LOST. */
+    async markLost(): Promise<void> {
+      const lost = await writes.run(() => store.markLost(clock.now()));
+      if (lost > 0) log.warn("runs left by the previous server marked lost", { runs: lost });
+    },
+
+    /** Removes finished runs past the retention (count and age) and their output. */
+    async prune(): Promise<number> {
+      const ids = store.expired(clock.now() - keepMs, keepRuns);
+      for (const id of ids) {
+        await writes.run(() => store.remove(id));
+        await rm(outputPath(id), { force: true });
+      }
+      return ids.length;
+    },
+
+    /** Shutdown: nothing new starts; queued runs are cancelled and running ones stopped. */
+    async stop(): Promise<void> {
+      stopping = true;
+      for (const entry of [...queue]) {
+        entry.endAs = "CANCELLED";
+        queue.splice(queue.indexOf(entry), 1);
+        running++;
+        await end(entry, null, null, null);
+      }
+      const finishing = [...active.values()].map((entry) => {
+        entry.endAs ??= "CANCELLED";
+        void entry.process?.stop();
+        return entry.finished;
+      });
+      await Promise.all(finishing);
+    },
+  };
+}
+
+export type RunsService = ReturnType<typeof createRunsService>;
+
+/**
+ * One subscriber's backlog of a run's live output. Consecutive chunks of one stream are merged,
+ * so it is bounded by the text waiting, not by how finely the pipe was read; past `maxChars` the
+ * subscriber is dropped (`next` throws LimitExceededError).
+ */
+function createBacklog(events: EventBus, runId: string, maxChars: number) {
+  let backlog: RunOutputEvent[] = [];
+  let waitingChars = 0;
+  let overflowed = false;
+  let wake: (() => void) | null = null;
+  const off = events.on("run.output", (event) => {
+    if (event.runId !== runId || overflowed) return;
+    const last = backlog.at(-1);
+    if (event.kind === "output" && last?.kind === "output" && last.stream === event.stream && last.text.length < MAX_MERGED_CHARS) {
+      backlog[backlog.length - 1] = { ...last, seq: event.seq, text: last.text + event.text };
+    } else {
+      backlog.push(event);
+    }
+    waitingChars += event.kind === "output" ? event.text.length : 0;
+    if (waitingChars > maxChars) {
+      overflowed = true;
+      backlog = [];
+      off();
+    }
+    wake?.();
+  });
+  return {
+    async next(): Promise<RunOutputEvent> {
+      for (;;) {
+        if (overflowed)
+          throw new LimitExceededError("The output came faster than it could be sent; subscribe again to replay what was kept.");
+        const event = backlog.shift();
+        if (event) {
+          waitingChars -= event.kind === "output" ? event.text.length : 0;
+          return event;
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = null;
+      }
+    },
+    close: off,
+  };
+}

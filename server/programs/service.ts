@@ -1,0 +1,213 @@
+// Programs: a single script or a ZIP project, unpacked into its own folder under
+// <data>/programs/<id>/, with its detected entry point and interpreter. An upload is staged under
+// <data>/tmp/ and moved into place only when complete and safe, so a refused or failed upload
+// leaves nothing behind; staging left by a crash is removed at start.
+import { chmod, lstat, mkdir, open, readdir, rename, rm } from "node:fs/promises";
+import { basename, join } from "node:path";
+import type { Clock } from "../clock";
+import type { WriteBatcher } from "../db";
+import type { DiskWatch } from "../disk/watch";
+import { ConflictError, InvalidInputError, LimitExceededError, NotFoundError } from "../errors";
+import type { Logger } from "../log";
+import { type ExtractLimits, extractZip, looksLikeZip, safeEntryPath } from "./archive";
+import { detectEntryPoint, type EntryPoint, interpreterFor, type ProgramFile, SHEBANG_READ_BYTES } from "./entry-point";
+import type { ProgramRow, ProgramsStore } from "./store";
+
+export interface Program extends ProgramRow {
+  /** Where its files are on disk. */
+  folder: string;
+}
+
+export interface ProgramsServiceOptions {
+  store: ProgramsStore;
+  writes: WriteBatcher;
+  disk: Pick<DiskWatch, "requireRoom" | "toDiskFullError">;
+  clock: Clock;
+  log: Logger;
+  dataDir: string;
+  limits: ExtractLimits;
+  /** Whether a run of the program is queued or running (deleting it is refused then). */
+  isInUse?: (programId: string) => boolean;
+}
+
+export interface UploadProgramInput {
+  file: File;
+  /** Display name; the file's name (without .zip) when absent. */
+  name?: string | null;
+  userId: string;
+}
+
+const MAX_NAME_CHARS = 200;
+const MAX_PAGE = 200;
+const STAGING_PREFIX = "program-";
+
+export function createProgramsService({ store, writes, disk, clock, log, dataDir, limits, isInUse = () => false }: ProgramsServiceOptions) {
+  const programsDir = join(dataDir, "programs");
+  const tmpDir = join(dataDir, "tmp");
+  const folderOf = (id: string) => join(programsDir, id);
+  const withFolder = (row: ProgramRow): Program => ({ ...row, folder: folderOf(row.id) });
+
+  const require = (id: string): Program => {
+    const row = store.get(id);
+    if (!row) throw new NotFoundError("No such program.");
+    return withFolder(row);
+  };
+
+  const displayName = (name: string): string => {
+    const trimmed = name.trim();
+    if (!trimmed) throw new InvalidInputError("A program needs a name.");
+    if (trimmed.length > MAX_NAME_CHARS) throw new InvalidInputError(`A program's name may have at most ${MAX_NAME_CHARS} characters.`);
+    return trimmed;
+  };
+
+  /** Every file under `folder`, relative paths with "/" (bounded by the entry limit it was made under). */
+  const listFiles = async (folder: string): Promise<ProgramFile[]> => {
+    const entries = await readdir(folder, { recursive: true, withFileTypes: true });
+    const files: ProgramFile[] = [];
+    for (const entry of entries) {
+      if (!entry.isFile()) continue;
+      const full = join(entry.parentPath, entry.name);
+      const stats = await lstat(full);
+      files.push({ path: full.slice(folder.length + 1), sizeBytes: stats.size, executable: (stats.mode & 0o111) !== 0 });
+    }
+    return files.sort((a, b) => a.path.localeCompare(b.path));
+  };
+
+  const readHead = (folder: string) => async (path: string, maxBytes: number) => {
+    const handle = await open(join(folder, path), "r");
+    try {
+      const buffer = Buffer.alloc(maxBytes);
+      const { bytesRead } = await handle.read(buffer, 0, maxBytes, 0);
+      return buffer.subarray(0, bytesRead).toString("utf8");
+    } finally {
+      await handle.close();
+    }
+  };
+
+  /** Puts the uploaded bytes into `staging`: unpacked when a ZIP, else as the one script. */
+  const unpack = async (file: File, upload: string, staging: string): Promise<void> => {
+    const head = new Uint8Array(await file.slice(0, 4).arrayBuffer());
+    if (looksLikeZip(head)) {
+      await extractZip(upload, staging, limits);
+      return;
+    }
+    if (file.size > limits.maxFileBytes) {
+      throw new LimitExceededError(`A script may have at most ${limits.maxFileBytes} bytes.`, { details: { limit: limits.maxFileBytes } });
+    }
+    const [name = "script"] = safeEntryPath(basename(file.name));
+    const script = join(staging, name);
+    await rename(upload, script);
+    // A single script is the program: it may be run directly, so it is made executable.
+    await chmod(script, 0o755);
+  };
+
+  return {
+    folderOf,
+
+    /** Removes staging left by an upload a crash interrupted. */
+    async removeStaleStaging(): Promise<void> {
+      await mkdir(programsDir, { recursive: true, mode: 0o700 });
+      for (const name of await readdir(tmpDir).catch(() => [] as string[])) {
+        if (name.startsWith(STAGING_PREFIX)) await rm(join(tmpDir, name), { recursive: true, force: true });
+      }
+    },
+
+    /**
+     * Stores a script or a ZIP project as a new program and detects its entry point. Refuses
+     * unsafe or oversized archives (InvalidInputError, LimitExceededError) leaving nothing behind.
+     */
+    async upload({ file, name, userId }: UploadProgramInput): Promise<Program> {
+      disk.requireRoom(file.size);
+      const id = crypto.randomUUID();
+      const upload = join(tmpDir, `${STAGING_PREFIX}${id}.upload`);
+      const staging = join(tmpDir, `${STAGING_PREFIX}${id}`);
+      try {
+        await mkdir(staging, { recursive: true, mode: 0o700 });
+        await Bun.write(upload, file);
+        await unpack(file, upload, staging);
+        const files = await listFiles(staging);
+        if (files.length === 0) throw new InvalidInputError("The archive holds no files.");
+        const entry = await detectEntryPoint(files, readHead(staging));
+        const now = new Date(clock.now());
+        const row: ProgramRow = {
+          id,
+          name: displayName(name ?? (file.name.replace(/\.zip$/i, "") || "program")),
+          entryPath: entry?.path ?? null,
+          interpreter: entry?.interpreter ?? null,
+          sizeBytes: files.reduce((sum, f) => sum + f.sizeBytes, 0),
+          fileCount: files.length,
+          createdBy: userId,
+          createdAt: now,
+          updatedAt: now,
+        };
+        await mkdir(programsDir, { recursive: true, mode: 0o700 });
+        await rename(staging, folderOf(id));
+        try {
+          await writes.run(() => store.insert(row));
+        } catch (err) {
+          await rm(folderOf(id), { recursive: true, force: true });
+          throw err;
+        }
+        log.info("program uploaded", { programId: id, files: row.fileCount, sizeBytes: row.sizeBytes, entry: row.entryPath });
+        return withFolder(row);
+      } catch (err) {
+        await rm(staging, { recursive: true, force: true });
+        throw disk.toDiskFullError(err);
+      } finally {
+        await rm(upload, { force: true });
+      }
+    },
+
+    get: (id: string): Program | null => {
+      const row = store.get(id);
+      return row ? withFolder(row) : null;
+    },
+
+    require,
+
+    /** Newest first, at most 200 a page. */
+    list(first: number, after: { createdAt: number; id: string } | null): { items: Program[]; hasNextPage: boolean } {
+      const size = Math.max(0, Math.min(first, MAX_PAGE));
+      const rows = store.list(size + 1, after);
+      return { items: rows.slice(0, size).map(withFolder), hasNextPage: rows.length > size };
+    },
+
+    /** The program's files, sorted by path. */
+    files: (program: Program): Promise<ProgramFile[]> => listFiles(program.folder),
+
+    /** Makes `path` (a file of the program) its entry point; the interpreter follows from that file. */
+    async setEntry(id: string, path: string): Promise<Program> {
+      const program = require(id);
+      const segments = safeEntryPath(path);
+      const relative = segments.join("/");
+      const stats = segments.length > 0 ? await lstat(join(program.folder, ...segments)).catch(() => null) : null;
+      if (!stats?.isFile()) throw new InvalidInputError(`"${path.slice(0, 200)}" is not a file of this program.`);
+      const entry: EntryPoint = {
+        path: relative,
+        interpreter: interpreterFor(relative, await readHead(program.folder)(relative, SHEBANG_READ_BYTES)),
+      };
+      const at = new Date(clock.now());
+      await writes.run(() => store.setEntry(id, entry.path, entry.interpreter, at));
+      return require(id);
+    },
+
+    async rename(id: string, name: string): Promise<Program> {
+      require(id);
+      const newName = displayName(name);
+      await writes.run(() => store.rename(id, newName, new Date(clock.now())));
+      return require(id);
+    },
+
+    /** Removes the program and its folder; refused (ConflictError) while a run of it is queued or running. */
+    async delete(id: string): Promise<boolean> {
+      if (!store.get(id)) return false;
+      if (isInUse(id)) throw new ConflictError("The program is running; cancel its runs first.");
+      await writes.run(() => store.remove(id));
+      await rm(folderOf(id), { recursive: true, force: true });
+      log.info("program deleted", { programId: id });
+      return true;
+    },
+  };
+}
+
+export type ProgramsService = ReturnType<typeof createProgramsService>;

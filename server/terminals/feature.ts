@@ -1,0 +1,66 @@
+// Terminals: shells in pseudo-terminals kept on the server, to leave and resume from any device.
+// Admin-only: a terminal is a shell as the user Outpost runs as.
+import { defineFeature } from "../feature";
+import { createTerminalService, type TerminalEndedEvent, type TerminalOutputEvent } from "./service";
+
+declare module "../events" {
+  interface EventMap {
+    "terminal.output": TerminalOutputEvent;
+    "terminal.ended": TerminalEndedEvent;
+  }
+}
+declare module "../auth/permissions" {
+  interface Permissions {
+    terminals: true;
+  }
+}
+declare module "../settings" {
+  interface FeatureSettings {
+    terminalsMaxPerUser: number;
+    terminalsMaxTotal: number;
+    terminalScrollbackBytes: number;
+    terminalIdleTimeoutMinutes: number;
+  }
+}
+
+/** How often sessions are checked against the idle timeout. */
+const IDLE_CHECK_INTERVAL_MS = 60 * 1000;
+
+export const terminalsFeature = defineFeature({
+  name: "terminals",
+  settings: [
+    { key: "terminalsMaxPerUser", kind: "int", default: 4, min: 1, max: 64, description: "terminals one user may run at once" },
+    { key: "terminalsMaxTotal", kind: "int", default: 8, min: 1, max: 256, description: "terminals that may run at once in all" },
+    {
+      key: "terminalScrollbackBytes",
+      kind: "int",
+      default: 256 << 10,
+      min: 4096,
+      max: 16 << 20,
+      description: "output kept per terminal, replayed when a viewer attaches (bytes)",
+    },
+    {
+      key: "terminalIdleTimeoutMinutes",
+      kind: "int",
+      default: 24 * 60,
+      min: 1,
+      max: 365 * 24 * 60,
+      description: "a terminal nobody has watched for this long ends (minutes)",
+    },
+  ],
+  permissions: [{ name: "terminals", roles: [], description: "open, use and close terminals (a shell as Outpost's user)" }],
+  create: (core) => ({
+    terminals: createTerminalService({
+      supervisor: core.supervisor,
+      events: core.events,
+      clock: core.clock,
+      log: core.log,
+      scrollbackBytes: core.config.terminalScrollbackBytes,
+      idleTimeoutMs: core.config.terminalIdleTimeoutMinutes * 60 * 1000,
+      maxPerUser: core.config.terminalsMaxPerUser,
+      maxTotal: core.config.terminalsMaxTotal,
+    }),
+  }),
+  jobs: ({ terminals }) => [{ name: "terminals.idle-reap", everyMs: IDLE_CHECK_INTERVAL_MS, run: () => terminals.reapIdle() }],
+  stop: ({ terminals }) => terminals.stop(),
+});

@@ -1,0 +1,391 @@
+// Terminal sessions: a shell (or command) under a pseudo-terminal, kept on the server while nobody
+// watches, so a viewer can leave and come back to the same screen. Output is published as
+// `terminal.output` events cut on UTF-8 boundaries; the scrollback is the supervisor's kept tail of
+// the output. Each viewer's stream is bounded: a viewer that falls behind is sent the scrollback
+// again instead of everything it missed.
+import { statSync } from "node:fs";
+import { homedir } from "node:os";
+import { isAbsolute } from "node:path";
+import type { Clock } from "../clock";
+import { InvalidInputError, LimitExceededError, NotFoundError } from "../errors";
+import type { EventBus } from "../events";
+import type { Logger } from "../log";
+import type { SupervisedProcess, Supervisor } from "../supervisor";
+import { createCharacterCutter, fromFirstBoundary } from "./utf8";
+
+export interface TerminalOutputEvent {
+  terminalId: string;
+  data: string;
+}
+
+export interface TerminalEndedEvent {
+  terminalId: string;
+  exitCode: number | null;
+}
+
+/** Who is acting: the owner of a session, or someone who may act on every session. */
+export interface TerminalUser {
+  userId: string;
+  username: string;
+  seesAll: boolean;
+}
+
+export interface TerminalInfo {
+  id: string;
+  ownerId: string;
+  ownerName: string;
+  /** What runs: the shell, or the command given. */
+  command: string;
+  cols: number;
+  rows: number;
+  createdAt: Date;
+  lastActivityAt: Date;
+  /** Viewers attached now. */
+  viewers: number;
+  running: boolean;
+  /** The exit status once exited; null while running or when a signal ended it. */
+  exitCode: number | null;
+}
+
+/** One piece of a viewer's stream. */
+export interface TerminalOutputChunk {
+  data: string;
+  /** The data is the whole scrollback: the viewer clears its screen first (first chunk, or after falling behind). */
+  reset: boolean;
+  /** The last chunk: the session has ended. */
+  exited: boolean;
+  exitCode: number | null;
+}
+
+export interface OpenTerminalInput {
+  cols: number;
+  rows: number;
+  /** A command line run by the shell; the shell itself (as a login shell) when absent. */
+  command?: string | null;
+  /** An absolute path to an existing directory; the home directory when absent. */
+  cwd?: string | null;
+}
+
+export interface TerminalServiceOptions {
+  supervisor: Supervisor;
+  events: EventBus;
+  clock: Clock;
+  log: Logger;
+  /** Output kept per session for a viewer's screen to redraw. */
+  scrollbackBytes: number;
+  /** A session nobody has watched for this long ends. */
+  idleTimeoutMs: number;
+  maxPerUser: number;
+  maxTotal: number;
+  /** The shell sessions run; `$SHELL` or /bin/sh by default. */
+  shell?: string;
+}
+
+const MAX_COLS = 1000;
+const MAX_ROWS = 500;
+const MAX_COMMAND_BYTES = 4096;
+const MAX_CWD_BYTES = 4096;
+/** Input per writeTerminal: a pasted page, not a file. */
+export const MAX_WRITE_BYTES = 64 << 10;
+/** Output a viewer may have waiting before it is sent the scrollback instead (UTF-16 code units). */
+const MAX_PENDING_CODE_UNITS = 256 << 10;
+/** Exited sessions kept (with their scrollback and exit status) until their owners close them. */
+const MAX_EXITED_KEPT = 16;
+
+interface Session {
+  id: string;
+  ownerId: string;
+  ownerName: string;
+  command: string;
+  cols: number;
+  rows: number;
+  createdAt: number;
+  lastActivityAt: number;
+  /** When the last viewer left (or the session opened): the idle timeout counts from here. */
+  unwatchedSince: number;
+  viewers: number;
+  process: SupervisedProcess;
+  /** Holds back a character the PTY has not finished yet; it is published with the next chunk. */
+  characters: ReturnType<typeof createCharacterCutter>;
+  exited: boolean;
+  exitCode: number | null;
+}
+
+const byteLength = (text: string) => Buffer.byteLength(text, "utf8");
+
+export function createTerminalService({
+  supervisor,
+  events,
+  clock,
+  log,
+  scrollbackBytes,
+  idleTimeoutMs,
+  maxPerUser,
+  maxTotal,
+  shell = process.env.SHELL || "/bin/sh",
+}: TerminalServiceOptions) {
+  const sessions = new Map<string, Session>();
+  const decoder = new TextDecoder();
+
+  const info = (s: Session): TerminalInfo => ({
+    id: s.id,
+    ownerId: s.ownerId,
+    ownerName: s.ownerName,
+    command: s.command,
+    cols: s.cols,
+    rows: s.rows,
+    createdAt: new Date(s.createdAt),
+    lastActivityAt: new Date(s.lastActivityAt),
+    viewers: s.viewers,
+    running: !s.exited,
+    exitCode: s.exitCode,
+  });
+
+  const sessionFor = (user: TerminalUser, id: string): Session => {
+    const session = sessions.get(id);
+    // Someone else's session is reported as absent: its id says nothing to them.
+    if (!session || (session.ownerId !== user.userId && !user.seesAll)) throw new NotFoundError("No such terminal.");
+    return session;
+  };
+  const runningSessionFor = (user: TerminalUser, id: string): Session => {
+    const session = sessionFor(user, id);
+    if (session.exited) throw new InvalidInputError("The terminal has exited.");
+    return session;
+  };
+
+  const checkSize = (cols: number, rows: number) => {
+    if (!Number.isInteger(cols) || cols < 1 || cols > MAX_COLS) throw new InvalidInputError(`cols must be 1 to ${MAX_COLS}.`);
+    if (!Number.isInteger(rows) || rows < 1 || rows > MAX_ROWS) throw new InvalidInputError(`rows must be 1 to ${MAX_ROWS}.`);
+  };
+
+  const checkLimits = (user: TerminalUser) => {
+    const running = [...sessions.values()].filter((s) => !s.exited);
+    if (running.length >= maxTotal)
+      throw new LimitExceededError(`At most ${maxTotal} terminals may run at once; close one first.`, {
+        details: { quota: "terminalsMaxTotal", limit: maxTotal },
+      });
+    if (running.filter((s) => s.ownerId === user.userId).length >= maxPerUser)
+      throw new LimitExceededError(`You may run at most ${maxPerUser} terminals at once; close one first.`, {
+        details: { quota: "terminalsMaxPerUser", limit: maxPerUser },
+      });
+  };
+
+  const checkCwd = (cwd: string) => {
+    if (byteLength(cwd) > MAX_CWD_BYTES || !isAbsolute(cwd)) throw new InvalidInputError("cwd must be an absolute path.");
+    if (!statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) throw new InvalidInputError("cwd is not a directory.");
+  };
+
+  /** Publishes a PTY chunk, holding back the bytes of a character it has not finished. */
+  const publishOutput = (session: Session, chunk: Uint8Array) => {
+    session.lastActivityAt = clock.now();
+    const whole = session.characters.push(chunk);
+    if (whole.length > 0) events.publish("terminal.output", { terminalId: session.id, data: decoder.decode(whole) });
+  };
+
+  /** The kept output as a viewer redraws it: whole characters only, and nothing not yet published. */
+  const scrollback = (session: Session): string => {
+    const kept = session.process.output("stdout");
+    const published = kept.subarray(0, Math.max(0, kept.length - session.characters.heldBytes()));
+    return decoder.decode(fromFirstBoundary(published));
+  };
+
+  const forgetOldExited = () => {
+    const exited = [...sessions.values()].filter((s) => s.exited);
+    for (const s of exited.slice(0, Math.max(0, exited.length - MAX_EXITED_KEPT))) sessions.delete(s.id);
+  };
+
+  return {
+    /**
+     * Starts a session owned by `user`: the shell as a login shell, or `command` run by it, in a
+     * PTY of cols × rows. Throws InvalidInputError for bad sizes or paths, LimitExceededError past
+     * the limits per user or in all.
+     */
+    open(user: TerminalUser, { cols, rows, command, cwd }: OpenTerminalInput): TerminalInfo {
+      checkSize(cols, rows);
+      if (command != null && (command.trim() === "" || byteLength(command) > MAX_COMMAND_BYTES))
+        throw new InvalidInputError(`command must be 1 to ${MAX_COMMAND_BYTES} bytes.`);
+      if (cwd != null) checkCwd(cwd);
+      checkLimits(user);
+      const now = clock.now();
+      const argv = command != null ? [shell, "-c", command] : [shell, "-l"];
+      let session: Session | null = null;
+      const child = supervisor.start({
+        name: `terminal of ${user.username}`,
+        command: argv,
+        cwd: cwd ?? homedir(),
+        env: { SHELL: shell, USER: user.username },
+        terminal: { cols, rows },
+        // Shells ignore SIGTERM; a hang-up is what ends them (and what they pass to their jobs).
+        stopSignal: "SIGHUP",
+        maxOutputBytes: scrollbackBytes,
+        onOutput: (_stream, chunk) => {
+          if (session) publishOutput(session, chunk);
+        },
+        onExit: (exit) => {
+          if (!session) return;
+          session.exited = true;
+          session.exitCode = exit.code;
+          session.lastActivityAt = clock.now();
+          log.info("terminal ended", { terminalId: session.id, owner: session.ownerId, exitCode: exit.code, signal: exit.signal });
+          events.publish("terminal.ended", { terminalId: session.id, exitCode: exit.code });
+          forgetOldExited();
+        },
+      });
+      session = {
+        id: child.id,
+        ownerId: user.userId,
+        ownerName: user.username,
+        command: command ?? shell,
+        cols,
+        rows,
+        createdAt: now,
+        lastActivityAt: now,
+        unwatchedSince: now,
+        viewers: 0,
+        process: child,
+        characters: createCharacterCutter(),
+        exited: false,
+        exitCode: null,
+      };
+      sessions.set(session.id, session);
+      log.info("terminal opened", { terminalId: session.id, owner: user.userId });
+      return info(session);
+    },
+
+    /** The sessions `user` may see: their own, or every one when they see all; oldest first. */
+    list(user: TerminalUser): TerminalInfo[] {
+      return [...sessions.values()].filter((s) => user.seesAll || s.ownerId === user.userId).map(info);
+    },
+
+    /** Types `data` into a running session. Throws InvalidInputError past MAX_WRITE_BYTES or once exited. */
+    async write(user: TerminalUser, id: string, data: string): Promise<boolean> {
+      if (byteLength(data) > MAX_WRITE_BYTES) throw new InvalidInputError(`At most ${MAX_WRITE_BYTES} bytes may be written at once.`);
+      const session = runningSessionFor(user, id);
+      session.lastActivityAt = clock.now();
+      await session.process.write(data);
+      return true;
+    },
+
+    /** Sets a running session's size (the program gets SIGWINCH). */
+    resize(user: TerminalUser, id: string, cols: number, rows: number): TerminalInfo {
+      checkSize(cols, rows);
+      const session = runningSessionFor(user, id);
+      session.process.resize(cols, rows);
+      session.cols = cols;
+      session.rows = rows;
+      return info(session);
+    },
+
+    /**
+     * Ends a session: a running one gets SIGHUP (SIGKILL after the grace time) and is reported once
+     * reaped; an exited one is forgotten. Returns the session as it ended.
+     */
+    async close(user: TerminalUser, id: string): Promise<TerminalInfo> {
+      const session = sessionFor(user, id);
+      if (!session.exited) await session.process.stop();
+      sessions.delete(id);
+      return info(session);
+    },
+
+    /**
+     * A viewer's stream of a session: the scrollback first (reset), then live output, coalesced
+     * while the viewer is not reading. A viewer more than MAX_PENDING_CODE_UNITS behind gets the
+     * scrollback again (reset) instead. Ends after the session's end (exited). `return()` detaches.
+     */
+    attach(user: TerminalUser, id: string): AsyncIterableIterator<TerminalOutputChunk> {
+      const session = sessionFor(user, id);
+      let pending = "";
+      let reset = true;
+      let ended = session.exited;
+      let detached = false;
+      let waiting: ((result: IteratorResult<TerminalOutputChunk>) => void) | null = null;
+
+      const take = (): IteratorResult<TerminalOutputChunk> | null => {
+        if (reset) {
+          reset = false;
+          pending = "";
+          return { value: { data: scrollback(session), reset: true, exited: false, exitCode: null }, done: false };
+        }
+        if (pending) {
+          const data = pending;
+          pending = "";
+          return { value: { data, reset: false, exited: false, exitCode: null }, done: false };
+        }
+        if (ended && !detached) {
+          detach();
+          return { value: { data: "", reset: false, exited: true, exitCode: session.exitCode }, done: false };
+        }
+        if (detached) return { value: undefined, done: true };
+        return null;
+      };
+      const wake = () => {
+        if (!waiting) return;
+        const result = take();
+        if (!result) return;
+        const resolve = waiting;
+        waiting = null;
+        resolve(result);
+      };
+      const offOutput = events.on("terminal.output", (event) => {
+        if (event.terminalId !== id || reset) return;
+        pending += event.data;
+        if (pending.length > MAX_PENDING_CODE_UNITS) reset = true;
+        wake();
+      });
+      const offEnded = events.on("terminal.ended", (event) => {
+        if (event.terminalId !== id) return;
+        ended = true;
+        wake();
+      });
+      session.viewers++;
+      log.info("terminal attached", { terminalId: id, viewer: user.userId, viewers: session.viewers });
+      const detach = () => {
+        if (detached) return;
+        detached = true;
+        offOutput();
+        offEnded();
+        pending = "";
+        session.viewers--;
+        if (session.viewers === 0) session.unwatchedSince = clock.now();
+      };
+
+      const iterator: AsyncIterableIterator<TerminalOutputChunk> = {
+        next() {
+          const result = take();
+          if (result) return Promise.resolve(result);
+          return new Promise((resolve) => {
+            waiting = resolve;
+          });
+        },
+        return() {
+          detach();
+          waiting?.({ value: undefined, done: true });
+          waiting = null;
+          return Promise.resolve({ value: undefined, done: true });
+        },
+        [Symbol.asyncIterator]() {
+          return iterator;
+        },
+      };
+      return iterator;
+    },
+
+    /** Ends the sessions nobody has watched for the idle timeout; returns how many. */
+    async reapIdle(): Promise<number> {
+      const due = [...sessions.values()].filter((s) => s.viewers === 0 && clock.now() - s.unwatchedSince >= idleTimeoutMs);
+      for (const s of due) {
+        log.info("terminal idle; ending it", { terminalId: s.id, owner: s.ownerId });
+        if (!s.exited) await s.process.stop();
+        sessions.delete(s.id);
+      }
+      return due.length;
+    },
+
+    /** Ends every session (server shutdown): SIGHUP to each process group, then SIGKILL after the grace time. */
+    async stop(): Promise<void> {
+      await Promise.all([...sessions.values()].map((s) => s.process.stop()));
+    },
+  };
+}
+
+export type TerminalService = ReturnType<typeof createTerminalService>;

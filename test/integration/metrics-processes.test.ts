@@ -1,0 +1,107 @@
+// The host's processes through GraphQL: listing, sorting and filtering, and signals to a process
+// the test started, with the refusals for pid 1, Outpost itself and roles without the permission.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { startTestApp, type TestApp } from "../harness/app";
+import { codes, type GraphqlClient } from "../harness/client";
+
+const LIST = `query ($sortBy: ProcessSort, $limit: Int, $filter: String) {
+  processes(sortBy: $sortBy, limit: $limit, filter: $filter) { pid parentPid user name command cpuPercent memoryBytes state threads startedAt kernelThread }
+}`;
+const SIGNAL = "mutation ($pid: Int!, $signal: ProcessSignal!) { signalProcess(pid: $pid, signal: $signal) }";
+
+interface Process {
+  pid: number;
+  parentPid: number;
+  user: string;
+  name: string;
+  command: string;
+  cpuPercent: number;
+  memoryBytes: number;
+  state: string;
+  threads: number;
+  startedAt: string;
+}
+
+let server: TestApp;
+let admin: GraphqlClient;
+let viewer: GraphqlClient;
+const started: ReturnType<typeof Bun.spawn>[] = [];
+beforeAll(async () => {
+  server = await startTestApp();
+  admin = await server.admin();
+  viewer = await server.userWithRole("viewer");
+});
+afterAll(async () => {
+  for (const child of started) child.kill("SIGKILL");
+  await server.stop();
+});
+
+/** A sleeping child with an argument no other process has, so a filter finds it alone. */
+function sleeper(): { child: ReturnType<typeof Bun.spawn>; marker: string } {
+  const seconds = String(3000 + Math.floor(Math.random() * 1000) + Math.random()).slice(0, 12);
+  const child = Bun.spawn(["sleep", seconds], { stdout: "ignore", stderr: "ignore" });
+  started.push(child);
+  return { child, marker: `sleep ${seconds}` };
+}
+
+const list = async (client: GraphqlClient, variables: Record<string, unknown>) =>
+  (await client.data<{ processes: Process[] }>(LIST, variables)).processes;
+
+test("a viewer lists processes by memory, with this server's own among them", async () => {
+  const byMemory = await list(viewer, { sortBy: "MEMORY", limit: 500 });
+  const sizes = byMemory.map((p) => p.memoryBytes);
+  expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+  const self = byMemory.find((p) => p.pid === process.pid);
+  const myName = readFileSync("/etc/passwd", "utf8")
+    .split("\n")
+    .map((line) => line.split(":"))
+    .find((fields) => Number(fields[2]) === process.getuid?.())?.[0];
+  expect(self).toMatchObject({ user: myName, parentPid: process.ppid, name: "bun" });
+  expect(self?.memoryBytes).toBeGreaterThan(10 << 20);
+  expect(self?.threads).toBeGreaterThan(1);
+  expect(new Date(self?.startedAt ?? 0).getTime()).toBeLessThanOrEqual(Date.now());
+  expect(await list(viewer, { sortBy: "PID", limit: 3 })).toHaveLength(3);
+});
+
+test("a filter finds a process the test started, with its command line and state", async () => {
+  const { child, marker } = sleeper();
+  // The child may not have exec'd sleep yet when spawn returns: list until it shows, for up to five seconds.
+  let found: Process[] = [];
+  for (const deadline = Date.now() + 5000; found.length === 0 && Date.now() < deadline; ) {
+    found = await list(viewer, { filter: marker.toUpperCase() });
+  }
+  expect(found).toHaveLength(1);
+  expect(found[0]).toMatchObject({ pid: child.pid, name: "sleep", command: marker, state: "S", threads: 1 });
+});
+
+test("an admin stops, continues and ends a process the test started", async () => {
+  const { child, marker } = sleeper();
+  expect(await admin.data(SIGNAL, { pid: child.pid, signal: "STOP" })).toEqual({ signalProcess: true });
+  // The kernel stops it asynchronously: read its state until it shows, for up to five seconds.
+  let state = "";
+  for (const deadline = Date.now() + 5000; state !== "T" && Date.now() < deadline; )
+    state = (await list(viewer, { filter: marker }))[0]?.state ?? "";
+  expect(state).toBe("T");
+  expect(await admin.data(SIGNAL, { pid: child.pid, signal: "CONT" })).toEqual({ signalProcess: true });
+  expect(await admin.data(SIGNAL, { pid: child.pid, signal: "TERM" })).toEqual({ signalProcess: true });
+  await child.exited;
+  expect(child.signalCode).toBe("SIGTERM");
+});
+
+test("pid 1, Outpost itself and a process that does not exist are refused", async () => {
+  expect(codes(await admin.request(SIGNAL, { pid: 1, signal: "KILL" }))).toEqual(["BAD_USER_INPUT"]);
+  expect(codes(await admin.request(SIGNAL, { pid: process.pid, signal: "TERM" }))).toEqual(["BAD_USER_INPUT"]);
+  expect(codes(await admin.request(SIGNAL, { pid: 999_999_999, signal: "TERM" }))).toEqual(["NOT_FOUND"]);
+});
+
+test("only admins signal; listing needs a sign-in and a bounded limit", async () => {
+  const { child } = sleeper();
+  const operator = await server.userWithRole("operator");
+  expect(codes(await operator.request(SIGNAL, { pid: child.pid, signal: "KILL" }))).toEqual(["FORBIDDEN"]);
+  expect(codes(await viewer.request(SIGNAL, { pid: child.pid, signal: "KILL" }))).toEqual(["FORBIDDEN"]);
+  expect(child.killed || child.exitCode !== null).toBe(false);
+  expect(codes(await server.anonymous.request(LIST))).toEqual(["UNAUTHENTICATED"]);
+  expect(codes(await viewer.request(LIST, { limit: 0 }))).toEqual(["BAD_USER_INPUT"]);
+  expect(codes(await viewer.request(LIST, { limit: 501 }))).toEqual(["BAD_USER_INPUT"]);
+});

@@ -1,0 +1,47 @@
+// GET /metrics for Prometheus: the text passes `promtool check metrics`, carries the host's values,
+// and is served only to callers holding metrics:read (an API key with that scope, say).
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { startTestApp, type TestApp } from "../harness/app";
+
+let server: TestApp;
+beforeAll(async () => {
+  server = await startTestApp();
+});
+afterAll(() => server.stop());
+
+async function apiKey(scopes: string[]): Promise<string> {
+  const admin = await server.admin();
+  const { createApiKey } = await admin.data<{ createApiKey: { secret: string } }>(
+    'mutation ($s: [String!]!, $p: String!) { createApiKey(name: "prometheus", scopes: $s, password: $p) { secret } }',
+    { s: scopes, p: "admin-password-1" },
+  );
+  return createApiKey.secret;
+}
+
+const scrape = (token?: string) => fetch(`${server.url}/metrics`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+test("a key with metrics:read scrapes text that promtool accepts, with the host's values", async () => {
+  const response = await scrape(await apiKey(["metrics:read"]));
+  expect(response.status).toBe(200);
+  expect(response.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
+  const text = await response.text();
+
+  const promtool = Bun.which("promtool");
+  if (!promtool) throw new Error("promtool is missing: install the Debian package prometheus");
+  const check = Bun.spawn([promtool, "check", "metrics"], { stdin: new TextEncoder().encode(text), stdout: "pipe", stderr: "pipe" });
+  const [code, stdout, stderr] = await Promise.all([check.exited, new Response(check.stdout).text(), new Response(check.stderr).text()]);
+  expect({ code, problems: `${stdout}${stderr}`.trim() }).toEqual({ code: 0, problems: "" });
+
+  const memTotal = Number(/^MemTotal:\s+(\d+) kB/m.exec(readFileSync("/proc/meminfo", "utf8"))?.[1]) * 1024;
+  expect(text).toContain(`\noutpost_memory_total_bytes ${memTotal}\n`);
+  expect(text).toMatch(/\noutpost_filesystem_size_bytes\{mountpoint="\/",device="[^"]+",fstype="[^"]+"\} \d+\n/);
+  expect(text).toMatch(/\noutpost_cpu_mode_percent\{mode="iowait"\} [\d.]+\n/);
+  expect(text).toMatch(/\noutpost_process_resident_memory_bytes \d+\n/);
+});
+
+test("anonymous callers and keys without metrics:read are refused", async () => {
+  expect((await scrape()).status).toBe(401);
+  expect((await scrape(await apiKey(["kv:write"]))).status).toBe(403);
+  expect((await scrape(await apiKey(["read"]))).status).toBe(200);
+});

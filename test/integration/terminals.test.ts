@@ -1,0 +1,278 @@
+// Terminals as a user meets them through GraphQL: open a shell, type into it over the UI's one
+// socket, resize it, leave and come back to the same screen, see how it ended; limits and idle
+// sessions ending while nobody watches.
+import { describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { createManualClock } from "../../server/clock";
+import { startTestApp, type TestApp } from "../harness/app";
+import { codes, type GraphqlClient, type SocketClient, waitUntil } from "../harness/client";
+
+const OPEN = `mutation ($cols: Int!, $rows: Int!, $command: String, $cwd: String) {
+  openTerminal(cols: $cols, rows: $rows, command: $command, cwd: $cwd) { id running cols rows command }
+}`;
+const WRITE = "mutation ($id: ID!, $data: String!) { writeTerminal(id: $id, data: $data) }";
+const RESIZE = "mutation ($id: ID!, $cols: Int!, $rows: Int!) { resizeTerminal(id: $id, cols: $cols, rows: $rows) { cols rows } }";
+const CLOSE = "mutation ($id: ID!) { closeTerminal(id: $id) { id running exitCode } }";
+const LIST = "{ terminals { id ownerName running exitCode viewers cols rows } }";
+const OUTPUT = "subscription ($id: ID!) { terminalOutput(id: $id) { data reset exited exitCode } }";
+
+interface Chunk {
+  data: string;
+  reset: boolean;
+  exited: boolean;
+  exitCode: number | null;
+}
+interface TerminalRow {
+  id: string;
+  ownerName: string;
+  running: boolean;
+  exitCode: number | null;
+  viewers: number;
+  cols: number;
+  rows: number;
+}
+
+// An interactive shell that reads no profile: the machine's own login profile is not under test and
+// can hang a login shell (a pyenv rehash lock left by a shell killed mid-start did, for every later one).
+const PLAIN_SHELL = "exec bash --noprofile --norc -i";
+
+async function openTerminal(client: GraphqlClient, args: { command?: string; cols?: number; rows?: number } = {}) {
+  const { openTerminal } = await client.data<{ openTerminal: { id: string } }>(OPEN, { cols: 80, rows: 24, command: PLAIN_SHELL, ...args });
+  return openTerminal.id;
+}
+
+/** A viewer of a terminal over a socket: what its screen was sent (from the last reset on). */
+async function watch(server: TestApp, socket: SocketClient, id: string) {
+  const subscription = await server.listening("terminal.output", () => socket.subscribe<{ terminalOutput: Chunk }>(OUTPUT, { id }));
+  const chunks = () => subscription.results.map((r) => r.data?.terminalOutput).filter((c): c is Chunk => c != null);
+  const text = () => {
+    let screen = "";
+    for (const chunk of chunks()) screen = chunk.reset ? chunk.data : screen + chunk.data;
+    return screen;
+  };
+  return {
+    subscription,
+    chunks,
+    text,
+    until: (pattern: RegExp, what = String(pattern)) => waitUntil(() => pattern.test(text()), 10_000, what),
+  };
+}
+
+const terminals = async (client: GraphqlClient) => (await client.data<{ terminals: TerminalRow[] }>(LIST)).terminals;
+
+describe("a shell in the browser's terminal", () => {
+  test("runs what is typed over the socket, follows a resize and reports how it exited", async () => {
+    await using server = await startTestApp();
+    const admin = await server.admin();
+    const id = await openTerminal(admin);
+    const socket = admin.socket();
+    const view = await watch(server, socket, id);
+
+    // Typed over the same socket as the subscription, as the web UI does.
+    const typed = socket.subscribe<{ writeTerminal: boolean }>(WRITE, { id, data: "echo $((6*7))\r" });
+    await typed.ended;
+    expect(typed.results[0]?.data?.writeTerminal).toBe(true);
+    await view.until(/\r42\r\n/, "the shell to print 42");
+
+    expect(
+      (await admin.data<{ resizeTerminal: { cols: number; rows: number } }>(RESIZE, { id, cols: 100, rows: 30 })).resizeTerminal,
+    ).toEqual({
+      cols: 100,
+      rows: 30,
+    });
+    await admin.data(WRITE, { id, data: "stty size\r" });
+    await view.until(/\r30 100\r\n/, "stty to report the new size");
+
+    const [row] = await terminals(admin);
+    expect(row).toMatchObject({ id, ownerName: "admin", running: true, viewers: 1, cols: 100, rows: 30 });
+
+    await admin.data(WRITE, { id, data: "exit 3\r" });
+    await view.subscription.ended;
+    expect(view.chunks().at(-1)).toEqual({ data: "", reset: false, exited: true, exitCode: 3 });
+    expect(await terminals(admin)).toMatchObject([{ id, running: false, exitCode: 3, viewers: 0 }]);
+    expect(codes(await admin.request(WRITE, { id, data: "x" }))).toEqual(["BAD_USER_INPUT"]);
+
+    // Closing an exited terminal forgets it.
+    expect((await admin.data<{ closeTerminal: TerminalRow }>(CLOSE, { id })).closeTerminal).toMatchObject({ running: false, exitCode: 3 });
+    expect(await terminals(admin)).toEqual([]);
+    await socket.dispose();
+  });
+
+  test("full-screen program output arrives intact", async () => {
+    await using server = await startTestApp();
+    const admin = await server.admin();
+    const socket = admin.socket();
+    const id = await openTerminal(admin, { command: "sleep 0.2; top -b -n1", rows: 40, cols: 120 });
+    const view = await watch(server, socket, id);
+    await view.subscription.ended;
+    expect(view.chunks().at(-1)?.exitCode).toBe(0);
+    expect(view.text()).toMatch(/PID +USER/);
+    expect(view.text()).not.toContain("\uFFFD");
+    await socket.dispose();
+  });
+
+  test("multi-byte characters written one byte at a time arrive whole", async () => {
+    await using server = await startTestApp();
+    const admin = await server.admin();
+    const socket = admin.socket();
+    // "€😀" as octal bytes, each written by its own printf a moment apart, so the PTY hands them over separately.
+    const bytes = ["342", "202", "254", "360", "237", "230", "200"];
+    const id = await openTerminal(admin, { command: `sleep 0.2; for b in ${bytes.join(" ")}; do printf "\\\\$b"; sleep 0.02; done` });
+    const view = await watch(server, socket, id);
+    await view.subscription.ended;
+    expect(view.text()).toBe("€😀");
+    for (const chunk of view.chunks()) expect(chunk.data).not.toContain("\uFFFD");
+    await socket.dispose();
+  });
+});
+
+describe("leaving and coming back", () => {
+  test("a second client reattaches and is sent the earlier output first", async () => {
+    await using server = await startTestApp();
+    const admin = await server.admin();
+    const id = await openTerminal(admin);
+    const first = admin.socket();
+    const view = await watch(server, first, id);
+    await admin.data(WRITE, { id, data: "echo before-$((1+1))\r" });
+    await view.until(/before-2/);
+    await first.dispose();
+    await waitUntilAsync(async () => (await terminals(admin))[0]?.viewers === 0, "the first viewer to detach");
+
+    // Another device: a fresh sign-in and socket.
+    const phone = await server.admin();
+    const second = phone.socket();
+    const replay = await watch(server, second, id);
+    await replay.subscription.waitFor(1);
+    expect(replay.chunks()[0]?.reset).toBe(true);
+    expect(replay.chunks()[0]?.data).toContain("before-2");
+    await phone.data(WRITE, { id, data: "echo after-$((2+2))\r" });
+    await replay.until(/after-4/);
+    expect(replay.text()).toContain("before-2");
+    await phone.data(CLOSE, { id });
+    await replay.subscription.ended;
+    await second.dispose();
+  });
+});
+
+describe("when the session or the server ends", () => {
+  test("revoking the owner's session closes their terminal socket; the shell keeps running for them to reattach", async () => {
+    await using server = await startTestApp();
+    const laptop = await server.admin();
+    const id = await openTerminal(laptop);
+    const socket = laptop.socket();
+    const view = await watch(server, socket, id);
+    await laptop.data(WRITE, { id, data: "echo kept-$((5*5))\r" });
+    await view.until(/kept-25/);
+
+    // The user signs out everywhere, from another device.
+    const phone = await server.admin();
+    await phone.data("mutation { revokeAllSessions }");
+    expect(await socket.closed).toBe(4403);
+
+    const again = await server.admin();
+    expect(await terminals(again)).toMatchObject([{ id, running: true }]);
+    const resumed = again.socket();
+    const replay = await watch(server, resumed, id);
+    await replay.until(/kept-25/);
+    await again.data(CLOSE, { id });
+    await resumed.dispose();
+  });
+
+  test("stopping Outpost hangs up on its terminals", async () => {
+    const server = await startTestApp();
+    const admin = await server.admin();
+    const marker = join(mkdtempSync(join(tmpdir(), "outpost-hup-")), "hung-up");
+    const id = await openTerminal(admin, { command: `trap 'echo > ${marker}; exit 0' HUP; echo ready; while :; do sleep 0.05; done` });
+    const socket = admin.socket();
+    const view = await watch(server, socket, id);
+    await view.until(/ready/);
+    await socket.dispose();
+    await server.stop();
+    expect(existsSync(marker)).toBe(true);
+    rmSync(dirname(marker), { recursive: true, force: true });
+  });
+});
+
+describe("the audit log", () => {
+  test("records opening, attaching to and closing a terminal and refused input, never what is typed or an entry per keystroke", async () => {
+    await using server = await startTestApp();
+    const admin = await server.admin();
+    const id = await openTerminal(admin);
+    const socket = admin.socket();
+    await watch(server, socket, id);
+    for (const key of ["e", "c", "h", "o", " ", "s", "e", "c", "r", "e", "t", "\r"]) await admin.data(WRITE, { id, data: key });
+    await admin.data(RESIZE, { id, cols: 90, rows: 20 });
+    await admin.data(CLOSE, { id });
+    const viewer = await server.userWithRole("viewer");
+    expect(codes(await viewer.request(WRITE, { id, data: "refused" }))).toEqual(["FORBIDDEN"]);
+    await server.app.settled();
+
+    const { auditLog } = await admin.data<{ auditLog: { nodes: { action: string; result: string; target: unknown }[] } }>(
+      '{ auditLog(filter: { action: "Terminal" }, first: 100) { nodes { action result target } } }',
+    );
+    expect(auditLog.nodes.map((n) => `${n.action} ${n.result}`).reverse()).toEqual([
+      "mutation.openTerminal ok",
+      "subscription.terminalOutput ok",
+      "mutation.closeTerminal ok",
+      "mutation.writeTerminal FORBIDDEN",
+    ]);
+    expect(JSON.stringify(auditLog.nodes)).not.toContain("secret");
+    expect(JSON.stringify(auditLog.nodes)).not.toContain("refused");
+    await socket.dispose();
+  });
+});
+
+describe("bounds", () => {
+  test("past the per-user and overall limits opening is refused with the numbers", async () => {
+    await using server = await startTestApp({ config: { terminalsMaxPerUser: 1, terminalsMaxTotal: 2 } });
+    const admin = await server.admin();
+    const other = await server.userWithRole("admin");
+    await openTerminal(admin);
+    const perUser = await admin.request(OPEN, { cols: 80, rows: 24 });
+    expect(codes(perUser)).toEqual(["LIMIT_EXCEEDED"]);
+    expect(perUser.errors?.[0]?.extensions).toMatchObject({ quota: "terminalsMaxPerUser", limit: 1 });
+    await openTerminal(other);
+    const third = await server.userWithRole("admin");
+    const overall = await third.request(OPEN, { cols: 80, rows: 24 });
+    expect(overall.errors?.[0]?.extensions).toMatchObject({ code: "LIMIT_EXCEEDED", quota: "terminalsMaxTotal", limit: 2 });
+  });
+
+  test("sizes, inputs and ids out of bounds are refused", async () => {
+    await using server = await startTestApp();
+    const admin = await server.admin();
+    expect(codes(await admin.request(OPEN, { cols: 0, rows: 24 }))).toEqual(["BAD_USER_INPUT"]);
+    expect(codes(await admin.request(OPEN, { cols: 80, rows: 100_000 }))).toEqual(["BAD_USER_INPUT"]);
+    expect(codes(await admin.request(OPEN, { cols: 80, rows: 24, cwd: "relative/dir" }))).toEqual(["BAD_USER_INPUT"]);
+    expect(codes(await admin.request(OPEN, { cols: 80, rows: 24, cwd: "/no/such/dir" }))).toEqual(["BAD_USER_INPUT"]);
+    const id = await openTerminal(admin);
+    expect(codes(await admin.request(WRITE, { id, data: "x".repeat((64 << 10) + 1) }))).toEqual(["BAD_USER_INPUT"]);
+    expect(codes(await admin.request(WRITE, { id: "nope", data: "x" }))).toEqual(["NOT_FOUND"]);
+    expect(codes(await admin.request(RESIZE, { id, cols: 80, rows: 0 }))).toEqual(["BAD_USER_INPUT"]);
+  });
+
+  test("a terminal nobody watches ends after the idle timeout; a watched one does not", async () => {
+    const clock = createManualClock(Date.now());
+    await using server = await startTestApp({ clock, config: { terminalIdleTimeoutMinutes: 10 } });
+    const admin = await server.admin();
+    const unwatched = await openTerminal(admin);
+    const watched = await openTerminal(admin);
+    const socket = admin.socket();
+    await watch(server, socket, watched);
+    await clock.advance(11 * 60 * 1000);
+    await waitUntilAsync(async () => (await terminals(admin)).length === 1, "the unwatched terminal to end");
+    expect((await terminals(admin)).map((t) => t.id)).toEqual([watched]);
+    expect(unwatched).not.toBe(watched);
+    await socket.dispose();
+  });
+});
+
+/** Polls an asynchronous check until it holds (at most 10 s). */
+async function waitUntilAsync(check: () => Promise<boolean>, what: string) {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > 10_000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -1,0 +1,288 @@
+// Upload scripts and ZIP projects, choose their entry point, run them with arguments and
+// environment, watch the output stream in, cancel, look back at runs; and run shell commands.
+import { createSignal, For, Show } from "solid-js";
+import { ErrorMessage } from "../../components/ErrorMessage";
+import { Form, SubmitButton } from "../../components/Form";
+import { PageTitle } from "../../components/PageTitle";
+import { TextField } from "../../components/TextField";
+import { currentUser } from "../../lib/auth";
+import { formatBytes, formatInstant } from "../../lib/format";
+import { hasPermission } from "../../lib/permissions";
+import { createPrograms, type ProgramsState } from "./createPrograms";
+import type { RunStatus } from "./programsOperations";
+import { ansiPieces } from "./runInput";
+
+const STATUSES: RunStatus[] = ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT", "LOST"];
+
+export default function ProgramsPage() {
+  const state = createPrograms();
+  const may = (permission: "programs:manage" | "programs:run" | "exec") => hasPermission(currentUser(), permission);
+  return (
+    <section class="page programs-page">
+      <PageTitle title="Programs" />
+      <ErrorMessage error={state.load.error()} onRetry={() => void state.load.run()} />
+      <Show when={may("programs:manage")}>
+        <UploadBox state={state} />
+      </Show>
+      <Show when={may("exec")}>
+        <CommandBox state={state} />
+      </Show>
+      <div class="programs-layout">
+        <ul class="programs-list" data-testid="programs-list">
+          <For each={state.programs()} fallback={<li class="muted">No programs yet.</li>}>
+            {(program) => (
+              <li>
+                <button
+                  type="button"
+                  class="link-button"
+                  data-testid="program-row"
+                  data-name={program.name}
+                  aria-current={state.open()?.id === program.id ? "true" : undefined}
+                  onClick={() => void state.openProgram.run(program.id)}
+                >
+                  {program.name}
+                </button>
+                <span class="muted">
+                  {" "}
+                  {program.entryPath ?? "no entry point"} · {program.runCount} runs
+                </span>
+              </li>
+            )}
+          </For>
+        </ul>
+        <div class="programs-detail">
+          <ErrorMessage error={state.openProgram.error()} />
+          <Show when={state.open()}>
+            {(program) => (
+              <ProgramPanel state={state} canManage={may("programs:manage")} canRun={may("programs:run")} program={program()} />
+            )}
+          </Show>
+          <Show when={state.run()}>
+            <RunView state={state} canCancel={may("programs:run")} />
+          </Show>
+          <History state={state} />
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function UploadBox(props: { state: ProgramsState }) {
+  let picker: HTMLInputElement | undefined;
+  return (
+    <div class="programs-upload">
+      <button
+        type="button"
+        class="primary"
+        data-testid="program-upload-choose"
+        disabled={props.state.upload.busy()}
+        onClick={() => picker?.click()}
+      >
+        {props.state.upload.busy() ? "Uploading…" : "Upload a script or ZIP"}
+      </button>
+      <input
+        ref={picker}
+        type="file"
+        hidden
+        data-testid="program-upload-input"
+        onChange={(event) => {
+          const file = event.currentTarget.files?.[0];
+          event.currentTarget.value = "";
+          if (file) void props.state.upload.run(file);
+        }}
+      />
+      <Show when={props.state.uploadShare() !== null}>
+        <progress data-testid="program-upload-progress" max="100" value={Math.round((props.state.uploadShare() ?? 0) * 100)} />
+      </Show>
+      <ErrorMessage error={props.state.upload.error()} />
+    </div>
+  );
+}
+
+function CommandBox(props: { state: ProgramsState }) {
+  const [command, setCommand] = createSignal("");
+  return (
+    <Form class="programs-command" onSubmit={() => void props.state.exec.run(command())}>
+      <TextField label="Shell command" value={command()} onInput={setCommand} testId="exec-command" autocomplete="off" />
+      <SubmitButton
+        label="Run command"
+        busyLabel="Starting…"
+        busy={props.state.exec.busy()}
+        disabled={!command().trim()}
+        testId="exec-submit"
+      />
+      <ErrorMessage error={props.state.exec.error()} />
+    </Form>
+  );
+}
+
+function ProgramPanel(props: {
+  state: ProgramsState;
+  program: NonNullable<ReturnType<ProgramsState["open"]>>;
+  canManage: boolean;
+  canRun: boolean;
+}) {
+  const [args, setArgs] = createSignal("");
+  const [env, setEnv] = createSignal("");
+  return (
+    <div class="program-panel" data-testid="program-panel">
+      <h2>{props.program.name}</h2>
+      <p class="muted">
+        {props.program.fileCount} files, {formatBytes(props.program.sizeBytes)} · runs with {props.program.interpreter ?? "—"}
+      </p>
+      <label class="field">
+        <span>Entry point</span>
+        <select
+          data-testid="program-entry"
+          disabled={!props.canManage || props.state.chooseEntry.busy()}
+          value={props.program.entryPath ?? ""}
+          onChange={(event) => void props.state.chooseEntry.run(event.currentTarget.value)}
+        >
+          <Show when={!props.program.entryPath}>
+            <option value="">Choose a file…</option>
+          </Show>
+          <For each={props.program.files}>{(file) => <option value={file.path}>{file.path}</option>}</For>
+        </select>
+      </label>
+      <ErrorMessage error={props.state.chooseEntry.error()} />
+      <details class="program-files">
+        <summary>Files</summary>
+        <ul data-testid="program-files">
+          <For each={props.program.files}>
+            {(file) => (
+              <li>
+                {file.path} <span class="muted">{formatBytes(file.sizeBytes)}</span>
+              </li>
+            )}
+          </For>
+        </ul>
+      </details>
+      <Show when={props.canRun}>
+        <Form class="program-run" onSubmit={() => void props.state.start.run(args(), env())}>
+          <TextField label="Arguments" value={args()} onInput={setArgs} testId="run-args" autocomplete="off" />
+          <label class="field">
+            <span>Environment (NAME=value lines)</span>
+            <textarea data-testid="run-env" rows="2" value={env()} onInput={(event) => setEnv(event.currentTarget.value)} />
+          </label>
+          <SubmitButton
+            label="Run"
+            busyLabel="Starting…"
+            busy={props.state.start.busy()}
+            disabled={!props.program.entryPath}
+            testId="run-submit"
+          />
+          <ErrorMessage error={props.state.start.error()} />
+        </Form>
+      </Show>
+      <Show when={props.canManage}>
+        <button
+          type="button"
+          class="danger"
+          data-testid="program-delete"
+          disabled={props.state.remove.busy()}
+          onClick={() => void props.state.remove.run()}
+        >
+          Delete program
+        </button>
+        <ErrorMessage error={props.state.remove.error()} />
+      </Show>
+    </div>
+  );
+}
+
+function RunView(props: { state: ProgramsState; canCancel: boolean }) {
+  const run = () => props.state.run();
+  const active = () => ["QUEUED", "RUNNING"].includes(run()?.status ?? "");
+  return (
+    <div class="run-view" data-testid="run-view" data-status={run()?.status}>
+      <div class="run-view-head">
+        <strong data-testid="run-status">{run()?.status}</strong>
+        <Show when={run()?.exitCode !== null && run()?.exitCode !== undefined}>
+          <span> exit {run()?.exitCode}</span>
+        </Show>
+        <Show when={run()?.signal}>
+          <span> {run()?.signal}</span>
+        </Show>
+        <Show when={run()?.durationMs !== null && run()?.durationMs !== undefined}>
+          <span class="muted"> in {((run()?.durationMs ?? 0) / 1000).toFixed(2)} s</span>
+        </Show>
+        <Show when={props.canCancel && active()}>
+          <button
+            type="button"
+            class="danger"
+            data-testid="run-cancel"
+            disabled={props.state.cancel.busy()}
+            onClick={() => void props.state.cancel.run()}
+          >
+            Cancel
+          </button>
+        </Show>
+      </div>
+      <ErrorMessage error={run()?.error ?? null} />
+      <ErrorMessage error={props.state.cancel.error() ?? props.state.outputError()} />
+      <pre class="run-output" data-testid="run-output">
+        <For each={props.state.output()}>
+          {(chunk) =>
+            chunk.kind === "CUT" ? (
+              <span class="run-cut">{`\n… ${formatBytes(chunk.droppedBytes ?? 0)} of output not kept …\n`}</span>
+            ) : (
+              <span class={chunk.stream === "STDERR" ? "run-stderr" : undefined}>
+                <For each={ansiPieces(chunk.text ?? "")}>
+                  {(piece) => (
+                    <span
+                      class={
+                        piece.colour === null
+                          ? piece.bold
+                            ? "ansi-bold"
+                            : undefined
+                          : `ansi-${piece.colour}${piece.bold ? " ansi-bold" : ""}`
+                      }
+                    >
+                      {piece.text}
+                    </span>
+                  )}
+                </For>
+              </span>
+            )
+          }
+        </For>
+      </pre>
+    </div>
+  );
+}
+
+function History(props: { state: ProgramsState }) {
+  return (
+    <div class="run-history">
+      <div class="run-history-head">
+        <h2>Runs{props.state.open() ? ` of ${props.state.open()?.name}` : ""}</h2>
+        <select
+          aria-label="Show runs that are"
+          data-testid="run-filter"
+          value={props.state.statusFilter() ?? ""}
+          onChange={(event) => void props.state.filterHistory.run((event.currentTarget.value || null) as RunStatus | null)}
+        >
+          <option value="">All</option>
+          <For each={STATUSES}>{(status) => <option value={status}>{status}</option>}</For>
+        </select>
+      </div>
+      <ErrorMessage error={props.state.filterHistory.error()} />
+      <ul data-testid="run-history">
+        <For each={props.state.history()} fallback={<li class="muted">No runs.</li>}>
+          {(run) => (
+            <li>
+              <button type="button" class="link-button" data-testid="history-row" onClick={() => props.state.watch(run)}>
+                {run.programName ?? run.command}
+              </button>
+              <span class="muted">
+                {" "}
+                {run.status}
+                {run.exitCode !== null ? ` (${run.exitCode})` : ""} · {formatInstant(run.createdAt)}
+              </span>
+            </li>
+          )}
+        </For>
+      </ul>
+    </div>
+  );
+}

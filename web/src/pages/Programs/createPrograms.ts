@@ -1,0 +1,150 @@
+// The state of the Programs page: the programs, the one open with its files, uploads with
+// progress, the run being watched with its output as it streams in, and the run history.
+import { batch, createSignal, onCleanup } from "solid-js";
+import { createAction } from "../../lib/action";
+import { type GraphQLRequestError, toRequestError } from "../../lib/graphql";
+import {
+  cancelRun,
+  deleteProgram,
+  execCommand,
+  fetchProgram,
+  fetchPrograms,
+  fetchRuns,
+  followRunOutput,
+  type ProgramDetail,
+  type ProgramSummary,
+  type RunOutputChunk,
+  type RunStatus,
+  type RunSummary,
+  setProgramEntry,
+  startRun,
+  uploadProgram,
+} from "./programsOperations";
+import { parseArgs, parseEnv } from "./runInput";
+
+/** Output chunks shown for one run; older ones go (the history keeps the run's head and tail). */
+const MAX_SHOWN_CHUNKS = 5000;
+
+export function createPrograms() {
+  const [programs, setPrograms] = createSignal<ProgramSummary[]>([]);
+  const [open, setOpen] = createSignal<ProgramDetail | null>(null);
+  const [uploadShare, setUploadShare] = createSignal<number | null>(null);
+  const [run, setRun] = createSignal<RunSummary | null>(null);
+  const [output, setOutput] = createSignal<RunOutputChunk[]>([]);
+  const [outputError, setOutputError] = createSignal<GraphQLRequestError | null>(null);
+  const [history, setHistory] = createSignal<RunSummary[]>([]);
+  const [statusFilter, setStatusFilter] = createSignal<RunStatus | null>(null);
+  let stopFollowing = () => {};
+  onCleanup(() => stopFollowing());
+
+  const reloadHistory = async () => setHistory(await fetchRuns(open()?.id ?? null, statusFilter()));
+  const load = createAction(async () => {
+    setPrograms(await fetchPrograms());
+    await reloadHistory();
+  });
+
+  const openProgram = createAction(async (id: string) => {
+    setOpen(await fetchProgram(id));
+    await reloadHistory();
+  });
+
+  const watch = (started: RunSummary) => {
+    stopFollowing();
+    batch(() => {
+      setRun(started);
+      setOutput([]);
+      setOutputError(null);
+    });
+    stopFollowing = followRunOutput(
+      started.id,
+      (chunk) => {
+        if (chunk.kind === "END") {
+          if (chunk.run) setRun(chunk.run);
+          stopFollowing();
+          void reloadHistory();
+          return;
+        }
+        setOutput((shown) => [...(shown.length >= MAX_SHOWN_CHUNKS ? shown.slice(1) : shown), chunk]);
+      },
+      setOutputError,
+    );
+  };
+
+  const upload = createAction(async (file: File) => {
+    setUploadShare(0);
+    try {
+      const program = await uploadProgram(file, setUploadShare);
+      setPrograms(await fetchPrograms());
+      await openProgram.run(program.id);
+    } finally {
+      setUploadShare(null);
+    }
+  });
+
+  const chooseEntry = createAction(async (path: string) => {
+    const program = open();
+    if (!program) return;
+    await setProgramEntry(program.id, path);
+    setOpen(await fetchProgram(program.id));
+  });
+
+  const remove = createAction(async () => {
+    const program = open();
+    if (!program) return;
+    await deleteProgram(program.id);
+    setOpen(null);
+    setPrograms(await fetchPrograms());
+  });
+
+  const start = createAction(async (argsText: string, envText: string) => {
+    const program = open();
+    if (!program) return;
+    let env: Record<string, string>;
+    try {
+      env = parseEnv(envText);
+    } catch (error) {
+      throw toRequestError(error);
+    }
+    watch(await startRun(program.id, parseArgs(argsText), env));
+    await reloadHistory();
+  });
+
+  const exec = createAction(async (command: string) => {
+    watch(await execCommand(command));
+    await reloadHistory();
+  });
+
+  const cancel = createAction(async () => {
+    const current = run();
+    if (current) setRun(await cancelRun(current.id));
+  });
+
+  const filterHistory = createAction(async (status: RunStatus | null) => {
+    setStatusFilter(status);
+    await reloadHistory();
+  });
+
+  void load.run();
+  return {
+    programs,
+    open,
+    uploadShare,
+    run,
+    output,
+    outputError,
+    history,
+    statusFilter,
+    load,
+    openProgram,
+    upload,
+    chooseEntry,
+    remove,
+    start,
+    exec,
+    cancel,
+    filterHistory,
+    watch,
+  };
+}
+
+export type ProgramsState = ReturnType<typeof createPrograms>;

@@ -1,0 +1,52 @@
+// The GraphQL operations of the Programs page, typed from the schema. Programs are uploaded in a
+// multipart request; run output streams over the subscription socket.
+import { type GraphQLRequestError, postWithFile, query, subscribe } from "../../lib/graphql";
+import { graphql, type ResultOf, type SchemaEnum } from "../../lib/operation";
+
+const PROGRAM_FIELDS = "id name entryPath interpreter sizeBytes fileCount runCount";
+const RUN_FIELDS = "id programName command status exitCode signal error createdAt durationMs";
+
+const PROGRAMS = graphql(`query Programs { programs(first: 200) { nodes { ${PROGRAM_FIELDS} } } }`);
+export type ProgramSummary = ResultOf<typeof PROGRAMS>["programs"]["nodes"][number];
+
+const PROGRAM = graphql(`query Program($id: ID!) { program(id: $id) { ${PROGRAM_FIELDS} files { path sizeBytes } } }`);
+export type ProgramDetail = NonNullable<ResultOf<typeof PROGRAM>["program"]>;
+
+const UPLOAD = graphql(`mutation UploadProgram($file: File!) { uploadProgram(file: $file) { ${PROGRAM_FIELDS} } }`);
+const SET_ENTRY = graphql("mutation SetProgramEntry($id: ID!, $path: String!) { setProgramEntry(id: $id, path: $path) { id } }");
+const DELETE = graphql("mutation DeleteProgram($id: ID!) { deleteProgram(id: $id) }");
+
+const RUNS = graphql(
+  `query Runs($programId: ID, $status: RunStatus) { runs(programId: $programId, status: $status, first: 50) { nodes { ${RUN_FIELDS} } } }`,
+);
+export type RunSummary = ResultOf<typeof RUNS>["runs"]["nodes"][number];
+export type RunStatus = SchemaEnum<"RunStatus">;
+
+const START_RUN = graphql(
+  `mutation StartRun($programId: ID!, $args: [String!], $env: JSON) { startRun(programId: $programId, args: $args, env: $env) { ${RUN_FIELDS} } }`,
+);
+const EXEC = graphql(`mutation Exec($command: String!) { exec(command: $command) { ${RUN_FIELDS} } }`);
+const CANCEL = graphql(`mutation CancelRun($id: ID!) { cancelRun(id: $id) { ${RUN_FIELDS} } }`);
+
+const RUN_OUTPUT = graphql(`subscription RunOutput($runId: ID!) {
+  runOutput(runId: $runId) { seq kind stream text droppedBytes run { ${RUN_FIELDS} } }
+}`);
+export type RunOutputChunk = ResultOf<typeof RUN_OUTPUT>["runOutput"];
+
+export const fetchPrograms = async () => (await query(PROGRAMS)).programs.nodes;
+export const fetchProgram = async (id: string) => (await query(PROGRAM, { id })).program;
+export const uploadProgram = async (file: File, onProgress: (sent: number) => void) =>
+  (await postWithFile(UPLOAD, {}, file, onProgress)).uploadProgram;
+export const setProgramEntry = (id: string, path: string) => query(SET_ENTRY, { id, path });
+export const deleteProgram = (id: string) => query(DELETE, { id });
+export const fetchRuns = async (programId: string | null, status: RunStatus | null) =>
+  (await query(RUNS, { programId, status })).runs.nodes;
+export const startRun = async (programId: string, args: string[], env: Record<string, string>) =>
+  (await query(START_RUN, { programId, args, env })).startRun;
+export const execCommand = async (command: string) => (await query(EXEC, { command })).exec;
+export const cancelRun = async (id: string) => (await query(CANCEL, { id })).cancelRun;
+
+/** Follows a run's output from its start (what was kept, then live) until its end. */
+export function followRunOutput(runId: string, onChunk: (chunk: RunOutputChunk) => void, onError: (error: GraphQLRequestError) => void) {
+  return subscribe(RUN_OUTPUT, { runId }, (data) => onChunk(data.runOutput), onError);
+}
