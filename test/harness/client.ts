@@ -48,15 +48,19 @@ export interface SocketClient {
   dispose(): Promise<void>;
 }
 
-export function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+export function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const poll = () => {
-      if (check()) return resolve();
+    const poll = async () => {
+      try {
+        if (await check()) return resolve();
+      } catch (err) {
+        return reject(err);
+      }
       if (Date.now() - started > timeoutMs) return reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
       setTimeout(poll, 10);
     };
-    poll();
+    void poll();
   });
 }
 

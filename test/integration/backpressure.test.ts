@@ -100,33 +100,32 @@ function frame(text: string): Buffer {
  * the server has got as far with the attack as it will. A probe that is served is not read.
  */
 async function untilAllowanceTaken(viewer: Viewer) {
-  await waitUntilAsync(async () => {
-    const probe = await fetch(`${viewer.url}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${viewer.accessToken}` },
-      body: JSON.stringify({ query: FIFTEEN_MIB }),
-    });
-    await probe.body?.cancel();
-    return probe.status === 429;
-  }, "the attack to take the allowance");
-}
-
-/** Polls an asynchronous check until it holds (at most 30 s). */
-async function waitUntilAsync(check: () => Promise<boolean>, what: string) {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > 30_000) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await waitUntil(
+    async () => {
+      const probe = await fetch(`${viewer.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${viewer.accessToken}` },
+        body: JSON.stringify({ query: FIFTEEN_MIB }),
+      });
+      await probe.body?.cancel();
+      return probe.status === 429;
+    },
+    30_000,
+    "the attack to take the allowance",
+  );
 }
 
 /** Waits until the viewer's large answers over HTTP are served again (what the attack held was given back), and checks one whole. */
 async function largeAnswersServedAgain(viewer: Viewer) {
   let answer: Awaited<ReturnType<typeof viewer.request<Answer>>> | null = null;
-  await waitUntilAsync(async () => {
-    answer = await viewer.request<Answer>(FIFTEEN_MIB);
-    return codes(answer).length === 0;
-  }, "large answers to be served again");
+  await waitUntil(
+    async () => {
+      answer = await viewer.request<Answer>(FIFTEEN_MIB);
+      return codes(answer).length === 0;
+    },
+    30_000,
+    "large answers to be served again",
+  );
   const served = answer as unknown as { data?: Answer };
   expect(Object.values(served.data ?? {}).map((entry) => entry.value.length)).toEqual(Array(15).fill(MiB - 64));
 }

@@ -56,13 +56,15 @@ const runOf = async (id: string) =>
 const ended = (id: string) => waitUntilRun(id, (r) => !["QUEUED", "RUNNING"].includes(r.status));
 async function waitUntilRun(id: string, check: (run: RunView) => boolean, timeoutMs = 15_000): Promise<RunView> {
   let last: RunView | null = null;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    last = await runOf(id);
-    if (check(last)) return last;
-    if (Date.now() > deadline) throw new Error(`run ${id} stayed ${last.status}`);
-    await Bun.sleep(20);
-  }
+  await waitUntil(
+    async () => {
+      last = await runOf(id);
+      return check(last);
+    },
+    timeoutMs,
+    `run ${id} to change`,
+  );
+  return last as unknown as RunView;
 }
 const stdoutOf = (run: RunView) =>
   run.output

@@ -227,6 +227,8 @@ describe("anything else that stops the start", () => {
     });
   });
 
+  // Where the kernel lets every user bind every port (ip_unprivileged_port_start 0, as some
+  // containers set it) there is no privileged port to be refused, so the case cannot arise there.
   const unprivilegedFrom = Number(readFileSync("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8"));
   test.if(unprivilegedFrom > 1)("a privileged port, for a user who may not listen on it", async () => {
     const port = unprivilegedFrom - 1;

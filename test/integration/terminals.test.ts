@@ -138,7 +138,7 @@ describe("leaving and coming back", () => {
     await admin.data(WRITE, { id, data: "echo before-$((1+1))\r" });
     await view.until(/before-2/);
     await first.dispose();
-    await waitUntilAsync(async () => (await terminals(admin))[0]?.viewers === 0, "the first viewer to detach");
+    await waitUntil(async () => (await terminals(admin))[0]?.viewers === 0, 10_000, "the first viewer to detach");
 
     // Another device: a fresh sign-in and socket.
     const phone = await server.admin();
@@ -261,18 +261,9 @@ describe("bounds", () => {
     const socket = admin.socket();
     await watch(server, socket, watched);
     await clock.advance(11 * 60 * 1000);
-    await waitUntilAsync(async () => (await terminals(admin)).length === 1, "the unwatched terminal to end");
+    await waitUntil(async () => (await terminals(admin)).length === 1, 10_000, "the unwatched terminal to end");
     expect((await terminals(admin)).map((t) => t.id)).toEqual([watched]);
     expect(unwatched).not.toBe(watched);
     await socket.dispose();
   });
 });
-
-/** Polls an asynchronous check until it holds (at most 10 s). */
-async function waitUntilAsync(check: () => Promise<boolean>, what: string) {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > 10_000) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
