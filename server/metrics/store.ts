@@ -22,10 +22,12 @@ export function createMetricsStore(db: Database) {
   const insertPoint = db.query<unknown, { tier: number; series: number; at: number; value: number }>(
     "INSERT OR REPLACE INTO metric_points (tier, series_id, at, avg, min, max) VALUES ($tier, $series, $at, $value, $value, $value)",
   );
+  // Summing floats can land an average one ulp outside its own min and max (equal samples): kept inside.
+  const BOUNDED_AVG = "min(max(avg(avg), min(min)), max(max))";
   // Buckets touched by new points are computed again whole, so a bucket filled by several batches ends right.
   const rollUp = db.query<unknown, { from: number; into: number; bucket: number; since: number; until: number }>(`
     INSERT OR REPLACE INTO metric_points (tier, series_id, at, avg, min, max)
-    SELECT $into, series_id, (at / $bucket) * $bucket AS bucket_at, avg(avg), min(min), max(max)
+    SELECT $into, series_id, (at / $bucket) * $bucket AS bucket_at, ${BOUNDED_AVG}, min(min), max(max)
     FROM metric_points
     WHERE tier = $from AND at >= $since AND at < $until
     GROUP BY series_id, bucket_at`);
@@ -39,7 +41,7 @@ export function createMetricsStore(db: Database) {
     { at: number; avg: number; min: number; max: number },
     { tier: number; series: number; from: number; to: number; bucket: number }
   >(`
-    SELECT (at / $bucket) * $bucket AS at, avg(avg) AS avg, min(min) AS min, max(max) AS max
+    SELECT (at / $bucket) * $bucket AS at, ${BOUNDED_AVG} AS avg, min(min) AS min, max(max) AS max
     FROM metric_points
     WHERE tier = $tier AND series_id = $series AND at >= $from AND at <= $to
     GROUP BY 1 ORDER BY 1`);

@@ -89,6 +89,18 @@ describe("roll-ups", () => {
     expect(raw.points[7]).toEqual({ at: new Date(START + 35_000), avg: 7, min: 7, max: 7 });
   });
 
+  test("a minute of equal samples averages to that value, never a float's width outside its own min and max", async () => {
+    const values = [0.1, 1.1, 2.3, 3.09, 3.3, 7.77, 40.1];
+    for (const [series, value] of values.entries())
+      for (let i = 0; i < 12; i++) history.record(sample(START + series * MINUTE + i * 5000, value));
+    await history.flush();
+    await clock.set(START + 2 * DAY); // Past the raw tier's retention: the minutes hold it.
+    const span = { series: "cpu.percent", from: new Date(START), to: new Date(START + (values.length - 1) * MINUTE) };
+    const minutes = history.query({ ...span, maxPoints: 100 });
+    expect(minutes.tier).toBe("minute");
+    expect(minutes.points.map((p) => [p.min, p.avg, p.max])).toEqual(values.map((v) => [v, v, v]));
+  });
+
   test("an hour rolls up its minutes", async () => {
     for (let minute = 0; minute < 120; minute++) history.record(sample(START + minute * MINUTE, minute % 60, minute < 60 ? 10 : 90));
     await history.flush();
