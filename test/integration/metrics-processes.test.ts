@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { startTestApp, type TestApp } from "../harness/app";
-import { codes, type GraphqlClient } from "../harness/client";
+import { codes, type GraphqlClient, waitUntil } from "../harness/client";
 
 const LIST = `query ($sortBy: ProcessSort, $limit: Int, $filter: String) {
   processes(sortBy: $sortBy, limit: $limit, filter: $filter) { pid parentPid user name command cpuPercent memoryBytes state threads startedAt kernelThread }
@@ -66,11 +66,16 @@ test("a viewer lists processes by memory, with this server's own among them", as
 
 test("a filter finds a process the test started, with its command line and state", async () => {
   const { child, marker } = sleeper();
-  // The child may not have exec'd sleep yet when spawn returns: list until it shows, for up to five seconds.
+  // The child may not have exec'd sleep yet when spawn returns, and runs (R) a moment before it sleeps (S).
   let found: Process[] = [];
-  for (const deadline = Date.now() + 5000; found.length === 0 && Date.now() < deadline; ) {
-    found = await list(viewer, { filter: marker.toUpperCase() });
-  }
+  await waitUntil(
+    async () => {
+      found = await list(viewer, { filter: marker.toUpperCase() });
+      return found[0]?.state === "S";
+    },
+    5000,
+    "the sleeper to show, asleep",
+  );
   expect(found).toHaveLength(1);
   expect(found[0]).toMatchObject({ pid: child.pid, name: "sleep", command: marker, state: "S", threads: 1 });
 });
@@ -79,10 +84,7 @@ test("an admin stops, continues and ends a process the test started", async () =
   const { child, marker } = sleeper();
   expect(await admin.data(SIGNAL, { pid: child.pid, signal: "STOP" })).toEqual({ signalProcess: true });
   // The kernel stops it asynchronously: read its state until it shows, for up to five seconds.
-  let state = "";
-  for (const deadline = Date.now() + 5000; state !== "T" && Date.now() < deadline; )
-    state = (await list(viewer, { filter: marker }))[0]?.state ?? "";
-  expect(state).toBe("T");
+  await waitUntil(async () => (await list(viewer, { filter: marker }))[0]?.state === "T", 5000, "the process to show as stopped");
   expect(await admin.data(SIGNAL, { pid: child.pid, signal: "CONT" })).toEqual({ signalProcess: true });
   expect(await admin.data(SIGNAL, { pid: child.pid, signal: "TERM" })).toEqual({ signalProcess: true });
   await child.exited;
