@@ -10,7 +10,7 @@ import { settingNames } from "../server/settings";
 
 const README = new URL("../README.md", import.meta.url);
 
-function formatDefault(value: number | string | null, key: string): string {
+function formatDefault(value: number | boolean | string | null, key: string): string {
   if (value === null) return "none";
   if (typeof value === "number" && key.endsWith("Bytes") && value >= 1024 && value % 1024 === 0)
     return value % (1 << 20) === 0 ? `${value / (1 << 20)} MiB` : `${value / 1024} KiB`;
@@ -50,7 +50,13 @@ export function rolesTable(features: readonly AnyFeature[], schema: GraphQLSchem
   const rows = features
     .flatMap((f) => f.permissions ?? [])
     .map((p) => {
-      const marks = ROLES.map((role) => (role === "admin" || (p.roles as readonly string[]).includes(role) ? "✓" : ""));
+      const marks = ROLES.map((role) =>
+        role === "admin" || (p.roles as readonly string[]).includes(role)
+          ? "✓"
+          : role === "operator" && p.operatorsWhen
+            ? `with \`${settingNames(p.operatorsWhen).toml}\``
+            : "",
+      );
       return `| \`${p.name}\` | ${marks.join(" | ")} | ${p.description}${p.forKeys === false ? " (never on an API key)" : ""} | ${(fields.get(p.name) ?? []).join(", ")} |`;
     });
   return [`| permission | ${ROLES.join(" | ")} | allows | fields |`, `|---|${ROLES.map(() => "---|").join("")}---|---|`, ...rows].join(

@@ -144,7 +144,10 @@ export async function createApp(
     supervisor: createSupervisor({ clock, log }),
     rateLimiter: shared.rateLimiter ?? createRateLimiter({ perMinute }, () => clock.now()),
     loginGuard: shared.loginGuard ?? createLoginGuard({ now: () => clock.now() }),
-    access: createAccessControl(features.flatMap((f) => f.permissions ?? [])),
+    access: createAccessControl(
+      features.flatMap((f) => f.permissions ?? []),
+      config as unknown as Record<string, unknown>,
+    ),
     caches: shared.caches ?? memoryCaches(clock),
   };
 

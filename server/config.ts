@@ -191,9 +191,9 @@ export function describeSettings(features: readonly AnyFeature[] = FEATURES): st
     ...settingsOf(features)
       .filter((s) => s.inFile !== false)
       .map((s) => {
-        const accepts = s.kind === "int" ? `${s.min} to ${s.max}` : s.accepts;
+        const accepts = s.kind === "int" ? `${s.min} to ${s.max}` : s.kind === "bool" ? "true or false" : s.accepts;
         return {
-          flag: `${settingNames(s.key).flag} <${s.kind === "int" ? "n" : "value"}>`,
+          flag: `${settingNames(s.key).flag} <${s.kind === "int" ? "n" : s.kind === "bool" ? "true|false" : "value"}>`,
           text: `${s.description}.${accepts ? ` Allowed: ${accepts}.` : ""} Default: ${s.default ?? "none"}.`,
         };
       }),
@@ -213,6 +213,13 @@ function coerce(setting: SettingSpec, raw: unknown, source: string): unknown {
       if ((setting.min !== undefined && n < setting.min) || (setting.max !== undefined && n > setting.max))
         throw new ConfigError(`${source} must be between ${setting.min} and ${setting.max}${got}.`);
       return n;
+    }
+    case "bool": {
+      if (typeof raw === "boolean") return raw;
+      const word = typeof raw === "string" ? raw.trim().toLowerCase() : "";
+      if (["true", "yes", "1", "on"].includes(word)) return true;
+      if (["false", "no", "0", "off"].includes(word)) return false;
+      throw new ConfigError(`${source} must be true or false${got}.`);
     }
     case "logLevel":
       if (!LOG_LEVELS.includes(raw as LogLevel)) throw new ConfigError(`${source} must be one of debug, info, warn, error${got}.`);

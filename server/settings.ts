@@ -16,12 +16,12 @@ export interface FeatureSettings {}
  */
 export type RateClassSettings<Class extends string> = { [K in Class as `rateLimit${Capitalize<K>}PerMinute`]: number };
 
-export type SettingKind = "int" | "string" | "logLevel";
+export type SettingKind = "int" | "bool" | "string" | "logLevel";
 
 export interface SettingSpec<Key extends string = string> {
   key: Key;
   kind: SettingKind;
-  default: number | string | null;
+  default: number | boolean | string | null;
   /** One line for --help and the README. */
   description: string;
   min?: number;

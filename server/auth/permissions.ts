@@ -19,6 +19,11 @@ export interface PermissionSpec {
   description: string;
   /** False for self-service rights a key must never carry (they would let a key mint keys). */
   forKeys?: boolean;
+  /**
+   * A yes/no setting that, when on, also gives it to operators: for rights an owner may want to
+   * share with a trusted team (a shell, commands) but that are admin-only out of the box.
+   */
+  operatorsWhen?: string;
 }
 
 /** The `read` scope of an API key: every permission whose name ends in `:read`. */
@@ -37,15 +42,15 @@ export interface AccessControl {
   keyPermissions(scopes: readonly string[], ownerRole: Role): ReadonlySet<Permission>;
 }
 
-/** Builds the role and key tables from the features' declarations; a name declared twice is a bug. */
-export function createAccessControl(specs: readonly PermissionSpec[]): AccessControl {
+/** Builds the role and key tables from the features' declarations and the settings that widen them; a name declared twice is a bug. */
+export function createAccessControl(specs: readonly PermissionSpec[], settings: Readonly<Record<string, unknown>> = {}): AccessControl {
   const seen = new Set<string>();
   for (const spec of specs) {
     if (seen.has(spec.name)) throw new Error(`Permission ${spec.name} is declared twice.`);
     seen.add(spec.name);
   }
   const byRole = new Map<Role, ReadonlySet<Permission>>(
-    ROLES.map((role) => [role, new Set(specs.filter((s) => role === "admin" || s.roles.includes(role)).map((s) => s.name))]),
+    ROLES.map((role) => [role, new Set(specs.filter((s) => roleHas(s, role, settings)).map((s) => s.name))]),
   );
   const ofRole = (role: Role) => byRole.get(role) as ReadonlySet<Permission>;
   const forKeys = specs.filter((s) => s.forKeys !== false).map((s) => s.name);
@@ -65,4 +70,10 @@ export function createAccessControl(specs: readonly PermissionSpec[]): AccessCon
       return new Set(scopes.flatMap(scopePermissions).filter((p) => allowed.has(p)));
     },
   };
+}
+
+/** Whether `role` gets `spec`, given the settings that may extend it to operators. */
+function roleHas(spec: PermissionSpec, role: Role, settings: Readonly<Record<string, unknown>>): boolean {
+  if (role === "admin" || spec.roles.includes(role)) return true;
+  return role === "operator" && spec.operatorsWhen !== undefined && settings[spec.operatorsWhen] === true;
 }

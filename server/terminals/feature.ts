@@ -1,5 +1,5 @@
 // Terminals: shells in pseudo-terminals kept on the server, to leave and resume from any device.
-// Admin-only: a terminal is a shell as the user Outpost runs as.
+// Admin-only unless terminals_for_operators: a terminal is a shell as the user Outpost runs as.
 import { defineFeature } from "../feature";
 import { createTerminalService, type TerminalEndedEvent, type TerminalOutputEvent } from "./service";
 
@@ -20,6 +20,7 @@ declare module "../settings" {
     terminalsMaxTotal: number;
     terminalScrollbackBytes: number;
     terminalIdleTimeoutMinutes: number;
+    terminalsForOperators: boolean;
   }
 }
 
@@ -47,8 +48,16 @@ export const terminalsFeature = defineFeature({
       max: 365 * 24 * 60,
       description: "a terminal nobody has watched for this long ends (minutes)",
     },
+    { key: "terminalsForOperators", kind: "bool", default: false, description: "operators may open terminals too, not only admins" },
   ],
-  permissions: [{ name: "terminals", roles: [], description: "open, use and close terminals (a shell as Outpost's user)" }],
+  permissions: [
+    {
+      name: "terminals",
+      roles: [],
+      operatorsWhen: "terminalsForOperators",
+      description: "open, use and close terminals (a shell as Outpost's user)",
+    },
+  ],
   create: (core) => ({
     terminals: createTerminalService({
       supervisor: core.supervisor,

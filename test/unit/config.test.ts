@@ -57,8 +57,16 @@ describe("errors name the bad setting as the user wrote it", () => {
     [{}, {}, "port = [", "Cannot read"],
     [{ bogus: "1" }, {}, undefined, "Unknown flag --bogus. See outpost --help."],
     [{ "data-dir": "/x" }, {}, undefined, "Unknown flag --data-dir. Did you mean --data?"],
+    [{}, { OUTPOST_TERMINALS_FOR_OPERATORS: "maybe" }, undefined, 'OUTPOST_TERMINALS_FOR_OPERATORS must be true or false, got "maybe".'],
   ] as const)("flags %j env %j file %j", (flags, env, toml, message) => {
     expect(() => loadConfig({ flags: { data: dataDir(toml), ...flags }, env })).toThrow(message);
+  });
+
+  test("yes/no settings take the words people write, from a flag, the environment or the file", () => {
+    expect(loadConfig({ flags: { data: dataDir(), "terminals-for-operators": "yes" }, env: {} }).terminalsForOperators).toBe(true);
+    expect(loadConfig({ flags: { data: dataDir() }, env: { OUTPOST_TERMINALS_FOR_OPERATORS: "off" } }).terminalsForOperators).toBe(false);
+    expect(loadConfig({ flags: { data: dataDir("terminals_for_operators = true\n") }, env: {} }).terminalsForOperators).toBe(true);
+    expect(loadConfig({ flags: { data: dataDir() }, env: {} }).terminalsForOperators).toBe(false);
   });
 
   test("flags need values", () => {
