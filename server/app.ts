@@ -25,6 +25,7 @@ import type { AnyFeature, Core } from "./feature";
 import { FEATURES, type Services } from "./features";
 import { createTrustedProxies, newRequestId, type RequestOrigin } from "./http/client-info";
 import { createGraphqlEndpoint } from "./http/graphql";
+import { createLocalEntrances, type EntranceHandlers } from "./http/local-entrance";
 import { describePortHolder } from "./http/port-holder";
 import { createRequestAuth } from "./http/request-auth";
 import { createRouter, pathOf, type Route } from "./http/router";
@@ -101,7 +102,7 @@ export async function createApp(
   // Settings a caller's config lacks (a feature added to the list) take their defaults.
   const config = { ...defaultsOf(features), ...givenConfig } as Config;
   // Made once, before anything is opened (a bad entry stops the start), and shared by both edges;
-  // a tunnel Outpost starts will add its own local client here (`trustedProxies.add`).
+  // a tunnel Outpost starts adds its own local entrance here (`core.entrances`).
   const trustedProxies = createTrustedProxies(config.trustedProxies);
   prepareDataDir(config.dataDir, log);
   // Undone if anything below fails, so that whoever tries again in this process (a test) finds the
@@ -149,6 +150,7 @@ export async function createApp(
       config as unknown as Record<string, unknown>,
     ),
     caches: shared.caches ?? memoryCaches(clock),
+    entrances: createLocalEntrances({ runDir: join(config.dataDir, "run"), trustedProxies, handlers: () => entranceHandlers }),
   };
 
   const services = {} as Services;
@@ -166,6 +168,8 @@ export async function createApp(
 
   let server: Server<SocketData> | null = null;
   let stopping = false;
+  /** What local entrances serve: set once the server listens. */
+  let entranceHandlers: EntranceHandlers | null = null;
 
   const auth = createRequestAuth((token) => services.auth.viewerFromBearer(token));
   /** What the HTTP and socket edges record for an audited route or protocol; refusals within the denial budget. */
@@ -312,6 +316,7 @@ export async function createApp(
           );
         throw err;
       }
+      entranceHandlers = { fetch, websocket: sockets.websocket, maxRequestBodySize: router.maxBodyBytes, error: bodyFailed };
       const port = server.port as number;
       const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
       const url = `http://${isIPv6(host) ? `[${host}]` : host}:${port}`;

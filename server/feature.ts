@@ -12,6 +12,7 @@ import type { Config } from "./config";
 import type { Migration, WriteBatcher } from "./db";
 import type { DiskWatch } from "./disk/watch";
 import type { EventBus } from "./events";
+import type { LocalEntrances } from "./http/local-entrance";
 import type { Route } from "./http/router";
 import type { SocketProtocol } from "./http/sockets";
 import type { Jobs } from "./jobs";
@@ -40,6 +41,8 @@ export interface Core {
   access: AccessControl;
   /** Short-lived caches of per-request state; shared between instances when scaled out. */
   caches: CacheFactory;
+  /** Second ways into this server for the local ends of tunnels, which name their visitors (http/local-entrance.ts). */
+  entrances: LocalEntrances;
 }
 
 /** A periodic job a feature declares; one-shot jobs are scheduled through `core.jobs.at`. */

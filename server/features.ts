@@ -12,6 +12,7 @@ import { metricsFeature } from "./metrics/feature";
 import { programsFeature } from "./programs/feature";
 import { systemFeature } from "./system/feature";
 import { terminalsFeature } from "./terminals/feature";
+import { tunnelsFeature } from "./tunnels/feature";
 import { usersFeature } from "./users/feature";
 
 export const FEATURES = [
@@ -25,6 +26,7 @@ export const FEATURES = [
   systemFeature,
   terminalsFeature,
   metricsFeature,
+  tunnelsFeature,
 ] as const satisfies readonly AnyFeature[];
 
 /** Every feature's services, as resolvers and routes see them. */

@@ -22,7 +22,8 @@ export type Requirement =
   | "users:manage"
   | "keys:manage"
   | "account"
-  | "terminals";
+  | "terminals"
+  | "tunnels:manage";
 
 export const FIELD_REQUIREMENTS: Record<string, Requirement> = {
   // sign-in
@@ -108,6 +109,14 @@ export const FIELD_REQUIREMENTS: Record<string, Requirement> = {
   "mutation.resizeTerminal": "terminals",
   "mutation.closeTerminal": "terminals",
   "subscription.terminalOutput": "terminals",
+  // tunnels
+  "query.tunnels": "tunnels:manage",
+  "query.tunnelProviders": "tunnels:manage",
+  "query.adminsWithoutSecondFactor": "tunnels:manage",
+  "mutation.startTunnel": "tunnels:manage",
+  "mutation.stopTunnel": "tunnels:manage",
+  "mutation.setTunnelStartOnBoot": "tunnels:manage",
+  "subscription.tunnelEvents": "tunnels:manage",
   // audit
   "query.auditLog": "audit:read",
   "subscription.auditEvents": "audit:read",
@@ -149,5 +158,6 @@ export const ROLE_GRANTS: Record<"viewer" | "operator" | "admin", Requirement[]>
     "processes:read",
     "processes:signal",
     "terminals",
+    "tunnels:manage",
   ],
 };

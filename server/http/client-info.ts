@@ -84,15 +84,23 @@ export function clientKey(address: string | null): string {
 }
 
 /**
- * The peers whose X-Forwarded-For / X-Forwarded-Proto are believed: the `trustedProxies` setting,
- * plus the local clients of tunnels Outpost starts (they register themselves with `add`). Made once
- * per app and shared by the HTTP and socket edges.
+ * Who may name the client of a request: the peers of the `trustedProxies` setting (by address, in
+ * X-Forwarded-For / X-Forwarded-Proto), and the local entrances of tunnels Outpost starts (by the
+ * server the request arrived on, in the tunnel provider's header). Made once per app and shared by
+ * the HTTP and socket edges.
  */
 export interface TrustedProxies {
   /** True when the connection's peer address may speak for its clients. */
   has(peer: string | null): boolean;
-  /** Trusts one more address (say, a tunnel client Outpost started); returns the call that stops trusting it. */
+  /** Trusts one more address; returns the call that stops trusting it. */
   add(address: string): () => void;
+  /**
+   * Takes the client of every request arriving on `server` (a tunnel's own entrance, reachable only
+   * by its local client) from `visitorHeader`; returns the call that stops.
+   */
+  addEntrance(server: object, visitorHeader: string): () => void;
+  /** The header that names the client of requests arriving on `server`, or null for an ordinary server. */
+  visitorHeaderOn(server: object | null): string | null;
 }
 
 /**
@@ -125,6 +133,7 @@ export function createTrustedProxies(setting: string | null): TrustedProxies {
     }
     add(entry);
   }
+  const entrances = new WeakMap<object, string>();
   return {
     has(peer) {
       if (peer === null || trusted.size === 0) return false;
@@ -132,6 +141,11 @@ export function createTrustedProxies(setting: string | null): TrustedProxies {
       return canonical !== null && trusted.has(canonical);
     },
     add,
+    addEntrance(server, visitorHeader) {
+      entrances.set(server, visitorHeader.toLowerCase());
+      return () => entrances.delete(server);
+    },
+    visitorHeaderOn: (server) => (server === null ? null : (entrances.get(server) ?? null)),
   };
 }
 
@@ -148,16 +162,19 @@ function forwardedAddress(header: string | null): string | null {
   return canonicalAddress(entry) ? entry : null;
 }
 
-/** Where a request came from; forwarded headers count only when the peer is one of `trustedProxies`. */
+/** Where a request came from; forwarded headers count only from a trusted proxy or through a tunnel's entrance (`trustedProxies`). */
 export function requestOrigin(
   request: Request,
   server: Server<unknown> | null,
   trustedProxies: TrustedProxies = NO_TRUSTED_PROXIES,
 ): RequestOrigin {
-  const peer = server?.requestIP(request)?.address ?? null;
-  // Earlier X-Forwarded-For entries are whatever the client sent and prove nothing.
-  const trusted = trustedProxies.has(peer);
-  const ip = (trusted ? forwardedAddress(request.headers.get("x-forwarded-for")) : null) ?? peer;
+  const visitorHeader = trustedProxies.visitorHeaderOn(server);
+  const peer = visitorHeader === null ? (server?.requestIP(request)?.address ?? null) : null;
+  // The header that names the client, if anyone here may; earlier X-Forwarded-For entries are
+  // whatever the client sent and prove nothing (forwardedAddress takes the last).
+  const namedBy = visitorHeader ?? (trustedProxies.has(peer) ? "x-forwarded-for" : null);
+  const trusted = namedBy !== null;
+  const ip = (namedBy ? forwardedAddress(request.headers.get(namedBy)) : null) ?? peer;
   const forwardedProto = trusted ? request.headers.get("x-forwarded-proto")?.split(",").at(-1)?.trim().toLowerCase() : undefined;
   const givenId = request.headers.get("x-request-id");
   return {

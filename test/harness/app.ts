@@ -55,7 +55,10 @@ export async function startTestApp({
   config = {},
   graphqlPlugins,
   clock,
+  dataDir: givenDataDir,
 }: {
+  /** A data directory to start on (a restart); kept after stop, the caller's to remove. A fresh temp one by default. */
+  dataDir?: string;
   seedAdmin?: boolean;
   config?: Partial<Config>;
   /** Envelop plugins added to the GraphQL pipeline. */
@@ -63,7 +66,7 @@ export async function startTestApp({
   /** Time for the server (the system clock by default); a manual clock lets a test move time forward. */
   clock?: Clock;
 } = {}): Promise<TestApp> {
-  const dataDir = mkdtempSync(join(tmpdir(), "outpost-test-"));
+  const dataDir = givenDataDir ?? mkdtempSync(join(tmpdir(), "outpost-test-"));
   const base = loadConfig({ flags: { data: dataDir, port: "0", host: "127.0.0.1" }, env: {} });
   const logs: string[] = [];
   const announced: string[] = [];
@@ -85,7 +88,7 @@ export async function startTestApp({
     if (stopped) return;
     stopped = true;
     await app.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!givenDataDir) rmSync(dataDir, { recursive: true, force: true });
   };
   const tryLogin = async (username: string, password: string, totpCode?: string) => {
     const result = await graphqlClient(url).request<LoginData>(LOGIN, { u: username, p: password, c: totpCode });

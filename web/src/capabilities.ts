@@ -73,6 +73,13 @@ export const capabilities: Capability[] = [
     page: lazy(() => import("./pages/System/SystemPage")),
   },
   {
+    path: "/tunnels",
+    label: "Tunnels",
+    navTestId: "nav-tunnels",
+    requiredPermission: "tunnels:manage",
+    page: lazy(() => import("./pages/Tunnels/TunnelsPage")),
+  },
+  {
     path: "/account",
     label: "Account",
     navTestId: "nav-account",

@@ -8,6 +8,7 @@ import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { refreshSession } from "../lib/graphql";
 import { hasPermission } from "../lib/permissions";
+import { TunnelIndicator } from "../pages/Tunnels/TunnelIndicator";
 import { createSession } from "./createSession";
 import { DiskBanner } from "./DiskBanner";
 
@@ -60,6 +61,7 @@ export default function Layout(props: RouteSectionProps) {
               </Show>
             </nav>
             <div class="app-user">
+              <TunnelIndicator />
               <span data-testid="current-user" class="current-user">
                 {user().username} <span class="role">{user().role}</span>
               </span>

@@ -21,7 +21,8 @@ export type Permission =
   | "jobs:read"
   | "schema:read"
   | "account"
-  | "terminals";
+  | "terminals"
+  | "tunnels:manage";
 
 /** Whether `user` (null or undefined: nobody signed in) holds `permission`. */
 export function hasPermission(user: { readonly permissions: readonly string[] } | null | undefined, permission: Permission): boolean {

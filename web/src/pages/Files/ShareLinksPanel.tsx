@@ -5,10 +5,10 @@ import { For, Show } from "solid-js";
 import { CopyButton } from "../../components/CopyButton";
 import { ErrorMessage } from "../../components/ErrorMessage";
 import { Form, SubmitButton } from "../../components/Form";
+import { QrCode } from "../../components/QrCode";
 import { TextField } from "../../components/TextField";
 import { formatInstant } from "../../lib/format";
 import { createShareLinks, LIFETIMES } from "./createShareLinks";
-import { QrCode } from "./QrCode";
 
 export function ShareLinksPanel(props: { fileId: string; fileName: string }) {
   const share = createShareLinks(props.fileId);
