@@ -27,8 +27,8 @@ Usage:
   outpost help              this text (also -h, --help)
 
 Flags for serve. Each setting is also OUTPOST_<NAME> in the environment (OUTPOST_LOG_LEVEL) and
-<name> in <data>/outpost.toml (log_level = "debug"); a flag wins over the environment, and the
-environment over the file.
+<name> in the settings file (log_level = "debug"), which is --config <file> or else
+<data>/outpost.toml; a flag wins over the environment, and the environment over the file.
 
 ${describeSettings()}
 

@@ -9,14 +9,15 @@ import { parseFlags } from "../config";
 import { ConfigError } from "../errors";
 import { BUILD_TARGET } from "../version";
 import {
+  CONFIG_DIR,
   checkDataDir,
   DEFAULT_DATA_DIR,
-  dataDirOfUnit,
   type InstallOptions,
   installOptionsFromFlags,
   manualCommand,
   planInstall,
   planUninstall,
+  serveArgumentsOfUnit,
   UNIT_PATH,
 } from "./plan";
 import { describePlan, runPlan } from "./runner";
@@ -47,11 +48,16 @@ export function systemdRuns(root: string): boolean {
   return existsSync(join(root, "run/systemd/system"));
 }
 
-/** The data directory: --data, else the one the installed unit runs on, else the default. */
-export function chosenDataDir(flags: Record<string, string>, root: string): string {
-  if (flags.data !== undefined) return checkDataDir(flags.data);
-  const unit = join(root, UNIT_PATH);
-  return (existsSync(unit) && dataDirOfUnit(readFileSync(unit, "utf8"))) || DEFAULT_DATA_DIR;
+/**
+ * The data directory: --data, else the one the installed unit runs on, else the default; with the
+ * settings file the unit names when the data directory is the unit's (paths as the unit says them,
+ * not under `root`).
+ */
+export function chosenDataDir(flags: Record<string, string>, root: string): { dataDir: string; configFile: string | null } {
+  const unitPath = join(root, UNIT_PATH);
+  const unit = existsSync(unitPath) ? serveArgumentsOfUnit(readFileSync(unitPath, "utf8")) : { dataDir: null, configFile: null };
+  const dataDir = flags.data !== undefined ? checkDataDir(flags.data) : (unit.dataDir ?? DEFAULT_DATA_DIR);
+  return { dataDir, configFile: dataDir === unit.dataDir ? unit.configFile : null };
 }
 
 /** Refuses what only a real install checks: changing system files needs root, and a checkout has no single file to copy. */
@@ -116,7 +122,7 @@ export async function uninstall(argv: string[]): Promise<number> {
   for (const name of Object.keys(flags))
     if (name !== "data") throw new ConfigError(`Unknown flag --${name} for uninstall. See outpost --help.`);
   const root = installRoot();
-  const dataDir = chosenDataDir(flags, root);
+  const { dataDir } = chosenDataDir(flags, root);
   const purge = switches.has("purge");
   checkCanInstall(root, "uninstall");
   // --purge deletes a whole directory: only one that holds Outpost's data, never a mistyped --data.
@@ -133,6 +139,10 @@ export async function uninstall(argv: string[]): Promise<number> {
     skipCommandsBecause: root !== "/" ? "OUTPOST_INSTALL_ROOT is set" : systemdRuns(root) ? null : "systemd is not running",
     report: (line) => console.log(line),
   });
-  console.log(purge ? "Outpost is uninstalled and its data deleted." : `Outpost is uninstalled; its data is kept in ${dataDir}.`);
+  console.log(
+    purge
+      ? "Outpost is uninstalled and its data and settings deleted."
+      : `Outpost is uninstalled; its data is kept in ${dataDir} and its settings in ${CONFIG_DIR}.`,
+  );
   return 0;
 }

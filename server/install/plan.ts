@@ -11,6 +11,9 @@ export const INSTALLED_BINARY = "/usr/local/bin/outpost";
 export const UNIT_NAME = "outpost.service";
 export const UNIT_PATH = `/etc/systemd/system/${UNIT_NAME}`;
 export const DEFAULT_DATA_DIR = "/var/lib/outpost";
+/** The settings file the unit names with --config (server/config.ts reads it). */
+export const CONFIG_DIR = "/etc/outpost";
+export const CONFIG_PATH = `${CONFIG_DIR}/outpost.toml`;
 export const DEFAULT_SERVICE_USER = "outpost";
 
 export interface InstallOptions {
@@ -28,8 +31,8 @@ export type InstallStep =
   | { kind: "directory"; path: string; mode: number; owner: string }
   /** Copies the running executable to `path`. */
   | { kind: "binary"; path: string; mode: number }
-  /** Writes `contents` to `path`; with `keepExisting`, a file already there is left as it is. */
-  | { kind: "file"; path: string; mode: number; owner: string; contents: string; keepExisting: boolean; comment: string }
+  /** Writes `contents` to `path`, owned by `owner` (and `group`'s group when given); with `keepExisting`, a file already there is left as it is. */
+  | { kind: "file"; path: string; mode: number; owner: string; group?: string; contents: string; keepExisting: boolean; comment: string }
   | { kind: "remove"; path: string; recursive: boolean }
   /** Runs `command`; with `tolerateFailure`, a failure is reported and the plan goes on. */
   | { kind: "command"; command: string[]; tolerateFailure?: boolean };
@@ -75,7 +78,7 @@ function tomlString(value: string): string {
   return JSON.stringify(value);
 }
 
-/** `<data>/outpost.toml`, the file the server reads its settings from (server/config.ts). */
+/** The settings file (CONFIG_PATH) the service reads its settings from (server/config.ts). */
 export function settingsFile(options: InstallOptions): string {
   const lines = [
     "# Outpost's settings, read when the service starts (systemctl restart outpost after a change).",
@@ -108,7 +111,7 @@ Wants=network-online.target
 [Service]
 Type=simple
 User=${options.user}
-ExecStart=${INSTALLED_BINARY} serve --data ${options.dataDir}
+ExecStart=${INSTALLED_BINARY} serve --data ${options.dataDir} --config ${CONFIG_PATH}
 Restart=on-failure
 RestartSec=2s
 # Outpost stops on SIGTERM once running requests end (shutdown_grace_ms, 10 s by default).
@@ -146,9 +149,13 @@ WantedBy=multi-user.target
 `;
 }
 
-/** The data directory an installed unit file (`unitFile`'s text) runs on, or null when the text names none. */
-export function dataDirOfUnit(unit: string): string | null {
-  return /^ExecStart=\S+ serve --data (\S+)$/m.exec(unit)?.[1] ?? null;
+/** The data directory and settings file an installed unit file (`unitFile`'s text) runs on, each null when the text names none. */
+export function serveArgumentsOfUnit(unit: string): { dataDir: string | null; configFile: string | null } {
+  const execStart = /^ExecStart=\S+ serve (.*)$/m.exec(unit)?.[1] ?? "";
+  return {
+    dataDir: /--data (\S+)/.exec(execStart)?.[1] ?? null,
+    configFile: /--config (\S+)/.exec(execStart)?.[1] ?? null,
+  };
 }
 
 /** Every file and command of an install, in order. Running it again changes nothing that is already right. */
@@ -161,11 +168,15 @@ export function planInstall(options: InstallOptions): InstallStep[] {
     },
     { kind: "directory", path: options.dataDir, mode: 0o700, owner: options.user },
     { kind: "binary", path: INSTALLED_BINARY, mode: 0o755 },
+    { kind: "directory", path: CONFIG_DIR, mode: 0o755, owner: "root" },
     {
       kind: "file",
-      path: `${options.dataDir}/outpost.toml`,
-      mode: 0o600,
-      owner: options.user,
+      path: CONFIG_PATH,
+      // Readable by the service, which must not change its own settings (the unit's ProtectSystem
+      // keeps it from writing /etc anyway).
+      mode: 0o640,
+      owner: "root",
+      group: options.user,
       contents: settingsFile(options),
       keepExisting: true,
       comment: "settings from the flags; an existing file is kept",
@@ -184,7 +195,7 @@ export function planInstall(options: InstallOptions): InstallStep[] {
   ];
 }
 
-/** Every command and removal of an uninstall; the data directory goes only with `purge`. */
+/** Every command and removal of an uninstall; the data directory and the settings go only with `purge`. */
 export function planUninstall({ dataDir, purge }: { dataDir: string; purge: boolean }): InstallStep[] {
   return [
     // Not installed, or already stopped: nothing to stop, and the files still go.
@@ -192,7 +203,12 @@ export function planUninstall({ dataDir, purge }: { dataDir: string; purge: bool
     { kind: "remove", path: UNIT_PATH, recursive: false },
     { kind: "command", command: ["systemctl", "daemon-reload"] },
     { kind: "remove", path: INSTALLED_BINARY, recursive: false },
-    ...(purge ? [{ kind: "remove" as const, path: dataDir, recursive: true }] : []),
+    ...(purge
+      ? [
+          { kind: "remove" as const, path: dataDir, recursive: true },
+          { kind: "remove" as const, path: CONFIG_DIR, recursive: true },
+        ]
+      : []),
   ];
 }
 

@@ -43,7 +43,7 @@ function describeStep(step: InstallStep, executable: string): string {
     case "binary":
       return `copy ${executable} to ${step.path} (mode ${octal(step.mode)})`;
     case "file":
-      return `write ${step.path} (mode ${octal(step.mode)}, owner ${step.owner}; ${step.comment}):\n${indented(step.contents)}`;
+      return `write ${step.path} (mode ${octal(step.mode)}, owner ${step.owner}${step.group ? `, group ${step.group}` : ""}; ${step.comment}):\n${indented(step.contents)}`;
     case "remove":
       return `remove ${step.path}${step.recursive ? " and everything in it" : ""}`;
     case "command":
@@ -169,7 +169,7 @@ export function runPlan(steps: readonly InstallStep[], options: RunOptions): voi
       }
       case "file": {
         const path = at(step.path);
-        const who = owner(root, step.owner);
+        const who = { uid: owner(root, step.owner).uid, gid: owner(root, step.group ?? step.owner).gid };
         if (existsSync(path) && step.keepExisting) report(`kept the existing ${step.path}`);
         else if (existsSync(path) && readFileSync(path, "utf8") === step.contents && !setModeAndOwner(path, step.mode, who))
           report(`unchanged: ${step.path}`);

@@ -72,11 +72,12 @@ describe("outpost install --dry-run", () => {
     expect(stdout).toContain("useradd --system --no-create-home --shell /usr/sbin/nologin outpost");
     expect(stdout).toContain("install -d -m 0700 -o outpost /srv/outpost");
     expect(stdout).toMatch(/copy \S+ to \/usr\/local\/bin\/outpost \(mode 0755\)/);
-    expect(stdout).toContain("write /srv/outpost/outpost.toml (mode 0600, owner outpost");
+    expect(stdout).toContain("run: install -d -m 0755 -o root /etc/outpost");
+    expect(stdout).toContain("write /etc/outpost/outpost.toml (mode 0640, owner root, group outpost");
     expect(stdout).toContain("    port = 9000\n");
     expect(stdout).toContain('    public_url = "https://pi.example.com"\n');
     expect(stdout).toContain("write /etc/systemd/system/outpost.service (mode 0644, owner root");
-    expect(stdout).toContain("    ExecStart=/usr/local/bin/outpost serve --data /srv/outpost\n");
+    expect(stdout).toContain("    ExecStart=/usr/local/bin/outpost serve --data /srv/outpost --config /etc/outpost/outpost.toml\n");
     expect(stdout).toContain("    ReadWritePaths=/srv/outpost\n");
     expect(stdout).toContain("run: systemctl daemon-reload");
     expect(stdout).toContain("run: systemctl enable --now outpost.service");
@@ -131,14 +132,18 @@ describe("outpost install", () => {
     const data = join(root, "srv/outpost");
     expect(modeOf(data)).toBe("0700");
     expect([statSync(data).uid, statSync(data).gid]).toEqual([SERVICE_UID, SERVICE_GID]);
-    const settings = join(data, "outpost.toml");
-    expect(modeOf(settings)).toBe("0600");
-    expect(statSync(settings).uid).toBe(SERVICE_UID);
+    expect(readdirSync(data)).toEqual([]);
+    const settings = join(root, "etc/outpost/outpost.toml");
+    expect(modeOf(join(root, "etc/outpost"))).toBe("0755");
+    expect(modeOf(settings)).toBe("0640");
+    expect([statSync(settings).uid, statSync(settings).gid]).toEqual([myUid, SERVICE_GID]);
     expect(Bun.TOML.parse(readFileSync(settings, "utf8"))).toEqual({ port: 9000, public_url: "https://pi.example.com" });
 
     const unit = join(root, "etc/systemd/system/outpost.service");
     expect(modeOf(unit)).toBe("0644");
-    expect(readFileSync(unit, "utf8")).toContain("ExecStart=/usr/local/bin/outpost serve --data /srv/outpost\n");
+    expect(readFileSync(unit, "utf8")).toContain(
+      "ExecStart=/usr/local/bin/outpost serve --data /srv/outpost --config /etc/outpost/outpost.toml\n",
+    );
     expect(readdirSync(join(root, "etc/systemd/system"))).toEqual(["outpost.service"]);
   });
 
@@ -150,16 +155,16 @@ describe("outpost install", () => {
     expect(again.exitCode).toBe(0);
     expect(again.stdout).toContain("unchanged: /usr/local/bin/outpost");
     expect(again.stdout).toContain("unchanged: /etc/systemd/system/outpost.service");
-    expect(again.stdout).toContain("kept the existing /srv/outpost/outpost.toml");
+    expect(again.stdout).toContain("kept the existing /etc/outpost/outpost.toml");
     expect(snapshot(root)).toEqual(before);
   });
 
   test("keeps an existing settings file", async () => {
     const root = stagingRoot();
-    mkdirSync(join(root, "srv/outpost"), { recursive: true });
-    writeFileSync(join(root, "srv/outpost/outpost.toml"), 'log_level = "debug"\n');
+    mkdirSync(join(root, "etc/outpost"), { recursive: true });
+    writeFileSync(join(root, "etc/outpost/outpost.toml"), 'log_level = "debug"\n');
     expect((await outpost(["install", ...INSTALL_FLAGS], root)).exitCode).toBe(0);
-    expect(readFileSync(join(root, "srv/outpost/outpost.toml"), "utf8")).toBe('log_level = "debug"\n');
+    expect(readFileSync(join(root, "etc/outpost/outpost.toml"), "utf8")).toBe('log_level = "debug"\n');
   });
 
   test("stops with one sentence when the service user is missing and cannot be created here", async () => {
@@ -187,7 +192,8 @@ describe("outpost uninstall", () => {
     expect(existsSync(join(root, "etc/systemd/system/outpost.service"))).toBe(false);
     expect(existsSync(join(root, "usr/local/bin/outpost"))).toBe(false);
     expect(readFileSync(join(root, "srv/outpost/outpost.db"), "utf8")).toBe("data");
-    expect(stdout).toContain("its data is kept in /srv/outpost");
+    expect(existsSync(join(root, "etc/outpost/outpost.toml"))).toBe(true);
+    expect(stdout).toContain("its data is kept in /srv/outpost and its settings in /etc/outpost");
     // Again: nothing left to remove, and that is no error.
     const again = await outpost(["uninstall", "--data", "/srv/outpost"], root);
     expect(again.exitCode).toBe(0);
@@ -206,6 +212,7 @@ describe("outpost uninstall", () => {
     const confirmed = await outpost(["uninstall", "--data", "/srv/outpost", "--purge"], root, "yes\n");
     expect(confirmed.exitCode).toBe(0);
     expect(existsSync(join(root, "srv/outpost"))).toBe(false);
+    expect(existsSync(join(root, "etc/outpost"))).toBe(false);
     expect(existsSync(join(root, "usr/local/bin/outpost"))).toBe(false);
   });
 
