@@ -8,6 +8,8 @@ import { ConfigError } from "../errors";
 
 /** Where `install` puts things; fixed because the unit file and the README name them. */
 export const INSTALLED_BINARY = "/usr/local/bin/outpost";
+/** The binary an upgrade replaced, kept to roll back to. */
+export const PREVIOUS_BINARY = `${INSTALLED_BINARY}.previous`;
 export const UNIT_NAME = "outpost.service";
 export const UNIT_PATH = `/etc/systemd/system/${UNIT_NAME}`;
 export const DEFAULT_DATA_DIR = "/var/lib/outpost";
@@ -23,24 +25,34 @@ export interface InstallOptions {
   publicUrl: string | null;
   /** The system user the service runs as. */
   user: string;
+  /** How long a (re)started service has to answer /ready before the install gives up (and an upgrade rolls back). */
+  readyTimeoutMs: number;
 }
 
 export type InstallStep =
   /** Creates the system user with `command`, unless a user of that name exists. */
   | { kind: "user"; name: string; command: string[] }
   | { kind: "directory"; path: string; mode: number; owner: string }
-  /** Copies the running executable to `path`. */
-  | { kind: "binary"; path: string; mode: number }
+  /** Copies the running executable to `path` (written beside it, then renamed); a different one already there is kept as `previousPath`. */
+  | { kind: "binary"; path: string; mode: number; previousPath: string }
   /** Writes `contents` to `path`, owned by `owner` (and `group`'s group when given); with `keepExisting`, a file already there is left as it is. */
   | { kind: "file"; path: string; mode: number; owner: string; group?: string; contents: string; keepExisting: boolean; comment: string }
   | { kind: "remove"; path: string; recursive: boolean }
   /** Runs `command`; with `tolerateFailure`, a failure is reported and the plan goes on. */
-  | { kind: "command"; command: string[]; tolerateFailure?: boolean };
+  | { kind: "command"; command: string[]; tolerateFailure?: boolean }
+  /**
+   * Reloads units, enables `unit` and starts it (restarts it when an earlier step changed
+   * something), then waits up to `readyTimeoutMs` for /ready on the port `configPath` sets; a new
+   * binary that does not become ready is replaced by the previous one, which is started again.
+   */
+  | { kind: "service"; unit: string; dataDir: string; configPath: string; readyTimeoutMs: number };
 
 // A user name useradd accepts on Debian, and a data path that needs no quoting in the unit file.
 const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
 const SAFE_PATH = /^(\/[A-Za-z0-9._-]+)+$/;
 const MAX_PATH_CHARS = 255;
+const DEFAULT_READY_TIMEOUT_SECONDS = 120;
+const MAX_READY_TIMEOUT_SECONDS = 3600;
 
 /** `dataDir` if it can be the service's data directory (one the unit file names unquoted); a ConfigError otherwise. */
 export function checkDataDir(dataDir: string): string {
@@ -56,7 +68,7 @@ export function checkDataDir(dataDir: string): string {
  * the way the server checks its settings; a ConfigError names the flag that is wrong.
  */
 export function installOptionsFromFlags(flags: Record<string, string>): InstallOptions {
-  const known = new Set(["port", "data", "public-url", "user"]);
+  const known = new Set(["port", "data", "public-url", "user", "ready-timeout-seconds"]);
   for (const name of Object.keys(flags))
     if (!known.has(name)) throw new ConfigError(`Unknown flag --${name} for install. See outpost --help.`);
   const dataDir = checkDataDir(flags.data ?? DEFAULT_DATA_DIR);
@@ -70,7 +82,12 @@ export function installOptionsFromFlags(flags: Record<string, string>): InstallO
   if (flags["public-url"] !== undefined) settings["public-url"] = flags["public-url"];
   const checked = loadConfig({ flags: settings, env: {}, defaultDataDir: "/nonexistent/outpost-install-check" });
   if (checked.port === 0) throw new ConfigError("--port must be a fixed port for a service (1 to 65535), not 0.");
-  return { port: checked.port, dataDir, publicUrl: checked.publicUrl, user };
+  const readyTimeout = flags["ready-timeout-seconds"] ?? String(DEFAULT_READY_TIMEOUT_SECONDS);
+  if (!/^\d+$/.test(readyTimeout) || Number(readyTimeout) < 1 || Number(readyTimeout) > MAX_READY_TIMEOUT_SECONDS)
+    throw new ConfigError(
+      `--ready-timeout-seconds must be a whole number from 1 to ${MAX_READY_TIMEOUT_SECONDS}; got ${JSON.stringify(readyTimeout)}.`,
+    );
+  return { port: checked.port, dataDir, publicUrl: checked.publicUrl, user, readyTimeoutMs: Number(readyTimeout) * 1000 };
 }
 
 /** A TOML basic string; the values are already checked, so JSON's escaping is TOML's. */
@@ -167,7 +184,7 @@ export function planInstall(options: InstallOptions): InstallStep[] {
       command: ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", options.user],
     },
     { kind: "directory", path: options.dataDir, mode: 0o700, owner: options.user },
-    { kind: "binary", path: INSTALLED_BINARY, mode: 0o755 },
+    { kind: "binary", path: INSTALLED_BINARY, mode: 0o755, previousPath: PREVIOUS_BINARY },
     { kind: "directory", path: CONFIG_DIR, mode: 0o755, owner: "root" },
     {
       kind: "file",
@@ -190,8 +207,7 @@ export function planInstall(options: InstallOptions): InstallStep[] {
       keepExisting: false,
       comment: "the systemd unit",
     },
-    { kind: "command", command: ["systemctl", "daemon-reload"] },
-    { kind: "command", command: ["systemctl", "enable", "--now", UNIT_NAME] },
+    { kind: "service", unit: UNIT_NAME, dataDir: options.dataDir, configPath: CONFIG_PATH, readyTimeoutMs: options.readyTimeoutMs },
   ];
 }
 
@@ -203,6 +219,7 @@ export function planUninstall({ dataDir, purge }: { dataDir: string; purge: bool
     { kind: "remove", path: UNIT_PATH, recursive: false },
     { kind: "command", command: ["systemctl", "daemon-reload"] },
     { kind: "remove", path: INSTALLED_BINARY, recursive: false },
+    { kind: "remove", path: PREVIOUS_BINARY, recursive: false },
     ...(purge
       ? [
           { kind: "remove" as const, path: dataDir, recursive: true },

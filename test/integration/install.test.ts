@@ -4,34 +4,28 @@
 // file with its mode and owner, a second install changes nothing, and uninstall keeps the data
 // unless purged after a confirmation.
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { startTestApp } from "../harness/app";
+import { stagingRoot as makeStagingRoot, type StagingRoot } from "../harness/install-root";
 
 const ROOT = resolve(import.meta.dir, "../..");
-const roots: string[] = [];
+const roots: StagingRoot[] = [];
 afterEach(() => {
-  for (const dir of roots.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const root of roots.splice(0)) root[Symbol.dispose]();
 });
-
-// As root, the staging root's users get ids of their own, so that owners are really set; as
-// another user, files can only be given to oneself.
 const myUid = process.getuid?.() ?? 0;
-const myGid = process.getgid?.() ?? 0;
-const SERVICE_UID = myUid === 0 ? 4321 : myUid;
-const SERVICE_GID = myUid === 0 ? 4321 : myGid;
 
-/** A staging root that looks like a machine: systemd running (unless told otherwise), root and the service user in etc/passwd. */
-function stagingRoot({ systemd = true, serviceUser = true } = {}): string {
-  const root = mkdtempSync(join(tmpdir(), "outpost-install-"));
+/** A staging root (test/harness/install-root.ts), removed after the test. */
+function staged(options?: Parameters<typeof makeStagingRoot>[0]): StagingRoot {
+  const root = makeStagingRoot(options);
   roots.push(root);
-  if (systemd) mkdirSync(join(root, "run/systemd/system"), { recursive: true });
-  mkdirSync(join(root, "etc"));
-  const users = [`root:x:${myUid}:${myGid}:root:/root:/bin/sh`];
-  if (serviceUser) users.push(`outpost:x:${SERVICE_UID}:${SERVICE_GID}::/nonexistent:/usr/sbin/nologin`);
-  writeFileSync(join(root, "etc/passwd"), `${users.join("\n")}\n`);
   return root;
+}
+
+/** The path of a staging root removed after the test. */
+function stagingRoot(options?: Parameters<typeof makeStagingRoot>[0]): string {
+  return staged(options).path;
 }
 
 /** Every path under `root` with what a change would alter: type, mode, owner, size, modification time, inode. */
@@ -79,8 +73,9 @@ describe("outpost install --dry-run", () => {
     expect(stdout).toContain("write /etc/systemd/system/outpost.service (mode 0644, owner root");
     expect(stdout).toContain("    ExecStart=/usr/local/bin/outpost serve --data /srv/outpost --config /etc/outpost/outpost.toml\n");
     expect(stdout).toContain("    ReadWritePaths=/srv/outpost\n");
-    expect(stdout).toContain("run: systemctl daemon-reload");
-    expect(stdout).toContain("run: systemctl enable --now outpost.service");
+    expect(stdout).toContain("run: systemctl daemon-reload\nrun: systemctl enable outpost.service\n");
+    expect(stdout).toContain("run: systemctl restart outpost.service (when anything above changed; else systemctl start outpost.service)");
+    expect(stdout).toContain("wait up to 120 s for /ready");
     expect(snapshot(root)).toEqual(before);
   });
 
@@ -118,11 +113,11 @@ describe("outpost install without systemd", () => {
 
 describe("outpost install", () => {
   test("writes the binary, the private data directory, the settings and the unit with their modes and owners", async () => {
-    const root = stagingRoot();
+    const { path: root, serviceUid, serviceGid } = staged();
     const { stdout, exitCode } = await outpost(["install", ...INSTALL_FLAGS], root);
     expect(exitCode).toBe(0);
     expect(stdout).toContain("user outpost exists");
-    expect(stdout).toContain("not run (OUTPOST_INSTALL_ROOT is set): systemctl enable --now outpost.service");
+    expect(stdout).toContain("not run (OUTPOST_INSTALL_ROOT is set): systemctl enable outpost.service");
 
     const binary = join(root, "usr/local/bin/outpost");
     expect(modeOf(binary)).toBe("0755");
@@ -131,12 +126,12 @@ describe("outpost install", () => {
 
     const data = join(root, "srv/outpost");
     expect(modeOf(data)).toBe("0700");
-    expect([statSync(data).uid, statSync(data).gid]).toEqual([SERVICE_UID, SERVICE_GID]);
+    expect([statSync(data).uid, statSync(data).gid]).toEqual([serviceUid, serviceGid]);
     expect(readdirSync(data)).toEqual([]);
     const settings = join(root, "etc/outpost/outpost.toml");
     expect(modeOf(join(root, "etc/outpost"))).toBe("0755");
     expect(modeOf(settings)).toBe("0640");
-    expect([statSync(settings).uid, statSync(settings).gid]).toEqual([myUid, SERVICE_GID]);
+    expect([statSync(settings).uid, statSync(settings).gid]).toEqual([myUid, serviceGid]);
     expect(Bun.TOML.parse(readFileSync(settings, "utf8"))).toEqual({ port: 9000, public_url: "https://pi.example.com" });
 
     const unit = join(root, "etc/systemd/system/outpost.service");

@@ -39,7 +39,7 @@ describe("the settings file", () => {
 
   test("without flags holds the defaults, and no public URL", () => {
     const options = installOptionsFromFlags({});
-    expect(options).toEqual({ port: 8080, dataDir: "/var/lib/outpost", publicUrl: null, user: "outpost" });
+    expect(options).toEqual({ port: 8080, dataDir: "/var/lib/outpost", publicUrl: null, user: "outpost", readyTimeoutMs: 120_000 });
     const data = tempDir();
     writeFileSync(join(data, "outpost.toml"), settingsFile(options));
     const config = loadConfig({ flags: { data }, env: {} });
@@ -101,15 +101,24 @@ describe("the unit file", () => {
 describe("the plan", () => {
   test("creates the user, the private data directory, the binary, the settings (kept if present) and the unit, then starts it", () => {
     const steps = planInstall(installOptionsFromFlags({}));
-    expect(steps.map((step) => step.kind)).toEqual(["user", "directory", "binary", "directory", "file", "file", "command", "command"]);
+    expect(steps.map((step) => step.kind)).toEqual(["user", "directory", "binary", "directory", "file", "file", "service"]);
     expect(steps[0]).toMatchObject({ command: ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "outpost"] });
     expect(steps[1]).toEqual({ kind: "directory", path: "/var/lib/outpost", mode: 0o700, owner: "outpost" });
     expect(steps[4]).toMatchObject({ path: "/etc/outpost/outpost.toml", mode: 0o640, owner: "root", group: "outpost", keepExisting: true });
     expect(steps[5]).toMatchObject({ path: "/etc/systemd/system/outpost.service", mode: 0o644, keepExisting: false });
-    expect(steps.slice(6)).toEqual([
-      { kind: "command", command: ["systemctl", "daemon-reload"] },
-      { kind: "command", command: ["systemctl", "enable", "--now", "outpost.service"] },
-    ]);
+    expect(steps[2]).toEqual({
+      kind: "binary",
+      path: "/usr/local/bin/outpost",
+      mode: 0o755,
+      previousPath: "/usr/local/bin/outpost.previous",
+    });
+    expect(steps[6]).toEqual({
+      kind: "service",
+      unit: "outpost.service",
+      dataDir: "/var/lib/outpost",
+      configPath: "/etc/outpost/outpost.toml",
+      readyTimeoutMs: 120_000,
+    });
   });
 
   test("uninstall keeps the data directory unless purged", () => {
@@ -132,6 +141,8 @@ describe("the plan", () => {
     [{ user: "root" }, "--user must be a system user name"],
     [{ user: "Bad;Name" }, "--user must be a system user name"],
     [{ host: "0.0.0.0" }, "Unknown flag --host for install"],
+    [{ "ready-timeout-seconds": "0" }, "--ready-timeout-seconds must be a whole number from 1 to 3600"],
+    [{ "ready-timeout-seconds": "soon" }, "--ready-timeout-seconds must be a whole number"],
   ])("refuses %p", (flags, message) => {
     expect(() => installOptionsFromFlags(flags as Record<string, string>)).toThrow(ConfigError);
     expect(() => installOptionsFromFlags(flags as Record<string, string>)).toThrow(message);
