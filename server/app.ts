@@ -117,7 +117,10 @@ export async function createApp(
   const migrations = features.flatMap((f) => f.migrations ?? []);
   let db: Database;
   try {
-    db = openDatabase(join(config.dataDir, "outpost.db"), migrations, { noSpace: disk });
+    db = openDatabase(join(config.dataDir, "outpost.db"), migrations, {
+      noSpace: disk,
+      appVersion: { version: VERSION, backupsDir: join(config.dataDir, "backups") },
+    });
   } catch (err) {
     if (isNoSpaceError(err)) throw new StartupError(describeDiskState(disk.state()));
     throw explainDatabaseError(config.dataDir, "outpost.db", err);
