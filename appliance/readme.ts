@@ -28,6 +28,7 @@ export function settingsTable(features: readonly AnyFeature[]): string {
     "| setting | flag | environment | outpost.toml | default |",
     "|---|---|---|---|---|",
     "| data directory | `--data` | `OUTPOST_DATA` | – | `./data` |",
+    "| settings file (must exist when given) | `--config` | `OUTPOST_CONFIG` | – | `<data>/outpost.toml` if it exists |",
     ...rows,
   ].join("\n");
 }

@@ -3,6 +3,7 @@
 // routes, sockets and jobs, start in order, stop in reverse. The HTTP edge (router) and the socket
 // edge (dispatcher) serve every feature's routes and protocols beside /graphql and the web UI.
 import type { Database } from "bun:sqlite";
+import { rmSync } from "node:fs";
 import { isIPv6 } from "node:net";
 import { join } from "node:path";
 import type { Plugin } from "@envelop/core";
@@ -16,7 +17,7 @@ import type { Viewer } from "./auth/viewer";
 import { type CacheFactory, memoryCaches } from "./cache";
 import { type Clock, systemClock } from "./clock";
 import { type Config, defaultsOf, rateClassesOf } from "./config";
-import { explainDatabaseError, lockDataDir, prepareDataDir } from "./data-dir";
+import { explainDatabaseError, lockDataDir, prepareDataDir, SETUP_LINK_FILE, writeNoticeFile } from "./data-dir";
 import { createWriteBatcher, migrationsApplied, openDatabase } from "./db";
 import { createDiskWatch, DISK_WATCH_INTERVAL_MS, describeDiskState, isNoSpaceError } from "./disk/watch";
 import { type AppError, NotFoundError, StartupError } from "./errors";
@@ -37,6 +38,7 @@ import { createRateLimiter, type RateLimiter } from "./limits/rate-limiter";
 import { createLogger, type Logger } from "./log";
 import { rateSettingKey } from "./settings";
 import { createSupervisor } from "./supervisor";
+import { VERSION } from "./version";
 
 export type { Services } from "./features";
 
@@ -116,7 +118,10 @@ export async function createApp(
   const migrations = features.flatMap((f) => f.migrations ?? []);
   let db: Database;
   try {
-    db = openDatabase(join(config.dataDir, "outpost.db"), migrations, { noSpace: disk });
+    db = openDatabase(join(config.dataDir, "outpost.db"), migrations, {
+      noSpace: disk,
+      appVersion: { version: VERSION, backupsDir: join(config.dataDir, "backups") },
+    });
   } catch (err) {
     if (isNoSpaceError(err)) throw new StartupError(describeDiskState(disk.state()));
     throw explainDatabaseError(config.dataDir, "outpost.db", err);
@@ -215,7 +220,8 @@ export async function createApp(
   });
 
   const coreRoutes: Route[] = [
-    { method: "GET", path: "/health", access: "public", rateClass: null, handle: () => Response.json({ status: "ok" }) },
+    // The version tells `outpost install` that the new binary is the one answering, and `outpost status` what runs.
+    { method: "GET", path: "/health", access: "public", rateClass: null, handle: () => Response.json({ status: "ok", version: VERSION }) },
     {
       method: "GET",
       path: "/ready",
@@ -326,12 +332,15 @@ export async function createApp(
       log.info("listening", { url, port, dataDir: config.dataDir });
       announce(`Outpost listening on ${url}`);
       const setupToken = services.auth.setupToken();
+      // Also in the data directory, for `outpost install` to show; a link from an earlier start no longer works.
+      const setupLinkPath = join(config.dataDir, SETUP_LINK_FILE);
       if (setupToken) {
         // A public URL given with a trailing slash must not make the link's path "//setup".
         const link = `${(config.publicUrl ?? url).replace(/\/+$/, "")}/setup?token=${setupToken}`;
         log.info("no users yet: open the setup link to create the first admin", { setupLink: link });
         announce(`First start: create the admin at ${link}`);
-      }
+        writeNoticeFile(setupLinkPath, `${link}\n`);
+      } else rmSync(setupLinkPath, { force: true });
       return { url, port };
     },
     async stop() {
@@ -352,6 +361,8 @@ export async function createApp(
       for (const { feature, provided } of [...created].reverse()) await feature.stop?.(provided, core);
       await core.supervisor.stopAll();
       await core.writes.drain();
+      // The setup token dies with the process.
+      rmSync(join(config.dataDir, SETUP_LINK_FILE), { force: true });
       closeDataDir.dispose();
       log.info("stopped");
     },

@@ -1,5 +1,6 @@
 // Typed configuration. Each setting is read from, in order of precedence: command-line flags,
-// OUTPOST_* environment variables, <data>/outpost.toml, then its default. The core's settings are
+// OUTPOST_* environment variables, the settings file (--config / OUTPOST_CONFIG, else
+// <data>/outpost.toml when it exists), then its default. The core's settings are
 // here; each feature declares its own (settings.ts), and each rate class has one. Every value is
 // validated at start; a bad one stops the start with a message naming the setting as the user
 // wrote it (`--log-level`, `OUTPOST_LOG_LEVEL`, or `log_level` in the file).
@@ -25,6 +26,8 @@ declare module "./limits/rate-limiter" {
 
 interface CoreSettings {
   dataDir: string;
+  /** The settings file read, or null when there was none. */
+  configFile: string | null;
   host: string;
   port: number;
   publicUrl: string | null;
@@ -166,9 +169,9 @@ export function settingsOf(features: readonly AnyFeature[]): SettingSpec[] {
   return all;
 }
 
-/** The defaults of every setting of `features` (all but the data directory). */
-export function defaultsOf(features: readonly AnyFeature[]): Omit<Config, "dataDir"> {
-  return Object.fromEntries(settingsOf(features).map((s) => [s.key, s.default])) as Omit<Config, "dataDir">;
+/** The defaults of every setting of `features` (all but the data directory and the settings file). */
+export function defaultsOf(features: readonly AnyFeature[]): Omit<Config, "dataDir" | "configFile"> {
+  return Object.fromEntries(settingsOf(features).map((s) => [s.key, s.default])) as Omit<Config, "dataDir" | "configFile">;
 }
 
 export const DEFAULTS = defaultsOf(FEATURES);
@@ -188,6 +191,10 @@ function wrap(text: string, indent: number, width = 100): string {
 export function describeSettings(features: readonly AnyFeature[] = FEATURES): string {
   const entries = [
     { flag: "--data <dir>", text: "data directory, used by one Outpost process at a time. Default: ./data." },
+    {
+      flag: "--config <file>",
+      text: "settings file (TOML, the keys below); it must exist. Also OUTPOST_CONFIG. Default: <data>/outpost.toml when it exists.",
+    },
     ...settingsOf(features)
       .filter((s) => s.inFile !== false)
       .map((s) => {
@@ -253,6 +260,36 @@ export function parseFlags(argv: string[]): Record<string, string> {
   return flags;
 }
 
+/**
+ * The settings file to read: the one --config or OUTPOST_CONFIG names, which must exist (a typo
+ * must not silently start a service on defaults), else `<data>/outpost.toml` when it exists, else none.
+ */
+function chooseSettingsFile(
+  flag: string | undefined,
+  fromEnv: string | undefined,
+  dataDir: string,
+): { path: string | null; source: string | null } {
+  const source = flag !== undefined ? "--config" : fromEnv !== undefined ? "OUTPOST_CONFIG" : null;
+  const given = flag ?? fromEnv;
+  if (given === undefined) {
+    const inDataDir = join(dataDir, "outpost.toml");
+    return { path: existsSync(inDataDir) ? inDataDir : null, source: null };
+  }
+  if (given === "") throw new ConfigError(`${source} must name a settings file, such as /etc/outpost/outpost.toml.`);
+  const path = resolve(given);
+  if (!existsSync(path))
+    throw new ConfigError(`${source} names ${path}, which does not exist. Create it, or leave ${source} out to use <data>/outpost.toml.`);
+  return { path, source };
+}
+
+/** Why a settings file could not be read or parsed, in a few words. */
+function reasonNotRead(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "EACCES" || code === "EPERM") return `this user may not read it. Make it readable by the user Outpost runs as.`;
+  if (code === "EISDIR") return "it is a directory, not a file.";
+  return (err as Error).message;
+}
+
 export interface LoadConfigOptions {
   flags?: Record<string, string>;
   env?: Record<string, string | undefined>;
@@ -271,7 +308,7 @@ export function loadConfig({
 }: LoadConfigOptions = {}): Config {
   const settings = settingsOf(features);
   const inFile = settings.filter((s) => s.inFile !== false);
-  const known = new Set(["data", ...inFile.map((s) => settingNames(s.key).flag.slice(2))]);
+  const known = new Set(["data", "config", ...inFile.map((s) => settingNames(s.key).flag.slice(2))]);
   for (const name of Object.keys(flags)) {
     if (known.has(name)) continue;
     // A longer or shorter spelling of a real flag (--data-dir for --data) is most likely meant as it.
@@ -280,19 +317,19 @@ export function loadConfig({
   }
 
   const dataDir = resolve(flags.data ?? env.OUTPOST_DATA ?? defaultDataDir);
-  const filePath = join(dataDir, "outpost.toml");
+  const { path: filePath, source: fileSource } = chooseSettingsFile(flags.config, env.OUTPOST_CONFIG, dataDir);
   let file: Record<string, unknown> = {};
-  if (existsSync(filePath)) {
+  if (filePath !== null) {
     try {
       file = Bun.TOML.parse(readFileSync(filePath, "utf8")) as Record<string, unknown>;
     } catch (err) {
-      throw new ConfigError(`Cannot read ${filePath}: ${(err as Error).message}`);
+      throw new ConfigError(`Cannot read ${filePath}${fileSource ? ` (given by ${fileSource})` : ""}: ${reasonNotRead(err)}`);
     }
     const fileKeys = new Set(inFile.map((s) => settingNames(s.key).toml));
     for (const name of Object.keys(file)) if (!fileKeys.has(name)) throw new ConfigError(`Unknown setting ${name} in ${filePath}.`);
   }
 
-  const config: Record<string, unknown> = { ...defaultsOf(features), dataDir };
+  const config: Record<string, unknown> = { ...defaultsOf(features), dataDir, configFile: filePath };
   for (const setting of settings) {
     const names = settingNames(setting.key);
     const flag = setting.inFile === false ? undefined : flags[names.flag.slice(2)];

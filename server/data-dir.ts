@@ -28,6 +28,9 @@ import { isNoSpaceError } from "./disk/watch";
 import { DataDirError } from "./errors";
 import type { Logger } from "./log";
 
+/** Where a server that has no user yet writes its one-time setup link, for `outpost install` to show (0600). */
+export const SETUP_LINK_FILE = "setup-link";
+
 /** The database's files, which this user must be able to write. */
 const DATABASE_FILES = ["outpost.db", "outpost.db-wal", "outpost.db-shm"];
 /** What Outpost keeps in the directory, all of which must belong to the user it runs as. */
@@ -196,6 +199,21 @@ export function describeHolder(pidPath: string): string | null {
 }
 
 /**
+ * Writes `text` to `path` for this user only (0600), whole and renamed into place so a reader never
+ * sees half of it. For files that only inform (the pid file, the setup link): on a full disk it is
+ * skipped.
+ */
+export function writeNoticeFile(path: string, text: string): void {
+  try {
+    writeFileSync(`${path}.new`, text, { mode: 0o600 });
+    renameSync(`${path}.new`, path);
+  } catch (err) {
+    rmSync(`${path}.new`, { force: true });
+    if (!isNoSpaceError(err)) throw err;
+  }
+}
+
+/**
  * Takes the data directory's lock, or throws a DataDirError naming the process that holds it (its
  * pid, and its address once it listens). The lock lasts until `release()` or the end of the process.
  */
@@ -229,18 +247,9 @@ export function lockDataDir(dir: string): DataDirLock {
     );
   }
   const heldDb = lockDb;
-  // Written whole and renamed into place, so a process that is turned away never reads half of it.
   // Only informative: on a full disk it is skipped (the address is written again once listening,
   // after the disk watch has given back the emergency space).
-  const writePidFile = (text: string) => {
-    try {
-      writeFileSync(`${pidPath}.new`, text, { mode: 0o600 });
-      renameSync(`${pidPath}.new`, pidPath);
-    } catch (err) {
-      rmSync(`${pidPath}.new`, { force: true });
-      if (!isNoSpaceError(err)) throw err;
-    }
-  };
+  const writePidFile = (text: string) => writeNoticeFile(pidPath, text);
   writePidFile(`${process.pid}\n`);
   let released = false;
   return {

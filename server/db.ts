@@ -4,6 +4,7 @@
 
 import { Database, type SQLQueryBindings } from "bun:sqlite";
 import { chmodSync, existsSync } from "node:fs";
+import { checkDatabaseVersion, type DatabaseVersionOptions } from "./database-version";
 import { LimitExceededError } from "./errors";
 
 export interface Migration {
@@ -97,9 +98,15 @@ class SpaceAwareDatabase extends Database {
 /**
  * Opens (creating if needed) the database at `path`, readable by this user only (0600, its -wal and
  * -shm files too), and migrates it; a migration already applied writes nothing, so a server starts
- * on a full disk. With `noSpace`, writes meet a full disk as SpaceAwareDatabase says.
+ * on a full disk. With `noSpace`, writes meet a full disk as SpaceAwareDatabase says. With
+ * `appVersion`, a database a newer Outpost wrote is refused and one an older Outpost wrote is
+ * copied before it is migrated (database-version.ts).
  */
-export function openDatabase(path: string, migrations: Migration[], { noSpace }: { noSpace?: NoSpaceHandling } = {}): Database {
+export function openDatabase(
+  path: string,
+  migrations: Migration[],
+  { noSpace, appVersion }: { noSpace?: NoSpaceHandling; appVersion?: DatabaseVersionOptions } = {},
+): Database {
   const db: Database = noSpace ? new SpaceAwareDatabase(path, noSpace) : new Database(path, { create: true, strict: true });
   const onDisk = path !== ":memory:" && path !== "";
   // SQLite creates files 0644; it gives the -wal and -shm files the mode of the database file, so
@@ -117,6 +124,7 @@ export function openDatabase(path: string, migrations: Migration[], { noSpace }:
       .all()
       .map((r) => r.id),
   );
+  const recordVersion = appVersion ? checkDatabaseVersion(db, path, migrations, applied, appVersion) : () => {};
   const record = db.query("INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)");
   for (const migration of migrations) {
     if (applied.has(migration.id)) continue;
@@ -125,6 +133,7 @@ export function openDatabase(path: string, migrations: Migration[], { noSpace }:
       record.run(migration.id, Date.now());
     })();
   }
+  recordVersion();
   return db;
 }
 

@@ -16,9 +16,11 @@ const HELP = `Outpost ${VERSION}: a GraphQL API and web UI to run and watch this
 
 Usage:
   outpost [serve] [flags]   start the server (default)
-  outpost install [flags]   install as a systemd service (needs root): --port <n>, --data <dir>
-                            (default /var/lib/outpost), --public-url <url>, --user <name> (default
-                            outpost); --dry-run prints every file and command and changes nothing
+  outpost install [flags]   install or upgrade the systemd service (needs root): --port <n>, --data
+                            <dir> (default /var/lib/outpost), --public-url <url>, --user <name>
+                            (default outpost), --ready-timeout-seconds <n> (default 120: an upgrade
+                            that is not ready by then is rolled back); --dry-run prints every file
+                            and command and changes nothing
   outpost uninstall         stop and remove the service and /usr/local/bin/outpost; keeps the data
                             unless --purge (asks first; --yes does not ask); --data <dir>
   outpost status            whether the service is installed and running, version, URL, data
@@ -27,8 +29,8 @@ Usage:
   outpost help              this text (also -h, --help)
 
 Flags for serve. Each setting is also OUTPOST_<NAME> in the environment (OUTPOST_LOG_LEVEL) and
-<name> in <data>/outpost.toml (log_level = "debug"); a flag wins over the environment, and the
-environment over the file.
+<name> in the settings file (log_level = "debug"), which is --config <file> or else
+<data>/outpost.toml; a flag wins over the environment, and the environment over the file.
 
 ${describeSettings()}
 
@@ -79,7 +81,7 @@ async function main(argv: string[]) {
     return;
   }
   if (first === "install") {
-    process.exitCode = install(rest);
+    process.exitCode = await install(rest);
     return;
   }
   if (first === "status") {

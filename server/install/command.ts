@@ -6,20 +6,23 @@ import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { parseFlags } from "../config";
+import { SETUP_LINK_FILE } from "../data-dir";
 import { ConfigError } from "../errors";
-import { BUILD_TARGET } from "../version";
+import { BUILD_TARGET, VERSION } from "../version";
 import {
+  CONFIG_DIR,
   checkDataDir,
   DEFAULT_DATA_DIR,
-  dataDirOfUnit,
-  type InstallOptions,
   installOptionsFromFlags,
   manualCommand,
   planInstall,
   planUninstall,
+  serveArgumentsOfUnit,
+  UNIT_NAME,
   UNIT_PATH,
 } from "./plan";
 import { describePlan, runPlan } from "./runner";
+import { type ServiceControl, systemdService } from "./service-control";
 
 /**
  * Where the install's paths go: "/" on a real machine. OUTPOST_INSTALL_ROOT is for tests only: it
@@ -47,11 +50,16 @@ export function systemdRuns(root: string): boolean {
   return existsSync(join(root, "run/systemd/system"));
 }
 
-/** The data directory: --data, else the one the installed unit runs on, else the default. */
-export function chosenDataDir(flags: Record<string, string>, root: string): string {
-  if (flags.data !== undefined) return checkDataDir(flags.data);
-  const unit = join(root, UNIT_PATH);
-  return (existsSync(unit) && dataDirOfUnit(readFileSync(unit, "utf8"))) || DEFAULT_DATA_DIR;
+/**
+ * The data directory: --data, else the one the installed unit runs on, else the default; with the
+ * settings file the unit names when the data directory is the unit's (paths as the unit says them,
+ * not under `root`).
+ */
+export function chosenDataDir(flags: Record<string, string>, root: string): { dataDir: string; configFile: string | null } {
+  const unitPath = join(root, UNIT_PATH);
+  const unit = existsSync(unitPath) ? serveArgumentsOfUnit(readFileSync(unitPath, "utf8")) : { dataDir: null, configFile: null };
+  const dataDir = flags.data !== undefined ? checkDataDir(flags.data) : (unit.dataDir ?? DEFAULT_DATA_DIR);
+  return { dataDir, configFile: dataDir === unit.dataDir ? unit.configFile : null };
 }
 
 /** Refuses what only a real install checks: changing system files needs root, and a checkout has no single file to copy. */
@@ -67,36 +75,74 @@ function thisProgram(): string {
   return BUILD_TARGET.startsWith("dev-") ? `${process.execPath} ${process.argv[1]}` : process.execPath;
 }
 
-function serviceUrl(options: InstallOptions): string {
-  return options.publicUrl ?? `http://${hostname()}:${options.port}/`;
+/** Where and how an install acts: this machine by default; tests pass a staging root and a service they run themselves. */
+export interface InstallTarget {
+  /** The directory every installed path is under ("/" on a real machine). */
+  root: string;
+  /** The file installed as the binary: this executable. */
+  executable: string;
+  /** Starts the installed service; null when it is not started, for the reason `skipCommandsBecause` gives. */
+  service: ServiceControl | null;
+  /** Why no command (useradd, systemctl) is run, or null to run them. */
+  skipCommandsBecause: string | null;
+  /** Receives each line for the person installing. */
+  report: (line: string) => void;
 }
 
-/** `outpost install [--dry-run] [--port N] [--data DIR] [--public-url URL] [--user NAME]`. */
-export function install(argv: string[]): number {
+/** This machine (or the staging root OUTPOST_INSTALL_ROOT names, where no command is run and no service started). */
+function thisMachine(): InstallTarget {
+  const root = installRoot();
+  const report = (line: string) => console.log(line);
+  const real = root === "/";
+  return {
+    root,
+    executable: process.execPath,
+    service: real ? systemdService(UNIT_NAME, report) : null,
+    skipCommandsBecause: real ? null : "OUTPOST_INSTALL_ROOT is set",
+    report,
+  };
+}
+
+/** The link the started service wrote for creating the first admin, or null when it has a user already (or wrote none). */
+function setupLinkOf(root: string, dataDir: string): string | null {
+  try {
+    return readFileSync(join(root, dataDir, SETUP_LINK_FILE), "utf8").trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `outpost install [--dry-run] [--port N] [--data DIR] [--public-url URL] [--user NAME]
+ * [--ready-timeout-seconds N]`: installs, or upgrades, the service and starts it (see plan.ts and
+ * runner.ts), then says where it answers and, on a first install, the setup link. A new binary that
+ * does not become ready is rolled back, and the install ends with a StartupError saying so.
+ */
+export async function install(argv: string[], target: InstallTarget = thisMachine()): Promise<number> {
   const { switches, flags } = readArguments(argv, ["dry-run"]);
   const options = installOptionsFromFlags(flags);
   const steps = planInstall(options);
+  const { root, report } = target;
   if (switches.has("dry-run")) {
-    console.log(`Dry run: nothing is changed. outpost install would:\n${describePlan(steps, process.execPath)}`);
+    report(`Dry run: nothing is changed. outpost install would:\n${describePlan(steps, target.executable)}`);
     return 0;
   }
-  const root = installRoot();
   if (!systemdRuns(root)) {
-    console.log(
+    report(
       `systemd is not running on this machine (there is no /run/systemd/system), so Outpost cannot be installed as a service; start it by hand instead:\n  ${manualCommand(thisProgram(), options)}`,
     );
     return 1;
   }
   checkCanInstall(root, "install");
-  runPlan(steps, {
-    root,
-    executable: process.execPath,
-    skipCommandsBecause: root === "/" ? null : "OUTPOST_INSTALL_ROOT is set",
-    report: (line) => console.log(line),
-  });
-  console.log(
-    `Outpost is installed as the service outpost and listens on ${serviceUrl(options)}\nOn its first start it logs a setup link for the first admin: journalctl -u outpost | grep setupLink`,
-  );
+  const outcome = await runPlan(steps, target);
+  if (!outcome.config) {
+    report(`Outpost is installed as the service ${UNIT_NAME}, not started (${target.skipCommandsBecause}).`);
+    return 0;
+  }
+  const url = (outcome.config.publicUrl ?? `http://${hostname()}:${outcome.config.port}/`).replace(/\/*$/, "/");
+  const setupLink = setupLinkOf(root, options.dataDir);
+  report(`Outpost ${VERSION} runs as the service ${UNIT_NAME} at ${url}`);
+  report(setupLink ? `Create the first admin by opening this link (it works once): ${setupLink}` : `Sign in at ${url}`);
   return 0;
 }
 
@@ -116,7 +162,7 @@ export async function uninstall(argv: string[]): Promise<number> {
   for (const name of Object.keys(flags))
     if (name !== "data") throw new ConfigError(`Unknown flag --${name} for uninstall. See outpost --help.`);
   const root = installRoot();
-  const dataDir = chosenDataDir(flags, root);
+  const { dataDir } = chosenDataDir(flags, root);
   const purge = switches.has("purge");
   checkCanInstall(root, "uninstall");
   // --purge deletes a whole directory: only one that holds Outpost's data, never a mistyped --data.
@@ -127,12 +173,17 @@ export async function uninstall(argv: string[]): Promise<number> {
     console.log("Not confirmed: nothing was removed.");
     return 1;
   }
-  runPlan(planUninstall({ dataDir, purge }), {
+  await runPlan(planUninstall({ dataDir, purge }), {
     root,
     executable: process.execPath,
+    service: null,
     skipCommandsBecause: root !== "/" ? "OUTPOST_INSTALL_ROOT is set" : systemdRuns(root) ? null : "systemd is not running",
     report: (line) => console.log(line),
   });
-  console.log(purge ? "Outpost is uninstalled and its data deleted." : `Outpost is uninstalled; its data is kept in ${dataDir}.`);
+  console.log(
+    purge
+      ? "Outpost is uninstalled and its data and settings deleted."
+      : `Outpost is uninstalled; its data is kept in ${dataDir} and its settings in ${CONFIG_DIR}.`,
+  );
   return 0;
 }

@@ -8,9 +8,14 @@ import { ConfigError } from "../errors";
 
 /** Where `install` puts things; fixed because the unit file and the README name them. */
 export const INSTALLED_BINARY = "/usr/local/bin/outpost";
+/** The binary an upgrade replaced, kept to roll back to. */
+export const PREVIOUS_BINARY = `${INSTALLED_BINARY}.previous`;
 export const UNIT_NAME = "outpost.service";
 export const UNIT_PATH = `/etc/systemd/system/${UNIT_NAME}`;
 export const DEFAULT_DATA_DIR = "/var/lib/outpost";
+/** The settings file the unit names with --config (server/config.ts reads it). */
+export const CONFIG_DIR = "/etc/outpost";
+export const CONFIG_PATH = `${CONFIG_DIR}/outpost.toml`;
 export const DEFAULT_SERVICE_USER = "outpost";
 
 export interface InstallOptions {
@@ -20,24 +25,34 @@ export interface InstallOptions {
   publicUrl: string | null;
   /** The system user the service runs as. */
   user: string;
+  /** How long a (re)started service has to answer /ready before the install gives up (and an upgrade rolls back). */
+  readyTimeoutMs: number;
 }
 
 export type InstallStep =
   /** Creates the system user with `command`, unless a user of that name exists. */
   | { kind: "user"; name: string; command: string[] }
   | { kind: "directory"; path: string; mode: number; owner: string }
-  /** Copies the running executable to `path`. */
-  | { kind: "binary"; path: string; mode: number }
-  /** Writes `contents` to `path`; with `keepExisting`, a file already there is left as it is. */
-  | { kind: "file"; path: string; mode: number; owner: string; contents: string; keepExisting: boolean; comment: string }
+  /** Copies the running executable to `path` (written beside it, then renamed); a different one already there is kept as `previousPath`. */
+  | { kind: "binary"; path: string; mode: number; previousPath: string }
+  /** Writes `contents` to `path`, owned by `owner` (and `group`'s group when given); with `keepExisting`, a file already there is left as it is. */
+  | { kind: "file"; path: string; mode: number; owner: string; group?: string; contents: string; keepExisting: boolean; comment: string }
   | { kind: "remove"; path: string; recursive: boolean }
   /** Runs `command`; with `tolerateFailure`, a failure is reported and the plan goes on. */
-  | { kind: "command"; command: string[]; tolerateFailure?: boolean };
+  | { kind: "command"; command: string[]; tolerateFailure?: boolean }
+  /**
+   * Reloads units, enables `unit` and starts it (restarts it when an earlier step changed
+   * something), then waits up to `readyTimeoutMs` for /ready on the port `configPath` sets; a new
+   * binary that does not become ready is replaced by the previous one, which is started again.
+   */
+  | { kind: "service"; unit: string; dataDir: string; configPath: string; readyTimeoutMs: number };
 
 // A user name useradd accepts on Debian, and a data path that needs no quoting in the unit file.
 const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
 const SAFE_PATH = /^(\/[A-Za-z0-9._-]+)+$/;
 const MAX_PATH_CHARS = 255;
+const DEFAULT_READY_TIMEOUT_SECONDS = 120;
+const MAX_READY_TIMEOUT_SECONDS = 3600;
 
 /** `dataDir` if it can be the service's data directory (one the unit file names unquoted); a ConfigError otherwise. */
 export function checkDataDir(dataDir: string): string {
@@ -53,7 +68,7 @@ export function checkDataDir(dataDir: string): string {
  * the way the server checks its settings; a ConfigError names the flag that is wrong.
  */
 export function installOptionsFromFlags(flags: Record<string, string>): InstallOptions {
-  const known = new Set(["port", "data", "public-url", "user"]);
+  const known = new Set(["port", "data", "public-url", "user", "ready-timeout-seconds"]);
   for (const name of Object.keys(flags))
     if (!known.has(name)) throw new ConfigError(`Unknown flag --${name} for install. See outpost --help.`);
   const dataDir = checkDataDir(flags.data ?? DEFAULT_DATA_DIR);
@@ -67,7 +82,12 @@ export function installOptionsFromFlags(flags: Record<string, string>): InstallO
   if (flags["public-url"] !== undefined) settings["public-url"] = flags["public-url"];
   const checked = loadConfig({ flags: settings, env: {}, defaultDataDir: "/nonexistent/outpost-install-check" });
   if (checked.port === 0) throw new ConfigError("--port must be a fixed port for a service (1 to 65535), not 0.");
-  return { port: checked.port, dataDir, publicUrl: checked.publicUrl, user };
+  const readyTimeout = flags["ready-timeout-seconds"] ?? String(DEFAULT_READY_TIMEOUT_SECONDS);
+  if (!/^\d+$/.test(readyTimeout) || Number(readyTimeout) < 1 || Number(readyTimeout) > MAX_READY_TIMEOUT_SECONDS)
+    throw new ConfigError(
+      `--ready-timeout-seconds must be a whole number from 1 to ${MAX_READY_TIMEOUT_SECONDS}; got ${JSON.stringify(readyTimeout)}.`,
+    );
+  return { port: checked.port, dataDir, publicUrl: checked.publicUrl, user, readyTimeoutMs: Number(readyTimeout) * 1000 };
 }
 
 /** A TOML basic string; the values are already checked, so JSON's escaping is TOML's. */
@@ -75,7 +95,7 @@ function tomlString(value: string): string {
   return JSON.stringify(value);
 }
 
-/** `<data>/outpost.toml`, the file the server reads its settings from (server/config.ts). */
+/** The settings file (CONFIG_PATH) the service reads its settings from (server/config.ts). */
 export function settingsFile(options: InstallOptions): string {
   const lines = [
     "# Outpost's settings, read when the service starts (systemctl restart outpost after a change).",
@@ -108,7 +128,7 @@ Wants=network-online.target
 [Service]
 Type=simple
 User=${options.user}
-ExecStart=${INSTALLED_BINARY} serve --data ${options.dataDir}
+ExecStart=${INSTALLED_BINARY} serve --data ${options.dataDir} --config ${CONFIG_PATH}
 Restart=on-failure
 RestartSec=2s
 # Outpost stops on SIGTERM once running requests end (shutdown_grace_ms, 10 s by default).
@@ -146,9 +166,13 @@ WantedBy=multi-user.target
 `;
 }
 
-/** The data directory an installed unit file (`unitFile`'s text) runs on, or null when the text names none. */
-export function dataDirOfUnit(unit: string): string | null {
-  return /^ExecStart=\S+ serve --data (\S+)$/m.exec(unit)?.[1] ?? null;
+/** The data directory and settings file an installed unit file (`unitFile`'s text) runs on, each null when the text names none. */
+export function serveArgumentsOfUnit(unit: string): { dataDir: string | null; configFile: string | null } {
+  const execStart = /^ExecStart=\S+ serve (.*)$/m.exec(unit)?.[1] ?? "";
+  return {
+    dataDir: /--data (\S+)/.exec(execStart)?.[1] ?? null,
+    configFile: /--config (\S+)/.exec(execStart)?.[1] ?? null,
+  };
 }
 
 /** Every file and command of an install, in order. Running it again changes nothing that is already right. */
@@ -160,12 +184,16 @@ export function planInstall(options: InstallOptions): InstallStep[] {
       command: ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", options.user],
     },
     { kind: "directory", path: options.dataDir, mode: 0o700, owner: options.user },
-    { kind: "binary", path: INSTALLED_BINARY, mode: 0o755 },
+    { kind: "binary", path: INSTALLED_BINARY, mode: 0o755, previousPath: PREVIOUS_BINARY },
+    { kind: "directory", path: CONFIG_DIR, mode: 0o755, owner: "root" },
     {
       kind: "file",
-      path: `${options.dataDir}/outpost.toml`,
-      mode: 0o600,
-      owner: options.user,
+      path: CONFIG_PATH,
+      // Readable by the service, which must not change its own settings (the unit's ProtectSystem
+      // keeps it from writing /etc anyway).
+      mode: 0o640,
+      owner: "root",
+      group: options.user,
       contents: settingsFile(options),
       keepExisting: true,
       comment: "settings from the flags; an existing file is kept",
@@ -179,12 +207,11 @@ export function planInstall(options: InstallOptions): InstallStep[] {
       keepExisting: false,
       comment: "the systemd unit",
     },
-    { kind: "command", command: ["systemctl", "daemon-reload"] },
-    { kind: "command", command: ["systemctl", "enable", "--now", UNIT_NAME] },
+    { kind: "service", unit: UNIT_NAME, dataDir: options.dataDir, configPath: CONFIG_PATH, readyTimeoutMs: options.readyTimeoutMs },
   ];
 }
 
-/** Every command and removal of an uninstall; the data directory goes only with `purge`. */
+/** Every command and removal of an uninstall; the data directory and the settings go only with `purge`. */
 export function planUninstall({ dataDir, purge }: { dataDir: string; purge: boolean }): InstallStep[] {
   return [
     // Not installed, or already stopped: nothing to stop, and the files still go.
@@ -192,7 +219,13 @@ export function planUninstall({ dataDir, purge }: { dataDir: string; purge: bool
     { kind: "remove", path: UNIT_PATH, recursive: false },
     { kind: "command", command: ["systemctl", "daemon-reload"] },
     { kind: "remove", path: INSTALLED_BINARY, recursive: false },
-    ...(purge ? [{ kind: "remove" as const, path: dataDir, recursive: true }] : []),
+    { kind: "remove", path: PREVIOUS_BINARY, recursive: false },
+    ...(purge
+      ? [
+          { kind: "remove" as const, path: dataDir, recursive: true },
+          { kind: "remove" as const, path: CONFIG_DIR, recursive: true },
+        ]
+      : []),
   ];
 }
 

@@ -1,6 +1,8 @@
 // Carries out an install or uninstall plan (plan.ts), or describes it for `--dry-run`. Every path
 // of the plan is taken under `root`, which is "/" except in tests (see command.ts). A step that
 // finds things already as the plan wants them changes nothing, so running a plan twice is harmless.
+// An upgrade (a different binary installed over one) keeps the old binary, restarts the service
+// and puts the old binary back when the new one does not become ready.
 
 import {
   chmodSync,
@@ -8,6 +10,7 @@ import {
   closeSync,
   copyFileSync,
   existsSync,
+  linkSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -17,9 +20,13 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
+import { isIPv6 } from "node:net";
 import { dirname, join } from "node:path";
+import { type Config, loadConfig } from "../config";
 import { StartupError } from "../errors";
+import { VERSION } from "../version";
 import type { InstallStep } from "./plan";
+import { runCommand, type ServiceControl, systemdCommands, waitForReady } from "./service-control";
 
 function octal(mode: number): string {
   return `0${mode.toString(8)}`;
@@ -41,13 +48,22 @@ function describeStep(step: InstallStep, executable: string): string {
     case "directory":
       return `run: install -d -m ${octal(step.mode)} -o ${step.owner} ${step.path}`;
     case "binary":
-      return `copy ${executable} to ${step.path} (mode ${octal(step.mode)})`;
+      return `copy ${executable} to ${step.path} (mode ${octal(step.mode)}), keeping a different one already there as ${step.previousPath}`;
     case "file":
-      return `write ${step.path} (mode ${octal(step.mode)}, owner ${step.owner}; ${step.comment}):\n${indented(step.contents)}`;
+      return `write ${step.path} (mode ${octal(step.mode)}, owner ${step.owner}${step.group ? `, group ${step.group}` : ""}; ${step.comment}):\n${indented(step.contents)}`;
     case "remove":
       return `remove ${step.path}${step.recursive ? " and everything in it" : ""}`;
     case "command":
       return `run: ${step.command.join(" ")}`;
+    case "service": {
+      const commands = systemdCommands(step.unit);
+      return [
+        `run: ${commands.reloadUnits.join(" ")}`,
+        `run: ${commands.enable.join(" ")}`,
+        `run: ${commands.restart.join(" ")} (when anything above changed; else ${commands.start.join(" ")})`,
+        `wait up to ${step.readyTimeoutMs / 1000} s for /ready on the port ${step.configPath} sets; if a new binary does not become ready, put the previous one back and restart`,
+      ].join("\n");
+    }
   }
 }
 
@@ -63,8 +79,18 @@ export interface RunOptions {
   executable: string;
   /** Why commands are not run (no systemd, a test root), or null to run them. */
   skipCommandsBecause: string | null;
+  /** Starts the installed service; null when it is not started (then skipCommandsBecause says why). */
+  service: ServiceControl | null;
   /** Receives one line per step, saying what was done. */
   report: (line: string) => void;
+}
+
+/** What carrying out a plan came to. */
+export interface PlanOutcome {
+  /** Where the started service answered /ready, seen from this machine; null when it was not started. */
+  readyAt: string | null;
+  /** The settings the started service runs with; null when it was not started. */
+  config: Config | null;
 }
 
 /** The uid and gid of `name` from `<root>/etc/passwd`, or null when there is no such user. */
@@ -130,51 +156,129 @@ function replaceFile(path: string, write: (temporary: string) => void, mode: num
   renameSync(temporary, path);
 }
 
-function runCommand(command: string[], tolerateFailure: boolean, report: (line: string) => void) {
-  const result = Bun.spawnSync(command, { stdout: "pipe", stderr: "pipe" });
-  if (result.exitCode === 0) return report(`ran: ${command.join(" ")}`);
-  const why = result.stderr.toString().trim().split("\n").at(-1) || `exit code ${result.exitCode}`;
-  if (!tolerateFailure) throw new StartupError(`${command.join(" ")} failed: ${why}`);
-  report(`ran: ${command.join(" ")} (failed, which is fine here: ${why})`);
+function runCommandStep(command: string[], tolerateFailure: boolean, report: (line: string) => void) {
+  try {
+    runCommand(command);
+    report(`ran: ${command.join(" ")}`);
+  } catch (err) {
+    if (!tolerateFailure) throw err;
+    report(`ran: ${command.join(" ")} (failed, which is fine here: ${(err as Error).message.replace(/^.* failed: /, "")})`);
+  }
 }
 
-/** Carries out `steps` in order under `options.root`, reporting each; throws a StartupError at the first step that fails. */
-export function runPlan(steps: readonly InstallStep[], options: RunOptions): void {
+/** The base URL this machine reaches a server listening on `config`'s host and port at. */
+function localUrl(config: Config): string {
+  const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host === "::" ? "::1" : config.host;
+  return `http://${isIPv6(host) ? `[${host}]` : host}:${config.port}`;
+}
+
+/** Puts the binary an upgrade kept back in place, atomically; the installed one that failed goes. */
+function putPreviousBack(path: string, previousPath: string): void {
+  renameSync(previousPath, path);
+}
+
+/**
+ * Starts the service (restarted when `changed`), waits for it to be ready, and when a new binary
+ * (`upgradedFrom` holds the previous one) is not, puts the previous one back and starts it again.
+ */
+async function startService(
+  step: Extract<InstallStep, { kind: "service" }>,
+  service: ServiceControl,
+  {
+    root,
+    changed,
+    upgradedFrom,
+    report,
+  }: { root: string; changed: boolean; upgradedFrom: { path: string; previousPath: string } | null; report: (line: string) => void },
+): Promise<PlanOutcome> {
+  const config = loadConfig({ flags: { data: join(root, step.dataDir), config: join(root, step.configPath) }, env: {} });
+  const url = localUrl(config);
+  service.reloadUnits();
+  service.enable();
+  if (changed) await service.restart();
+  else await service.start();
+  const seconds = step.readyTimeoutMs / 1000;
+  if (await waitForReady(url, step.readyTimeoutMs, VERSION)) {
+    report(`ready: Outpost ${VERSION} answers at ${url}`);
+    return { readyAt: url, config };
+  }
+  if (!upgradedFrom)
+    throw new StartupError(`Outpost did not become ready at ${url} within ${seconds} s; its log says why: ${service.logHint}`);
+  report(`Outpost ${VERSION} did not become ready at ${url} within ${seconds} s: putting the previous binary back`);
+  putPreviousBack(upgradedFrom.path, upgradedFrom.previousPath);
+  await service.restart();
+  const previous = await waitForReady(url, step.readyTimeoutMs);
+  throw new StartupError(
+    `The new version (${VERSION}) did not become ready within ${seconds} s, so the previous binary was put back${previous ? ` and version ${previous.version} runs again` : ", but it did not become ready either"}; the log says why: ${service.logHint}`,
+  );
+}
+
+/** Keeps the installed binary at `previousPath` (a second name for the same file, made atomically) before it is replaced. */
+function keepAsPrevious(path: string, previousPath: string): void {
+  const temporary = `${previousPath}.new`;
+  rmSync(temporary, { force: true });
+  linkSync(path, temporary);
+  renameSync(temporary, previousPath);
+}
+
+/**
+ * Carries out `steps` in order under `options.root`, reporting each; throws a StartupError at the
+ * first step that fails, and when the service does not become ready (after putting back the
+ * previous binary of an upgrade).
+ */
+export async function runPlan(steps: readonly InstallStep[], options: RunOptions): Promise<PlanOutcome> {
   const { root, report, skipCommandsBecause } = options;
   const at = (path: string) => join(root, path);
+  let outcome: PlanOutcome = { readyAt: null, config: null };
+  // Whether a step changed anything the running service reads (then it is restarted), and the
+  // binary an upgrade replaced.
+  let changed = false;
+  let upgradedFrom: { path: string; previousPath: string } | null = null;
   for (const step of steps) {
     switch (step.kind) {
       case "user":
         if (lookUpUser(root, step.name)) report(`user ${step.name} exists`);
         else if (skipCommandsBecause) report(`not run (${skipCommandsBecause}): ${step.command.join(" ")}`);
-        else runCommand(step.command, false, report);
+        else runCommandStep(step.command, false, report);
         break;
       case "directory": {
         const path = at(step.path);
         const created = !existsSync(path);
         if (created) mkdirSync(path, { recursive: true, mode: step.mode });
-        const changed = setModeAndOwner(path, step.mode, owner(root, step.owner));
-        report(`${created ? "created" : changed ? "set mode and owner of" : "unchanged:"} ${step.path}`);
+        const fixed = setModeAndOwner(path, step.mode, owner(root, step.owner));
+        changed ||= created || fixed;
+        report(`${created ? "created" : fixed ? "set mode and owner of" : "unchanged:"} ${step.path}`);
         break;
       }
       case "binary": {
         const path = at(step.path);
         const who = owner(root, "root");
-        if (sameContents(options.executable, path) && !setModeAndOwner(path, step.mode, who)) report(`unchanged: ${step.path}`);
-        else {
-          replaceFile(path, (temporary) => copyFileSync(options.executable, temporary), step.mode, who);
-          report(`copied ${options.executable} to ${step.path}`);
+        if (sameContents(options.executable, path)) {
+          const fixed = setModeAndOwner(path, step.mode, who);
+          report(`${fixed ? "set mode and owner of" : "unchanged:"} ${step.path}`);
+          break;
         }
+        const installed = existsSync(path);
+        if (installed) keepAsPrevious(path, at(step.previousPath));
+        replaceFile(path, (temporary) => copyFileSync(options.executable, temporary), step.mode, who);
+        changed = true;
+        if (installed) upgradedFrom = { path, previousPath: at(step.previousPath) };
+        report(
+          installed
+            ? `replaced ${step.path} with ${options.executable}; the one replaced is kept as ${step.previousPath}`
+            : `copied ${options.executable} to ${step.path}`,
+        );
         break;
       }
       case "file": {
         const path = at(step.path);
-        const who = owner(root, step.owner);
+        const who = { uid: owner(root, step.owner).uid, gid: owner(root, step.group ?? step.owner).gid };
         if (existsSync(path) && step.keepExisting) report(`kept the existing ${step.path}`);
         else if (existsSync(path) && readFileSync(path, "utf8") === step.contents && !setModeAndOwner(path, step.mode, who))
           report(`unchanged: ${step.path}`);
         else {
           replaceFile(path, (temporary) => writeFileSync(temporary, step.contents), step.mode, who);
+          changed = true;
           report(`wrote ${step.path}`);
         }
         break;
@@ -188,8 +292,15 @@ export function runPlan(steps: readonly InstallStep[], options: RunOptions): voi
         break;
       case "command":
         if (skipCommandsBecause) report(`not run (${skipCommandsBecause}): ${step.command.join(" ")}`);
-        else runCommand(step.command, step.tolerateFailure ?? false, report);
+        else runCommandStep(step.command, step.tolerateFailure ?? false, report);
+        break;
+      case "service":
+        if (options.service) outcome = await startService(step, options.service, { root, changed, upgradedFrom, report });
+        else
+          for (const line of describeStep(step, options.executable).split("\n"))
+            report(`not run (${skipCommandsBecause}): ${line.replace(/^run: /, "")}`);
         break;
     }
   }
+  return outcome;
 }

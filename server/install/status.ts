@@ -46,10 +46,14 @@ export function status(argv: string[]): number {
   for (const name of Object.keys(flags))
     if (name !== "data") throw new ConfigError(`Unknown flag --${name} for status. See outpost --help.`);
   const root = installRoot();
-  const dataDir = chosenDataDir(flags, root);
+  const { dataDir, configFile } = chosenDataDir(flags, root);
   const dataDirHere = join(root, dataDir);
   const holder = describeHolder(join(dataDirHere, "outpost.pid"));
-  const config = loadConfig({ flags: { data: dataDirHere }, env: {} });
+  const configHere = configFile === null ? null : join(root, configFile);
+  const config = loadConfig({
+    flags: { data: dataDirHere, ...(configHere && existsSync(configHere) ? { config: configHere } : {}) },
+    env: {},
+  });
   const address = holder?.match(/, at (\S+)$/)?.[1];
   const lines = [
     ["service", serviceState(root)],

@@ -4,34 +4,28 @@
 // file with its mode and owner, a second install changes nothing, and uninstall keeps the data
 // unless purged after a confirmation.
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { startTestApp } from "../harness/app";
+import { stagingRoot as makeStagingRoot, type StagingRoot } from "../harness/install-root";
 
 const ROOT = resolve(import.meta.dir, "../..");
-const roots: string[] = [];
+const roots: StagingRoot[] = [];
 afterEach(() => {
-  for (const dir of roots.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const root of roots.splice(0)) root[Symbol.dispose]();
 });
-
-// As root, the staging root's users get ids of their own, so that owners are really set; as
-// another user, files can only be given to oneself.
 const myUid = process.getuid?.() ?? 0;
-const myGid = process.getgid?.() ?? 0;
-const SERVICE_UID = myUid === 0 ? 4321 : myUid;
-const SERVICE_GID = myUid === 0 ? 4321 : myGid;
 
-/** A staging root that looks like a machine: systemd running (unless told otherwise), root and the service user in etc/passwd. */
-function stagingRoot({ systemd = true, serviceUser = true } = {}): string {
-  const root = mkdtempSync(join(tmpdir(), "outpost-install-"));
+/** A staging root (test/harness/install-root.ts), removed after the test. */
+function staged(options?: Parameters<typeof makeStagingRoot>[0]): StagingRoot {
+  const root = makeStagingRoot(options);
   roots.push(root);
-  if (systemd) mkdirSync(join(root, "run/systemd/system"), { recursive: true });
-  mkdirSync(join(root, "etc"));
-  const users = [`root:x:${myUid}:${myGid}:root:/root:/bin/sh`];
-  if (serviceUser) users.push(`outpost:x:${SERVICE_UID}:${SERVICE_GID}::/nonexistent:/usr/sbin/nologin`);
-  writeFileSync(join(root, "etc/passwd"), `${users.join("\n")}\n`);
   return root;
+}
+
+/** The path of a staging root removed after the test. */
+function stagingRoot(options?: Parameters<typeof makeStagingRoot>[0]): string {
+  return staged(options).path;
 }
 
 /** Every path under `root` with what a change would alter: type, mode, owner, size, modification time, inode. */
@@ -72,14 +66,16 @@ describe("outpost install --dry-run", () => {
     expect(stdout).toContain("useradd --system --no-create-home --shell /usr/sbin/nologin outpost");
     expect(stdout).toContain("install -d -m 0700 -o outpost /srv/outpost");
     expect(stdout).toMatch(/copy \S+ to \/usr\/local\/bin\/outpost \(mode 0755\)/);
-    expect(stdout).toContain("write /srv/outpost/outpost.toml (mode 0600, owner outpost");
+    expect(stdout).toContain("run: install -d -m 0755 -o root /etc/outpost");
+    expect(stdout).toContain("write /etc/outpost/outpost.toml (mode 0640, owner root, group outpost");
     expect(stdout).toContain("    port = 9000\n");
     expect(stdout).toContain('    public_url = "https://pi.example.com"\n');
     expect(stdout).toContain("write /etc/systemd/system/outpost.service (mode 0644, owner root");
-    expect(stdout).toContain("    ExecStart=/usr/local/bin/outpost serve --data /srv/outpost\n");
+    expect(stdout).toContain("    ExecStart=/usr/local/bin/outpost serve --data /srv/outpost --config /etc/outpost/outpost.toml\n");
     expect(stdout).toContain("    ReadWritePaths=/srv/outpost\n");
-    expect(stdout).toContain("run: systemctl daemon-reload");
-    expect(stdout).toContain("run: systemctl enable --now outpost.service");
+    expect(stdout).toContain("run: systemctl daemon-reload\nrun: systemctl enable outpost.service\n");
+    expect(stdout).toContain("run: systemctl restart outpost.service (when anything above changed; else systemctl start outpost.service)");
+    expect(stdout).toContain("wait up to 120 s for /ready");
     expect(snapshot(root)).toEqual(before);
   });
 
@@ -117,11 +113,11 @@ describe("outpost install without systemd", () => {
 
 describe("outpost install", () => {
   test("writes the binary, the private data directory, the settings and the unit with their modes and owners", async () => {
-    const root = stagingRoot();
+    const { path: root, serviceUid, serviceGid } = staged();
     const { stdout, exitCode } = await outpost(["install", ...INSTALL_FLAGS], root);
     expect(exitCode).toBe(0);
     expect(stdout).toContain("user outpost exists");
-    expect(stdout).toContain("not run (OUTPOST_INSTALL_ROOT is set): systemctl enable --now outpost.service");
+    expect(stdout).toContain("not run (OUTPOST_INSTALL_ROOT is set): systemctl enable outpost.service");
 
     const binary = join(root, "usr/local/bin/outpost");
     expect(modeOf(binary)).toBe("0755");
@@ -130,15 +126,19 @@ describe("outpost install", () => {
 
     const data = join(root, "srv/outpost");
     expect(modeOf(data)).toBe("0700");
-    expect([statSync(data).uid, statSync(data).gid]).toEqual([SERVICE_UID, SERVICE_GID]);
-    const settings = join(data, "outpost.toml");
-    expect(modeOf(settings)).toBe("0600");
-    expect(statSync(settings).uid).toBe(SERVICE_UID);
+    expect([statSync(data).uid, statSync(data).gid]).toEqual([serviceUid, serviceGid]);
+    expect(readdirSync(data)).toEqual([]);
+    const settings = join(root, "etc/outpost/outpost.toml");
+    expect(modeOf(join(root, "etc/outpost"))).toBe("0755");
+    expect(modeOf(settings)).toBe("0640");
+    expect([statSync(settings).uid, statSync(settings).gid]).toEqual([myUid, serviceGid]);
     expect(Bun.TOML.parse(readFileSync(settings, "utf8"))).toEqual({ port: 9000, public_url: "https://pi.example.com" });
 
     const unit = join(root, "etc/systemd/system/outpost.service");
     expect(modeOf(unit)).toBe("0644");
-    expect(readFileSync(unit, "utf8")).toContain("ExecStart=/usr/local/bin/outpost serve --data /srv/outpost\n");
+    expect(readFileSync(unit, "utf8")).toContain(
+      "ExecStart=/usr/local/bin/outpost serve --data /srv/outpost --config /etc/outpost/outpost.toml\n",
+    );
     expect(readdirSync(join(root, "etc/systemd/system"))).toEqual(["outpost.service"]);
   });
 
@@ -150,16 +150,16 @@ describe("outpost install", () => {
     expect(again.exitCode).toBe(0);
     expect(again.stdout).toContain("unchanged: /usr/local/bin/outpost");
     expect(again.stdout).toContain("unchanged: /etc/systemd/system/outpost.service");
-    expect(again.stdout).toContain("kept the existing /srv/outpost/outpost.toml");
+    expect(again.stdout).toContain("kept the existing /etc/outpost/outpost.toml");
     expect(snapshot(root)).toEqual(before);
   });
 
   test("keeps an existing settings file", async () => {
     const root = stagingRoot();
-    mkdirSync(join(root, "srv/outpost"), { recursive: true });
-    writeFileSync(join(root, "srv/outpost/outpost.toml"), 'log_level = "debug"\n');
+    mkdirSync(join(root, "etc/outpost"), { recursive: true });
+    writeFileSync(join(root, "etc/outpost/outpost.toml"), 'log_level = "debug"\n');
     expect((await outpost(["install", ...INSTALL_FLAGS], root)).exitCode).toBe(0);
-    expect(readFileSync(join(root, "srv/outpost/outpost.toml"), "utf8")).toBe('log_level = "debug"\n');
+    expect(readFileSync(join(root, "etc/outpost/outpost.toml"), "utf8")).toBe('log_level = "debug"\n');
   });
 
   test("stops with one sentence when the service user is missing and cannot be created here", async () => {
@@ -187,7 +187,8 @@ describe("outpost uninstall", () => {
     expect(existsSync(join(root, "etc/systemd/system/outpost.service"))).toBe(false);
     expect(existsSync(join(root, "usr/local/bin/outpost"))).toBe(false);
     expect(readFileSync(join(root, "srv/outpost/outpost.db"), "utf8")).toBe("data");
-    expect(stdout).toContain("its data is kept in /srv/outpost");
+    expect(existsSync(join(root, "etc/outpost/outpost.toml"))).toBe(true);
+    expect(stdout).toContain("its data is kept in /srv/outpost and its settings in /etc/outpost");
     // Again: nothing left to remove, and that is no error.
     const again = await outpost(["uninstall", "--data", "/srv/outpost"], root);
     expect(again.exitCode).toBe(0);
@@ -206,6 +207,7 @@ describe("outpost uninstall", () => {
     const confirmed = await outpost(["uninstall", "--data", "/srv/outpost", "--purge"], root, "yes\n");
     expect(confirmed.exitCode).toBe(0);
     expect(existsSync(join(root, "srv/outpost"))).toBe(false);
+    expect(existsSync(join(root, "etc/outpost"))).toBe(false);
     expect(existsSync(join(root, "usr/local/bin/outpost"))).toBe(false);
   });
 

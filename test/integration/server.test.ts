@@ -4,12 +4,13 @@ import { describe, expect, test } from "bun:test";
 import type { Plugin } from "@envelop/core";
 import { getOperationAST } from "graphql";
 import { createApp, PortInUseError } from "../../server/app";
+import { VERSION } from "../../server/version";
 import { ADMIN_PASSWORD, startTestApp } from "../harness/app";
 
 describe("health and readiness", () => {
   test("/health and /ready answer without signing in", async () => {
     await using server = await startTestApp();
-    expect(await (await fetch(`${server.url}/health`)).json()).toEqual({ status: "ok" });
+    expect(await (await fetch(`${server.url}/health`)).json()).toEqual({ status: "ok", version: VERSION });
     const ready = await fetch(`${server.url}/ready`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({

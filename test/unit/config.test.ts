@@ -20,6 +20,34 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
+describe("the settings file", () => {
+  test("--config or OUTPOST_CONFIG names it; then <data>/outpost.toml is not read", () => {
+    const data = dataDir("port = 9000\n");
+    const elsewhere = join(dataDir(), "outpost.toml");
+    writeFileSync(elsewhere, "port = 9300\n");
+    expect(loadConfig({ flags: { data, config: elsewhere }, env: {} })).toMatchObject({ port: 9300, configFile: elsewhere });
+    expect(loadConfig({ flags: { data }, env: { OUTPOST_CONFIG: elsewhere } })).toMatchObject({ port: 9300, configFile: elsewhere });
+  });
+
+  test("without either, <data>/outpost.toml is read when it exists, and nothing when it does not", () => {
+    const data = dataDir("port = 9000\n");
+    expect(loadConfig({ flags: { data }, env: {} })).toMatchObject({ port: 9000, configFile: join(data, "outpost.toml") });
+    expect(loadConfig({ flags: { data: dataDir() }, env: {} })).toMatchObject({ port: 8080, configFile: null });
+  });
+
+  test("a named file that is missing or is no file stops the start with one sentence naming it and its source", () => {
+    const missing = join(dataDir(), "nope.toml");
+    expect(() => loadConfig({ flags: { data: dataDir(), config: missing }, env: {} })).toThrow(
+      new ConfigError(`--config names ${missing}, which does not exist. Create it, or leave --config out to use <data>/outpost.toml.`),
+    );
+    expect(() => loadConfig({ flags: { data: dataDir() }, env: { OUTPOST_CONFIG: missing } })).toThrow(`OUTPOST_CONFIG names ${missing}`);
+    const directory = dataDir();
+    expect(() => loadConfig({ flags: { data: dataDir(), config: directory }, env: {} })).toThrow(
+      new ConfigError(`Cannot read ${directory} (given by --config): it is a directory, not a file.`),
+    );
+  });
+});
+
 describe("precedence", () => {
   test("defaults apply when nothing is given", () => {
     const config = loadConfig({ flags: { data: dataDir() }, env: {} });

@@ -7,7 +7,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../server/config";
 import { ConfigError } from "../../server/errors";
-import { INSTALLED_BINARY, installOptionsFromFlags, planInstall, planUninstall, settingsFile, unitFile } from "../../server/install/plan";
+import {
+  INSTALLED_BINARY,
+  installOptionsFromFlags,
+  planInstall,
+  planUninstall,
+  serveArgumentsOfUnit,
+  settingsFile,
+  unitFile,
+} from "../../server/install/plan";
 
 const dirs: string[] = [];
 function tempDir() {
@@ -23,15 +31,15 @@ describe("the settings file", () => {
   test("is read back by the config loader to the settings given as flags", () => {
     const options = installOptionsFromFlags({ port: "9123", "public-url": "https://pi.example.com/outpost" });
     const data = tempDir();
-    writeFileSync(join(data, "outpost.toml"), settingsFile(options));
-    const config = loadConfig({ flags: { data }, env: {} });
+    writeFileSync(join(data, "settings.toml"), settingsFile(options));
+    const config = loadConfig({ flags: { data, config: join(data, "settings.toml") }, env: {} });
     expect(config.port).toBe(9123);
     expect(config.publicUrl).toBe("https://pi.example.com/outpost");
   });
 
   test("without flags holds the defaults, and no public URL", () => {
     const options = installOptionsFromFlags({});
-    expect(options).toEqual({ port: 8080, dataDir: "/var/lib/outpost", publicUrl: null, user: "outpost" });
+    expect(options).toEqual({ port: 8080, dataDir: "/var/lib/outpost", publicUrl: null, user: "outpost", readyTimeoutMs: 120_000 });
     const data = tempDir();
     writeFileSync(join(data, "outpost.toml"), settingsFile(options));
     const config = loadConfig({ flags: { data }, env: {} });
@@ -46,7 +54,8 @@ describe("the unit file", () => {
 
   test("runs the installed binary as the service user on the chosen data directory", () => {
     expect(unit).toContain("User=pi-outpost\n");
-    expect(unit).toContain(`ExecStart=${INSTALLED_BINARY} serve --data /srv/outpost\n`);
+    expect(unit).toContain(`ExecStart=${INSTALLED_BINARY} serve --data /srv/outpost --config /etc/outpost/outpost.toml\n`);
+    expect(serveArgumentsOfUnit(unit)).toEqual({ dataDir: "/srv/outpost", configFile: "/etc/outpost/outpost.toml" });
   });
 
   test("restarts on failure and is hardened, writing only the data directory", () => {
@@ -92,22 +101,34 @@ describe("the unit file", () => {
 describe("the plan", () => {
   test("creates the user, the private data directory, the binary, the settings (kept if present) and the unit, then starts it", () => {
     const steps = planInstall(installOptionsFromFlags({}));
-    expect(steps.map((step) => step.kind)).toEqual(["user", "directory", "binary", "file", "file", "command", "command"]);
+    expect(steps.map((step) => step.kind)).toEqual(["user", "directory", "binary", "directory", "file", "file", "service"]);
     expect(steps[0]).toMatchObject({ command: ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "outpost"] });
     expect(steps[1]).toEqual({ kind: "directory", path: "/var/lib/outpost", mode: 0o700, owner: "outpost" });
-    expect(steps[3]).toMatchObject({ path: "/var/lib/outpost/outpost.toml", mode: 0o600, keepExisting: true });
-    expect(steps[4]).toMatchObject({ path: "/etc/systemd/system/outpost.service", mode: 0o644, keepExisting: false });
-    expect(steps.slice(5)).toEqual([
-      { kind: "command", command: ["systemctl", "daemon-reload"] },
-      { kind: "command", command: ["systemctl", "enable", "--now", "outpost.service"] },
-    ]);
+    expect(steps[4]).toMatchObject({ path: "/etc/outpost/outpost.toml", mode: 0o640, owner: "root", group: "outpost", keepExisting: true });
+    expect(steps[5]).toMatchObject({ path: "/etc/systemd/system/outpost.service", mode: 0o644, keepExisting: false });
+    expect(steps[2]).toEqual({
+      kind: "binary",
+      path: "/usr/local/bin/outpost",
+      mode: 0o755,
+      previousPath: "/usr/local/bin/outpost.previous",
+    });
+    expect(steps[6]).toEqual({
+      kind: "service",
+      unit: "outpost.service",
+      dataDir: "/var/lib/outpost",
+      configPath: "/etc/outpost/outpost.toml",
+      readyTimeoutMs: 120_000,
+    });
   });
 
   test("uninstall keeps the data directory unless purged", () => {
     const kept = planUninstall({ dataDir: "/var/lib/outpost", purge: false });
     expect(kept.some((step) => step.kind === "remove" && step.path === "/var/lib/outpost")).toBe(false);
     const purged = planUninstall({ dataDir: "/var/lib/outpost", purge: true });
-    expect(purged.at(-1)).toEqual({ kind: "remove", path: "/var/lib/outpost", recursive: true });
+    expect(purged.slice(-2)).toEqual([
+      { kind: "remove", path: "/var/lib/outpost", recursive: true },
+      { kind: "remove", path: "/etc/outpost", recursive: true },
+    ]);
   });
 
   test.each([
@@ -120,6 +141,8 @@ describe("the plan", () => {
     [{ user: "root" }, "--user must be a system user name"],
     [{ user: "Bad;Name" }, "--user must be a system user name"],
     [{ host: "0.0.0.0" }, "Unknown flag --host for install"],
+    [{ "ready-timeout-seconds": "0" }, "--ready-timeout-seconds must be a whole number from 1 to 3600"],
+    [{ "ready-timeout-seconds": "soon" }, "--ready-timeout-seconds must be a whole number"],
   ])("refuses %p", (flags, message) => {
     expect(() => installOptionsFromFlags(flags as Record<string, string>)).toThrow(ConfigError);
     expect(() => installOptionsFromFlags(flags as Record<string, string>)).toThrow(message);
