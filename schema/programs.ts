@@ -9,6 +9,7 @@ import type { Program } from "../server/programs/service";
 import { auditTarget } from "./audit";
 import { builder } from "./builder";
 import { signedInViewer } from "./context";
+import { PACED_BY_READER } from "./limits";
 import { connectionOf, decodeCursor, encodeCursor } from "./pagination";
 
 const ProgramFileType = builder.objectRef<ProgramFile>("ProgramFile").implement({
@@ -282,8 +283,9 @@ builder.subscriptionFields((t) => ({
   runOutput: t.field({
     type: RunOutputChunkRef,
     description:
-      "The run's output from its start: what was kept so far, then live chunks in order, then END with the finished run. A subscriber that falls far behind is ended with LIMIT_EXCEEDED (subscribe again to replay).",
+      "The run's output from its start: what was kept so far, then live chunks in order, then END with the finished run. The run waits for a subscriber that reads slowly (its program blocks on its next write); one that keeps it waiting `runs_subscriber_stall_seconds` is ended with LIMIT_EXCEEDED (subscribe again to replay what was kept).",
     authScopes: { permission: "programs:read" },
+    extensions: PACED_BY_READER,
     args: { runId: t.arg.id({ required: true }) },
     subscribe: (_root, { runId }, ctx) => ctx.services.runs.watchOutput(String(runId)),
     resolve: (chunk) => chunk,

@@ -46,8 +46,12 @@ export interface ProcessSpec {
   maxOutputBytes?: number;
   /** Restart the child when it exits on its own; `{}` uses the defaults. */
   restart?: RestartPolicy;
-  /** Called with each chunk as it arrives; the chunk is the caller's to keep. */
-  onOutput?: (stream: OutputStream, chunk: Uint8Array) => void;
+  /**
+   * Called with each chunk as it arrives; the chunk is the caller's to keep. A returned promise
+   * holds back reading that stream until it settles: its pipe fills and the child blocks on its
+   * next write, as under `prog | less` (pipes only; a terminal's output is never held back).
+   */
+  onOutput?: (stream: OutputStream, chunk: Uint8Array) => void | Promise<void>;
   /** Called once per exit of the child, after its output has been drained. */
   onExit?: (exit: ProcessExit) => void;
 }
@@ -216,6 +220,9 @@ interface Child {
   drained: Promise<void>;
   /** Stops reading (a process that left the group may hold a pipe open forever). */
   abandonOutput: () => void;
+  /** Chunks read so far, and the reads the caller's `onOutput` holds back now: how the wait for the rest of the output tells progress. */
+  reads: number;
+  heldReads: number;
   exited: boolean;
   stopRequested: boolean;
   killAt: number;
@@ -286,25 +293,31 @@ export function createSupervisor({
       resolveFinal = resolve;
     });
 
-    const handleOutput = (stream: OutputStream, chunk: Uint8Array) => {
+    /** Hands a chunk on; returns what the caller's `onOutput` wants waited for before the next read. */
+    const handleOutput = (stream: OutputStream, chunk: Uint8Array): void | Promise<void> => {
       tails[stream].push(chunk);
       if (!spec.onOutput) return;
       try {
-        spec.onOutput(stream, chunk);
+        return spec.onOutput(stream, chunk);
       } catch (err) {
         log.error("process output handler failed", { process: name, id, err });
       }
     };
 
-    /** Reads a pipe to its end, whatever the reader downstream does: a full pipe would block the child. */
-    const drainPipe = async (stream: ReadableStream<Uint8Array>, which: OutputStream, abandon: (() => void)[]) => {
+    /** Reads a pipe to its end, only as fast as `onOutput` lets it (a held-back pipe blocks the child). */
+    const drainPipe = async (stream: ReadableStream<Uint8Array>, which: OutputStream, abandon: (() => void)[], running: () => Child) => {
       const reader = stream.getReader();
       abandon.push(() => void reader.cancel().catch(() => {}));
       try {
         for (;;) {
           const { done, value } = await reader.read();
           if (done) return;
-          handleOutput(which, value);
+          running().reads++;
+          const held = handleOutput(which, value);
+          if (!held) continue;
+          running().heldReads++;
+          await held.catch((err) => log.error("process output handler failed", { process: name, id, err }));
+          running().heldReads--;
         }
       } catch {
         // A cancelled or broken pipe just ends the output.
@@ -312,7 +325,7 @@ export function createSupervisor({
     };
 
     /** The spawn itself, with a pseudo-terminal or with pipes; output starts flowing at once. */
-    const spawnIo = (env: Record<string, string>, abandon: (() => void)[]) => {
+    const spawnIo = (env: Record<string, string>, abandon: (() => void)[], running: () => Child) => {
       if (spec.terminal) {
         let ptyClosed: () => void = () => {};
         const drained = new Promise<void>((resolve) => {
@@ -340,25 +353,32 @@ export function createSupervisor({
         stdout: "pipe",
         stderr: "pipe",
       });
-      const drained = Promise.all([drainPipe(proc.stdout, "stdout", abandon), drainPipe(proc.stderr, "stderr", abandon)]).then(() => {});
+      const drained = Promise.all([
+        drainPipe(proc.stdout, "stdout", abandon, running),
+        drainPipe(proc.stderr, "stderr", abandon, running),
+      ]).then(() => {});
       return { proc, stdin: proc.stdin ?? null, terminal: null, drained };
     };
 
     const spawnChild = (): Child => {
       const abandon: (() => void)[] = [];
-      const io = spawnIo(childEnvironment(spec), abandon);
-      return {
+      // The pipes are read from the first tick on, after `spawned` below is set.
+      const io = spawnIo(childEnvironment(spec), abandon, () => spawned);
+      const spawned: Child = {
         ...io,
         pid: io.proc.pid,
         startedAt: clock.now(),
         abandonOutput: () => {
           for (const stopReading of abandon) stopReading();
         },
+        reads: 0,
+        heldReads: 0,
         exited: false,
         stopRequested: false,
         killAt: Number.POSITIVE_INFINITY,
         cancelKill: null,
       };
+      return spawned;
     };
 
     const launch = (initial: boolean): void => {
@@ -391,9 +411,7 @@ export function createSupervisor({
       // The leader is what we supervise; whatever it left behind in its group is an orphan that
       // would keep holding the output pipes (and ports), so it goes with it.
       signalGroup(running.pid, "SIGKILL", { process: name, id });
-      const cancelDrainWait = clock.setTimer(running.abandonOutput, outputDrainMs);
-      await running.drained;
-      cancelDrainWait();
+      await outputEnd(running);
       running.terminal?.close();
       child = null;
       finishRun(
@@ -406,6 +424,27 @@ export function createSupervisor({
         },
         clock.now() - running.startedAt,
       );
+    };
+
+    /**
+     * Waits for the rest of an exited child's output. Reading stops after `outputDrainMs` without
+     * a chunk read (a process that left the group holds the pipe), but not while `onOutput` holds
+     * reads back: what is left in the pipe is then waiting for the caller, who bounds that wait.
+     */
+    const outputEnd = async (running: Child) => {
+      let readsBefore = -1;
+      const stalled = () => running.reads === readsBefore && running.heldReads === 0;
+      let cancelWait = () => {};
+      const abandoned = new Promise<void>((resolve) => {
+        const check = () => {
+          if (stalled()) return resolve(running.abandonOutput());
+          readsBefore = running.reads;
+          cancelWait = clock.setTimer(check, outputDrainMs);
+        };
+        check();
+      });
+      await Promise.race([running.drained, abandoned.then(() => running.drained)]);
+      cancelWait();
     };
 
     /** Records one exit, then either schedules the restart or settles the final exit. */

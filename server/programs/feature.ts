@@ -42,6 +42,7 @@ declare module "../settings" {
     runsKeepDays: number;
     runsStopGraceMs: number;
     runsSubscriberBacklogBytes: number;
+    runsSubscriberStallSeconds: number;
   }
 }
 
@@ -104,10 +105,19 @@ export const programsFeature = defineFeature({
     {
       key: "runsSubscriberBacklogBytes",
       kind: "int",
-      default: 16 << 20,
-      min: 1 << 20,
+      default: 4 << 20,
+      min: 64 << 10,
       max: 1 << 30,
-      description: "output a runOutput subscriber may fall behind before it is dropped (bytes of text, about)",
+      description:
+        "output waiting for a runOutput subscriber before the run waits for it, the program blocked on its next write (bytes of text, about)",
+    },
+    {
+      key: "runsSubscriberStallSeconds",
+      kind: "int",
+      default: 30,
+      min: 1,
+      max: 3600,
+      description: "how long one runOutput subscriber may keep a run waiting before it is cut off (it may subscribe again)",
     },
   ],
   rateClasses: [{ name: "exec", defaultPerMinute: 120, description: "runs started (startRun, exec) per user" }],
@@ -154,6 +164,7 @@ export const programsFeature = defineFeature({
       keepMs: config.runsKeepDays * 86_400_000,
       stopGraceMs: config.runsStopGraceMs,
       maxBacklogChars: config.runsSubscriberBacklogBytes,
+      maxSubscriberStallMs: config.runsSubscriberStallSeconds * 1000,
     });
     return { programs, runs };
   },

@@ -2,6 +2,8 @@
 // (the rest wait, QUEUED), each in its own process group with a clean environment, stopped with
 // SIGTERM then SIGKILL on cancel or timeout. Output streams live as `run.output` events and is
 // kept bounded (head and tail) in <data>/runs/<id>.out; a late subscriber replays what was kept.
+// A live subscriber gets all of it: when one falls behind, the run stops reading the program's
+// output until it catches up (the pipe fills and the program waits), for a bounded time.
 // Runs a previous server left QUEUED or RUNNING are marked LOST at start.
 import { existsSync, statSync } from "node:fs";
 import { mkdir, rm, symlink } from "node:fs/promises";
@@ -42,8 +44,10 @@ export interface RunsServiceOptions {
   keepMs: number;
   /** How long a cancelled or timed-out run has between SIGTERM and SIGKILL. */
   stopGraceMs: number;
-  /** Output a subscriber may fall behind (characters not yet sent) before it is dropped. */
+  /** Output a subscriber may have waiting (characters not yet sent) before the run waits for it. */
   maxBacklogChars: number;
+  /** How long one subscriber may keep a run waiting before it is cut off. */
+  maxSubscriberStallMs: number;
   /** The Bun executable that runs JavaScript and TypeScript (Outpost's own binary, as `bun`). */
   bunPath?: string;
 }
@@ -72,8 +76,11 @@ const MAX_ENV_CHARS = 32 << 10;
 const MAX_STDIN_BYTES = 1 << 20;
 const MAX_COMMAND_CHARS = 8192;
 const MAX_PAGE = 200;
-/** Chunks waiting for a subscriber merge up to this size: one socket message stays moderate. */
-const MAX_MERGED_CHARS = 256 << 10;
+/**
+ * Chunks waiting for a subscriber merge up to this size: one socket message stays well under what
+ * a socket may leave unread (graphql-ws.ts), even with every character escaped in JSON.
+ */
+const MAX_MERGED_CHARS = 128 << 10;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** How to install an interpreter a program needs but the box lacks. */
@@ -92,6 +99,11 @@ interface Active {
   process: SupervisedProcess | null;
   /** Set by cancel or the timeout: what the run ends as when its process exits. */
   endAs: RunStatus | null;
+  /** Its live subscribers' backlogs: reading the program's output waits while one is full. */
+  readers: Set<OutputReader>;
+  /** Resolves once the run is being stopped: its last output no longer waits for subscribers. */
+  stopRequested: Promise<void>;
+  stopWaitingForReaders: () => void;
   cancelTimeout: () => void;
   finished: Promise<void>;
   finish: () => void;
@@ -116,6 +128,7 @@ export function createRunsService({
   keepMs,
   stopGraceMs,
   maxBacklogChars,
+  maxSubscriberStallMs,
   bunPath = process.execPath,
 }: RunsServiceOptions) {
   const runsDir = join(dataDir, "runs");
@@ -234,12 +247,19 @@ export function createRunsService({
     const finished = new Promise<void>((resolve) => {
       finish = resolve;
     });
+    let stopWaitingForReaders = () => {};
+    const stopRequested = new Promise<void>((resolve) => {
+      stopWaitingForReaders = resolve;
+    });
     const entry: Active = {
       ...spec,
       run,
       output: createRunOutput({ headBytes: keptHeadBytes, tailBytes: keptTailBytes }),
       process: null,
       endAs: null,
+      readers: new Set(),
+      stopRequested,
+      stopWaitingForReaders,
       cancelTimeout: () => {},
       finished,
       finish,
@@ -279,6 +299,7 @@ export function createRunsService({
         onOutput: (stream, bytes) => {
           const chunk = entry.output.append(stream, bytes);
           if (chunk) publish({ runId: entry.run.id, ...chunk });
+          return readersCaughtUp(entry);
         },
         onExit: (exit) => void end(entry, exit.code, exit.signal === null ? null : String(exit.signal), exit.error ?? null),
       });
@@ -289,7 +310,7 @@ export function createRunsService({
     }
     entry.cancelTimeout = clock.setTimer(() => {
       entry.endAs ??= "TIMED_OUT";
-      void entry.process?.stop();
+      stopProcess(entry);
     }, entry.run.timeoutMs);
     if (entry.stdin !== null) {
       const process = entry.process;
@@ -298,6 +319,23 @@ export function createRunsService({
         .then(() => process.closeStdin())
         .catch(() => {});
     }
+  };
+
+  /**
+   * While a live subscriber's backlog is full, what the next read of the program's output waits
+   * for: every such subscriber catching up (or being cut off after `maxSubscriberStallMs`), or
+   * the run being stopped. Nothing when none is behind.
+   */
+  const readersCaughtUp = (entry: Active): Promise<void> | undefined => {
+    const behind = [...entry.readers].filter((reader) => reader.full());
+    if (behind.length === 0 || entry.endAs) return;
+    return Promise.race([Promise.all(behind.map((reader) => reader.room())).then(() => {}), entry.stopRequested]);
+  };
+
+  /** Stops a running run's process (SIGTERM to its group, SIGKILL after the grace); its output no longer waits. */
+  const stopProcess = (entry: Active) => {
+    entry.stopWaitingForReaders();
+    void entry.process?.stop();
   };
 
   /** Settles a run: its kept output to disk, its row, the end event; then the next queued run starts. */
@@ -407,7 +445,7 @@ export function createRunsService({
         running++;
         await end(entry, null, null, null);
       } else {
-        void entry.process?.stop();
+        stopProcess(entry);
         await entry.finished;
       }
       return require(id);
@@ -436,13 +474,15 @@ export function createRunsService({
 
     /**
      * The run's output from its start: what was kept, then live chunks as they come, then its
-     * end. A subscriber that falls more than `maxBacklogChars` behind is dropped (LIMIT_EXCEEDED).
+     * end. While `maxBacklogChars` wait for this subscriber, the run stops reading the program's
+     * output; one that keeps it waiting `maxSubscriberStallMs` is cut off (LIMIT_EXCEEDED).
      */
     async *watchOutput(id: string): AsyncGenerator<RunOutputEvent> {
       require(id);
-      const live = createBacklog(events, id, maxBacklogChars);
+      const live = createOutputReader({ events, runId: id, maxChars: maxBacklogChars, maxStallMs: maxSubscriberStallMs, clock });
+      const entry = active.get(id);
+      entry?.readers.add(live);
       try {
-        const entry = active.get(id);
         const kept = entry ? entry.output.kept() : await loadRunOutput(outputPath(id));
         let lastSeq = 0;
         for (const chunk of kept) {
@@ -461,6 +501,7 @@ export function createRunsService({
         }
       } finally {
         live.close();
+        entry?.readers.delete(live);
       }
     },
 
@@ -494,7 +535,7 @@ export function createRunsService({
       }
       const finishing = [...active.values()].map((entry) => {
         entry.endAs ??= "CANCELLED";
-        void entry.process?.stop();
+        stopProcess(entry);
         return entry.finished;
       });
       await Promise.all(finishing);
@@ -504,18 +545,48 @@ export function createRunsService({
 
 export type RunsService = ReturnType<typeof createRunsService>;
 
+/** One live subscriber's backlog of a run's output (see createOutputReader). */
+interface OutputReader {
+  /** The next event; throws LimitExceededError once the reader was cut off for stalling. */
+  next(): Promise<RunOutputEvent>;
+  /** Whether `maxChars` or more wait: the run should not read more output until `room` resolves. */
+  full(): boolean;
+  /** Resolves once half of `maxChars` or less waits, or once the reader is cut off (after `maxStallMs`) or closed. */
+  room(): Promise<void>;
+  close(): void;
+}
+
 /**
- * One subscriber's backlog of a run's live output. Consecutive chunks of one stream are merged,
- * so it is bounded by the text waiting, not by how finely the pipe was read; past `maxChars` the
- * subscriber is dropped (`next` throws LimitExceededError).
+ * A subscriber's backlog of a run's live output. Consecutive chunks of one stream are merged, so
+ * it is bounded by the text waiting, not by how finely the pipe was read. It never drops output:
+ * the run stops reading while it is `full`; it is bounded by the reads under way then (one per
+ * stream). A reader that does not make room within `maxStallMs` is cut off.
  */
-function createBacklog(events: EventBus, runId: string, maxChars: number) {
+function createOutputReader({
+  events,
+  runId,
+  maxChars,
+  maxStallMs,
+  clock,
+}: {
+  events: EventBus;
+  runId: string;
+  maxChars: number;
+  maxStallMs: number;
+  clock: Clock;
+}): OutputReader {
   let backlog: RunOutputEvent[] = [];
   let waitingChars = 0;
-  let overflowed = false;
+  let cutOff = false;
   let wake: (() => void) | null = null;
+  let roomWaiters: (() => void)[] = [];
+  const makeRoom = () => {
+    const waiters = roomWaiters;
+    roomWaiters = [];
+    for (const resolve of waiters) resolve();
+  };
   const off = events.on("run.output", (event) => {
-    if (event.runId !== runId || overflowed) return;
+    if (event.runId !== runId || cutOff) return;
     const last = backlog.at(-1);
     if (event.kind === "output" && last?.kind === "output" && last.stream === event.stream && last.text.length < MAX_MERGED_CHARS) {
       backlog[backlog.length - 1] = { ...last, seq: event.seq, text: last.text + event.text };
@@ -523,21 +594,25 @@ function createBacklog(events: EventBus, runId: string, maxChars: number) {
       backlog.push(event);
     }
     waitingChars += event.kind === "output" ? event.text.length : 0;
-    if (waitingChars > maxChars) {
-      overflowed = true;
-      backlog = [];
-      off();
-    }
     wake?.();
   });
+  const stop = () => {
+    off();
+    backlog = [];
+    waitingChars = 0;
+    makeRoom();
+  };
   return {
     async next(): Promise<RunOutputEvent> {
       for (;;) {
-        if (overflowed)
-          throw new LimitExceededError("The output came faster than it could be sent; subscribe again to replay what was kept.");
+        if (cutOff)
+          throw new LimitExceededError(
+            `Output waited more than ${Math.round(maxStallMs / 1000)} s for this subscriber, so it was cut off; subscribe again to replay what was kept.`,
+          );
         const event = backlog.shift();
         if (event) {
           waitingChars -= event.kind === "output" ? event.text.length : 0;
+          if (waitingChars <= maxChars / 2) makeRoom();
           return event;
         }
         await new Promise<void>((resolve) => {
@@ -546,6 +621,21 @@ function createBacklog(events: EventBus, runId: string, maxChars: number) {
         wake = null;
       }
     },
-    close: off,
+    full: () => !cutOff && waitingChars >= maxChars,
+    room() {
+      if (waitingChars <= maxChars / 2 || cutOff) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const cancelStall = clock.setTimer(() => {
+          cutOff = true;
+          stop();
+          wake?.();
+        }, maxStallMs);
+        roomWaiters.push(() => {
+          cancelStall();
+          resolve();
+        });
+      });
+    },
+    close: stop,
   };
 }
