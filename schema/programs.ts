@@ -253,11 +253,14 @@ builder.mutationFields((t) => ({
   exec: t.field({
     type: RunType,
     description:
-      "Runs a shell command (sh -c) as a run like any other: same output, cancel and history. cwd is a program's id (its folder) or an absolute directory.",
+      "Runs a shell command (sh -c) as a run like any other: same output, cancel and history. cwd is a program's id (its folder) or an absolute directory. Admins only, unless exec_for_operators; an operator's command must pass exec_deny_patterns and exec_allow_patterns (FORBIDDEN saying why).",
     authScopes: { permission: "exec" },
     extensions: auditTarget("command", "cwd", "timeoutSeconds"),
     args: { command: t.arg.string({ required: true }), cwd: t.arg.string(), timeoutSeconds: t.arg.int() },
-    resolve: (_root, args, ctx) => ctx.services.runs.exec({ ...args, userId: signedInViewer(ctx).userId }),
+    resolve: (_root, args, ctx) => {
+      const { userId, role } = signedInViewer(ctx);
+      return ctx.services.runs.exec({ ...args, userId, role });
+    },
   }),
   cancelRun: t.field({
     type: RunType,

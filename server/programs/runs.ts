@@ -8,6 +8,7 @@
 import { existsSync, statSync } from "node:fs";
 import { mkdir, rm, symlink } from "node:fs/promises";
 import { dirname, isAbsolute, join } from "node:path";
+import type { Role } from "../auth/roles";
 import type { Clock } from "../clock";
 import type { WriteBatcher } from "../db";
 import { InvalidInputError, LimitExceededError, NotFoundError } from "../errors";
@@ -16,6 +17,7 @@ import type { RateLimiter } from "../limits/rate-limiter";
 import type { Logger } from "../log";
 import { DEFAULT_PATH, type SupervisedProcess, type Supervisor } from "../supervisor";
 import type { Interpreter } from "./entry-point";
+import type { ExecPolicy } from "./exec-policy";
 import { createRunOutput, loadRunOutput, type RunOutputChunk, saveRunOutput } from "./run-output";
 import type { Run, RunStatus, RunStore } from "./run-store";
 import type { Program, ProgramsService } from "./service";
@@ -48,6 +50,8 @@ export interface RunsServiceOptions {
   maxBacklogChars: number;
   /** How long one subscriber may keep a run waiting before it is cut off. */
   maxSubscriberStallMs: number;
+  /** Which commands operators may exec. */
+  execPolicy: ExecPolicy;
   /** The Bun executable that runs JavaScript and TypeScript (Outpost's own binary, as `bun`). */
   bunPath?: string;
 }
@@ -63,6 +67,8 @@ export interface StartRunInput {
 
 export interface ExecInput {
   command: string;
+  /** The caller's role: an operator's command is checked against the exec policy, an admin's is not. */
+  role: Role;
   /** A program's id (run in its folder) or an absolute directory. */
   cwd?: string | null;
   timeoutSeconds?: number | null;
@@ -129,6 +135,7 @@ export function createRunsService({
   stopGraceMs,
   maxBacklogChars,
   maxSubscriberStallMs,
+  execPolicy,
   bunPath = process.execPath,
 }: RunsServiceOptions) {
   const runsDir = join(dataDir, "runs");
@@ -411,8 +418,11 @@ export function createRunsService({
       });
     },
 
-    /** Runs `command` with sh -c, as a run like any other; `cwd` a program's id or an absolute directory. */
-    async exec({ command, cwd, timeoutSeconds, userId }: ExecInput): Promise<Run> {
+    /**
+     * Runs `command` with sh -c, as a run like any other; `cwd` a program's id or an absolute
+     * directory. An operator's command must pass the exec policy (ForbiddenError saying why).
+     */
+    async exec({ command, role, cwd, timeoutSeconds, userId }: ExecInput): Promise<Run> {
       if (!command.trim() || command.length > MAX_COMMAND_CHARS || command.includes("\0")) {
         throw new InvalidInputError(`A command must be 1 to ${MAX_COMMAND_CHARS} characters without NUL.`);
       }
@@ -422,7 +432,9 @@ export function createRunsService({
       if (!isAbsolute(directory) || !statSync(directory, { throwIfNoEntry: false })?.isDirectory()) {
         throw new InvalidInputError("cwd must be a program's id or an absolute path of a directory.");
       }
+      // After the rate is taken: refused commands count too, so trying many costs like running them.
       takeRate(userId);
+      if (role !== "admin") execPolicy.checkOperatorCommand(command);
       const run = newRun({
         programId: program?.id ?? null,
         programName: program?.name ?? null,
