@@ -9,6 +9,7 @@ import type { FileSink, Subprocess, Terminal } from "bun";
 import type { Clock } from "./clock";
 import { ConflictError } from "./errors";
 import type { Logger } from "./log";
+import { findOsUser } from "./os-users";
 
 export type OutputStream = "stdout" | "stderr";
 
@@ -31,6 +32,13 @@ export interface ProcessSpec {
   cwd?: string;
   /** Added to the clean base environment (PATH, HOME, LANG); entries here win. */
   env?: Record<string, string>;
+  /**
+   * Run as this user of the box, not as Outpost's: its uid, gid and supplementary groups (through
+   * `setpriv --init-groups`, as Bun's own uid/gid leave the groups out) and its HOME, USER and
+   * LOGNAME. Only root may switch; `start` throws ConflictError when it cannot (no such user,
+   * Outpost not root, no setpriv). The child's paths must be reachable by that user.
+   */
+  user?: string | null;
   /** "pipe" lets the caller `write` to the child; the default gives it /dev/null. */
   stdin?: "pipe" | "ignore";
   /**
@@ -149,14 +157,35 @@ export interface SupervisorOptions {
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /** The environment every child starts from: nothing of the server's own beyond HOME. */
-function childEnvironment(spec: ProcessSpec): Record<string, string> {
+function childEnvironment(spec: ProcessSpec, userEnv: Record<string, string>): Record<string, string> {
   return {
     PATH: DEFAULT_PATH,
     HOME: process.env.HOME || "/",
     LANG: "C.UTF-8",
+    ...userEnv,
     ...(spec.terminal ? { TERM: "xterm-256color" } : {}),
     ...spec.env,
   };
+}
+
+/**
+ * What starts `command` as `user` (ProcessSpec.user): the command behind setpriv and the user's
+ * environment. Throws ConflictError, saying what to do, when it cannot be done.
+ */
+function asUser(user: string, command: string[]): { command: string[]; env: Record<string, string> } {
+  const account = findOsUser(user);
+  if (!account)
+    throw new ConflictError(
+      `There is no user "${user}" on this box to run as; create it (sudo useradd --system ${user}) or change run_as_user.`,
+    );
+  const env = { HOME: account.home, USER: account.name, LOGNAME: account.name };
+  const self = process.getuid?.() ?? 0;
+  if (account.uid === self) return { command, env };
+  if (self !== 0)
+    throw new ConflictError(`Outpost runs as uid ${self}, not root, so it cannot run programs as "${user}"; clear run_as_user.`);
+  const setpriv = Bun.which("setpriv", { PATH: DEFAULT_PATH });
+  if (!setpriv) throw new ConflictError(`Running as "${user}" needs setpriv, which is not installed; sudo apt install util-linux.`);
+  return { command: [setpriv, `--reuid=${account.uid}`, `--regid=${account.gid}`, "--init-groups", "--", ...command], env };
 }
 
 /**
@@ -325,6 +354,7 @@ export function createSupervisor({
     };
 
     /** The spawn itself, with a pseudo-terminal or with pipes; output starts flowing at once. */
+    const identity = spec.user ? asUser(spec.user, spec.command) : { command: spec.command, env: {} };
     const spawnIo = (env: Record<string, string>, abandon: (() => void)[], running: () => Child) => {
       if (spec.terminal) {
         let ptyClosed: () => void = () => {};
@@ -332,7 +362,7 @@ export function createSupervisor({
           ptyClosed = resolve;
         });
         abandon.push(() => ptyClosed());
-        const proc = Bun.spawn(spec.command, {
+        const proc = Bun.spawn(identity.command, {
           cwd: spec.cwd,
           env,
           detached: true,
@@ -345,7 +375,7 @@ export function createSupervisor({
         });
         return { proc, stdin: null, terminal: proc.terminal ?? null, drained };
       }
-      const proc = Bun.spawn(spec.command, {
+      const proc = Bun.spawn(identity.command, {
         cwd: spec.cwd,
         env,
         detached: true,
@@ -363,7 +393,7 @@ export function createSupervisor({
     const spawnChild = (): Child => {
       const abandon: (() => void)[] = [];
       // The pipes are read from the first tick on, after `spawned` below is set.
-      const io = spawnIo(childEnvironment(spec), abandon, () => spawned);
+      const io = spawnIo(childEnvironment(spec, identity.env), abandon, () => spawned);
       const spawned: Child = {
         ...io,
         pid: io.proc.pid,

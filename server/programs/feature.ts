@@ -189,6 +189,7 @@ export const programsFeature = defineFeature({
       stopGraceMs: config.runsStopGraceMs,
       maxBacklogChars: config.runsSubscriberBacklogBytes,
       maxSubscriberStallMs: config.runsSubscriberStallSeconds * 1000,
+      runAsUser: config.runAsUser,
       execPolicy: createExecPolicy({ allow: execPatterns(config.execAllowPatterns), deny: execPatterns(config.execDenyPatterns) }),
     });
     return { programs, runs };

@@ -6,7 +6,7 @@
 // output until it catches up (the pipe fills and the program waits), for a bounded time.
 // Runs a previous server left QUEUED or RUNNING are marked LOST at start.
 import { existsSync, statSync } from "node:fs";
-import { mkdir, rm, symlink } from "node:fs/promises";
+import { chmod, chown, lchown, mkdir, readdir, rm, stat, symlink } from "node:fs/promises";
 import { dirname, isAbsolute, join } from "node:path";
 import type { Role } from "../auth/roles";
 import type { Clock } from "../clock";
@@ -15,6 +15,7 @@ import { InvalidInputError, LimitExceededError, NotFoundError } from "../errors"
 import type { EventBus } from "../events";
 import type { RateLimiter } from "../limits/rate-limiter";
 import type { Logger } from "../log";
+import { findOsUser } from "../os-users";
 import { DEFAULT_PATH, type SupervisedProcess, type Supervisor } from "../supervisor";
 import type { Interpreter } from "./entry-point";
 import type { ExecPolicy } from "./exec-policy";
@@ -52,6 +53,8 @@ export interface RunsServiceOptions {
   maxSubscriberStallMs: number;
   /** Which commands operators may exec. */
   execPolicy: ExecPolicy;
+  /** The user runs run as (Outpost as root dropping its privileges), or null for Outpost's own. */
+  runAsUser?: string | null;
   /** The Bun executable that runs JavaScript and TypeScript (Outpost's own binary, as `bun`). */
   bunPath?: string;
 }
@@ -136,6 +139,7 @@ export function createRunsService({
   maxBacklogChars,
   maxSubscriberStallMs,
   execPolicy,
+  runAsUser = null,
   bunPath = process.execPath,
 }: RunsServiceOptions) {
   const runsDir = join(dataDir, "runs");
@@ -222,6 +226,25 @@ export function createRunsService({
     }
   };
 
+  /**
+   * Makes a program's folder the run user's (when runs drop privileges), so its runs may read and
+   * write it, and lets that user's group pass through the programs folder (not list it).
+   */
+  const handOverFolder = async (folder: string) => {
+    if (!runAsUser) return;
+    const account = findOsUser(runAsUser);
+    // A missing user is refused, saying so, when the run starts.
+    if (!account) return;
+    const programsDir = dirname(folder);
+    if ((await stat(programsDir)).gid !== account.gid) {
+      await chown(programsDir, process.getuid?.() ?? 0, account.gid);
+      await chmod(programsDir, 0o710);
+    }
+    if ((await stat(folder)).uid === account.uid) return;
+    for (const path of [...(await readdir(folder, { recursive: true })).map((name) => join(folder, name)), folder])
+      await lchown(path, account.uid, account.gid);
+  };
+
   const linkBun = async () => {
     const link = join(bunBinDir, "bun");
     if (existsSync(link)) return;
@@ -300,6 +323,7 @@ export function createRunsService({
         cwd: entry.cwd,
         env: entry.env,
         stdin: entry.stdin === null ? "ignore" : "pipe",
+        user: runAsUser,
         // The run keeps its own head and tail; the supervisor need not keep a copy.
         maxOutputBytes: 0,
         stopGraceMs,
@@ -401,6 +425,7 @@ export function createRunsService({
       const timeoutMs = timeoutMsOf(timeoutSeconds);
       const started = commandOf(program, program.entryPath, program.interpreter);
       takeRate(userId);
+      await handOverFolder(program.folder);
       const command = [...started.command, ...(args ?? [])];
       const run = newRun({
         programId,
@@ -435,6 +460,7 @@ export function createRunsService({
       // After the rate is taken: refused commands count too, so trying many costs like running them.
       takeRate(userId);
       if (role !== "admin") execPolicy.checkOperatorCommand(command);
+      if (program) await handOverFolder(program.folder);
       const run = newRun({
         programId: program?.id ?? null,
         programName: program?.name ?? null,
