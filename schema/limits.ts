@@ -225,3 +225,18 @@ export function useCostWithVariables({ maxCost = DOCUMENT_LIMITS.maxCost }: { ma
   };
   return { onExecute: check as never, onSubscribe: check as never };
 }
+
+/**
+ * The `extensions` of a subscription field whose events wait for the socket to be read: while
+ * more than a little of what was sent is unread, its next event is held back (and so is its
+ * source), instead of the socket being cut off. For streams that must arrive whole (run output).
+ */
+export const PACED_BY_READER = { pacedByReader: true };
+
+/** Whether the subscription `document` asks for is paced by its reader (see PACED_BY_READER). */
+export function isPacedByReader(schema: GraphQLSchema, operation: OperationDefinitionNode): boolean {
+  if (operation.operation !== "subscription") return false;
+  const [root] = operation.selectionSet.selections;
+  if (root?.kind !== Kind.FIELD) return false;
+  return schema.getSubscriptionType()?.getFields()[root.name.value]?.extensions?.pacedByReader === true;
+}

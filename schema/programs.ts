@@ -9,6 +9,7 @@ import type { Program } from "../server/programs/service";
 import { auditTarget } from "./audit";
 import { builder } from "./builder";
 import { signedInViewer } from "./context";
+import { PACED_BY_READER } from "./limits";
 import { connectionOf, decodeCursor, encodeCursor } from "./pagination";
 
 const ProgramFileType = builder.objectRef<ProgramFile>("ProgramFile").implement({
@@ -252,11 +253,14 @@ builder.mutationFields((t) => ({
   exec: t.field({
     type: RunType,
     description:
-      "Runs a shell command (sh -c) as a run like any other: same output, cancel and history. cwd is a program's id (its folder) or an absolute directory.",
+      "Runs a shell command (sh -c) as a run like any other: same output, cancel and history. cwd is a program's id (its folder) or an absolute directory. Admins only, unless exec_for_operators; an operator's command must pass exec_deny_patterns and exec_allow_patterns (FORBIDDEN saying why).",
     authScopes: { permission: "exec" },
     extensions: auditTarget("command", "cwd", "timeoutSeconds"),
     args: { command: t.arg.string({ required: true }), cwd: t.arg.string(), timeoutSeconds: t.arg.int() },
-    resolve: (_root, args, ctx) => ctx.services.runs.exec({ ...args, userId: signedInViewer(ctx).userId }),
+    resolve: (_root, args, ctx) => {
+      const { userId, role } = signedInViewer(ctx);
+      return ctx.services.runs.exec({ ...args, userId, role });
+    },
   }),
   cancelRun: t.field({
     type: RunType,
@@ -282,8 +286,9 @@ builder.subscriptionFields((t) => ({
   runOutput: t.field({
     type: RunOutputChunkRef,
     description:
-      "The run's output from its start: what was kept so far, then live chunks in order, then END with the finished run. A subscriber that falls far behind is ended with LIMIT_EXCEEDED (subscribe again to replay).",
+      "The run's output from its start: what was kept so far, then live chunks in order, then END with the finished run. The run waits for a subscriber that reads slowly (its program blocks on its next write); one that keeps it waiting `runs_subscriber_stall_seconds` is ended with LIMIT_EXCEEDED (subscribe again to replay what was kept).",
     authScopes: { permission: "programs:read" },
+    extensions: PACED_BY_READER,
     args: { runId: t.arg.id({ required: true }) },
     subscribe: (_root, { runId }, ctx) => ctx.services.runs.watchOutput(String(runId)),
     resolve: (chunk) => chunk,

@@ -106,7 +106,7 @@ export async function createApp(
   // Made once, before anything is opened (a bad entry stops the start), and shared by both edges;
   // a tunnel Outpost starts adds its own local entrance here (`core.entrances`).
   const trustedProxies = createTrustedProxies(config.trustedProxies);
-  prepareDataDir(config.dataDir, log);
+  prepareDataDir(config.dataDir, log, { runAsUser: config.runAsUser });
   // Undone if anything below fails, so that whoever tries again in this process (a test) finds the
   // data directory free and the database closed; handed over to stop() once the app is made.
   using openedForStart = new DisposableStack();

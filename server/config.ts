@@ -16,6 +16,7 @@ import { FEATURES } from "./features";
 import { canonicalAddress } from "./http/client-info";
 import type { RateClass, RateClassSpec } from "./limits/rate-limiter";
 import type { LogLevel } from "./log";
+import { checkUserName } from "./os-users";
 import { type FeatureSettings, LOG_LEVELS, type RateClassSettings, rateSettingKey, type SettingSpec, settingNames } from "./settings";
 
 declare module "./limits/rate-limiter" {
@@ -42,6 +43,8 @@ interface CoreSettings {
   /** Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses); none by default. */
   trustedProxies: string | null;
   shutdownGraceMs: number;
+  /** When Outpost runs as root: the user its runs (and terminals) run as instead; null for Outpost's own user. */
+  runAsUser: string | null;
 }
 
 export type Config = CoreSettings & DiskSettings & FeatureSettings & RateClassSettings<RateClass>;
@@ -135,6 +138,15 @@ const CORE_SETTINGS: SettingSpec[] = [
     },
   },
   { key: "shutdownGraceMs", kind: "int", default: 10_000, min: 0, max: 60_000, description: "shutdown grace (ms)" },
+  {
+    key: "runAsUser",
+    kind: "string",
+    default: null,
+    nullable: true,
+    description: "when Outpost runs as root, the user its runs run as (uid, gid, groups, HOME)",
+    accepts: "a user name of this box",
+    check: checkUserName,
+  },
   ...DISK_SETTINGS,
 ];
 

@@ -13,6 +13,7 @@ import { Database } from "bun:sqlite";
 import {
   accessSync,
   chmodSync,
+  chownSync,
   constants,
   existsSync,
   mkdirSync,
@@ -27,6 +28,7 @@ import { dirname, join } from "node:path";
 import { isNoSpaceError } from "./disk/watch";
 import { DataDirError } from "./errors";
 import type { Logger } from "./log";
+import { findOsUser } from "./os-users";
 
 /** Where a server that has no user yet writes its one-time setup link, for `outpost install` to show (0600). */
 export const SETUP_LINK_FILE = "setup-link";
@@ -80,9 +82,10 @@ function whyNotCreated(dir: string, err: NodeJS.ErrnoException, user: string): s
  * Checks that `dir` can hold Outpost's data and prepares it: creates it when missing, refuses it
  * with a DataDirError saying why and what to do when it is a file, cannot be created, is not
  * writable, is on a read-only filesystem, belongs to another user or holds a database this user
- * cannot write; then makes it (and its tmp/) 0700 and outpost.toml 0600, whatever modes they had.
+ * cannot write; then makes it (and its tmp/) 0700 and outpost.toml 0600, whatever modes they had
+ * (the directory 0710, group `runAsUser`'s, when runs run as that user).
  */
-export function prepareDataDir(dir: string, log: Logger): void {
+export function prepareDataDir(dir: string, log: Logger, { runAsUser = null }: { runAsUser?: string | null } = {}): void {
   const me = currentUser();
   const found = statOrNull(dir);
   if (found && !found.isDirectory())
@@ -144,7 +147,15 @@ export function prepareDataDir(dir: string, log: Logger): void {
       log.warn("could not make a data file private; check its owner", { path, mode: mode.toString(8), err });
     }
   };
-  makePrivate(dir, 0o700);
+  // Runs as another user (run_as_user) reach their programs' folders through it: that user's
+  // group may pass through, never list it; everything inside stays 0600 or 0700.
+  // Only root runs programs as another user.
+  const runGroup = runAsUser && me.uid === 0 ? findOsUser(runAsUser)?.gid : undefined;
+  if (runGroup === undefined) makePrivate(dir, 0o700);
+  else {
+    chownSync(dir, me.uid, runGroup);
+    makePrivate(dir, 0o710);
+  }
   mkdirSync(join(dir, "tmp"), { recursive: true, mode: 0o700 });
   makePrivate(join(dir, "tmp"), 0o700);
   if (existsSync(join(dir, "outpost.toml"))) makePrivate(join(dir, "outpost.toml"), 0o600);

@@ -9,6 +9,7 @@ import type { FileSink, Subprocess, Terminal } from "bun";
 import type { Clock } from "./clock";
 import { ConflictError } from "./errors";
 import type { Logger } from "./log";
+import { findOsUser } from "./os-users";
 
 export type OutputStream = "stdout" | "stderr";
 
@@ -31,6 +32,13 @@ export interface ProcessSpec {
   cwd?: string;
   /** Added to the clean base environment (PATH, HOME, LANG); entries here win. */
   env?: Record<string, string>;
+  /**
+   * Run as this user of the box, not as Outpost's: its uid, gid and supplementary groups (through
+   * `setpriv --init-groups`, as Bun's own uid/gid leave the groups out) and its HOME, USER and
+   * LOGNAME. Only root may switch; `start` throws ConflictError when it cannot (no such user,
+   * Outpost not root, no setpriv). The child's paths must be reachable by that user.
+   */
+  user?: string | null;
   /** "pipe" lets the caller `write` to the child; the default gives it /dev/null. */
   stdin?: "pipe" | "ignore";
   /**
@@ -46,8 +54,12 @@ export interface ProcessSpec {
   maxOutputBytes?: number;
   /** Restart the child when it exits on its own; `{}` uses the defaults. */
   restart?: RestartPolicy;
-  /** Called with each chunk as it arrives; the chunk is the caller's to keep. */
-  onOutput?: (stream: OutputStream, chunk: Uint8Array) => void;
+  /**
+   * Called with each chunk as it arrives; the chunk is the caller's to keep. A returned promise
+   * holds back reading that stream until it settles: its pipe fills and the child blocks on its
+   * next write, as under `prog | less` (pipes only; a terminal's output is never held back).
+   */
+  onOutput?: (stream: OutputStream, chunk: Uint8Array) => void | Promise<void>;
   /** Called once per exit of the child, after its output has been drained. */
   onExit?: (exit: ProcessExit) => void;
 }
@@ -145,14 +157,35 @@ export interface SupervisorOptions {
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /** The environment every child starts from: nothing of the server's own beyond HOME. */
-function childEnvironment(spec: ProcessSpec): Record<string, string> {
+function childEnvironment(spec: ProcessSpec, userEnv: Record<string, string>): Record<string, string> {
   return {
     PATH: DEFAULT_PATH,
     HOME: process.env.HOME || "/",
     LANG: "C.UTF-8",
+    ...userEnv,
     ...(spec.terminal ? { TERM: "xterm-256color" } : {}),
     ...spec.env,
   };
+}
+
+/**
+ * What starts `command` as `user` (ProcessSpec.user): the command behind setpriv and the user's
+ * environment. Throws ConflictError, saying what to do, when it cannot be done.
+ */
+function asUser(user: string, command: string[]): { command: string[]; env: Record<string, string> } {
+  const account = findOsUser(user);
+  if (!account)
+    throw new ConflictError(
+      `There is no user "${user}" on this box to run as; create it (sudo useradd --system ${user}) or change run_as_user.`,
+    );
+  const env = { HOME: account.home, USER: account.name, LOGNAME: account.name };
+  const self = process.getuid?.() ?? 0;
+  if (account.uid === self) return { command, env };
+  if (self !== 0)
+    throw new ConflictError(`Outpost runs as uid ${self}, not root, so it cannot run programs as "${user}"; clear run_as_user.`);
+  const setpriv = Bun.which("setpriv", { PATH: DEFAULT_PATH });
+  if (!setpriv) throw new ConflictError(`Running as "${user}" needs setpriv, which is not installed; sudo apt install util-linux.`);
+  return { command: [setpriv, `--reuid=${account.uid}`, `--regid=${account.gid}`, "--init-groups", "--", ...command], env };
 }
 
 /**
@@ -216,6 +249,9 @@ interface Child {
   drained: Promise<void>;
   /** Stops reading (a process that left the group may hold a pipe open forever). */
   abandonOutput: () => void;
+  /** Chunks read so far, and the reads the caller's `onOutput` holds back now: how the wait for the rest of the output tells progress. */
+  reads: number;
+  heldReads: number;
   exited: boolean;
   stopRequested: boolean;
   killAt: number;
@@ -286,25 +322,31 @@ export function createSupervisor({
       resolveFinal = resolve;
     });
 
-    const handleOutput = (stream: OutputStream, chunk: Uint8Array) => {
+    /** Hands a chunk on; returns what the caller's `onOutput` wants waited for before the next read. */
+    const handleOutput = (stream: OutputStream, chunk: Uint8Array): void | Promise<void> => {
       tails[stream].push(chunk);
       if (!spec.onOutput) return;
       try {
-        spec.onOutput(stream, chunk);
+        return spec.onOutput(stream, chunk);
       } catch (err) {
         log.error("process output handler failed", { process: name, id, err });
       }
     };
 
-    /** Reads a pipe to its end, whatever the reader downstream does: a full pipe would block the child. */
-    const drainPipe = async (stream: ReadableStream<Uint8Array>, which: OutputStream, abandon: (() => void)[]) => {
+    /** Reads a pipe to its end, only as fast as `onOutput` lets it (a held-back pipe blocks the child). */
+    const drainPipe = async (stream: ReadableStream<Uint8Array>, which: OutputStream, abandon: (() => void)[], running: () => Child) => {
       const reader = stream.getReader();
       abandon.push(() => void reader.cancel().catch(() => {}));
       try {
         for (;;) {
           const { done, value } = await reader.read();
           if (done) return;
-          handleOutput(which, value);
+          running().reads++;
+          const held = handleOutput(which, value);
+          if (!held) continue;
+          running().heldReads++;
+          await held.catch((err) => log.error("process output handler failed", { process: name, id, err }));
+          running().heldReads--;
         }
       } catch {
         // A cancelled or broken pipe just ends the output.
@@ -312,14 +354,15 @@ export function createSupervisor({
     };
 
     /** The spawn itself, with a pseudo-terminal or with pipes; output starts flowing at once. */
-    const spawnIo = (env: Record<string, string>, abandon: (() => void)[]) => {
+    const identity = spec.user ? asUser(spec.user, spec.command) : { command: spec.command, env: {} };
+    const spawnIo = (env: Record<string, string>, abandon: (() => void)[], running: () => Child) => {
       if (spec.terminal) {
         let ptyClosed: () => void = () => {};
         const drained = new Promise<void>((resolve) => {
           ptyClosed = resolve;
         });
         abandon.push(() => ptyClosed());
-        const proc = Bun.spawn(spec.command, {
+        const proc = Bun.spawn(identity.command, {
           cwd: spec.cwd,
           env,
           detached: true,
@@ -332,7 +375,7 @@ export function createSupervisor({
         });
         return { proc, stdin: null, terminal: proc.terminal ?? null, drained };
       }
-      const proc = Bun.spawn(spec.command, {
+      const proc = Bun.spawn(identity.command, {
         cwd: spec.cwd,
         env,
         detached: true,
@@ -340,25 +383,32 @@ export function createSupervisor({
         stdout: "pipe",
         stderr: "pipe",
       });
-      const drained = Promise.all([drainPipe(proc.stdout, "stdout", abandon), drainPipe(proc.stderr, "stderr", abandon)]).then(() => {});
+      const drained = Promise.all([
+        drainPipe(proc.stdout, "stdout", abandon, running),
+        drainPipe(proc.stderr, "stderr", abandon, running),
+      ]).then(() => {});
       return { proc, stdin: proc.stdin ?? null, terminal: null, drained };
     };
 
     const spawnChild = (): Child => {
       const abandon: (() => void)[] = [];
-      const io = spawnIo(childEnvironment(spec), abandon);
-      return {
+      // The pipes are read from the first tick on, after `spawned` below is set.
+      const io = spawnIo(childEnvironment(spec, identity.env), abandon, () => spawned);
+      const spawned: Child = {
         ...io,
         pid: io.proc.pid,
         startedAt: clock.now(),
         abandonOutput: () => {
           for (const stopReading of abandon) stopReading();
         },
+        reads: 0,
+        heldReads: 0,
         exited: false,
         stopRequested: false,
         killAt: Number.POSITIVE_INFINITY,
         cancelKill: null,
       };
+      return spawned;
     };
 
     const launch = (initial: boolean): void => {
@@ -391,9 +441,7 @@ export function createSupervisor({
       // The leader is what we supervise; whatever it left behind in its group is an orphan that
       // would keep holding the output pipes (and ports), so it goes with it.
       signalGroup(running.pid, "SIGKILL", { process: name, id });
-      const cancelDrainWait = clock.setTimer(running.abandonOutput, outputDrainMs);
-      await running.drained;
-      cancelDrainWait();
+      await outputEnd(running);
       running.terminal?.close();
       child = null;
       finishRun(
@@ -406,6 +454,27 @@ export function createSupervisor({
         },
         clock.now() - running.startedAt,
       );
+    };
+
+    /**
+     * Waits for the rest of an exited child's output. Reading stops after `outputDrainMs` without
+     * a chunk read (a process that left the group holds the pipe), but not while `onOutput` holds
+     * reads back: what is left in the pipe is then waiting for the caller, who bounds that wait.
+     */
+    const outputEnd = async (running: Child) => {
+      let readsBefore = -1;
+      const stalled = () => running.reads === readsBefore && running.heldReads === 0;
+      let cancelWait = () => {};
+      const abandoned = new Promise<void>((resolve) => {
+        const check = () => {
+          if (stalled()) return resolve(running.abandonOutput());
+          readsBefore = running.reads;
+          cancelWait = clock.setTimer(check, outputDrainMs);
+        };
+        check();
+      });
+      await Promise.race([running.drained, abandoned.then(() => running.drained)]);
+      cancelWait();
     };
 
     /** Records one exit, then either schedules the restart or settles the final exit. */

@@ -2,13 +2,14 @@
 // dispatcher: the same schema, plugins and context as HTTP; the viewer comes from connection_init
 // (bearer token or API key) or the UI's cookie. Operations are bounded per socket and per user (or,
 // for anonymous sockets, per address) across all their sockets, and documents by length. A large
-// answer counts against its owners' answers in flight until its socket has written it.
+// answer counts against its owners' answers in flight until its socket has written it. Events of a
+// subscription paced by its reader (run output) wait for the socket to drain instead.
 import { type ExecutionArgs, GraphQLError, getOperationAST } from "graphql";
-import { makeHandler } from "graphql-ws/use/bun";
+import { GRAPHQL_TRANSPORT_WS_PROTOCOL, makeServer } from "graphql-ws";
 import type { YogaServerInstance } from "graphql-yoga";
 import type { Context } from "../../schema/context";
 import { toClientError } from "../../schema/errors";
-import { longerThanBytes } from "../../schema/limits";
+import { isPacedByReader, longerThanBytes } from "../../schema/limits";
 import type { AnswerHold, AnswersInFlight } from "../../schema/response-budget";
 import type { Viewer } from "../auth/viewer";
 import { InvalidInputError, LimitExceededError } from "../errors";
@@ -41,12 +42,25 @@ const MAX_OPERATIONS_PER_SOCKET = 100;
 const MAX_OPERATIONS_PER_USER = 100;
 /** Bytes a socket may leave unread besides its large answers (those count against their owners' allowance). */
 const MAX_UNREAD_BYTES = 2 << 20;
+/**
+ * Unread bytes above which the next event of a paced subscription waits for the socket to drain:
+ * well under MAX_UNREAD_BYTES, so that an event of another operation sent meanwhile still fits.
+ */
+const PACED_UNREAD_BYTES = 512 << 10;
 
 /** One operation from its subscribe message until graphql-ws is done with it (or its socket closes). */
 interface Operation {
   owner: string;
   context: Context;
   ended: boolean;
+  /** How its events begin as sent (`{"id":…,"type":"next"`) when it is paced by its reader; else null. */
+  pacedPrefix: string | null;
+}
+
+/** What graphql-ws's server does with one socket: its messages in, and its end. */
+interface GraphqlWsClient {
+  handleMessage: (data: string) => Promise<void>;
+  closed: (code?: number, reason?: string) => Promise<void>;
 }
 
 /** The graphql-transport-ws protocol for the socket dispatcher. */
@@ -70,8 +84,8 @@ export function graphqlSocketProtocol({
   };
   // The operations the subscribe message being handed to graphql-ws starts (see `message`).
   let startedByMessage: Operation[] | null = null;
-  const track = (socket: Socket, owner: string, context: Context) => {
-    const operation: Operation = { owner, context, ended: false };
+  const track = (socket: Socket, owner: string, context: Context, pacedPrefix: string | null) => {
+    const operation: Operation = { owner, context, ended: false, pacedPrefix };
     const running = runningOn.get(socket) ?? new Set<Operation>();
     runningOn.set(socket, running.add(operation));
     runningByOwner.set(owner, (runningByOwner.get(owner) ?? 0) + 1);
@@ -126,11 +140,38 @@ export function graphqlSocketProtocol({
     releaseWritten(socket);
   };
 
-  const graphqlWs = makeHandler<Record<string, unknown>>({
+  // Paced events waiting for their socket to drain: woken by `drain`, and all at once by `close`.
+  const drainWaitersOn = new WeakMap<Socket, (() => void)[]>();
+  const isPaced = (socket: Socket, message: string) => {
+    for (const operation of runningOn.get(socket) ?? [])
+      if (operation.pacedPrefix && message.startsWith(operation.pacedPrefix)) return true;
+    return false;
+  };
+  /**
+   * Resolves once the socket holds at most PACED_UNREAD_BYTES unread (or is closed). Each waiter
+   * checks again when woken and sends right after, so one drain lets out one event at a time.
+   */
+  const roomToSend = async (socket: Socket) => {
+    while (socket.readyState === WebSocket.OPEN && socket.getBufferedAmount() > PACED_UNREAD_BYTES) {
+      const waiters = drainWaitersOn.get(socket) ?? [];
+      drainWaitersOn.set(socket, waiters);
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    }
+  };
+  const wakeDrainWaiters = (socket: Socket) => {
+    const waiters = drainWaitersOn.get(socket) ?? [];
+    drainWaitersOn.delete(socket);
+    for (const wake of waiters) wake();
+  };
+
+  // graphql-ws's own Bun adapter sends without waiting; this one lets a paced subscription's event
+  // wait for room, and graphql-ws awaits each send before it asks the subscription for the next.
+  const clients = new WeakMap<Socket, GraphqlWsClient>();
+  const graphqlWs = makeServer<Record<string, unknown>, { socket: Socket }>({
     execute: (args: ExecutionArgs) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
     subscribe: (args: ExecutionArgs) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
     onConnect: async (ctx) => {
-      const socket = ctx.extra.socket as unknown as Socket;
+      const socket = ctx.extra.socket;
       const payload = ctx.connectionParams ?? {};
       const fromPayload =
         typeof payload.authorization === "string"
@@ -143,8 +184,8 @@ export function graphqlSocketProtocol({
     },
     // Parse and validate are wrapped: graphql-ws would otherwise leave the client waiting forever
     // when they throw (armor's rules do).
-    onSubscribe: async (ctx, _id, payload) => {
-      const socket = ctx.extra.socket as unknown as Socket;
+    onSubscribe: async (ctx, id, payload) => {
+      const socket = ctx.extra.socket;
       if (closeIfInvalid(socket)) return [new GraphQLError(ENDED, { extensions: { code: "UNAUTHENTICATED" } })];
       const origin = { ...socket.data.origin, requestId: newRequestId() };
       const context = buildContext(origin, socket.data.viewer);
@@ -171,7 +212,8 @@ export function graphqlSocketProtocol({
         const errors = enveloped.validate(enveloped.schema, document);
         if (errors.length > 0) return clientErrors(errors);
         // graphql-ws would answer this itself, without calling onComplete.
-        if (!getOperationAST(document, payload.operationName))
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation)
           return clientErrors([
             new InvalidInputError(
               payload.operationName
@@ -181,7 +223,8 @@ export function graphqlSocketProtocol({
           ]);
         // Counted from here (nothing above awaited, so concurrent messages cannot all pass the
         // check) until graphql-ws is done with the operation, however it ends, or the socket closes.
-        track(socket, owner, context);
+        const pacedPrefix = isPacedByReader(enveloped.schema, operation) ? `${JSON.stringify({ id }).slice(0, -1)},"type":"next"` : null;
+        track(socket, owner, context, pacedPrefix);
         return {
           schema: enveloped.schema,
           document,
@@ -195,15 +238,39 @@ export function graphqlSocketProtocol({
         return clientErrors([err instanceof GraphQLError ? err : new GraphQLError("Invalid query.")]);
       }
     },
-    onNext: (ctx, _id, _payload, args) => sending(ctx.extra.socket as unknown as Socket, args.contextValue as Context),
+    onNext: (ctx, _id, _payload, args) => sending(ctx.extra.socket, args.contextValue as Context),
   });
+  const clientOf = (socket: Socket): GraphqlWsClient => {
+    const client = clients.get(socket);
+    if (!client) throw new Error("A graphql-ws message or close for a socket never opened.");
+    return client;
+  };
 
-  // graphql-ws's Bun handler is written against ServerWebSocket of any data.
-  const handler = graphqlWs as unknown as Required<Pick<SocketProtocol, "open" | "message" | "close">>;
   return {
     name: "graphql-transport-ws",
     path: "/graphql",
-    open: (socket) => handler.open(socket),
+    open: (socket) => {
+      let handleMessage: GraphqlWsClient["handleMessage"] = async () => {
+        throw new Error("A graphql-ws message before its handler was registered.");
+      };
+      const closed = graphqlWs.opened(
+        {
+          protocol: GRAPHQL_TRANSPORT_WS_PROTOCOL,
+          send: async (message) => {
+            if (clients.has(socket) && isPaced(socket, message)) await roomToSend(socket);
+            if (clients.has(socket)) socket.sendText(message);
+          },
+          close: (code, reason) => {
+            if (clients.has(socket)) socket.close(code, reason);
+          },
+          onMessage: (handler) => {
+            handleMessage = handler;
+          },
+        },
+        { socket },
+      );
+      clients.set(socket, { handleMessage: (data) => handleMessage(data), closed });
+    },
     // graphql-ws calls onSubscribe before its message handler first awaits, and settles the
     // handler's promise only once it is done with the operation (answered, refused, completed,
     // or failed), so that promise marks the end of every operation the message started.
@@ -212,7 +279,7 @@ export function graphqlSocketProtocol({
       startedByMessage = started;
       let handled: Promise<void>;
       try {
-        handled = handler.message(socket, message) as Promise<void>;
+        handled = clientOf(socket).handleMessage(String(message));
       } finally {
         startedByMessage = null;
       }
@@ -225,8 +292,14 @@ export function graphqlSocketProtocol({
       for (const operation of runningOn.get(socket) ?? []) end(socket, operation);
       for (const hold of unwrittenOn.get(socket) ?? []) hold.release();
       unwrittenOn.delete(socket);
-      return handler.close(socket, code, reason);
+      const client = clientOf(socket);
+      clients.delete(socket);
+      wakeDrainWaiters(socket);
+      void client.closed(code, reason);
     },
-    drain: releaseWritten,
+    drain: (socket) => {
+      releaseWritten(socket);
+      wakeDrainWaiters(socket);
+    },
   };
 }

@@ -2,6 +2,7 @@
 // folders with a detected entry point and interpreter, and their runs (and those of shell
 // commands) with live, bounded output and a history.
 import { defineFeature } from "../feature";
+import { checkExecPatterns, createExecPolicy, execPatterns } from "./exec-policy";
 import { programsMigrations } from "./migrations";
 import type { Run } from "./run-store";
 import { createRunStore } from "./run-store";
@@ -42,6 +43,10 @@ declare module "../settings" {
     runsKeepDays: number;
     runsStopGraceMs: number;
     runsSubscriberBacklogBytes: number;
+    runsSubscriberStallSeconds: number;
+    execForOperators: boolean;
+    execAllowPatterns: string | null;
+    execDenyPatterns: string | null;
   }
 }
 
@@ -104,10 +109,39 @@ export const programsFeature = defineFeature({
     {
       key: "runsSubscriberBacklogBytes",
       kind: "int",
-      default: 16 << 20,
-      min: 1 << 20,
+      default: 4 << 20,
+      min: 64 << 10,
       max: 1 << 30,
-      description: "output a runOutput subscriber may fall behind before it is dropped (bytes of text, about)",
+      description:
+        "output waiting for a runOutput subscriber before the run waits for it, the program blocked on its next write (bytes of text, about)",
+    },
+    {
+      key: "runsSubscriberStallSeconds",
+      kind: "int",
+      default: 30,
+      min: 1,
+      max: 3600,
+      description: "how long one runOutput subscriber may keep a run waiting before it is cut off (it may subscribe again)",
+    },
+    { key: "execForOperators", kind: "bool", default: false, description: "operators may run shell commands (exec) too, not only admins" },
+    {
+      key: "execAllowPatterns",
+      kind: "string",
+      default: null,
+      nullable: true,
+      description:
+        "when set, the only commands operators may exec: globs (* any characters, ? one), one per line; shell syntax then refused",
+      accepts: "glob patterns, one per line",
+      check: checkExecPatterns,
+    },
+    {
+      key: "execDenyPatterns",
+      kind: "string",
+      default: null,
+      nullable: true,
+      description: "commands operators may not exec: globs (* any characters, ? one) over the whole command, one per line",
+      accepts: "glob patterns, one per line",
+      check: checkExecPatterns,
     },
   ],
   rateClasses: [{ name: "exec", defaultPerMinute: 120, description: "runs started (startRun, exec) per user" }],
@@ -115,7 +149,7 @@ export const programsFeature = defineFeature({
     { name: "programs:read", roles: ["viewer", "operator"], description: "list programs and their files" },
     { name: "programs:manage", roles: ["operator"], description: "upload, rename, delete programs and choose their entry points" },
     { name: "programs:run", roles: ["operator"], description: "run programs, cancel runs" },
-    { name: "exec", roles: [], description: "run shell commands on the box" },
+    { name: "exec", roles: [], description: "run shell commands on the box", operatorsWhen: "execForOperators" },
   ],
   create: (core) => {
     const { config } = core;
@@ -154,6 +188,9 @@ export const programsFeature = defineFeature({
       keepMs: config.runsKeepDays * 86_400_000,
       stopGraceMs: config.runsStopGraceMs,
       maxBacklogChars: config.runsSubscriberBacklogBytes,
+      maxSubscriberStallMs: config.runsSubscriberStallSeconds * 1000,
+      runAsUser: config.runAsUser,
+      execPolicy: createExecPolicy({ allow: execPatterns(config.execAllowPatterns), deny: execPatterns(config.execDenyPatterns) }),
     });
     return { programs, runs };
   },

@@ -2,18 +2,23 @@
 // (the rest wait, QUEUED), each in its own process group with a clean environment, stopped with
 // SIGTERM then SIGKILL on cancel or timeout. Output streams live as `run.output` events and is
 // kept bounded (head and tail) in <data>/runs/<id>.out; a late subscriber replays what was kept.
+// A live subscriber gets all of it: when one falls behind, the run stops reading the program's
+// output until it catches up (the pipe fills and the program waits), for a bounded time.
 // Runs a previous server left QUEUED or RUNNING are marked LOST at start.
 import { existsSync, statSync } from "node:fs";
-import { mkdir, rm, symlink } from "node:fs/promises";
+import { chmod, chown, lchown, mkdir, readdir, rm, stat, symlink } from "node:fs/promises";
 import { dirname, isAbsolute, join } from "node:path";
+import type { Role } from "../auth/roles";
 import type { Clock } from "../clock";
 import type { WriteBatcher } from "../db";
 import { InvalidInputError, LimitExceededError, NotFoundError } from "../errors";
 import type { EventBus } from "../events";
 import type { RateLimiter } from "../limits/rate-limiter";
 import type { Logger } from "../log";
+import { findOsUser } from "../os-users";
 import { DEFAULT_PATH, type SupervisedProcess, type Supervisor } from "../supervisor";
 import type { Interpreter } from "./entry-point";
+import type { ExecPolicy } from "./exec-policy";
 import { createRunOutput, loadRunOutput, type RunOutputChunk, saveRunOutput } from "./run-output";
 import type { Run, RunStatus, RunStore } from "./run-store";
 import type { Program, ProgramsService } from "./service";
@@ -42,8 +47,14 @@ export interface RunsServiceOptions {
   keepMs: number;
   /** How long a cancelled or timed-out run has between SIGTERM and SIGKILL. */
   stopGraceMs: number;
-  /** Output a subscriber may fall behind (characters not yet sent) before it is dropped. */
+  /** Output a subscriber may have waiting (characters not yet sent) before the run waits for it. */
   maxBacklogChars: number;
+  /** How long one subscriber may keep a run waiting before it is cut off. */
+  maxSubscriberStallMs: number;
+  /** Which commands operators may exec. */
+  execPolicy: ExecPolicy;
+  /** The user runs run as (Outpost as root dropping its privileges), or null for Outpost's own. */
+  runAsUser?: string | null;
   /** The Bun executable that runs JavaScript and TypeScript (Outpost's own binary, as `bun`). */
   bunPath?: string;
 }
@@ -59,6 +70,8 @@ export interface StartRunInput {
 
 export interface ExecInput {
   command: string;
+  /** The caller's role: an operator's command is checked against the exec policy, an admin's is not. */
+  role: Role;
   /** A program's id (run in its folder) or an absolute directory. */
   cwd?: string | null;
   timeoutSeconds?: number | null;
@@ -72,8 +85,11 @@ const MAX_ENV_CHARS = 32 << 10;
 const MAX_STDIN_BYTES = 1 << 20;
 const MAX_COMMAND_CHARS = 8192;
 const MAX_PAGE = 200;
-/** Chunks waiting for a subscriber merge up to this size: one socket message stays moderate. */
-const MAX_MERGED_CHARS = 256 << 10;
+/**
+ * Chunks waiting for a subscriber merge up to this size: one socket message stays well under what
+ * a socket may leave unread (graphql-ws.ts), even with every character escaped in JSON.
+ */
+const MAX_MERGED_CHARS = 128 << 10;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** How to install an interpreter a program needs but the box lacks. */
@@ -92,6 +108,11 @@ interface Active {
   process: SupervisedProcess | null;
   /** Set by cancel or the timeout: what the run ends as when its process exits. */
   endAs: RunStatus | null;
+  /** Its live subscribers' backlogs: reading the program's output waits while one is full. */
+  readers: Set<OutputReader>;
+  /** Resolves once the run is being stopped: its last output no longer waits for subscribers. */
+  stopRequested: Promise<void>;
+  stopWaitingForReaders: () => void;
   cancelTimeout: () => void;
   finished: Promise<void>;
   finish: () => void;
@@ -116,6 +137,9 @@ export function createRunsService({
   keepMs,
   stopGraceMs,
   maxBacklogChars,
+  maxSubscriberStallMs,
+  execPolicy,
+  runAsUser = null,
   bunPath = process.execPath,
 }: RunsServiceOptions) {
   const runsDir = join(dataDir, "runs");
@@ -202,6 +226,25 @@ export function createRunsService({
     }
   };
 
+  /**
+   * Makes a program's folder the run user's (when runs drop privileges), so its runs may read and
+   * write it, and lets that user's group pass through the programs folder (not list it).
+   */
+  const handOverFolder = async (folder: string) => {
+    if (!runAsUser) return;
+    const account = findOsUser(runAsUser);
+    // A missing user is refused, saying so, when the run starts.
+    if (!account) return;
+    const programsDir = dirname(folder);
+    if ((await stat(programsDir)).gid !== account.gid) {
+      await chown(programsDir, process.getuid?.() ?? 0, account.gid);
+      await chmod(programsDir, 0o710);
+    }
+    if ((await stat(folder)).uid === account.uid) return;
+    for (const path of [...(await readdir(folder, { recursive: true })).map((name) => join(folder, name)), folder])
+      await lchown(path, account.uid, account.gid);
+  };
+
   const linkBun = async () => {
     const link = join(bunBinDir, "bun");
     if (existsSync(link)) return;
@@ -234,12 +277,19 @@ export function createRunsService({
     const finished = new Promise<void>((resolve) => {
       finish = resolve;
     });
+    let stopWaitingForReaders = () => {};
+    const stopRequested = new Promise<void>((resolve) => {
+      stopWaitingForReaders = resolve;
+    });
     const entry: Active = {
       ...spec,
       run,
       output: createRunOutput({ headBytes: keptHeadBytes, tailBytes: keptTailBytes }),
       process: null,
       endAs: null,
+      readers: new Set(),
+      stopRequested,
+      stopWaitingForReaders,
       cancelTimeout: () => {},
       finished,
       finish,
@@ -273,12 +323,14 @@ export function createRunsService({
         cwd: entry.cwd,
         env: entry.env,
         stdin: entry.stdin === null ? "ignore" : "pipe",
+        user: runAsUser,
         // The run keeps its own head and tail; the supervisor need not keep a copy.
         maxOutputBytes: 0,
         stopGraceMs,
         onOutput: (stream, bytes) => {
           const chunk = entry.output.append(stream, bytes);
           if (chunk) publish({ runId: entry.run.id, ...chunk });
+          return readersCaughtUp(entry);
         },
         onExit: (exit) => void end(entry, exit.code, exit.signal === null ? null : String(exit.signal), exit.error ?? null),
       });
@@ -289,7 +341,7 @@ export function createRunsService({
     }
     entry.cancelTimeout = clock.setTimer(() => {
       entry.endAs ??= "TIMED_OUT";
-      void entry.process?.stop();
+      stopProcess(entry);
     }, entry.run.timeoutMs);
     if (entry.stdin !== null) {
       const process = entry.process;
@@ -298,6 +350,23 @@ export function createRunsService({
         .then(() => process.closeStdin())
         .catch(() => {});
     }
+  };
+
+  /**
+   * While a live subscriber's backlog is full, what the next read of the program's output waits
+   * for: every such subscriber catching up (or being cut off after `maxSubscriberStallMs`), or
+   * the run being stopped. Nothing when none is behind.
+   */
+  const readersCaughtUp = (entry: Active): Promise<void> | undefined => {
+    const behind = [...entry.readers].filter((reader) => reader.full());
+    if (behind.length === 0 || entry.endAs) return;
+    return Promise.race([Promise.all(behind.map((reader) => reader.room())).then(() => {}), entry.stopRequested]);
+  };
+
+  /** Stops a running run's process (SIGTERM to its group, SIGKILL after the grace); its output no longer waits. */
+  const stopProcess = (entry: Active) => {
+    entry.stopWaitingForReaders();
+    void entry.process?.stop();
   };
 
   /** Settles a run: its kept output to disk, its row, the end event; then the next queued run starts. */
@@ -356,6 +425,7 @@ export function createRunsService({
       const timeoutMs = timeoutMsOf(timeoutSeconds);
       const started = commandOf(program, program.entryPath, program.interpreter);
       takeRate(userId);
+      await handOverFolder(program.folder);
       const command = [...started.command, ...(args ?? [])];
       const run = newRun({
         programId,
@@ -373,8 +443,11 @@ export function createRunsService({
       });
     },
 
-    /** Runs `command` with sh -c, as a run like any other; `cwd` a program's id or an absolute directory. */
-    async exec({ command, cwd, timeoutSeconds, userId }: ExecInput): Promise<Run> {
+    /**
+     * Runs `command` with sh -c, as a run like any other; `cwd` a program's id or an absolute
+     * directory. An operator's command must pass the exec policy (ForbiddenError saying why).
+     */
+    async exec({ command, role, cwd, timeoutSeconds, userId }: ExecInput): Promise<Run> {
       if (!command.trim() || command.length > MAX_COMMAND_CHARS || command.includes("\0")) {
         throw new InvalidInputError(`A command must be 1 to ${MAX_COMMAND_CHARS} characters without NUL.`);
       }
@@ -384,7 +457,10 @@ export function createRunsService({
       if (!isAbsolute(directory) || !statSync(directory, { throwIfNoEntry: false })?.isDirectory()) {
         throw new InvalidInputError("cwd must be a program's id or an absolute path of a directory.");
       }
+      // After the rate is taken: refused commands count too, so trying many costs like running them.
       takeRate(userId);
+      if (role !== "admin") execPolicy.checkOperatorCommand(command);
+      if (program) await handOverFolder(program.folder);
       const run = newRun({
         programId: program?.id ?? null,
         programName: program?.name ?? null,
@@ -407,7 +483,7 @@ export function createRunsService({
         running++;
         await end(entry, null, null, null);
       } else {
-        void entry.process?.stop();
+        stopProcess(entry);
         await entry.finished;
       }
       return require(id);
@@ -436,13 +512,15 @@ export function createRunsService({
 
     /**
      * The run's output from its start: what was kept, then live chunks as they come, then its
-     * end. A subscriber that falls more than `maxBacklogChars` behind is dropped (LIMIT_EXCEEDED).
+     * end. While `maxBacklogChars` wait for this subscriber, the run stops reading the program's
+     * output; one that keeps it waiting `maxSubscriberStallMs` is cut off (LIMIT_EXCEEDED).
      */
     async *watchOutput(id: string): AsyncGenerator<RunOutputEvent> {
       require(id);
-      const live = createBacklog(events, id, maxBacklogChars);
+      const live = createOutputReader({ events, runId: id, maxChars: maxBacklogChars, maxStallMs: maxSubscriberStallMs, clock });
+      const entry = active.get(id);
+      entry?.readers.add(live);
       try {
-        const entry = active.get(id);
         const kept = entry ? entry.output.kept() : await loadRunOutput(outputPath(id));
         let lastSeq = 0;
         for (const chunk of kept) {
@@ -461,6 +539,7 @@ export function createRunsService({
         }
       } finally {
         live.close();
+        entry?.readers.delete(live);
       }
     },
 
@@ -494,7 +573,7 @@ export function createRunsService({
       }
       const finishing = [...active.values()].map((entry) => {
         entry.endAs ??= "CANCELLED";
-        void entry.process?.stop();
+        stopProcess(entry);
         return entry.finished;
       });
       await Promise.all(finishing);
@@ -504,18 +583,48 @@ export function createRunsService({
 
 export type RunsService = ReturnType<typeof createRunsService>;
 
+/** One live subscriber's backlog of a run's output (see createOutputReader). */
+interface OutputReader {
+  /** The next event; throws LimitExceededError once the reader was cut off for stalling. */
+  next(): Promise<RunOutputEvent>;
+  /** Whether `maxChars` or more wait: the run should not read more output until `room` resolves. */
+  full(): boolean;
+  /** Resolves once half of `maxChars` or less waits, or once the reader is cut off (after `maxStallMs`) or closed. */
+  room(): Promise<void>;
+  close(): void;
+}
+
 /**
- * One subscriber's backlog of a run's live output. Consecutive chunks of one stream are merged,
- * so it is bounded by the text waiting, not by how finely the pipe was read; past `maxChars` the
- * subscriber is dropped (`next` throws LimitExceededError).
+ * A subscriber's backlog of a run's live output. Consecutive chunks of one stream are merged, so
+ * it is bounded by the text waiting, not by how finely the pipe was read. It never drops output:
+ * the run stops reading while it is `full`; it is bounded by the reads under way then (one per
+ * stream). A reader that does not make room within `maxStallMs` is cut off.
  */
-function createBacklog(events: EventBus, runId: string, maxChars: number) {
+function createOutputReader({
+  events,
+  runId,
+  maxChars,
+  maxStallMs,
+  clock,
+}: {
+  events: EventBus;
+  runId: string;
+  maxChars: number;
+  maxStallMs: number;
+  clock: Clock;
+}): OutputReader {
   let backlog: RunOutputEvent[] = [];
   let waitingChars = 0;
-  let overflowed = false;
+  let cutOff = false;
   let wake: (() => void) | null = null;
+  let roomWaiters: (() => void)[] = [];
+  const makeRoom = () => {
+    const waiters = roomWaiters;
+    roomWaiters = [];
+    for (const resolve of waiters) resolve();
+  };
   const off = events.on("run.output", (event) => {
-    if (event.runId !== runId || overflowed) return;
+    if (event.runId !== runId || cutOff) return;
     const last = backlog.at(-1);
     if (event.kind === "output" && last?.kind === "output" && last.stream === event.stream && last.text.length < MAX_MERGED_CHARS) {
       backlog[backlog.length - 1] = { ...last, seq: event.seq, text: last.text + event.text };
@@ -523,21 +632,25 @@ function createBacklog(events: EventBus, runId: string, maxChars: number) {
       backlog.push(event);
     }
     waitingChars += event.kind === "output" ? event.text.length : 0;
-    if (waitingChars > maxChars) {
-      overflowed = true;
-      backlog = [];
-      off();
-    }
     wake?.();
   });
+  const stop = () => {
+    off();
+    backlog = [];
+    waitingChars = 0;
+    makeRoom();
+  };
   return {
     async next(): Promise<RunOutputEvent> {
       for (;;) {
-        if (overflowed)
-          throw new LimitExceededError("The output came faster than it could be sent; subscribe again to replay what was kept.");
+        if (cutOff)
+          throw new LimitExceededError(
+            `Output waited more than ${Math.round(maxStallMs / 1000)} s for this subscriber, so it was cut off; subscribe again to replay what was kept.`,
+          );
         const event = backlog.shift();
         if (event) {
           waitingChars -= event.kind === "output" ? event.text.length : 0;
+          if (waitingChars <= maxChars / 2) makeRoom();
           return event;
         }
         await new Promise<void>((resolve) => {
@@ -546,6 +659,21 @@ function createBacklog(events: EventBus, runId: string, maxChars: number) {
         wake = null;
       }
     },
-    close: off,
+    full: () => !cutOff && waitingChars >= maxChars,
+    room() {
+      if (waitingChars <= maxChars / 2 || cutOff) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const cancelStall = clock.setTimer(() => {
+          cutOff = true;
+          stop();
+          wake?.();
+        }, maxStallMs);
+        roomWaiters.push(() => {
+          cancelStall();
+          resolve();
+        });
+      });
+    },
+    close: stop,
   };
 }

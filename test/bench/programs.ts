@@ -2,13 +2,14 @@
 // on loopback: runs of `true` per second through `exec` next to raw `Bun.spawn` of the same
 // command; latency from `startRun` to the first output byte at a subscriber (p50, p99); output
 // throughput of a program writing as fast as it can to one subscriber next to the same program
-// writing to /dev/null; the server's RSS while a program prints 1 GB to a subscriber that ignores
-// it. Run: `bun test/bench/programs.ts`.
+// writing to /dev/null; the server's RSS while a program prints 1 GB, all of which reaches a
+// subscriber that reads slowly. Run: `bun test/bench/programs.ts`.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { uploadProgram } from "../fixtures/program-archives";
 import { graphqlClient, waitUntil } from "../harness/client";
+import { frame, openRawSocket } from "../harness/raw-socket";
 
 const root = join(import.meta.dir, "../..");
 const PASSWORD = "bench-password-1";
@@ -17,6 +18,8 @@ const EXEC_RUNS = 200;
 const LATENCY_RUNS = 100;
 const THROUGHPUT_MIB = 256;
 const LOUD_GIB = 1;
+/** How fast the slow subscriber reads. */
+const SLOW_MIB_PER_S = 64;
 const work = mkdtempSync(join(tmpdir(), "outpost-programs-bench-"));
 const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) * 1024;
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
@@ -118,37 +121,46 @@ try {
   );
   await socket.dispose();
 
-  // ---- RSS while 1 GB goes to a subscriber that reads nothing ----
+  // ---- RSS while 1 GB goes, all of it, to a subscriber reading at SLOW_MIB_PER_S ----
   const huge = (await uploadProgram(client, new File([`head -c ${LOUD_GIB * 2 ** 30} /dev/zero | tr '\\0' 'a'\n`], "huge.sh"))).data
     ?.uploadProgram.id as string;
-  const stalled = new WebSocket(`${url.replace(/^http/, "ws")}/graphql`, "graphql-transport-ws");
-  await new Promise((resolve) => stalled.addEventListener("open", resolve));
-  const acknowledged = new Promise((resolve) => stalled.addEventListener("message", resolve, { once: true }));
-  stalled.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${client.accessToken}` } }));
-  await acknowledged;
+  const slow = await openRawSocket(Number(new URL(url).port), client.accessToken as string);
   const { startRun: hugeRun } = await client.data<{ startRun: { id: string } }>(
-    "mutation ($p: ID!) { startRun(programId: $p, timeoutSeconds: 600) { id } }",
-    {
-      p: huge,
-    },
+    "mutation ($p: ID!) { startRun(programId: $p, timeoutSeconds: 3600) { id } }",
+    { p: huge },
   );
-  stalled.send(
-    JSON.stringify({ id: "1", type: "subscribe", payload: { query: `subscription { runOutput(runId: "${hugeRun.id}") { text } }` } }),
+  slow.write(
+    frame(
+      JSON.stringify({ id: "1", type: "subscribe", payload: { query: `subscription { runOutput(runId: "${hugeRun.id}") { text } }` } }),
+    ),
   );
-  // No listener handles the output after the ack; the socket still reads it off the wire, so this
-  // measures the server's side of a subscriber that does nothing with it, not a stalled TCP reader.
+  // A TCP reader that takes at most SLOW_MIB_PER_S: the server must hold the program back, not buffer.
+  let slowBytes = 0;
+  let slowEnded = false;
+  const slowStarted = performance.now();
+  slow.on("data", (chunk: Buffer) => {
+    slowBytes += chunk.length;
+    if (chunk.includes('"type":"complete"')) slowEnded = true;
+    const aheadMs = (slowBytes / 2 ** 20 / SLOW_MIB_PER_S) * 1000 - (performance.now() - slowStarted);
+    if (aheadMs > 0) {
+      slow.pause();
+      setTimeout(() => slow.resume(), aheadMs);
+    }
+  });
+  slow.resume();
   const rssBefore = rssBytes(server.pid);
   let rssPeak = rssBefore;
-  const started = performance.now();
-  for (;;) {
+  while (!slowEnded) {
     rssPeak = Math.max(rssPeak, rssBytes(server.pid));
-    const { run } = await client.data<{ run: { status: string } }>("query ($id: ID!) { run(id: $id) { status } }", { id: hugeRun.id });
-    if (run.status !== "RUNNING") break;
-    await Bun.sleep(10);
+    await Bun.sleep(50);
   }
-  stalled.close();
+  slow.destroy();
+  const { run: hugeEnd } = await client.data<{ run: { status: string; stdoutBytes: number } }>(
+    "query ($id: ID!) { run(id: $id) { status stdoutBytes } }",
+    { id: hugeRun.id },
+  );
   console.log(
-    `${LOUD_GIB} GiB printed in ${((performance.now() - started) / 1000).toFixed(1)} s: server RSS ${mib(rssBefore)} before, peak ${mib(rssPeak)} (+${mib(rssPeak - rssBefore)})`,
+    `${LOUD_GIB} GiB printed to a subscriber reading ${SLOW_MIB_PER_S} MiB/s in ${((performance.now() - slowStarted) / 1000).toFixed(1)} s (${mib(slowBytes)} received, run ${hugeEnd.status}): server RSS ${mib(rssBefore)} before, peak ${mib(rssPeak)} (+${mib(rssPeak - rssBefore)})`,
   );
 } finally {
   server.kill("SIGTERM");

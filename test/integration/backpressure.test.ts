@@ -6,6 +6,7 @@ import { describe, expect, test } from "bun:test";
 import net from "node:net";
 import { startTestApp, type TestApp } from "../harness/app";
 import { codes, type GraphqlError, waitUntil } from "../harness/client";
+import { frame, openRawSocket } from "../harness/raw-socket";
 
 const MiB = 1 << 20;
 const rssMiB = () => process.memoryUsage().rss / MiB;
@@ -53,46 +54,6 @@ async function connect(server: TestApp): Promise<net.Socket> {
   const socket = net.connect(server.port, "127.0.0.1");
   await new Promise((resolve) => socket.once("connect", resolve));
   return socket;
-}
-
-/**
- * A graphql-transport-ws socket over a plain TCP connection that reads the upgrade and the
- * acknowledgement of its connection_init (signed in with `token`), and nothing after them.
- */
-async function openRawSocket(server: TestApp, token: string): Promise<net.Socket> {
-  const connection = await connect(server);
-  let received = "";
-  const acknowledged = new Promise<void>((resolve) => {
-    const read = (chunk: Buffer) => {
-      received += chunk.toString("latin1");
-      if (!received.includes("connection_ack")) return;
-      connection.off("data", read);
-      connection.pause();
-      resolve();
-    };
-    connection.on("data", read);
-  });
-  connection.write(
-    `GET /graphql HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n" +
-      frame(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${token}` } })).toString("latin1"),
-    "latin1",
-  );
-  await acknowledged;
-  return connection;
-}
-
-/** One masked WebSocket text frame, as a client sends it. */
-function frame(text: string): Buffer {
-  const payload = Buffer.from(text);
-  const mask = Buffer.from([1, 2, 3, 4]);
-  const length =
-    payload.length < 126
-      ? Buffer.from([0x80 | payload.length])
-      : payload.length < 65536
-        ? Buffer.from([0x80 | 126, payload.length >> 8, payload.length & 0xff])
-        : Buffer.concat([Buffer.from([0x80 | 127]), Buffer.from(new BigUint64Array([BigInt(payload.length)]).buffer).reverse()]);
-  return Buffer.concat([Buffer.from([0x81]), length, mask, payload.map((byte, i) => byte ^ (mask[i % 4] as number))]);
 }
 
 /**
@@ -166,7 +127,7 @@ test("sockets that never read their large answers hold at most their allowance, 
   const connections: net.Socket[] = [];
   const growth = await rssGrowth("30 sockets with 4 answers of 15 MiB each never read", async () => {
     for (let s = 0; s < 30; s++) {
-      const connection = await openRawSocket(server, viewer.accessToken as string);
+      const connection = await openRawSocket(server.port, viewer.accessToken as string);
       connections.push(connection);
       for (let k = 0; k < 4; k++)
         connection.write(frame(JSON.stringify({ id: `q${k}`, type: "subscribe", payload: { query: FIFTEEN_MIB } })));
@@ -191,7 +152,7 @@ test("sockets that never read their subscription events are cut off once 2 MiB w
   const value = "e".repeat(MiB - 64);
   const growth = await rssGrowth("20 sockets never reading 30 events of 1 MiB", async () => {
     for (let s = 0; s < 20; s++) {
-      const connection = await openRawSocket(server, operator.accessToken as string);
+      const connection = await openRawSocket(server.port, operator.accessToken as string);
       connections.push(connection);
       await server.listening("kv.changed", () =>
         connection.write(

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { buildZip, type UploadedProgram, uploadProgram } from "../fixtures/program-archives";
 import { startTestApp, type TestApp } from "../harness/app";
 import { codes, type GraphqlClient, waitUntil } from "../harness/client";
+import { frame, openRawSocket } from "../harness/raw-socket";
 
 let app: TestApp;
 let operator: GraphqlClient;
@@ -197,16 +198,19 @@ describe("output", () => {
     expect(textOf(chunks, "STDOUT")).toBe("first\nsecond\n");
   });
 
-  test("a megabyte of output arrives complete and in order to a subscriber listening from the start", async () => {
+  test("50 MB of output arrives complete and in order to a subscriber listening from the start", async () => {
     // One run at a time, so the loud run waits QUEUED behind a blocker until its subscriber listens.
     await using single = await startTestApp({ config: { runsMaxConcurrent: 1, runsStopGraceMs: 0 } });
     const client = await single.userWithRole("operator");
     const upload = async (name: string, text: string) =>
       (await uploadProgram(client, new File([text], name))).data?.uploadProgram.id as string;
     const start = async (programId: string) =>
-      (await client.data<{ startRun: { id: string } }>("mutation ($p: ID!) { startRun(programId: $p) { id } }", { p: programId })).startRun
-        .id;
-    const lines = 15_000;
+      (
+        await client.data<{ startRun: { id: string } }>("mutation ($p: ID!) { startRun(programId: $p, timeoutSeconds: 300) { id } }", {
+          p: programId,
+        })
+      ).startRun.id;
+    const lines = 700_000;
     const blocker = await start(await upload("block.sh", "sleep 1000\n"));
     const loud = await start(
       await upload("loud.py", `import sys\nw = sys.stdout.write\nfor i in range(${lines}):\n    w('%070d\\n' % i)\n`),
@@ -218,10 +222,63 @@ describe("output", () => {
     await socket.dispose();
     const chunks = sub.results.map((r) => r.data?.runOutput as Chunk);
     expect(chunks.at(-1)?.run?.status).toBe("SUCCEEDED");
-    const numbers = textOf(chunks, "STDOUT").split("\n").slice(0, -1);
-    expect(numbers.length).toBe(lines);
-    expect(numbers.every((n, i) => Number(n) === i)).toBe(true);
-  });
+    expect(chunks.every((c, i) => i === 0 || c.seq > (chunks[i - 1] as Chunk).seq)).toBe(true);
+    const text = textOf(chunks, "STDOUT");
+    expect(text.length).toBe(lines * 71);
+    const expected = new Bun.CryptoHasher("sha256");
+    for (let i = 0; i < lines; i++) expected.update(`${String(i).padStart(70, "0")}\n`);
+    expect(new Bun.CryptoHasher("sha256").update(text).digest("hex")).toBe(expected.digest("hex"));
+  }, 120_000);
+
+  test("a subscriber that stops reading holds the program back, then is cut off and the run goes on", async () => {
+    await using held = await startTestApp({
+      config: { runsMaxConcurrent: 1, runsStopGraceMs: 0, runsSubscriberBacklogBytes: 64 << 10, runsSubscriberStallSeconds: 2 },
+    });
+    const client = await held.userWithRole("operator");
+    const start = async (name: string, text: string) => {
+      const p = (await uploadProgram(client, new File([text], name))).data?.uploadProgram.id as string;
+      return (
+        await client.data<{ startRun: { id: string } }>("mutation ($p: ID!) { startRun(programId: $p, timeoutSeconds: 120) { id } }", { p })
+      ).startRun;
+    };
+    // Queued behind a blocker until the reader listens.
+    const blocker = await start("block.sh", "sleep 1000\n");
+    const startRun = await start("loud.sh", "head -c 20000000 /dev/zero | tr '\\0' x\n");
+    const stalled = await openRawSocket(held.port, client.accessToken as string);
+    await held.listening("run.output", () =>
+      stalled.write(frame(JSON.stringify({ id: "out", type: "subscribe", payload: { query: OUTPUT, variables: { id: startRun.id } } }))),
+    );
+    await client.data("mutation ($id: ID!) { cancelRun(id: $id) { id } }", { id: blocker.id });
+    const run = await (async () => {
+      let last: { status: string; durationMs: number; stdoutBytes: number } | null = null;
+      await waitUntil(
+        async () => {
+          last = (
+            await client.data<{ run: { status: string; durationMs: number; stdoutBytes: number } }>(
+              "query ($id: ID!) { run(id: $id) { status durationMs stdoutBytes } }",
+              { id: startRun.id },
+            )
+          ).run;
+          return last.status !== "RUNNING";
+        },
+        60_000,
+        "the run to end",
+      );
+      return last as unknown as { status: string; durationMs: number; stdoutBytes: number };
+    })();
+    // Every byte was read, after the stalled reader held the program for its 2 s and was cut off.
+    expect(run).toMatchObject({ status: "SUCCEEDED", stdoutBytes: 20_000_000 });
+    expect(run.durationMs).toBeGreaterThanOrEqual(2000);
+    // Once it reads again, it finds why it was cut off.
+    let received = "";
+    stalled.on("data", (chunk: Buffer) => {
+      received += chunk.toString("latin1");
+    });
+    stalled.resume();
+    await waitUntil(() => received.includes("subscribe again to replay"), 10_000, "the cut-off message");
+    expect(received).toContain("LIMIT_EXCEEDED");
+    stalled.destroy();
+  }, 90_000);
 
   test("of 50 MB of output the history keeps the beginning and the end, the cut marked", async () => {
     const lines = 700_000;

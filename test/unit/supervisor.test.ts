@@ -73,7 +73,9 @@ describe("output", () => {
     const proc = supervisor.start({
       name: "hello",
       command: ["sh", "-c", "echo out; echo err >&2"],
-      onOutput: (stream, chunk) => chunks.push(`${stream}:${new TextDecoder().decode(chunk)}`),
+      onOutput: (stream, chunk) => {
+        chunks.push(`${stream}:${new TextDecoder().decode(chunk)}`);
+      },
     });
     const exit = await proc.exited;
     expect(exit).toMatchObject({ code: 0, signal: null, stopped: false, restarting: false });
@@ -134,6 +136,30 @@ describe("output", () => {
     // shares the heap), far below the 200 MB written: the output is never held whole.
     expect(kept).toBeLessThan(8 * 1024 * 1024);
     expect(peak - before).toBeLessThan(100 * 1024 * 1024);
+  });
+  test("an output handler that holds reading back blocks the child on its pipe, and nothing is lost", async () => {
+    const { supervisor } = setup();
+    let streamed = 0;
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const proc = supervisor.start({
+      name: "held",
+      command: ["head", "-c", "5000000", "/dev/zero"],
+      onOutput: (_stream, chunk) => {
+        streamed += chunk.length;
+        return held;
+      },
+    });
+    // The child fills its output (Bun's stdio is a socket pair) and sleeps in its write, as under
+    // `prog | less`: reading /dev/zero never sleeps.
+    const state = () => readFileSync(`/proc/${proc.pid}/stat`, "utf8").split(") ")[1]?.[0];
+    await waitFor(() => streamed > 0 && state() === "S");
+    expect(streamed).toBeLessThan(5_000_000);
+    release();
+    expect((await proc.exited).code).toBe(0);
+    expect(streamed).toBe(5_000_000);
   });
 });
 

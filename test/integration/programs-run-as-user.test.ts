@@ -1,0 +1,44 @@
+// run_as_user: when Outpost runs as root, runs drop to the named user (uid, gid, groups, HOME) and
+// may still read and write their program's folder inside the private data directory.
+import { expect, test } from "bun:test";
+import { uploadProgram } from "../fixtures/program-archives";
+import { startTestApp } from "../harness/app";
+import { type GraphqlClient, waitUntil } from "../harness/client";
+
+const RUN = "id status error output { text }";
+type Run = { id: string; status: string; error: string | null; output: { text: string | null }[] };
+
+async function runToEnd(client: GraphqlClient, name: string, text: string): Promise<Run> {
+  const id = (await uploadProgram(client, new File([text], name))).data?.uploadProgram.id as string;
+  const { startRun } = await client.data<{ startRun: Run }>(`mutation ($p: ID!) { startRun(programId: $p) { ${RUN} } }`, { p: id });
+  let run = startRun;
+  await waitUntil(
+    async () => {
+      run = (await client.data<{ run: Run }>(`query ($id: ID!) { run(id: $id) { ${RUN} } }`, { id: startRun.id })).run;
+      return !["QUEUED", "RUNNING"].includes(run.status);
+    },
+    15_000,
+    "the run to end",
+  );
+  return run;
+}
+const textOf = (run: Run) => run.output.map((c) => c.text ?? "").join("");
+
+// Only root may switch users; these tests run as root here (and in CI), as Outpost under its unit does.
+test.if(process.getuid?.() === 0)("with run_as_user = nobody a run is nobody, with nobody's HOME, and writes its own folder", async () => {
+  await using app = await startTestApp({ config: { runAsUser: "nobody" } });
+  const operator = await app.userWithRole("operator");
+  const shell = await runToEnd(operator, "who.sh", 'id -u; id -g; id -G; echo "$HOME $USER"; echo hi > made-by-run && cat made-by-run\n');
+  expect(shell.status).toBe("SUCCEEDED");
+  expect(textOf(shell)).toBe("65534\n65534\n65534\n/nonexistent nobody\nhi\n");
+  const python = await runToEnd(operator, "who.py", "import os\nprint(os.getresuid(), os.getresgid())\n");
+  expect(textOf(python)).toBe("(65534, 65534, 65534) (65534, 65534, 65534)\n");
+});
+
+test("a run_as_user that names no user of the box fails the run, saying so", async () => {
+  await using app = await startTestApp({ config: { runAsUser: "no-such-user" } });
+  const operator = await app.userWithRole("operator");
+  const run = await runToEnd(operator, "hello.sh", "echo hello\n");
+  expect(run.status).toBe("FAILED");
+  expect(run.error).toContain('There is no user "no-such-user" on this box');
+});
