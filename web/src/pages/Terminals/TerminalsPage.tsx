@@ -1,0 +1,95 @@
+// Shells on the box in the browser: open one (or a command), leave and come back to the same
+// screen from any device, see how it ended, close it.
+import { createSignal, For, Show } from "solid-js";
+import { ErrorMessage, RowErrorMessage } from "../../components/ErrorMessage";
+import { Form, SubmitButton } from "../../components/Form";
+import { PageTitle } from "../../components/PageTitle";
+import { TextField } from "../../components/TextField";
+import { currentUser } from "../../lib/auth";
+import { formatInstant } from "../../lib/format";
+import { createTerminals, type TerminalsState } from "./createTerminals";
+import { TerminalScreen } from "./TerminalScreen";
+import type { TerminalSummary } from "./terminalsOperations";
+
+export default function TerminalsPage() {
+  const state = createTerminals();
+  return (
+    <section class="page terminals-page">
+      <PageTitle title="Terminals">
+        <button type="button" onClick={() => void state.load.run()} disabled={state.load.busy()}>
+          {state.load.busy() ? "Refreshing…" : "Refresh"}
+        </button>
+      </PageTitle>
+      <ErrorMessage error={state.load.error()} onRetry={() => void state.load.run()} />
+      <NewTerminalForm state={state} />
+      <ul class="terminals-list" data-testid="terminals-list">
+        <For each={state.terminals()} fallback={<li class="muted">No terminals yet.</li>}>
+          {(terminal) => <TerminalRow state={state} terminal={terminal} />}
+        </For>
+      </ul>
+      <Show when={state.shownId()} keyed>
+        {(id) => <TerminalScreen terminalId={id} onExit={() => void state.load.run()} />}
+      </Show>
+    </section>
+  );
+}
+
+function NewTerminalForm(props: { state: TerminalsState }) {
+  const [command, setCommand] = createSignal("");
+  const [cwd, setCwd] = createSignal("");
+  const orNull = (text: string) => (text.trim() ? text.trim() : null);
+  return (
+    <Form class="terminals-new" onSubmit={() => void props.state.open.run({ command: orNull(command()), cwd: orNull(cwd()) })}>
+      <TextField
+        label="Command"
+        hint="Empty: your login shell"
+        value={command()}
+        onInput={setCommand}
+        testId="terminal-command"
+        autocomplete="off"
+        spellcheck={false}
+      />
+      <TextField
+        label="Folder"
+        hint="An absolute path; empty: your home"
+        value={cwd()}
+        onInput={setCwd}
+        testId="terminal-cwd"
+        autocomplete="off"
+        spellcheck={false}
+      />
+      <SubmitButton label="Open terminal" busyLabel="Opening…" busy={props.state.open.busy()} disabled={false} testId="terminal-open" />
+      <ErrorMessage error={props.state.open.error()} />
+    </Form>
+  );
+}
+
+function TerminalRow(props: { state: TerminalsState; terminal: TerminalSummary }) {
+  const t = () => props.terminal;
+  const status = () => (t().running ? "running" : t().exitCode === null ? "ended by a signal" : `exited with ${t().exitCode}`);
+  const isOwn = () => t().ownerId === currentUser()?.id;
+  return (
+    <li data-testid="terminal-row" data-id={t().id} aria-current={props.state.shownId() === t().id ? "true" : undefined}>
+      <div class="terminal-row-main">
+        <button type="button" class="link-button" data-testid="terminal-show" onClick={() => props.state.show(t().id)}>
+          {t().command}
+        </button>
+        <span class="muted">
+          {" "}
+          {status()} · {t().cols}×{t().rows} · {t().viewers} watching · opened {formatInstant(t().createdAt)}
+          <Show when={!isOwn()}> · {t().ownerName}'s</Show>
+        </span>
+      </div>
+      <button
+        type="button"
+        class="danger"
+        data-testid="terminal-close"
+        disabled={props.state.rows.busy(t().id) !== undefined}
+        onClick={() => void props.state.close(t().id)}
+      >
+        {t().running ? "Close" : "Dismiss"}
+      </button>
+      <RowErrorMessage error={props.state.rows.error(t().id)} />
+    </li>
+  );
+}

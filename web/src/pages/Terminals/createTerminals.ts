@@ -1,0 +1,39 @@
+// The state of the Terminals page: the sessions the user may see, the one on screen (kept in the
+// address, so a reload or a link on another device comes back to it), opening and closing.
+import { useSearchParams } from "@solidjs/router";
+import { createSignal } from "solid-js";
+import { createAction, createRowActions } from "../../lib/action";
+import { closeTerminal, fetchTerminals, type OpenTerminalInput, openTerminal, type TerminalSummary } from "./terminalsOperations";
+
+/** The size a new terminal starts with; the screen fits it to the window as soon as it shows. */
+const INITIAL_SIZE = { cols: 80, rows: 24 };
+
+export function createTerminals() {
+  const [params, setParams] = useSearchParams<{ id?: string }>();
+  const [terminals, setTerminals] = createSignal<TerminalSummary[]>([]);
+  const rows = createRowActions<"close">();
+
+  const shownId = () => params.id ?? null;
+  const show = (id: string | null) => setParams({ id: id ?? undefined });
+  const shown = () => terminals().find((t) => t.id === shownId()) ?? null;
+
+  const load = createAction(async () => setTerminals(await fetchTerminals()));
+
+  const open = createAction(async (input: Omit<OpenTerminalInput, "cols" | "rows">) => {
+    const opened = await openTerminal({ ...INITIAL_SIZE, ...input });
+    setTerminals((all) => [...all, opened]);
+    show(opened.id);
+  });
+
+  const close = (id: string) =>
+    rows.run(id, "close", async () => {
+      await closeTerminal(id);
+      if (shownId() === id) show(null);
+      setTerminals((all) => all.filter((t) => t.id !== id));
+    });
+
+  void load.run();
+  return { terminals, shownId, shown, show, load, open, close, rows };
+}
+
+export type TerminalsState = ReturnType<typeof createTerminals>;
