@@ -1,6 +1,7 @@
 // Terminals: shells in pseudo-terminals kept on the server, to leave and resume from any device.
 // Admin-only unless terminals_for_operators: a terminal is a shell as the user Outpost runs as.
 import { defineFeature } from "../feature";
+import type { UserService } from "../users/service";
 import { createTerminalService, type TerminalEndedEvent, type TerminalOutputEvent } from "./service";
 
 declare module "../events" {
@@ -58,7 +59,7 @@ export const terminalsFeature = defineFeature({
       description: "open, use and close terminals (a shell as Outpost's user)",
     },
   ],
-  create: (core) => ({
+  create: (core, { users }: { users: UserService }) => ({
     terminals: createTerminalService({
       supervisor: core.supervisor,
       events: core.events,
@@ -68,6 +69,12 @@ export const terminalsFeature = defineFeature({
       idleTimeoutMs: core.config.terminalIdleTimeoutMinutes * 60 * 1000,
       maxPerUser: core.config.terminalsMaxPerUser,
       maxTotal: core.config.terminalsMaxTotal,
+      // A disabled account is no one to share with.
+      shareCandidates: () =>
+        users
+          .list()
+          .filter((user) => !user.disabled)
+          .map((user) => ({ userId: user.id, username: user.username, mayUseTerminals: core.access.ofRole(user.role).has("terminals") })),
     }),
   }),
   jobs: ({ terminals }) => [{ name: "terminals.idle-reap", everyMs: IDLE_CHECK_INTERVAL_MS, run: () => terminals.reapIdle() }],

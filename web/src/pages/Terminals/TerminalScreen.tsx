@@ -6,7 +6,7 @@ import { FitAddon } from "@xterm/addon-fit";
 import { SearchAddon } from "@xterm/addon-search";
 import { WebLinksAddon } from "@xterm/addon-web-links";
 import { Terminal } from "@xterm/xterm";
-import { createSignal, For, onCleanup, onMount, Show } from "solid-js";
+import { createEffect, createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import { ErrorMessage } from "../../components/ErrorMessage";
 import { type GraphQLRequestError, toRequestError } from "../../lib/graphql";
 import { KEY_BAR_KEYS, type Modifiers, withModifiers } from "./terminalInput";
@@ -14,6 +14,10 @@ import { followTerminalOutput, resizeTerminal, writeTerminal } from "./terminals
 
 export interface TerminalScreenProps {
   terminalId: string;
+  /** False for a read-only viewer: nothing is sent, and the screen keeps the terminal's size instead of the window's. */
+  writable: boolean;
+  /** The terminal's size, followed while the screen is not writable. */
+  size: { cols: number; rows: number };
   /** Called once with the exit code (null: a signal ended it) when the terminal ends. */
   onExit: (exitCode: number | null) => void;
 }
@@ -42,6 +46,7 @@ function createInputSender(terminalId: string, onError: (error: GraphQLRequestEr
 }
 
 export function TerminalScreen(props: TerminalScreenProps) {
+  let screen: HTMLDivElement | undefined;
   let host: HTMLDivElement | undefined;
   const [error, setError] = createSignal<GraphQLRequestError | null>(null);
   const [exited, setExited] = createSignal<{ exitCode: number | null } | null>(null);
@@ -57,7 +62,7 @@ export function TerminalScreen(props: TerminalScreenProps) {
 
   /** What the user typed, with the key bar's sticky modifiers applied to it (and then released). */
   const type = (typed: string) => {
-    if (exited()) return;
+    if (exited() || !props.writable) return;
     const held = modifiers();
     if (held.ctrl || held.alt) setModifiers({ ctrl: false, alt: false });
     send(withModifiers(typed, held));
@@ -81,12 +86,16 @@ export function TerminalScreen(props: TerminalScreenProps) {
       if (terminal.hasSelection()) void copySelection();
     });
     terminal.onResize(({ cols, rows }) => {
-      if (!exited()) resizeTerminal(props.terminalId, cols, rows).catch((failure) => setError(toRequestError(failure)));
+      if (!exited() && props.writable) resizeTerminal(props.terminalId, cols, rows).catch((failure) => setError(toRequestError(failure)));
     });
     let fitting = 0;
     const observer = new ResizeObserver(() => {
       cancelAnimationFrame(fitting);
-      fitting = requestAnimationFrame(() => fit.fit());
+      fitting = requestAnimationFrame(() => props.writable && fit.fit());
+    });
+    // A watcher's window does not size the owner's terminal: the screen takes the terminal's size.
+    createEffect(() => {
+      if (!props.writable) terminal.resize(props.size.cols, props.size.rows);
     });
     observer.observe(host);
     const stop = followTerminalOutput(
@@ -103,6 +112,8 @@ export function TerminalScreen(props: TerminalScreenProps) {
       setError,
     );
     terminal.focus();
+    // On a phone the list above pushes the screen out of sight, and xterm.js draws nothing it cannot see.
+    screen?.scrollIntoView({ block: "start" });
     onCleanup(() => {
       stop();
       observer.disconnect();
@@ -135,7 +146,10 @@ export function TerminalScreen(props: TerminalScreenProps) {
   const toggle = (name: keyof Modifiers) => setModifiers((held) => ({ ...held, [name]: !held[name] }));
 
   return (
-    <div class="terminal-screen" data-testid="terminal-screen" data-exited={exited() ? "true" : undefined}>
+    <div class="terminal-screen" ref={screen} data-testid="terminal-screen" data-exited={exited() ? "true" : undefined}>
+      <Show when={!props.writable}>
+        <p class="muted">Shared with you read-only: you see what happens, and cannot type.</p>
+      </Show>
       <div class="terminal-tools">
         <input
           type="search"

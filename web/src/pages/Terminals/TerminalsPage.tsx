@@ -8,6 +8,7 @@ import { TextField } from "../../components/TextField";
 import { currentUser } from "../../lib/auth";
 import { formatInstant } from "../../lib/format";
 import { createTerminals, type TerminalsState } from "./createTerminals";
+import { SharePanel } from "./SharePanel";
 import { TerminalScreen } from "./TerminalScreen";
 import type { TerminalSummary } from "./terminalsOperations";
 
@@ -27,8 +28,15 @@ export default function TerminalsPage() {
           {(terminal) => <TerminalRow state={state} terminal={terminal} />}
         </For>
       </ul>
-      <Show when={state.shownId()} keyed>
-        {(id) => <TerminalScreen terminalId={id} onExit={() => void state.load.run()} />}
+      <Show when={state.shown()?.id} keyed>
+        {(id) => (
+          <TerminalScreen
+            terminalId={id}
+            writable={state.shown()?.access !== "READ_ONLY"}
+            size={state.shown() ?? { cols: 80, rows: 24 }}
+            onExit={() => void state.load.run()}
+          />
+        )}
       </Show>
     </section>
   );
@@ -68,6 +76,8 @@ function TerminalRow(props: { state: TerminalsState; terminal: TerminalSummary }
   const t = () => props.terminal;
   const status = () => (t().running ? "running" : t().exitCode === null ? "ended by a signal" : `exited with ${t().exitCode}`);
   const isOwn = () => t().ownerId === currentUser()?.id;
+  const [sharing, setSharing] = createSignal(false);
+  const access = () => (t().access === "READ_ONLY" ? " · read-only" : t().access === "READ_WRITE" ? " · shared with you" : "");
   return (
     <li data-testid="terminal-row" data-id={t().id} aria-current={props.state.shownId() === t().id ? "true" : undefined}>
       <div class="terminal-row-main">
@@ -78,18 +88,28 @@ function TerminalRow(props: { state: TerminalsState; terminal: TerminalSummary }
           {" "}
           {status()} · {t().cols}×{t().rows} · {t().viewers} watching · opened {formatInstant(t().createdAt)}
           <Show when={!isOwn()}> · {t().ownerName}'s</Show>
+          {access()}
+          <Show when={t().shares.length > 0}> · shared with {t().shares.length}</Show>
         </span>
       </div>
-      <button
-        type="button"
-        class="danger"
-        data-testid="terminal-close"
-        disabled={props.state.rows.busy(t().id) !== undefined}
-        onClick={() => void props.state.close(t().id)}
-      >
-        {t().running ? "Close" : "Dismiss"}
-      </button>
+      <Show when={t().access === "OWNER"}>
+        <button type="button" data-testid="terminal-share-toggle" aria-expanded={sharing()} onClick={() => setSharing(!sharing())}>
+          Share
+        </button>
+        <button
+          type="button"
+          class="danger"
+          data-testid="terminal-close"
+          disabled={props.state.rows.busy(t().id) !== undefined}
+          onClick={() => void props.state.close(t().id)}
+        >
+          {t().running ? "Close" : "Dismiss"}
+        </button>
+      </Show>
       <RowErrorMessage error={props.state.rows.error(t().id)} />
+      <Show when={sharing()}>
+        <SharePanel state={props.state} terminal={t()} />
+      </Show>
     </li>
   );
 }

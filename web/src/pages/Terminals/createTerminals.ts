@@ -3,7 +3,17 @@
 import { useSearchParams } from "@solidjs/router";
 import { createSignal } from "solid-js";
 import { createAction, createRowActions } from "../../lib/action";
-import { closeTerminal, fetchTerminals, type OpenTerminalInput, openTerminal, type TerminalSummary } from "./terminalsOperations";
+import {
+  closeTerminal,
+  fetchSharePartners,
+  fetchTerminals,
+  type OpenTerminalInput,
+  openTerminal,
+  type ShareMode,
+  type SharePartner,
+  shareTerminal,
+  type TerminalSummary,
+} from "./terminalsOperations";
 
 /** The size a new terminal starts with; the screen fits it to the window as soon as it shows. */
 const INITIAL_SIZE = { cols: 80, rows: 24 };
@@ -11,13 +21,20 @@ const INITIAL_SIZE = { cols: 80, rows: 24 };
 export function createTerminals() {
   const [params, setParams] = useSearchParams<{ id?: string }>();
   const [terminals, setTerminals] = createSignal<TerminalSummary[]>([]);
-  const rows = createRowActions<"close">();
+  const rows = createRowActions<"close" | "share">();
+  const [partners, setPartners] = createSignal<SharePartner[]>([]);
 
   const shownId = () => params.id ?? null;
   const show = (id: string | null) => setParams({ id: id ?? undefined });
   const shown = () => terminals().find((t) => t.id === shownId()) ?? null;
 
   const load = createAction(async () => setTerminals(await fetchTerminals()));
+  const replace = (changed: TerminalSummary) => setTerminals((all) => all.map((t) => (t.id === changed.id ? changed : t)));
+
+  /** Asks who the user could share with (once, when they first want to share). */
+  const loadPartners = createAction(async () => setPartners(await fetchSharePartners()));
+  const share = (id: string, userId: string, mode: ShareMode) =>
+    rows.run(id, "share", async () => replace(await shareTerminal(id, userId, mode)));
 
   const open = createAction(async (input: Omit<OpenTerminalInput, "cols" | "rows">) => {
     const opened = await openTerminal({ ...INITIAL_SIZE, ...input });
@@ -33,7 +50,7 @@ export function createTerminals() {
     });
 
   void load.run();
-  return { terminals, shownId, shown, show, load, open, close, rows };
+  return { terminals, shownId, shown, show, load, open, close, rows, partners, loadPartners, share };
 }
 
 export type TerminalsState = ReturnType<typeof createTerminals>;
