@@ -88,16 +88,18 @@ builder.mutationFields((t) => ({
   openTerminal: t.field({
     type: TerminalType,
     description:
-      "Starts your login shell, or command run by it, in a pseudo-terminal of cols × rows (cwd: an absolute path; your home by default). LIMIT_EXCEEDED (quota, limit) past terminals_max_per_user or terminals_max_total running terminals.",
+      "Starts your login shell, or command run by it, or a program's entry point in its folder, in a pseudo-terminal of cols × rows (cwd: an absolute path; your home by default). LIMIT_EXCEEDED (quota, limit) past terminals_max_per_user or terminals_max_total running terminals.",
     authScopes: { permission: "terminals" },
-    extensions: auditTarget("command", "cwd"),
+    extensions: auditTarget("command", "cwd", "programId"),
     args: {
       cols: t.arg.int({ required: true }),
       rows: t.arg.int({ required: true }),
       command: t.arg.string(),
       cwd: t.arg.string(),
+      programId: t.arg.id({ description: "Runs this program's entry point (with its interpreter) in its folder instead of a shell." }),
     },
-    resolve: (_root, args, ctx) => ctx.services.terminals.open(terminalUser(ctx), args),
+    resolve: (_root, { programId, ...args }, ctx) =>
+      ctx.services.terminals.open(terminalUser(ctx), { ...args, programId: programId == null ? null : String(programId) }),
   }),
   writeTerminal: t.boolean({
     description: "Types data into a running terminal (at most 64 KiB).",

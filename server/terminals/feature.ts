@@ -1,6 +1,7 @@
 // Terminals: shells in pseudo-terminals kept on the server, to leave and resume from any device.
 // Admin-only unless terminals_for_operators: a terminal is a shell as the user Outpost runs as.
 import { defineFeature } from "../feature";
+import type { RunsService } from "../programs/runs";
 import type { UserService } from "../users/service";
 import { createTerminalService, type TerminalEndedEvent, type TerminalOutputEvent } from "./service";
 
@@ -59,7 +60,7 @@ export const terminalsFeature = defineFeature({
       description: "open, use and close terminals (a shell as Outpost's user)",
     },
   ],
-  create: (core, { users }: { users: UserService }) => ({
+  create: (core, { users, runs }: { users: UserService; runs: RunsService }) => ({
     terminals: createTerminalService({
       supervisor: core.supervisor,
       events: core.events,
@@ -75,6 +76,7 @@ export const terminalsFeature = defineFeature({
           .list()
           .filter((user) => !user.disabled)
           .map((user) => ({ userId: user.id, username: user.username, mayUseTerminals: core.access.ofRole(user.role).has("terminals") })),
+      programLaunch: runs.programLaunch,
     }),
   }),
   jobs: ({ terminals }) => [{ name: "terminals.idle-reap", everyMs: IDLE_CHECK_INTERVAL_MS, run: () => terminals.reapIdle() }],

@@ -88,6 +88,16 @@ export interface OpenTerminalInput {
   command?: string | null;
   /** An absolute path to an existing directory; the home directory when absent. */
   cwd?: string | null;
+  /** A program whose entry point runs (in its folder) instead of a shell; not with command or cwd. */
+  programId?: string | null;
+}
+
+/** How a program's entry point starts, as the programs feature resolves it. */
+export interface ProgramLaunch {
+  programName: string;
+  command: string[];
+  env: Record<string, string>;
+  cwd: string;
 }
 
 export interface TerminalServiceOptions {
@@ -105,6 +115,8 @@ export interface TerminalServiceOptions {
   shell?: string;
   /** The users a session could be shared with (enabled accounts), with whether they may use terminals. */
   shareCandidates: () => ShareCandidate[];
+  /** Resolves a program's entry point; throws the programs feature's errors (no such program, no entry point). */
+  programLaunch: (programId: string) => Promise<ProgramLaunch>;
 }
 
 const MAX_COLS = 1000;
@@ -154,6 +166,7 @@ export function createTerminalService({
   maxTotal,
   shell = process.env.SHELL || "/bin/sh",
   shareCandidates,
+  programLaunch,
 }: TerminalServiceOptions) {
   const sessions = new Map<string, Session>();
   const decoder = new TextDecoder();
@@ -236,24 +249,30 @@ export function createTerminalService({
 
   return {
     /**
-     * Starts a session owned by `user`: the shell as a login shell, or `command` run by it, in a
-     * PTY of cols × rows. Throws InvalidInputError for bad sizes or paths, LimitExceededError past
-     * the limits per user or in all.
+     * Starts a session owned by `user`: the shell as a login shell, `command` run by it, or a
+     * program's entry point in its folder, in a PTY of cols × rows. Throws InvalidInputError for
+     * bad sizes, paths or combinations, LimitExceededError past the limits per user or in all, and
+     * the programs feature's errors for a program that cannot start.
      */
-    open(user: TerminalUser, { cols, rows, command, cwd }: OpenTerminalInput): TerminalInfo {
+    async open(user: TerminalUser, { cols, rows, command, cwd, programId }: OpenTerminalInput): Promise<TerminalInfo> {
       checkSize(cols, rows);
       if (command != null && (command.trim() === "" || byteLength(command) > MAX_COMMAND_BYTES))
         throw new InvalidInputError(`command must be 1 to ${MAX_COMMAND_BYTES} bytes.`);
+      if (programId != null && (command != null || cwd != null))
+        throw new InvalidInputError("A program runs its entry point in its own folder: give programId without command or cwd.");
       if (cwd != null) checkCwd(cwd);
       checkLimits(user);
+      const program = programId != null ? await programLaunch(programId) : null;
+      // Checked again: another open may have started while the program was looked up.
+      checkLimits(user);
       const now = clock.now();
-      const argv = command != null ? [shell, "-c", command] : [shell, "-l"];
+      const argv = program?.command ?? (command != null ? [shell, "-c", command] : [shell, "-l"]);
       let session: Session | null = null;
       const child = supervisor.start({
         name: `terminal of ${user.username}`,
         command: argv,
-        cwd: cwd ?? homedir(),
-        env: { SHELL: shell, USER: user.username },
+        cwd: program?.cwd ?? cwd ?? homedir(),
+        env: { SHELL: shell, USER: user.username, ...program?.env },
         terminal: { cols, rows },
         // Shells ignore SIGTERM; a hang-up is what ends them (and what they pass to their jobs).
         stopSignal: "SIGHUP",
@@ -275,7 +294,7 @@ export function createTerminalService({
         id: child.id,
         ownerId: user.userId,
         ownerName: user.username,
-        command: command ?? shell,
+        command: program ? `${program.programName}: ${program.command.join(" ")}` : (command ?? shell),
         cols,
         rows,
         createdAt: now,

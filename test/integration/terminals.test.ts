@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createManualClock } from "../../server/clock";
+import { uploadProgram } from "../fixtures/program-archives";
 import { startTestApp, type TestApp } from "../harness/app";
 import { codes, type GraphqlClient, type SocketClient, waitUntil } from "../harness/client";
 
@@ -155,6 +156,41 @@ describe("leaving and coming back", () => {
     await phone.data(CLOSE, { id });
     await replay.subscription.ended;
     await second.dispose();
+  });
+});
+
+describe("a program in a terminal", () => {
+  test("runs the program's entry point with its interpreter, in its folder, and talks to it", async () => {
+    await using server = await startTestApp();
+    const admin = await server.admin();
+    const script =
+      "import os\nprint('in', os.path.basename(os.getcwd()) == os.path.basename(os.path.dirname(os.path.abspath(__file__))))\nprint('you said', input('name? '))\n";
+    const upload = await uploadProgram(admin, new File([script], "ask.py"));
+    const programId = upload.data?.uploadProgram.id as string;
+    const { openTerminal } = await admin.data<{ openTerminal: { id: string; command: string } }>(
+      "mutation ($programId: ID) { openTerminal(cols: 80, rows: 24, programId: $programId) { id command } }",
+      { programId },
+    );
+    expect(openTerminal.command).toStartWith("ask.py: ");
+    expect(openTerminal.command).toContain("python3");
+    const socket = admin.socket();
+    const view = await watch(server, socket, openTerminal.id);
+    await view.until(/in True\r\nname\? /, "the program to ask");
+    await admin.data(WRITE, { id: openTerminal.id, data: "olga\r" });
+    await view.subscription.ended;
+    expect(view.text()).toContain("you said olga");
+    expect(view.chunks().at(-1)?.exitCode).toBe(0);
+
+    const both = await admin.request(
+      'mutation ($programId: ID) { openTerminal(cols: 80, rows: 24, programId: $programId, command: "ls") { id } }',
+      {
+        programId,
+      },
+    );
+    expect(codes(both)).toEqual(["BAD_USER_INPUT"]);
+    const missing = await admin.request('mutation { openTerminal(cols: 80, rows: 24, programId: "nope") { id } }');
+    expect(codes(missing)).toEqual(["NOT_FOUND"]);
+    await socket.dispose();
   });
 });
 

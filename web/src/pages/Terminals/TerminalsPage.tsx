@@ -45,10 +45,30 @@ export default function TerminalsPage() {
 function NewTerminalForm(props: { state: TerminalsState }) {
   const [command, setCommand] = createSignal("");
   const [cwd, setCwd] = createSignal("");
+  const [programId, setProgramId] = createSignal("");
   const orNull = (text: string) => (text.trim() ? text.trim() : null);
   return (
-    <Form class="terminals-new" onSubmit={() => void props.state.open.run({ command: orNull(command()), cwd: orNull(cwd()) })}>
+    <Form
+      class="terminals-new"
+      onSubmit={() =>
+        void props.state.open.run(
+          programId()
+            ? { programId: programId(), command: null, cwd: null }
+            : { programId: null, command: orNull(command()), cwd: orNull(cwd()) },
+        )
+      }
+    >
+      <Show when={props.state.programs().length > 0}>
+        <label class="field">
+          <span>Run</span>
+          <select data-testid="terminal-program" value={programId()} onChange={(e) => setProgramId(e.currentTarget.value)}>
+            <option value="">A shell or command</option>
+            <For each={props.state.programs()}>{(program) => <option value={program.id}>Program {program.name}</option>}</For>
+          </select>
+        </label>
+      </Show>
       <TextField
+        disabled={programId() !== ""}
         label="Command"
         hint="Empty: your login shell"
         value={command()}
@@ -58,6 +78,7 @@ function NewTerminalForm(props: { state: TerminalsState }) {
         spellcheck={false}
       />
       <TextField
+        disabled={programId() !== ""}
         label="Folder"
         hint="An absolute path; empty: your home"
         value={cwd()}

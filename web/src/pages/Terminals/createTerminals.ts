@@ -3,6 +3,9 @@
 import { useSearchParams } from "@solidjs/router";
 import { createSignal } from "solid-js";
 import { createAction, createRowActions } from "../../lib/action";
+import { currentUser } from "../../lib/auth";
+import { hasPermission } from "../../lib/permissions";
+import { fetchPrograms, type ProgramSummary } from "../Programs/programsOperations";
 import {
   closeTerminal,
   fetchSharePartners,
@@ -23,12 +26,17 @@ export function createTerminals() {
   const [terminals, setTerminals] = createSignal<TerminalSummary[]>([]);
   const rows = createRowActions<"close" | "share">();
   const [partners, setPartners] = createSignal<SharePartner[]>([]);
+  const [programs, setPrograms] = createSignal<ProgramSummary[]>([]);
 
   const shownId = () => params.id ?? null;
   const show = (id: string | null) => setParams({ id: id ?? undefined });
   const shown = () => terminals().find((t) => t.id === shownId()) ?? null;
 
-  const load = createAction(async () => setTerminals(await fetchTerminals()));
+  const load = createAction(async () => {
+    setTerminals(await fetchTerminals());
+    // Programs with an entry point can run in a terminal; only those who may list programs are offered them.
+    if (hasPermission(currentUser(), "programs:read")) setPrograms((await fetchPrograms()).filter((p) => p.entryPath));
+  });
   const replace = (changed: TerminalSummary) => setTerminals((all) => all.map((t) => (t.id === changed.id ? changed : t)));
 
   /** Asks who the user could share with (once, when they first want to share). */
@@ -50,7 +58,7 @@ export function createTerminals() {
     });
 
   void load.run();
-  return { terminals, shownId, shown, show, load, open, close, rows, partners, loadPartners, share };
+  return { terminals, programs, shownId, shown, show, load, open, close, rows, partners, loadPartners, share };
 }
 
 export type TerminalsState = ReturnType<typeof createTerminals>;

@@ -10,7 +10,7 @@ const TERMINALS = graphql(`query Terminals { terminals { ${TERMINAL_FIELDS} } }`
 export type TerminalSummary = ResultOf<typeof TERMINALS>["terminals"][number];
 
 const OPEN = graphql(
-  `mutation OpenTerminal($cols: Int!, $rows: Int!, $command: String, $cwd: String) { openTerminal(cols: $cols, rows: $rows, command: $command, cwd: $cwd) { ${TERMINAL_FIELDS} } }`,
+  `mutation OpenTerminal($cols: Int!, $rows: Int!, $command: String, $cwd: String, $programId: ID) { openTerminal(cols: $cols, rows: $rows, command: $command, cwd: $cwd, programId: $programId) { ${TERMINAL_FIELDS} } }`,
 );
 const PARTNERS = graphql("query TerminalSharePartners { terminalSharePartners { userId username } }");
 export type SharePartner = ResultOf<typeof PARTNERS>["terminalSharePartners"][number];
@@ -32,6 +32,7 @@ export interface OpenTerminalInput {
   rows: number;
   command: string | null;
   cwd: string | null;
+  programId: string | null;
 }
 
 export const fetchTerminals = async () => (await query(TERMINALS)).terminals;
