@@ -22,6 +22,7 @@ declare module "../settings" {
     terminalsMaxTotal: number;
     terminalScrollbackBytes: number;
     terminalIdleTimeoutMinutes: number;
+    terminalStartNoticeSeconds: number;
     terminalsForOperators: boolean;
   }
 }
@@ -50,6 +51,14 @@ export const terminalsFeature = defineFeature({
       max: 365 * 24 * 60,
       description: "a terminal nobody has watched for this long ends (minutes)",
     },
+    {
+      key: "terminalStartNoticeSeconds",
+      kind: "int",
+      default: 10,
+      min: 1,
+      max: 3600,
+      description: "a terminal silent this long after it starts shows a notice that its login profile may be stuck (seconds)",
+    },
     { key: "terminalsForOperators", kind: "bool", default: false, description: "operators may open terminals too, not only admins" },
   ],
   permissions: [
@@ -68,6 +77,7 @@ export const terminalsFeature = defineFeature({
       log: core.log,
       scrollbackBytes: core.config.terminalScrollbackBytes,
       idleTimeoutMs: core.config.terminalIdleTimeoutMinutes * 60 * 1000,
+      startNoticeMs: core.config.terminalStartNoticeSeconds * 1000,
       maxPerUser: core.config.terminalsMaxPerUser,
       maxTotal: core.config.terminalsMaxTotal,
       // A disabled account is no one to share with.

@@ -109,6 +109,8 @@ export interface TerminalServiceOptions {
   scrollbackBytes: number;
   /** A session nobody has watched for this long ends. */
   idleTimeoutMs: number;
+  /** A session silent this long after it started gets a notice in its output (a stuck login profile). */
+  startNoticeMs: number;
   maxPerUser: number;
   maxTotal: number;
   /** The shell sessions run; `$SHELL` or /bin/sh by default. */
@@ -151,7 +153,18 @@ interface Session {
   characters: ReturnType<typeof createCharacterCutter>;
   exited: boolean;
   exitCode: number | null;
+  /** Outpost's own line shown before any output when the session stayed silent after starting. */
+  startNotice: string;
+  /** Cancels the start notice; called on the first output or the end. */
+  cancelStartNotice: () => void;
 }
+
+/**
+ * What a session silent since it started is shown, marked as Outpost's own (yellow, "[outpost]") so
+ * nobody takes it for the program's: a login shell whose profile waits or hangs prints nothing.
+ */
+const startNoticeText = (seconds: number) =>
+  `\x1b[33m[outpost] Nothing has come from this terminal ${seconds} s after it started. If it runs a login shell, its profile may be waiting or stuck: close this terminal and open one with the command \`bash --noprofile --norc -i\` (or fix the profile).\x1b[0m\r\n`;
 
 const byteLength = (text: string) => Buffer.byteLength(text, "utf8");
 
@@ -167,6 +180,7 @@ export function createTerminalService({
   shell = process.env.SHELL || "/bin/sh",
   shareCandidates,
   programLaunch,
+  startNoticeMs,
 }: TerminalServiceOptions) {
   const sessions = new Map<string, Session>();
   const decoder = new TextDecoder();
@@ -231,6 +245,7 @@ export function createTerminalService({
   /** Publishes a PTY chunk, holding back the bytes of a character it has not finished. */
   const publishOutput = (session: Session, chunk: Uint8Array) => {
     session.lastActivityAt = clock.now();
+    session.cancelStartNotice();
     const whole = session.characters.push(chunk);
     if (whole.length > 0) events.publish("terminal.output", { terminalId: session.id, data: decoder.decode(whole) });
   };
@@ -239,7 +254,7 @@ export function createTerminalService({
   const scrollback = (session: Session): string => {
     const kept = session.process.output("stdout");
     const published = kept.subarray(0, Math.max(0, kept.length - session.characters.heldBytes()));
-    return decoder.decode(fromFirstBoundary(published));
+    return session.startNotice + decoder.decode(fromFirstBoundary(published));
   };
 
   const forgetOldExited = () => {
@@ -282,6 +297,7 @@ export function createTerminalService({
         },
         onExit: (exit) => {
           if (!session) return;
+          session.cancelStartNotice();
           session.exited = true;
           session.exitCode = exit.code;
           session.lastActivityAt = clock.now();
@@ -307,7 +323,17 @@ export function createTerminalService({
         characters: createCharacterCutter(),
         exited: false,
         exitCode: null,
+        startNotice: "",
+        cancelStartNotice: () => {},
       };
+      const opened = session;
+      if (child.output("stdout").length === 0)
+        opened.cancelStartNotice = clock.setTimer(() => {
+          opened.cancelStartNotice = () => {};
+          if (opened.exited) return;
+          opened.startNotice = startNoticeText(Math.round(startNoticeMs / 1000));
+          events.publish("terminal.output", { terminalId: opened.id, data: opened.startNotice });
+        }, startNoticeMs);
       sessions.set(session.id, session);
       log.info("terminal opened", { terminalId: session.id, owner: user.userId });
       return info(session, "OWNER");

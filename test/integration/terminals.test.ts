@@ -159,6 +159,32 @@ describe("leaving and coming back", () => {
   });
 });
 
+describe("a terminal that does not start", () => {
+  test("a terminal silent after it started shows Outpost's notice, also to a viewer who comes later; one that printed does not", async () => {
+    const clock = createManualClock(Date.now());
+    await using server = await startTestApp({ clock, config: { terminalStartNoticeSeconds: 5 } });
+    const admin = await server.admin();
+    // Stands in for a login shell whose profile hangs: nothing, then (once told) a prompt.
+    const stuck = await openTerminal(admin, { command: "read -r; echo started-late" });
+    const talking = await openTerminal(admin, { command: "echo ready; exec cat" });
+    const socket = admin.socket();
+    const stuckView = await watch(server, socket, stuck);
+    const talkingView = await watch(server, socket, talking);
+    await talkingView.until(/ready/);
+
+    await clock.advance(6000);
+    await stuckView.until(/\[outpost\] Nothing has come from this terminal 5 s after it started/, "the start notice");
+    expect(stuckView.text()).toContain("bash --noprofile --norc -i");
+    await admin.data(WRITE, { id: stuck, data: "\r" });
+    await stuckView.until(/started-late/);
+
+    const later = await watch(server, socket, stuck);
+    await later.until(/\[outpost\][^]*started-late/, "the notice in the replay, before the output");
+    expect(talkingView.text()).not.toContain("[outpost]");
+    await socket.dispose();
+  });
+});
+
 describe("a program in a terminal", () => {
   test("runs the program's entry point with its interpreter, in its folder, and talks to it", async () => {
     await using server = await startTestApp();
