@@ -179,7 +179,7 @@ describe("a terminal that does not start", () => {
     await stuckView.until(/started-late/);
 
     const later = await watch(server, socket, stuck);
-    await later.until(/\[outpost\][^]*started-late/, "the notice in the replay, before the output");
+    await later.until(/\[outpost\][\s\S]*started-late/, "the notice in the replay, before the output");
     expect(talkingView.text()).not.toContain("[outpost]");
     await socket.dispose();
   });
