@@ -1,6 +1,6 @@
 // Terminals: open a shell in a pseudo-terminal, type into it, resize it, watch its output (the
 // scrollback first, so a returning viewer sees the screen again), and close it.
-import type { TerminalInfo, TerminalOutputChunk, TerminalUser } from "../server/terminals/service";
+import type { ShareCandidate, TerminalInfo, TerminalOutputChunk, TerminalShare, TerminalUser } from "../server/terminals/service";
 import { auditEverySubscribe, auditRefusalsOnly, auditTarget } from "./audit";
 import { builder } from "./builder";
 import { type Context, signedInViewer } from "./context";
@@ -10,6 +10,35 @@ function terminalUser(ctx: Context): TerminalUser {
   const viewer = signedInViewer(ctx);
   return { userId: viewer.userId, username: viewer.username, seesAll: viewer.role === "admin" };
 }
+
+const TerminalAccessEnum = builder.enumType("TerminalAccess", {
+  values: {
+    OWNER: { description: "Everything: its owner, or an admin." },
+    READ_WRITE: { description: "Shared: may watch and type." },
+    READ_ONLY: { description: "Shared: may watch." },
+  } as const,
+});
+
+const TerminalShareModeEnum = builder.enumType("TerminalShareMode", {
+  values: {
+    READ_ONLY: { description: "May watch." },
+    READ_WRITE: { description: "May watch and type (and resize)." },
+    NONE: { description: "Not shared: takes a share back and ends their attached viewers." },
+  } as const,
+});
+
+const TerminalShareType = builder.objectRef<TerminalShare>("TerminalShare").implement({
+  fields: (t) => ({
+    userId: t.exposeID("userId"),
+    username: t.exposeString("username"),
+    mode: t.field({ type: TerminalShareModeEnum, resolve: (share) => share.mode }),
+  }),
+});
+
+const TerminalSharePartnerType = builder.objectRef<ShareCandidate>("TerminalSharePartner").implement({
+  description: "A user a terminal may be shared with.",
+  fields: (t) => ({ userId: t.exposeID("userId"), username: t.exposeString("username") }),
+});
 
 const TerminalType = builder.objectRef<TerminalInfo>("Terminal").implement({
   fields: (t) => ({
@@ -24,6 +53,8 @@ const TerminalType = builder.objectRef<TerminalInfo>("Terminal").implement({
     viewers: t.exposeInt("viewers", { description: "Viewers attached now (terminalOutput subscriptions)." }),
     running: t.exposeBoolean("running"),
     exitCode: t.exposeInt("exitCode", { nullable: true, description: "Once exited; null while running or when a signal ended it." }),
+    shares: t.field({ type: [TerminalShareType], description: "Who else the owner let in.", resolve: (terminal) => terminal.shares }),
+    access: t.field({ type: TerminalAccessEnum, description: "What you may do with it.", resolve: (terminal) => terminal.access }),
   }),
 });
 
@@ -45,22 +76,30 @@ builder.queryFields((t) => ({
     authScopes: { permission: "terminals" },
     resolve: (_root, _args, ctx) => ctx.services.terminals.list(terminalUser(ctx)),
   }),
+  terminalSharePartners: t.field({
+    type: [TerminalSharePartnerType],
+    description: "The users you may share a terminal with: everyone else who holds the terminals permission.",
+    authScopes: { permission: "terminals" },
+    resolve: (_root, _args, ctx) => ctx.services.terminals.sharePartners(terminalUser(ctx)),
+  }),
 }));
 
 builder.mutationFields((t) => ({
   openTerminal: t.field({
     type: TerminalType,
     description:
-      "Starts your login shell, or command run by it, in a pseudo-terminal of cols × rows (cwd: an absolute path; your home by default). LIMIT_EXCEEDED (quota, limit) past terminals_max_per_user or terminals_max_total running terminals.",
+      "Starts your login shell, or command run by it, or a program's entry point in its folder, in a pseudo-terminal of cols × rows (cwd: an absolute path; your home by default). LIMIT_EXCEEDED (quota, limit) past terminals_max_per_user or terminals_max_total running terminals.",
     authScopes: { permission: "terminals" },
-    extensions: auditTarget("command", "cwd"),
+    extensions: auditTarget("command", "cwd", "programId"),
     args: {
       cols: t.arg.int({ required: true }),
       rows: t.arg.int({ required: true }),
       command: t.arg.string(),
       cwd: t.arg.string(),
+      programId: t.arg.id({ description: "Runs this program's entry point (with its interpreter) in its folder instead of a shell." }),
     },
-    resolve: (_root, args, ctx) => ctx.services.terminals.open(terminalUser(ctx), args),
+    resolve: (_root, { programId, ...args }, ctx) =>
+      ctx.services.terminals.open(terminalUser(ctx), { ...args, programId: programId == null ? null : String(programId) }),
   }),
   writeTerminal: t.boolean({
     description: "Types data into a running terminal (at most 64 KiB).",
@@ -77,6 +116,19 @@ builder.mutationFields((t) => ({
     extensions: auditRefusalsOnly("id", "cols", "rows"),
     args: { id: t.arg.id({ required: true }), cols: t.arg.int({ required: true }), rows: t.arg.int({ required: true }) },
     resolve: (_root, { id, cols, rows }, ctx) => ctx.services.terminals.resize(terminalUser(ctx), String(id), cols, rows),
+  }),
+  shareTerminal: t.field({
+    type: TerminalType,
+    description:
+      "Lets another user who holds the terminals permission watch (READ_ONLY) or also type into (READ_WRITE) your terminal, or takes it back (NONE: their attached viewers end). Owner or admin only (FORBIDDEN otherwise).",
+    authScopes: { permission: "terminals" },
+    extensions: auditTarget("id", "userId", "mode"),
+    args: {
+      id: t.arg.id({ required: true }),
+      userId: t.arg.id({ required: true }),
+      mode: t.arg({ type: TerminalShareModeEnum, required: true }),
+    },
+    resolve: (_root, { id, userId, mode }, ctx) => ctx.services.terminals.share(terminalUser(ctx), String(id), String(userId), mode),
   }),
   closeTerminal: t.field({
     type: TerminalType,

@@ -104,9 +104,11 @@ export const FIELD_REQUIREMENTS: Record<string, Requirement> = {
   "mutation.signalProcess": "processes:signal",
   // terminals
   "query.terminals": "terminals",
+  "query.terminalSharePartners": "terminals",
   "mutation.openTerminal": "terminals",
   "mutation.writeTerminal": "terminals",
   "mutation.resizeTerminal": "terminals",
+  "mutation.shareTerminal": "terminals",
   "mutation.closeTerminal": "terminals",
   "subscription.terminalOutput": "terminals",
   // tunnels

@@ -409,21 +409,37 @@ export function createRunsService({
     return run;
   };
 
+  /** What starts a program's entry point: its command line, extra environment and folder. */
+  const launchOf = async (programId: string) => {
+    await linkBun();
+    const program = programs.require(programId);
+    if (!program.entryPath || !program.interpreter) throw new InvalidInputError("The program has no entry point; choose one first.");
+    const started = commandOf(program, program.entryPath, program.interpreter);
+    return { program, ...started, cwd: dirname(join(program.folder, program.entryPath)) };
+  };
+
   return {
+    /**
+     * The command line, extra environment and folder that start `programId`'s entry point, as a
+     * run starts it (for a terminal that runs the program). Throws NotFoundError for no such
+     * program, InvalidInputError when it has no entry point or its interpreter is not installed.
+     */
+    async programLaunch(programId: string): Promise<{ programName: string; command: string[]; env: Record<string, string>; cwd: string }> {
+      const { program, command, env, cwd } = await launchOf(programId);
+      return { programName: program.name, command, env, cwd };
+    },
+
     /**
      * Starts the program's entry point with `args`, `env` (added to a clean environment) and
      * `stdin`; returns the run at once, QUEUED when `maxConcurrent` runs are busy, else RUNNING.
      */
     async startRun({ programId, args, env, stdin, timeoutSeconds, userId }: StartRunInput): Promise<Run> {
-      await linkBun();
-      const program = programs.require(programId);
-      if (!program.entryPath || !program.interpreter) throw new InvalidInputError("The program has no entry point; choose one first.");
+      const { program, cwd, ...started } = await launchOf(programId);
       checkArgs(args ?? []);
       checkEnv(env ?? {});
       if (stdin && Buffer.byteLength(stdin) > MAX_STDIN_BYTES)
         throw new InvalidInputError(`stdin may have at most ${MAX_STDIN_BYTES} bytes.`);
       const timeoutMs = timeoutMsOf(timeoutSeconds);
-      const started = commandOf(program, program.entryPath, program.interpreter);
       takeRate(userId);
       await handOverFolder(program.folder);
       const command = [...started.command, ...(args ?? [])];
@@ -437,7 +453,7 @@ export function createRunsService({
       });
       return submit(run, {
         command,
-        cwd: dirname(join(program.folder, program.entryPath)),
+        cwd,
         env: { ...env, ...started.env },
         stdin: stdin ?? null,
       });

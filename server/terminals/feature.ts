@@ -1,6 +1,8 @@
 // Terminals: shells in pseudo-terminals kept on the server, to leave and resume from any device.
 // Admin-only unless terminals_for_operators: a terminal is a shell as the user Outpost runs as.
 import { defineFeature } from "../feature";
+import type { RunsService } from "../programs/runs";
+import type { UserService } from "../users/service";
 import { createTerminalService, type TerminalEndedEvent, type TerminalOutputEvent } from "./service";
 
 declare module "../events" {
@@ -20,6 +22,7 @@ declare module "../settings" {
     terminalsMaxTotal: number;
     terminalScrollbackBytes: number;
     terminalIdleTimeoutMinutes: number;
+    terminalStartNoticeSeconds: number;
     terminalsForOperators: boolean;
   }
 }
@@ -48,6 +51,14 @@ export const terminalsFeature = defineFeature({
       max: 365 * 24 * 60,
       description: "a terminal nobody has watched for this long ends (minutes)",
     },
+    {
+      key: "terminalStartNoticeSeconds",
+      kind: "int",
+      default: 10,
+      min: 1,
+      max: 3600,
+      description: "a terminal silent this long after it starts shows a notice that its login profile may be stuck (seconds)",
+    },
     { key: "terminalsForOperators", kind: "bool", default: false, description: "operators may open terminals too, not only admins" },
   ],
   permissions: [
@@ -58,7 +69,7 @@ export const terminalsFeature = defineFeature({
       description: "open, use and close terminals (a shell as Outpost's user)",
     },
   ],
-  create: (core) => ({
+  create: (core, { users, runs }: { users: UserService; runs: RunsService }) => ({
     terminals: createTerminalService({
       supervisor: core.supervisor,
       events: core.events,
@@ -66,8 +77,16 @@ export const terminalsFeature = defineFeature({
       log: core.log,
       scrollbackBytes: core.config.terminalScrollbackBytes,
       idleTimeoutMs: core.config.terminalIdleTimeoutMinutes * 60 * 1000,
+      startNoticeMs: core.config.terminalStartNoticeSeconds * 1000,
       maxPerUser: core.config.terminalsMaxPerUser,
       maxTotal: core.config.terminalsMaxTotal,
+      // A disabled account is no one to share with.
+      shareCandidates: () =>
+        users
+          .list()
+          .filter((user) => !user.disabled)
+          .map((user) => ({ userId: user.id, username: user.username, mayUseTerminals: core.access.ofRole(user.role).has("terminals") })),
+      programLaunch: runs.programLaunch,
     }),
   }),
   jobs: ({ terminals }) => [{ name: "terminals.idle-reap", everyMs: IDLE_CHECK_INTERVAL_MS, run: () => terminals.reapIdle() }],

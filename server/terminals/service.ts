@@ -7,7 +7,7 @@ import { statSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute } from "node:path";
 import type { Clock } from "../clock";
-import { InvalidInputError, LimitExceededError, NotFoundError } from "../errors";
+import { ForbiddenError, InvalidInputError, LimitExceededError, NotFoundError } from "../errors";
 import type { EventBus } from "../events";
 import type { Logger } from "../log";
 import type { SupervisedProcess, Supervisor } from "../supervisor";
@@ -30,6 +30,26 @@ export interface TerminalUser {
   seesAll: boolean;
 }
 
+/** What the owner lets another user do with a session. */
+export type ShareMode = "READ_ONLY" | "READ_WRITE";
+
+/** What a user may do with a session: everything (its owner, or an admin), or what it was shared with. */
+export type TerminalAccess = "OWNER" | ShareMode;
+
+export interface TerminalShare {
+  userId: string;
+  username: string;
+  mode: ShareMode;
+}
+
+/** Someone a session may be shared with, as the accounts know them. */
+export interface ShareCandidate {
+  userId: string;
+  username: string;
+  /** Whether they hold the `terminals` permission (no one without it may see a terminal). */
+  mayUseTerminals: boolean;
+}
+
 export interface TerminalInfo {
   id: string;
   ownerId: string;
@@ -45,6 +65,10 @@ export interface TerminalInfo {
   running: boolean;
   /** The exit status once exited; null while running or when a signal ended it. */
   exitCode: number | null;
+  /** Who else the owner let in, and how. */
+  shares: TerminalShare[];
+  /** What the asking user may do with it. */
+  access: TerminalAccess;
 }
 
 /** One piece of a viewer's stream. */
@@ -64,6 +88,16 @@ export interface OpenTerminalInput {
   command?: string | null;
   /** An absolute path to an existing directory; the home directory when absent. */
   cwd?: string | null;
+  /** A program whose entry point runs (in its folder) instead of a shell; not with command or cwd. */
+  programId?: string | null;
+}
+
+/** How a program's entry point starts, as the programs feature resolves it. */
+export interface ProgramLaunch {
+  programName: string;
+  command: string[];
+  env: Record<string, string>;
+  cwd: string;
 }
 
 export interface TerminalServiceOptions {
@@ -75,10 +109,16 @@ export interface TerminalServiceOptions {
   scrollbackBytes: number;
   /** A session nobody has watched for this long ends. */
   idleTimeoutMs: number;
+  /** A session silent this long after it started gets a notice in its output (a stuck login profile). */
+  startNoticeMs: number;
   maxPerUser: number;
   maxTotal: number;
   /** The shell sessions run; `$SHELL` or /bin/sh by default. */
   shell?: string;
+  /** The users a session could be shared with (enabled accounts), with whether they may use terminals. */
+  shareCandidates: () => ShareCandidate[];
+  /** Resolves a program's entry point; throws the programs feature's errors (no such program, no entry point). */
+  programLaunch: (programId: string) => Promise<ProgramLaunch>;
 }
 
 const MAX_COLS = 1000;
@@ -104,12 +144,27 @@ interface Session {
   /** When the last viewer left (or the session opened): the idle timeout counts from here. */
   unwatchedSince: number;
   viewers: number;
+  /** Users the owner let in, by id. */
+  shares: Map<string, TerminalShare>;
+  /** Ends the attached viewers' streams of one user (when their share is taken back). */
+  detachers: Set<{ userId: string; detach: () => void }>;
   process: SupervisedProcess;
   /** Holds back a character the PTY has not finished yet; it is published with the next chunk. */
   characters: ReturnType<typeof createCharacterCutter>;
   exited: boolean;
   exitCode: number | null;
+  /** Outpost's own line shown before any output when the session stayed silent after starting. */
+  startNotice: string;
+  /** Cancels the start notice; called on the first output or the end. */
+  cancelStartNotice: () => void;
 }
+
+/**
+ * What a session silent since it started is shown, marked as Outpost's own (yellow, "[outpost]") so
+ * nobody takes it for the program's: a login shell whose profile waits or hangs prints nothing.
+ */
+const startNoticeText = (seconds: number) =>
+  `\x1b[33m[outpost] Nothing has come from this terminal ${seconds} s after it started. If it runs a login shell, its profile may be waiting or stuck: close this terminal and open one with the command \`bash --noprofile --norc -i\` (or fix the profile).\x1b[0m\r\n`;
 
 const byteLength = (text: string) => Buffer.byteLength(text, "utf8");
 
@@ -123,11 +178,17 @@ export function createTerminalService({
   maxPerUser,
   maxTotal,
   shell = process.env.SHELL || "/bin/sh",
+  shareCandidates,
+  programLaunch,
+  startNoticeMs,
 }: TerminalServiceOptions) {
   const sessions = new Map<string, Session>();
   const decoder = new TextDecoder();
 
-  const info = (s: Session): TerminalInfo => ({
+  const accessOf = (s: Session, user: TerminalUser): TerminalAccess | null =>
+    s.ownerId === user.userId || user.seesAll ? "OWNER" : (s.shares.get(user.userId)?.mode ?? null);
+
+  const info = (s: Session, access: TerminalAccess): TerminalInfo => ({
     id: s.id,
     ownerId: s.ownerId,
     ownerName: s.ownerName,
@@ -139,18 +200,24 @@ export function createTerminalService({
     viewers: s.viewers,
     running: !s.exited,
     exitCode: s.exitCode,
+    shares: [...s.shares.values()],
+    access,
   });
 
-  const sessionFor = (user: TerminalUser, id: string): Session => {
+  /** The session if `user` may see it, with what they may do; FORBIDDEN when they need more than they were given. */
+  const sessionFor = (user: TerminalUser, id: string, needs: TerminalAccess = "READ_ONLY") => {
     const session = sessions.get(id);
+    const access = session ? accessOf(session, user) : null;
     // Someone else's session is reported as absent: its id says nothing to them.
-    if (!session || (session.ownerId !== user.userId && !user.seesAll)) throw new NotFoundError("No such terminal.");
-    return session;
+    if (!session || !access) throw new NotFoundError("No such terminal.");
+    if (needs === "OWNER" && access !== "OWNER") throw new ForbiddenError("Only the terminal's owner may do that.");
+    if (needs === "READ_WRITE" && access === "READ_ONLY") throw new ForbiddenError("The terminal is shared with you read-only.");
+    return { session, access };
   };
-  const runningSessionFor = (user: TerminalUser, id: string): Session => {
-    const session = sessionFor(user, id);
-    if (session.exited) throw new InvalidInputError("The terminal has exited.");
-    return session;
+  const runningSessionFor = (user: TerminalUser, id: string, needs: TerminalAccess) => {
+    const found = sessionFor(user, id, needs);
+    if (found.session.exited) throw new InvalidInputError("The terminal has exited.");
+    return found;
   };
 
   const checkSize = (cols: number, rows: number) => {
@@ -178,6 +245,7 @@ export function createTerminalService({
   /** Publishes a PTY chunk, holding back the bytes of a character it has not finished. */
   const publishOutput = (session: Session, chunk: Uint8Array) => {
     session.lastActivityAt = clock.now();
+    session.cancelStartNotice();
     const whole = session.characters.push(chunk);
     if (whole.length > 0) events.publish("terminal.output", { terminalId: session.id, data: decoder.decode(whole) });
   };
@@ -186,7 +254,7 @@ export function createTerminalService({
   const scrollback = (session: Session): string => {
     const kept = session.process.output("stdout");
     const published = kept.subarray(0, Math.max(0, kept.length - session.characters.heldBytes()));
-    return decoder.decode(fromFirstBoundary(published));
+    return session.startNotice + decoder.decode(fromFirstBoundary(published));
   };
 
   const forgetOldExited = () => {
@@ -196,24 +264,30 @@ export function createTerminalService({
 
   return {
     /**
-     * Starts a session owned by `user`: the shell as a login shell, or `command` run by it, in a
-     * PTY of cols × rows. Throws InvalidInputError for bad sizes or paths, LimitExceededError past
-     * the limits per user or in all.
+     * Starts a session owned by `user`: the shell as a login shell, `command` run by it, or a
+     * program's entry point in its folder, in a PTY of cols × rows. Throws InvalidInputError for
+     * bad sizes, paths or combinations, LimitExceededError past the limits per user or in all, and
+     * the programs feature's errors for a program that cannot start.
      */
-    open(user: TerminalUser, { cols, rows, command, cwd }: OpenTerminalInput): TerminalInfo {
+    async open(user: TerminalUser, { cols, rows, command, cwd, programId }: OpenTerminalInput): Promise<TerminalInfo> {
       checkSize(cols, rows);
       if (command != null && (command.trim() === "" || byteLength(command) > MAX_COMMAND_BYTES))
         throw new InvalidInputError(`command must be 1 to ${MAX_COMMAND_BYTES} bytes.`);
+      if (programId != null && (command != null || cwd != null))
+        throw new InvalidInputError("A program runs its entry point in its own folder: give programId without command or cwd.");
       if (cwd != null) checkCwd(cwd);
       checkLimits(user);
+      const program = programId != null ? await programLaunch(programId) : null;
+      // Checked again: another open may have started while the program was looked up.
+      checkLimits(user);
       const now = clock.now();
-      const argv = command != null ? [shell, "-c", command] : [shell, "-l"];
+      const argv = program?.command ?? (command != null ? [shell, "-c", command] : [shell, "-l"]);
       let session: Session | null = null;
       const child = supervisor.start({
         name: `terminal of ${user.username}`,
         command: argv,
-        cwd: cwd ?? homedir(),
-        env: { SHELL: shell, USER: user.username },
+        cwd: program?.cwd ?? cwd ?? homedir(),
+        env: { SHELL: shell, USER: user.username, ...program?.env },
         terminal: { cols, rows },
         // Shells ignore SIGTERM; a hang-up is what ends them (and what they pass to their jobs).
         stopSignal: "SIGHUP",
@@ -223,6 +297,7 @@ export function createTerminalService({
         },
         onExit: (exit) => {
           if (!session) return;
+          session.cancelStartNotice();
           session.exited = true;
           session.exitCode = exit.code;
           session.lastActivityAt = clock.now();
@@ -235,45 +310,85 @@ export function createTerminalService({
         id: child.id,
         ownerId: user.userId,
         ownerName: user.username,
-        command: command ?? shell,
+        command: program ? `${program.programName}: ${program.command.join(" ")}` : (command ?? shell),
         cols,
         rows,
         createdAt: now,
         lastActivityAt: now,
         unwatchedSince: now,
         viewers: 0,
+        shares: new Map(),
+        detachers: new Set(),
         process: child,
         characters: createCharacterCutter(),
         exited: false,
         exitCode: null,
+        startNotice: "",
+        cancelStartNotice: () => {},
       };
+      const opened = session;
+      if (child.output("stdout").length === 0)
+        opened.cancelStartNotice = clock.setTimer(() => {
+          opened.cancelStartNotice = () => {};
+          if (opened.exited) return;
+          opened.startNotice = startNoticeText(Math.round(startNoticeMs / 1000));
+          events.publish("terminal.output", { terminalId: opened.id, data: opened.startNotice });
+        }, startNoticeMs);
       sessions.set(session.id, session);
       log.info("terminal opened", { terminalId: session.id, owner: user.userId });
-      return info(session);
+      return info(session, "OWNER");
     },
 
-    /** The sessions `user` may see: their own, or every one when they see all; oldest first. */
+    /** The sessions `user` may see: their own and those shared with them, or every one when they see all; oldest first. */
     list(user: TerminalUser): TerminalInfo[] {
-      return [...sessions.values()].filter((s) => user.seesAll || s.ownerId === user.userId).map(info);
+      return [...sessions.values()].flatMap((s) => {
+        const access = accessOf(s, user);
+        return access ? [info(s, access)] : [];
+      });
     },
 
-    /** Types `data` into a running session. Throws InvalidInputError past MAX_WRITE_BYTES or once exited. */
+    /**
+     * Types `data` into a running session. Throws InvalidInputError past MAX_WRITE_BYTES or once
+     * exited, ForbiddenError for a read-only viewer.
+     */
     async write(user: TerminalUser, id: string, data: string): Promise<boolean> {
       if (byteLength(data) > MAX_WRITE_BYTES) throw new InvalidInputError(`At most ${MAX_WRITE_BYTES} bytes may be written at once.`);
-      const session = runningSessionFor(user, id);
+      const { session } = runningSessionFor(user, id, "READ_WRITE");
       session.lastActivityAt = clock.now();
       await session.process.write(data);
       return true;
     },
 
-    /** Sets a running session's size (the program gets SIGWINCH). */
+    /** Sets a running session's size (the program gets SIGWINCH); ForbiddenError for a read-only viewer. */
     resize(user: TerminalUser, id: string, cols: number, rows: number): TerminalInfo {
       checkSize(cols, rows);
-      const session = runningSessionFor(user, id);
+      const { session, access } = runningSessionFor(user, id, "READ_WRITE");
       session.process.resize(cols, rows);
       session.cols = cols;
       session.rows = rows;
-      return info(session);
+      return info(session, access);
+    },
+
+    /**
+     * Lets `userId` watch (READ_ONLY) or also type into (READ_WRITE) a session, or takes that back
+     * (NONE), which ends their attached streams. Only the owner (or an admin) may; the user must
+     * exist and hold `terminals`. Returns the session with its shares.
+     */
+    share(user: TerminalUser, id: string, userId: string, mode: ShareMode | "NONE"): TerminalInfo {
+      const { session } = sessionFor(user, id, "OWNER");
+      if (mode === "NONE") {
+        session.shares.delete(userId);
+        for (const viewer of [...session.detachers]) if (viewer.userId === userId) viewer.detach();
+        log.info("terminal unshared", { terminalId: id, with: userId });
+        return info(session, "OWNER");
+      }
+      const candidate = shareCandidates().find((c) => c.userId === userId);
+      if (!candidate) throw new NotFoundError("No such user.");
+      if (candidate.userId === session.ownerId) throw new InvalidInputError("The terminal is theirs already.");
+      if (!candidate.mayUseTerminals) throw new InvalidInputError(`${candidate.username} may not use terminals (permission terminals).`);
+      session.shares.set(userId, { userId, username: candidate.username, mode });
+      log.info("terminal shared", { terminalId: id, with: userId, mode });
+      return info(session, "OWNER");
     },
 
     /**
@@ -281,10 +396,10 @@ export function createTerminalService({
      * reaped; an exited one is forgotten. Returns the session as it ended.
      */
     async close(user: TerminalUser, id: string): Promise<TerminalInfo> {
-      const session = sessionFor(user, id);
+      const { session } = sessionFor(user, id, "OWNER");
       if (!session.exited) await session.process.stop();
       sessions.delete(id);
-      return info(session);
+      return info(session, "OWNER");
     },
 
     /**
@@ -293,7 +408,7 @@ export function createTerminalService({
      * scrollback again (reset) instead. Ends after the session's end (exited). `return()` detaches.
      */
     attach(user: TerminalUser, id: string): AsyncIterableIterator<TerminalOutputChunk> {
-      const session = sessionFor(user, id);
+      const { session } = sessionFor(user, id);
       let pending = "";
       let reset = true;
       let ended = session.exited;
@@ -301,6 +416,7 @@ export function createTerminalService({
       let waiting: ((result: IteratorResult<TerminalOutputChunk>) => void) | null = null;
 
       const take = (): IteratorResult<TerminalOutputChunk> | null => {
+        if (detached) return { value: undefined, done: true };
         if (reset) {
           reset = false;
           pending = "";
@@ -315,7 +431,6 @@ export function createTerminalService({
           detach();
           return { value: { data: "", reset: false, exited: true, exitCode: session.exitCode }, done: false };
         }
-        if (detached) return { value: undefined, done: true };
         return null;
       };
       const wake = () => {
@@ -339,9 +454,12 @@ export function createTerminalService({
       });
       session.viewers++;
       log.info("terminal attached", { terminalId: id, viewer: user.userId, viewers: session.viewers });
+      const detacher = { userId: user.userId, detach: () => void iterator.return?.() };
+      session.detachers.add(detacher);
       const detach = () => {
         if (detached) return;
         detached = true;
+        session.detachers.delete(detacher);
         offOutput();
         offEnded();
         pending = "";
@@ -368,6 +486,11 @@ export function createTerminalService({
         },
       };
       return iterator;
+    },
+
+    /** The users `user` could share a session with: everyone else who may use terminals. */
+    sharePartners(user: TerminalUser): ShareCandidate[] {
+      return shareCandidates().filter((c) => c.mayUseTerminals && c.userId !== user.userId);
     },
 
     /** Ends the sessions nobody has watched for the idle timeout; returns how many. */

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createManualClock } from "../../server/clock";
+import { uploadProgram } from "../fixtures/program-archives";
 import { startTestApp, type TestApp } from "../harness/app";
 import { codes, type GraphqlClient, type SocketClient, waitUntil } from "../harness/client";
 
@@ -16,6 +17,8 @@ const WRITE = "mutation ($id: ID!, $data: String!) { writeTerminal(id: $id, data
 const RESIZE = "mutation ($id: ID!, $cols: Int!, $rows: Int!) { resizeTerminal(id: $id, cols: $cols, rows: $rows) { cols rows } }";
 const CLOSE = "mutation ($id: ID!) { closeTerminal(id: $id) { id running exitCode } }";
 const LIST = "{ terminals { id ownerName running exitCode viewers cols rows } }";
+const SHARE =
+  "mutation ($id: ID!, $userId: ID!, $mode: TerminalShareMode!) { shareTerminal(id: $id, userId: $userId, mode: $mode) { shares { username mode } } }";
 const OUTPUT = "subscription ($id: ID!) { terminalOutput(id: $id) { data reset exited exitCode } }";
 
 interface Chunk {
@@ -156,6 +159,125 @@ describe("leaving and coming back", () => {
   });
 });
 
+describe("a terminal that does not start", () => {
+  test("a terminal silent after it started shows Outpost's notice, also to a viewer who comes later; one that printed does not", async () => {
+    const clock = createManualClock(Date.now());
+    await using server = await startTestApp({ clock, config: { terminalStartNoticeSeconds: 5 } });
+    const admin = await server.admin();
+    // Stands in for a login shell whose profile hangs: nothing, then (once told) a prompt.
+    const stuck = await openTerminal(admin, { command: "read -r; echo started-late" });
+    const talking = await openTerminal(admin, { command: "echo ready; exec cat" });
+    const socket = admin.socket();
+    const stuckView = await watch(server, socket, stuck);
+    const talkingView = await watch(server, socket, talking);
+    await talkingView.until(/ready/);
+
+    await clock.advance(6000);
+    await stuckView.until(/\[outpost\] Nothing has come from this terminal 5 s after it started/, "the start notice");
+    expect(stuckView.text()).toContain("bash --noprofile --norc -i");
+    await admin.data(WRITE, { id: stuck, data: "\r" });
+    await stuckView.until(/started-late/);
+
+    const later = await watch(server, socket, stuck);
+    await later.until(/\[outpost\][\s\S]*started-late/, "the notice in the replay, before the output");
+    expect(talkingView.text()).not.toContain("[outpost]");
+    await socket.dispose();
+  });
+});
+
+describe("a program in a terminal", () => {
+  test("runs the program's entry point with its interpreter, in its folder, and talks to it", async () => {
+    await using server = await startTestApp();
+    const admin = await server.admin();
+    const script =
+      "import os\nprint('in', os.path.basename(os.getcwd()) == os.path.basename(os.path.dirname(os.path.abspath(__file__))))\nprint('you said', input('name? '))\n";
+    const upload = await uploadProgram(admin, new File([script], "ask.py"));
+    const programId = upload.data?.uploadProgram.id as string;
+    const { openTerminal } = await admin.data<{ openTerminal: { id: string; command: string } }>(
+      "mutation ($programId: ID) { openTerminal(cols: 80, rows: 24, programId: $programId) { id command } }",
+      { programId },
+    );
+    expect(openTerminal.command).toStartWith("ask.py: ");
+    expect(openTerminal.command).toContain("python3");
+    const socket = admin.socket();
+    const view = await watch(server, socket, openTerminal.id);
+    await view.until(/in True\r\nname\? /, "the program to ask");
+    await admin.data(WRITE, { id: openTerminal.id, data: "olga\r" });
+    await view.subscription.ended;
+    expect(view.text()).toContain("you said olga");
+    expect(view.chunks().at(-1)?.exitCode).toBe(0);
+
+    const both = await admin.request(
+      'mutation ($programId: ID) { openTerminal(cols: 80, rows: 24, programId: $programId, command: "ls") { id } }',
+      {
+        programId,
+      },
+    );
+    expect(codes(both)).toEqual(["BAD_USER_INPUT"]);
+    const missing = await admin.request('mutation { openTerminal(cols: 80, rows: 24, programId: "nope") { id } }');
+    expect(codes(missing)).toEqual(["NOT_FOUND"]);
+    await socket.dispose();
+  });
+});
+
+describe("sharing a terminal", () => {
+  test("the owner lets another user watch, then type, then takes it back, which ends their view", async () => {
+    await using server = await startTestApp({ config: { terminalsForOperators: true } });
+    const owner = await server.userWithRole("operator");
+    const guest = await server.userWithRole("operator");
+    const { me: guestUser } = await guest.data<{ me: { id: string; username: string } }>("{ me { id username } }");
+    const id = await openTerminal(owner);
+    const ownerSocket = owner.socket();
+    const ownerView = await watch(server, ownerSocket, id);
+    await owner.data(WRITE, { id, data: "echo shown-$((3*3))\r" });
+    await ownerView.until(/shown-9/);
+
+    const { terminalSharePartners } = await owner.data<{ terminalSharePartners: { userId: string }[] }>(
+      "{ terminalSharePartners { userId } }",
+    );
+    expect(terminalSharePartners.map((p) => p.userId)).toContain(guestUser.id);
+    // Not shared yet: to the guest the terminal does not exist.
+    expect(await terminals(guest)).toEqual([]);
+    expect(codes(await guest.request(WRITE, { id, data: "x" }))).toEqual(["NOT_FOUND"]);
+
+    const shared = await owner.data<{ shareTerminal: { shares: unknown[] } }>(SHARE, { id, userId: guestUser.id, mode: "READ_ONLY" });
+    expect(shared.shareTerminal.shares).toEqual([{ username: guestUser.username, mode: "READ_ONLY" }]);
+    expect(await guest.data("{ terminals { id access } }")).toEqual({ terminals: [{ id, access: "READ_ONLY" }] });
+    const guestSocket = guest.socket();
+    const guestView = await watch(server, guestSocket, id);
+    await guestView.until(/shown-9/, "the guest to see the earlier output");
+    for (const refused of [
+      guest.request(WRITE, { id, data: "echo typed-by-guest\r" }),
+      guest.request(RESIZE, { id, cols: 20, rows: 5 }),
+      guest.request(CLOSE, { id }),
+      guest.request(SHARE, { id, userId: guestUser.id, mode: "READ_WRITE" }),
+    ])
+      expect(codes(await refused)).toEqual(["FORBIDDEN"]);
+
+    await owner.data(SHARE, { id, userId: guestUser.id, mode: "READ_WRITE" });
+    await guest.data(WRITE, { id, data: "echo typed-$((4*4))\r" });
+    await ownerView.until(/typed-16/, "the owner to see what the guest typed");
+
+    await owner.data(SHARE, { id, userId: guestUser.id, mode: "NONE" });
+    await guestView.subscription.ended;
+    expect(await terminals(guest)).toEqual([]);
+    expect((await terminals(owner))[0]).toMatchObject({ id, viewers: 1 });
+    await guestSocket.dispose();
+    await ownerSocket.dispose();
+  });
+
+  test("only to existing users who may use terminals", async () => {
+    await using server = await startTestApp();
+    const admin = await server.admin();
+    const viewer = await server.userWithRole("viewer");
+    const { me } = await viewer.data<{ me: { id: string } }>("{ me { id } }");
+    const id = await openTerminal(admin);
+    expect(codes(await admin.request(SHARE, { id, userId: me.id, mode: "READ_ONLY" }))).toEqual(["BAD_USER_INPUT"]);
+    expect(codes(await admin.request(SHARE, { id, userId: "no-such-user", mode: "READ_ONLY" }))).toEqual(["NOT_FOUND"]);
+    expect(codes(await viewer.request(SHARE, { id, userId: me.id, mode: "READ_ONLY" }))).toEqual(["FORBIDDEN"]);
+  });
+});
+
 describe("when the session or the server ends", () => {
   test("revoking the owner's session closes their terminal socket; the shell keeps running for them to reattach", async () => {
     await using server = await startTestApp();
@@ -196,7 +318,7 @@ describe("when the session or the server ends", () => {
 });
 
 describe("the audit log", () => {
-  test("records opening, attaching to and closing a terminal and refused input, never what is typed or an entry per keystroke", async () => {
+  test("records opening, attaching to, sharing and closing a terminal and refused input, never what is typed or an entry per keystroke", async () => {
     await using server = await startTestApp();
     const admin = await server.admin();
     const id = await openTerminal(admin);
@@ -204,6 +326,9 @@ describe("the audit log", () => {
     await watch(server, socket, id);
     for (const key of ["e", "c", "h", "o", " ", "s", "e", "c", "r", "e", "t", "\r"]) await admin.data(WRITE, { id, data: key });
     await admin.data(RESIZE, { id, cols: 90, rows: 20 });
+    const other = await server.userWithRole("admin");
+    const { me } = await other.data<{ me: { id: string } }>("{ me { id } }");
+    await admin.data(SHARE, { id, userId: me.id, mode: "READ_ONLY" });
     await admin.data(CLOSE, { id });
     const viewer = await server.userWithRole("viewer");
     expect(codes(await viewer.request(WRITE, { id, data: "refused" }))).toEqual(["FORBIDDEN"]);
@@ -215,6 +340,7 @@ describe("the audit log", () => {
     expect(auditLog.nodes.map((n) => `${n.action} ${n.result}`).reverse()).toEqual([
       "mutation.openTerminal ok",
       "subscription.terminalOutput ok",
+      "mutation.shareTerminal ok",
       "mutation.closeTerminal ok",
       "mutation.writeTerminal FORBIDDEN",
     ]);

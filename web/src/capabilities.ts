@@ -38,6 +38,13 @@ export const capabilities: Capability[] = [
     page: lazy(() => import("./pages/Programs/ProgramsPage")),
   },
   {
+    path: "/terminals",
+    label: "Terminals",
+    navTestId: "nav-terminals",
+    requiredPermission: "terminals",
+    page: lazy(() => import("./pages/Terminals/TerminalsPage")),
+  },
+  {
     path: "/users",
     label: "Users",
     navTestId: "nav-users",
