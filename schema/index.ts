@@ -14,6 +14,7 @@ import "./programs";
 import "./system";
 import "./terminals";
 import "./metrics";
+import "./alerts";
 
 function assertEveryRootFieldHasAuth(types: (GraphQLObjectType | null | undefined)[]) {
   for (const type of types) {
