@@ -15,6 +15,7 @@ import "./system";
 import "./terminals";
 import "./metrics";
 import "./tunnels";
+import "./alerts";
 
 function assertEveryRootFieldHasAuth(types: (GraphQLObjectType | null | undefined)[]) {
   for (const type of types) {

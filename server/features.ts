@@ -2,6 +2,7 @@
 // order and stops them in reverse. An explicit list, not a directory scan: a compiled binary has
 // no directory to scan. Adding a capability adds one line here.
 
+import { alertsFeature } from "./alerts/feature";
 import { apiKeysFeature } from "./api-keys/feature";
 import { auditFeature } from "./audit/feature";
 import { authFeature } from "./auth/feature";
@@ -27,6 +28,7 @@ export const FEATURES = [
   terminalsFeature,
   metricsFeature,
   tunnelsFeature,
+  alertsFeature,
 ] as const satisfies readonly AnyFeature[];
 
 /** Every feature's services, as resolvers and routes see them. */

@@ -17,6 +17,8 @@ export type Requirement =
   | "metrics:read"
   | "processes:read"
   | "processes:signal"
+  | "alerts:read"
+  | "alerts:manage"
   | "jobs:read"
   | "audit:read"
   | "users:manage"
@@ -102,6 +104,22 @@ export const FIELD_REQUIREMENTS: Record<string, Requirement> = {
   "query.metricSeries": "metrics:read",
   "query.processes": "processes:read",
   "mutation.signalProcess": "processes:signal",
+  // alerts
+  "query.alerts": "alerts:read",
+  "query.openAlerts": "alerts:read",
+  "query.alertRules": "alerts:read",
+  "subscription.alertEvents": "alerts:read",
+  "mutation.acknowledgeAlert": "alerts:manage",
+  "mutation.createAlertRule": "alerts:manage",
+  "mutation.updateAlertRule": "alerts:manage",
+  "mutation.setAlertRuleEnabled": "alerts:manage",
+  "mutation.deleteAlertRule": "alerts:manage",
+  "query.alertWebhooks": "alerts:manage",
+  "query.alertDeliveries": "alerts:manage",
+  "mutation.createAlertWebhook": "alerts:manage",
+  "mutation.updateAlertWebhook": "alerts:manage",
+  "mutation.deleteAlertWebhook": "alerts:manage",
+  "mutation.testAlertWebhook": "alerts:manage",
   // terminals
   "query.terminals": "terminals",
   "query.terminalSharePartners": "terminals",
@@ -125,7 +143,7 @@ export const FIELD_REQUIREMENTS: Record<string, Requirement> = {
 };
 
 export const ROLE_GRANTS: Record<"viewer" | "operator" | "admin", Requirement[]> = {
-  viewer: ["signedIn", "account", "kv:read", "system:read", "metrics:read", "processes:read", "files:read", "programs:read"],
+  viewer: ["signedIn", "account", "kv:read", "system:read", "metrics:read", "processes:read", "alerts:read", "files:read", "programs:read"],
   operator: [
     "signedIn",
     "account",
@@ -133,6 +151,8 @@ export const ROLE_GRANTS: Record<"viewer" | "operator" | "admin", Requirement[]>
     "system:read",
     "metrics:read",
     "processes:read",
+    "alerts:read",
+    "alerts:manage",
     "kv:write",
     "files:read",
     "files:write",
@@ -159,6 +179,8 @@ export const ROLE_GRANTS: Record<"viewer" | "operator" | "admin", Requirement[]>
     "metrics:read",
     "processes:read",
     "processes:signal",
+    "alerts:read",
+    "alerts:manage",
     "terminals",
     "tunnels:manage",
   ],

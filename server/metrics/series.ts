@@ -43,5 +43,9 @@ export function seriesValues(sample: MetricsSample): [string, number][] {
   const cpuCelsius = cpuTemperature(sample.temperatures);
   if (cpuCelsius !== null) values.push(["temp.cpu", cpuCelsius]);
   for (const t of sample.temperatures) values.push([`temp.${t.sensor}`, t.celsius]);
+  // 0 or 1, so alert rules and charts can watch a Raspberry Pi's power supply and throttling.
+  if (sample.throttling) {
+    values.push(["pi.underVoltage", Number(sample.throttling.underVoltage)], ["pi.throttled", Number(sample.throttling.throttled)]);
+  }
   return values;
 }

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { ADMIN_PASSWORD, startTestApp, type TestApp } from "../harness/app";
-import { launchChromium } from "../harness/browser";
+import { fitsWidth, launchChromium, signedInPage } from "../harness/browser";
 
 let browser: Browser;
 let server: TestApp;
@@ -19,16 +19,8 @@ afterAll(async () => {
   await server.stop();
 });
 
-async function signedIn(viewport: { width: number; height: number }, username: string, password: string) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  await page.goto(`${server.url}/login`);
-  await page.getByTestId("login-username").fill(username);
-  await page.getByTestId("login-password").fill(password);
-  await page.getByTestId("login-submit").click();
-  await page.getByTestId("current-user").waitFor({ timeout: 10_000 });
-  return { context, page };
-}
+const signedIn = (viewport: { width: number; height: number }, username: string, password: string) =>
+  signedInPage(browser, server.url, { viewport, username, password });
 
 async function openMetrics(viewport: { width: number; height: number }) {
   const { context, page } = await signedIn(viewport, "vera", "vera-password");
@@ -74,7 +66,7 @@ test("the charts move as live samples arrive, and the last hour comes from the h
 test("on a phone the page fits the screen", async () => {
   const { context, page } = await openMetrics({ width: 375, height: 740 });
   await page.locator('[data-testid="metrics-chart"]').first().waitFor();
-  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(true);
+  expect(await fitsWidth(page)).toBe(true);
   await context.close();
 });
 
@@ -96,7 +88,7 @@ test("an admin sorts and filters the processes and ends one after confirming", a
     const row = page.locator(`[data-testid="process-row"][data-pid="${child.pid}"]`);
     await row.waitFor();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="process-row"]').length === 1);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(true);
+    expect(await fitsWidth(page)).toBe(true);
 
     await row.getByTestId("process-signal").selectOption("TERM");
     await page.getByTestId("confirm-accept").click();

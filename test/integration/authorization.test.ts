@@ -53,6 +53,7 @@ beforeAll(async () => {
         "jobs:read",
         "metrics:read",
         "processes:read",
+        "alerts:read",
         "programs:read",
       ],
       client: async () => readKey,

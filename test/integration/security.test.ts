@@ -176,6 +176,7 @@ describe("API keys", () => {
       "system:read",
       "metrics:read",
       "processes:read",
+      "alerts:read",
     ]);
     const { createApiKey } = await viewer.data<Created>(CREATE, { n: "reader", s: ["read"], p: await passwordOf(viewer) });
     const key = graphqlClient(server.url, createApiKey.secret);

@@ -9,8 +9,8 @@ import { createWriteBatcher, openDatabase } from "../../server/db";
 import { createLogger } from "../../server/log";
 import { chooseTier, createMetricsHistory, type Retention } from "../../server/metrics/history";
 import { metricsMigrations } from "../../server/metrics/migrations";
-import type { MetricsSample } from "../../server/metrics/sampler";
 import { createMetricsStore } from "../../server/metrics/store";
+import { syntheticSample } from "../harness/metrics-sample";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -18,32 +18,7 @@ const DAY = 24 * HOUR;
 const RETENTION: Retention = { rawMs: DAY, minuteMs: 30 * DAY, hourMs: 365 * DAY };
 const START = Date.UTC(2026, 0, 1);
 
-/** A sample whose CPU share is `cpu` and memory share `mem`; everything else empty. */
-function sample(atMs: number, cpu: number, mem = 50): MetricsSample {
-  const usage = { percent: cpu, userPercent: cpu, systemPercent: 0, iowaitPercent: 0, stealPercent: 0 };
-  return {
-    at: new Date(atMs),
-    cpu: { ...usage, cores: [], load1: 0, load5: 0, load15: 0 },
-    memory: {
-      totalBytes: 100,
-      usedBytes: mem,
-      availableBytes: 100 - mem,
-      percent: mem,
-      swapTotalBytes: 0,
-      swapUsedBytes: 0,
-      swapPercent: 0,
-    },
-    filesystems: [],
-    disks: [],
-    network: [],
-    temperatures: [{ sensor: "cpu-thermal", celsius: 40 }],
-    uptimeSeconds: 1,
-    processCount: 1,
-    threadCount: 1,
-    boardModel: null,
-    throttling: null,
-  };
-}
+const sample = (atMs: number, cpu: number, mem = 50) => syntheticSample({ atMs, cpu, mem });
 
 let dir: string;
 let db: ReturnType<typeof openDatabase>;

@@ -73,6 +73,13 @@ export const capabilities: Capability[] = [
     page: lazy(() => import("./pages/Metrics/ProcessesPage")),
   },
   {
+    path: "/alerts",
+    label: "Alerts",
+    navTestId: "nav-alerts",
+    requiredPermission: "alerts:read",
+    page: lazy(() => import("./pages/Alerts/AlertsPage")),
+  },
+  {
     path: "/system",
     label: "System",
     navTestId: "nav-system",

@@ -1,5 +1,5 @@
-// The frame around every signed-in page: header with navigation and the user, footer with the
-// system line.
+// The frame around every signed-in page: header with navigation and the user, the disk and alert
+// banners, footer with the system line.
 
 import { A, type RouteSectionProps } from "@solidjs/router";
 import { For, Show, Suspense } from "solid-js";
@@ -9,6 +9,7 @@ import { ErrorMessage } from "../components/ErrorMessage";
 import { refreshSession } from "../lib/graphql";
 import { hasPermission } from "../lib/permissions";
 import { TunnelIndicator } from "../pages/Tunnels/TunnelIndicator";
+import { AlertBanner } from "./AlertBanner";
 import { createSession } from "./createSession";
 import { DiskBanner } from "./DiskBanner";
 
@@ -71,6 +72,7 @@ export default function Layout(props: RouteSectionProps) {
             </div>
           </header>
           <DiskBanner />
+          <AlertBanner />
           <ErrorMessage error={session.signOutError()} />
           <main class="app-main">
             <Suspense fallback={<p class="muted">Loading…</p>}>{props.children}</Suspense>

@@ -18,6 +18,8 @@ export type Permission =
   | "metrics:read"
   | "processes:read"
   | "processes:signal"
+  | "alerts:read"
+  | "alerts:manage"
   | "jobs:read"
   | "schema:read"
   | "account"
