@@ -169,6 +169,8 @@ export function createTunnelService({
   };
 
   const fail = async (t: Tunnel, reason: string) => {
+    // Closed meanwhile: that is its end, not the failure of an attempt it no longer makes.
+    if (t.state === "STOPPED") return;
     t.lastError = reason;
     await release(t);
     enter(t, "FAILED");
@@ -299,6 +301,7 @@ export function createTunnelService({
       try {
         await connectOnce(t);
       } catch (err) {
+        if (t.state === "STOPPED") throw new ConflictError("The tunnel was closed while it was opening.");
         const message = err instanceof TunnelConnectError ? err.message : "The tunnel could not be opened.";
         if (!(err instanceof TunnelConnectError)) log.error("tunnel start failed", { tunnel: t.id, err });
         await fail(t, message);
