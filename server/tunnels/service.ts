@@ -183,7 +183,10 @@ export function createTunnelService({
     t.entrance ??= entrances.open({
       name: `tunnel-${t.id.slice(0, 8)}`,
       visitorHeader: t.driver.visitorHeader,
-      loopback: t.driver.needsLoopback,
+      // Only the live client's own connections may name visitors there.
+      loopback: t.driver.needsLoopback
+        ? { ownsConnection: (peerPort, entrancePort) => t.connection?.ownsConnection?.(peerPort, entrancePort) ?? false }
+        : undefined,
     });
     // Set once connected: a report from the provider about an older connection (or about this one
     // before it is up) changes nothing.

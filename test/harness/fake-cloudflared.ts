@@ -3,14 +3,19 @@
 // Cloudflare's edge on a local port, proxying every request to the --url origin with
 // CF-Connecting-IP and X-Forwarded-For set (from `x-stand-in-visitor` when a test plays a visitor).
 // Run as `fake-cloudflared.ts --state-dir <dir> tunnel ... --url <origin>`; it writes
-// <dir>/edge.json ({ port, url, pid }). With <dir>/unreachable present it fails as cloudflared does
+// <dir>/edge.json ({ port, url, pid, origin }). With <dir>/unreachable present it fails as cloudflared does
 // offline. `fakeCloudflared()` makes the executable a test points cloudflared_path at.
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /** Writes an executable that runs this stand-in with its own state directory. */
-export function fakeCloudflared(): { path: string; stateDir: string; edge(): { port: number; url: string; pid: number } | null } {
+export function fakeCloudflared(): {
+  path: string;
+  stateDir: string;
+  /** Where the running stand-in listens as the edge, its public URL, pid and the origin it proxies to. */
+  edge(): { port: number; url: string; pid: number; origin: string } | null;
+} {
   const stateDir = mkdtempSync(join(tmpdir(), "fake-cloudflared-"));
   const path = join(stateDir, "cloudflared");
   writeFileSync(path, `#!/bin/sh\nexec ${process.execPath} ${import.meta.path} --state-dir ${stateDir} "$@"\n`);
@@ -65,7 +70,7 @@ async function main(args: string[]) {
       return fetch(`${origin}${target.pathname}${target.search}`, { method: request.method, headers, body, redirect: "manual" });
     },
   });
-  writeFileSync(join(stateDir, "edge.json"), JSON.stringify({ port: edge.port, url, pid: process.pid }));
+  writeFileSync(join(stateDir, "edge.json"), JSON.stringify({ port: edge.port, url, pid: process.pid, origin }));
   log("INF", `Starting metrics server on 127.0.0.1:${edge.port}/metrics`);
   log(
     "INF",

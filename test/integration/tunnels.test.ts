@@ -79,7 +79,7 @@ describe("localtunnel", () => {
 const stateOf = (server: TestApp, id: string) => server.app.services.tunnels.list().find((t) => t.id === id)?.state;
 
 describe("cloudflared", () => {
-  test("a quick tunnel shows cloudflared's URL, carries visitors by CF-Connecting-IP, and restarts the program when it dies", async () => {
+  test("a quick tunnel shows cloudflared's URL, carries visitors by CF-Connecting-IP (from cloudflared alone), and restarts the program when it dies", async () => {
     const clock = createManualClock(Date.now());
     const cloudflared = fakeCloudflared();
     await using server = await startTestApp({ clock, config: { cloudflaredPath: cloudflared.path } });
@@ -101,6 +101,12 @@ describe("cloudflared", () => {
     expect(
       (await visitor.request(LOGIN, { u: "admin", p: ADMIN_PASSWORD }, { "x-stand-in-visitor": "198.51.100.31" })).errors,
     ).toBeUndefined();
+
+    // Another local process calling cloudflared's loopback entrance cannot name visitors there.
+    const local = graphqlClient(edge?.origin as string);
+    const spoofed = (i: number) => ({ "cf-connecting-ip": `203.0.113.${i}`, "x-forwarded-for": `203.0.113.${i}` });
+    for (let i = 0; i < 5; i++) await local.request(LOGIN, { u: "admin", p: "wrong-password" }, spoofed(i));
+    expect(codes(await local.request(LOGIN, { u: "admin", p: ADMIN_PASSWORD }, spoofed(99)))).toEqual(["LIMIT_EXCEEDED"]);
 
     process.kill(edge?.pid as number, "SIGKILL");
     await waitUntil(() => stateOf(server, startTunnel.id) === "RECONNECTING", 5000, "the tunnel to notice cloudflared died");
