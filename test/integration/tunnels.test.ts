@@ -119,6 +119,30 @@ describe("cloudflared", () => {
     expect(server.app.services.tunnels.list()[0]?.state).toBe("STOPPED");
   });
 
+  test("a named tunnel gets its token in the environment, shows its hostname, and keeps the token off disk and out of the audit log", async () => {
+    const cloudflared = fakeCloudflared();
+    await using server = await startTestApp({ config: { cloudflaredPath: cloudflared.path } });
+    const admin = await server.admin();
+    const START_NAMED = `mutation ($token: String) { startTunnel(provider: CLOUDFLARED, hostname: "box.example.com", token: $token, startOnBoot: true) { ${TUNNEL_FIELDS} } }`;
+    const noToken = await admin.request(START_NAMED, {});
+    expect(codes(noToken)).toEqual(["BAD_USER_INPUT"]);
+    expect(noToken.errors?.[0]?.message).toContain("needs its token");
+    const refused = await admin.request(START_NAMED, { token: "not-a-token" });
+    expect(codes(refused)).toEqual(["CONFLICT"]);
+    expect(refused.errors?.[0]?.message).toContain("Provided Tunnel token is not valid");
+
+    const token = "eyJhIjoic2VjcmV0LXRva2VuLW9mLXRoZS10dW5uZWwifQ";
+    const { startTunnel } = await admin.data<{ startTunnel: TunnelData }>(START_NAMED, { token });
+    expect(startTunnel).toMatchObject({ state: "ONLINE", publicUrl: "https://box.example.com", startOnBoot: true });
+    await server.app.settled();
+    const kept = JSON.stringify([
+      server.app.db.query("SELECT * FROM tunnels_on_boot").all(),
+      server.app.services.audit.list({ first: 50 }).entries,
+    ]);
+    expect(kept).toContain("box.example.com");
+    expect(kept).not.toContain(token);
+  });
+
   test("a missing program and an unreachable Cloudflare are clear errors", async () => {
     const cloudflared = fakeCloudflared();
     await using server = await startTestApp({ config: { cloudflaredPath: join(cloudflared.stateDir, "missing") } });
