@@ -95,12 +95,13 @@ export interface TrustedProxies {
   /** Trusts one more address; returns the call that stops trusting it. */
   add(address: string): () => void;
   /**
-   * Takes the client of every request arriving on `server` (a tunnel's own entrance, reachable only
-   * by its local client) from `visitorHeader`; returns the call that stops.
+   * Takes the client of requests arriving on `server` (a tunnel's own entrance) from
+   * `visitorHeader`: of every one, or of those `admits` (the entrance's check that the connection
+   * is the tunnel client's own). Returns the call that stops.
    */
-  addEntrance(server: object, visitorHeader: string): () => void;
-  /** The header that names the client of requests arriving on `server`, or null for an ordinary server. */
-  visitorHeaderOn(server: object | null): string | null;
+  addEntrance(server: object, visitorHeader: string, admits?: (request: Request) => boolean): () => void;
+  /** The header that names the client of `request`, arrived on `server`; null for an ordinary server or a caller not admitted. */
+  visitorHeaderOn(server: object | null, request: Request): string | null;
 }
 
 /**
@@ -133,7 +134,7 @@ export function createTrustedProxies(setting: string | null): TrustedProxies {
     }
     add(entry);
   }
-  const entrances = new WeakMap<object, string>();
+  const entrances = new WeakMap<object, { visitorHeader: string; admits: (request: Request) => boolean }>();
   return {
     has(peer) {
       if (peer === null || trusted.size === 0) return false;
@@ -141,11 +142,14 @@ export function createTrustedProxies(setting: string | null): TrustedProxies {
       return canonical !== null && trusted.has(canonical);
     },
     add,
-    addEntrance(server, visitorHeader) {
-      entrances.set(server, visitorHeader.toLowerCase());
+    addEntrance(server, visitorHeader, admits = () => true) {
+      entrances.set(server, { visitorHeader: visitorHeader.toLowerCase(), admits });
       return () => entrances.delete(server);
     },
-    visitorHeaderOn: (server) => (server === null ? null : (entrances.get(server) ?? null)),
+    visitorHeaderOn(server, request) {
+      const entrance = server === null ? undefined : entrances.get(server);
+      return entrance?.admits(request) ? entrance.visitorHeader : null;
+    },
   };
 }
 
@@ -168,7 +172,7 @@ export function requestOrigin(
   server: Server<unknown> | null,
   trustedProxies: TrustedProxies = NO_TRUSTED_PROXIES,
 ): RequestOrigin {
-  const visitorHeader = trustedProxies.visitorHeaderOn(server);
+  const visitorHeader = trustedProxies.visitorHeaderOn(server, request);
   const peer = visitorHeader === null ? (server?.requestIP(request)?.address ?? null) : null;
   // The header that names the client, if anyone here may; earlier X-Forwarded-For entries are
   // whatever the client sent and prove nothing (forwardedAddress takes the last).

@@ -4,7 +4,8 @@
 // address there, while through a tunnel each visitor has its own lockout and limits. An entrance
 // is a socket file in <data>/run (a directory of mode 0700: only this user's processes connect),
 // or, for a client that cannot dial a socket file (a cloudflared quick tunnel takes only --url), a
-// random port on 127.0.0.1, which local processes can reach too.
+// random port on 127.0.0.1, which any local process can reach: there a request names its client
+// only when the tunnel vouches for its connection (tunnels/loopback-peer.ts).
 import { chmodSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Server, WebSocketHandler } from "bun";
@@ -27,11 +28,16 @@ export interface LocalEntrance {
 
 export interface LocalEntrances {
   /**
-   * Opens an entrance at `<data>/run/<name>.sock` (or, with `loopback`, on a free port of
-   * 127.0.0.1) whose requests name their client in `visitorHeader`. Throws when the server does
-   * not listen yet or the path is too long.
+   * Opens an entrance at `<data>/run/<name>.sock` whose requests name their client in
+   * `visitorHeader`; or, with `loopback`, on a free port of 127.0.0.1, where only connections
+   * `ownsConnection(peerPort, entrancePort)` vouches for may name it (others count as 127.0.0.1).
+   * Throws when the server does not listen yet or the path is too long.
    */
-  open(options: { name: string; visitorHeader: string; loopback?: boolean }): LocalEntrance;
+  open(options: {
+    name: string;
+    visitorHeader: string;
+    loopback?: { ownsConnection(peerPort: number, entrancePort: number): boolean };
+  }): LocalEntrance;
 }
 
 /** What an entrance serves: the app's own handlers, known once the app has started. */
@@ -53,7 +59,7 @@ export function createLocalEntrances({
   handlers: () => EntranceHandlers | null;
 }): LocalEntrances {
   return {
-    open({ name, visitorHeader, loopback = false }) {
+    open({ name, visitorHeader, loopback }) {
       const serve = handlers();
       if (!serve) throw new Error("Local entrances open once the server listens.");
       const path = loopback ? null : join(runDir, `${name}.sock`);
@@ -78,7 +84,11 @@ export function createLocalEntrances({
         websocket: serve.websocket,
       });
       if (path) chmodSync(path, 0o600);
-      const stopTrusting = trustedProxies.addEntrance(server, visitorHeader);
+      const stopTrusting = trustedProxies.addEntrance(
+        server,
+        visitorHeader,
+        loopback ? (request) => loopback.ownsConnection(server.requestIP(request)?.port ?? 0, server.port as number) : undefined,
+      );
       return {
         path,
         port: path ? null : (server.port as number),

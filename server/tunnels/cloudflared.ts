@@ -5,6 +5,7 @@
 import { accessSync, constants } from "node:fs";
 import type { SupervisedProcess } from "../supervisor";
 import { type ConnectRequest, type DriverNeeds, type ProviderDriver, TunnelConnectError, withTimeout } from "./connection";
+import { loopbackPeerCheck } from "./loopback-peer";
 
 /** The quick tunnel's URL; the API host cloudflared asks for it is not the tunnel. */
 const QUICK_URL = /https:\/\/(?!api\.)[a-z0-9-]+\.trycloudflare\.com/;
@@ -78,9 +79,9 @@ export function cloudflaredDriver({
         if (line.includes(REGISTERED)) registered = true;
         if (registered && publicUrl) settleStart(null);
       };
-      let process: SupervisedProcess;
+      let child: SupervisedProcess;
       try {
-        process = supervisor.start({
+        child = supervisor.start({
           name: "tunnel:cloudflared",
           command,
           // The token in the environment, not on the command line where `ps` shows it.
@@ -95,7 +96,7 @@ export function cloudflaredDriver({
       } catch (err) {
         throw new TunnelConnectError(`cloudflared could not be started: ${(err as Error).message}`, "setup");
       }
-      const dropped = process.exited.then((exit) => {
+      const dropped = child.exited.then((exit) => {
         const why = lastError ?? (exit.signal ? `killed by ${exit.signal}` : `exit status ${exit.code}`);
         settleStart(new TunnelConnectError(`cloudflared stopped: ${why}.`, "unreachable"));
         return `cloudflared stopped: ${why}.`;
@@ -108,13 +109,14 @@ export function cloudflaredDriver({
             `cloudflared did not connect within ${Math.round(timeoutMs / 1000)} s${lastError ? `: ${lastError}` : ""}.`,
             "unreachable",
           ),
-        () => void process.stop({ graceMs: 1000 }),
+        () => void child.stop({ graceMs: 1000 }),
       );
       return {
         publicUrl: publicUrl as string,
         dropped,
+        ownsConnection: loopbackPeerCheck(child.pid as number),
         close: async () => {
-          await process.stop();
+          await child.stop();
         },
       };
     },

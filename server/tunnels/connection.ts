@@ -45,6 +45,8 @@ export interface TunnelConnection {
   dropped: Promise<string>;
   /** Ends it; resolves when its resources are released. */
   close(): Promise<void>;
+  /** For a client on a loopback entrance: whether that connection to the entrance is the client's own. */
+  ownsConnection?(peerPort: number, entrancePort: number): boolean;
 }
 
 export interface ConnectRequest {
@@ -61,7 +63,7 @@ export interface ProviderDriver {
   provider: TunnelProvider;
   /** The header in which the provider's local client names the visitor. */
   visitorHeader: string;
-  /** Cloudflared's quick tunnels take only a URL, not a socket file. */
+  /** Cloudflared's quick tunnels take only a URL, not a socket file; its connections must then prove to be its own (`ownsConnection`). */
   needsLoopback: boolean;
   /** Whether this build and box can run it, and if not, why. Cheap; loads nothing. */
   availability(): Promise<{ available: boolean; reason: string | null }>;

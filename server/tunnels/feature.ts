@@ -4,7 +4,7 @@ import type { AuditService } from "../audit/service";
 import { createAuthStore } from "../auth/store";
 import { defineFeature } from "../feature";
 import { cloudflaredDriver } from "./cloudflared";
-import { localtunnelDriver } from "./localtunnel";
+import { localtunnelDriver, localtunnelServerUrl } from "./localtunnel";
 import { tunnelMigrations } from "./migrations";
 import { ngrokDriver } from "./ngrok";
 import { createTunnelService, type TunnelInfo } from "./service";
@@ -35,9 +35,6 @@ declare module "../settings" {
 
 /** The first reconnection waits this long; each failure doubles it up to the setting's cap. */
 const INITIAL_BACKOFF_MS = 1000;
-
-const isHttpUrl = (value: string) =>
-  URL.canParse(value) && /^https?:$/.test(new URL(value).protocol) ? null : "must be an http:// or https:// URL";
 
 export const tunnelsFeature = defineFeature({
   name: "tunnels",
@@ -71,10 +68,10 @@ export const tunnelsFeature = defineFeature({
     {
       key: "localtunnelServer",
       kind: "string",
-      default: "https://localtunnel.me",
-      description: "the localtunnel server tunnels ask by default",
-      accepts: "an http:// or https:// URL",
-      check: isHttpUrl,
+      default: "localtunnel.me",
+      description: "the localtunnel server tunnels ask by default (https unless the URL says http)",
+      accepts: "a host name, or an http:// or https:// URL",
+      check: (value) => (localtunnelServerUrl(value) ? null : "must be a host name or an http:// or https:// URL"),
     },
     {
       key: "tunnelStartTimeoutSeconds",

@@ -133,6 +133,14 @@ function openPool(host: string, port: number, size: number, entrance: LocalEntra
   ]);
 }
 
+/** The server's URL from a setting or option: a host name (https) or an http(s) URL; null when it is neither. */
+export function localtunnelServerUrl(server: string): URL | null {
+  const text = /^[a-z]+:\/\//i.test(server) ? server : `https://${server}`;
+  if (!URL.canParse(text)) return null;
+  const url = new URL(text);
+  return /^https?:$/.test(url.protocol) && url.hostname !== "" ? url : null;
+}
+
 export function localtunnelDriver({ defaultServer }: { defaultServer: string }): ProviderDriver {
   return {
     provider: "LOCALTUNNEL",
@@ -148,7 +156,7 @@ export function localtunnelDriver({ defaultServer }: { defaultServer: string }):
       return null;
     },
     async connect({ entrance, options, timeoutMs }: ConnectRequest) {
-      const server = new URL(options.server ?? defaultServer);
+      const server = localtunnelServerUrl(options.server ?? defaultServer) as URL;
       const { port, max_conn_count, url } = await register(server, options.subdomain ?? null, timeoutMs);
       const pool = await openPool(server.hostname, port, Math.max(1, Math.min(MAX_POOL, max_conn_count ?? MAX_POOL)), entrance, timeoutMs);
       return { ...pool, publicUrl: url };

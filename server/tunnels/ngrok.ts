@@ -83,7 +83,7 @@ export function ngrokDriver({ defaultAuthtoken, log }: { defaultAuthtoken: strin
         // A listener that arrives after the timeout must not stay open.
         void forwarding.then((late) => late.close()).catch(() => {});
         if (err instanceof TunnelConnectError) throw err;
-        throw new TunnelConnectError(`ngrok refused the tunnel: ${String((err as Error).message).slice(0, 300)}`, "unreachable");
+        throw new TunnelConnectError(`ngrok could not open the tunnel: ${String((err as Error).message).slice(0, 300)}`, "unreachable");
       }
       return {
         publicUrl: listener.url() ?? "",

@@ -169,6 +169,8 @@ export function createTunnelService({
   };
 
   const fail = async (t: Tunnel, reason: string) => {
+    // Closed meanwhile: that is its end, not the failure of an attempt it no longer makes.
+    if (t.state === "STOPPED") return;
     t.lastError = reason;
     await release(t);
     enter(t, "FAILED");
@@ -181,7 +183,10 @@ export function createTunnelService({
     t.entrance ??= entrances.open({
       name: `tunnel-${t.id.slice(0, 8)}`,
       visitorHeader: t.driver.visitorHeader,
-      loopback: t.driver.needsLoopback,
+      // Only the live client's own connections may name visitors there.
+      loopback: t.driver.needsLoopback
+        ? { ownsConnection: (peerPort, entrancePort) => t.connection?.ownsConnection?.(peerPort, entrancePort) ?? false }
+        : undefined,
     });
     // Set once connected: a report from the provider about an older connection (or about this one
     // before it is up) changes nothing.
@@ -299,6 +304,7 @@ export function createTunnelService({
       try {
         await connectOnce(t);
       } catch (err) {
+        if (t.state === "STOPPED") throw new ConflictError("The tunnel was closed while it was opening.");
         const message = err instanceof TunnelConnectError ? err.message : "The tunnel could not be opened.";
         if (!(err instanceof TunnelConnectError)) log.error("tunnel start failed", { tunnel: t.id, err });
         await fail(t, message);

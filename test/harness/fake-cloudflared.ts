@@ -3,14 +3,20 @@
 // Cloudflare's edge on a local port, proxying every request to the --url origin with
 // CF-Connecting-IP and X-Forwarded-For set (from `x-stand-in-visitor` when a test plays a visitor).
 // Run as `fake-cloudflared.ts --state-dir <dir> tunnel ... --url <origin>`; it writes
-// <dir>/edge.json ({ port, url, pid }). With <dir>/unreachable present it fails as cloudflared does
+// <dir>/edge.json ({ port, url, pid, origin }). With `run` it is a named tunnel: a TUNNEL_TOKEN
+// starting with "ey" (as Cloudflare's do) is accepted, any other refused as cloudflared does. With <dir>/unreachable present it fails as cloudflared does
 // offline. `fakeCloudflared()` makes the executable a test points cloudflared_path at.
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /** Writes an executable that runs this stand-in with its own state directory. */
-export function fakeCloudflared(): { path: string; stateDir: string; edge(): { port: number; url: string; pid: number } | null } {
+export function fakeCloudflared(): {
+  path: string;
+  stateDir: string;
+  /** Where the running stand-in listens as the edge, its public URL, pid and the origin it proxies to. */
+  edge(): { port: number; url: string; pid: number; origin: string } | null;
+} {
   const stateDir = mkdtempSync(join(tmpdir(), "fake-cloudflared-"));
   const path = join(stateDir, "cloudflared");
   writeFileSync(path, `#!/bin/sh\nexec ${process.execPath} ${import.meta.path} --state-dir ${stateDir} "$@"\n`);
@@ -35,7 +41,7 @@ async function main(args: string[]) {
     "INF",
     "Thank you for trying Cloudflare Tunnel. Doing so, without a Cloudflare account, is a quick way to experiment and try it out.",
   );
-  log("INF", "Requesting new quick Tunnel on trycloudflare.com...");
+  if (!args.includes("run")) log("INF", "Requesting new quick Tunnel on trycloudflare.com...");
   if (existsSync(join(stateDir, "unreachable"))) {
     log(
       "ERR",
@@ -43,13 +49,23 @@ async function main(args: string[]) {
     );
     process.exit(1);
   }
-  const words = Array.from({ length: 4 }, () => Math.random().toString(36).slice(2, 7)).join("-");
-  const url = `https://${words}.trycloudflare.com`;
-  const box = "+".padEnd(94, "-");
-  log("INF", `${box}+`);
-  log("INF", "|  Your quick Tunnel has been created! Visit it at (it may take some time to be reachable):  |");
-  log("INF", `|  ${url.padEnd(90)}|`);
-  log("INF", `${box}+`);
+  let url: string;
+  if (args.includes("run")) {
+    // A named tunnel: its token comes in TUNNEL_TOKEN, and cloudflared prints no address.
+    if (!process.env.TUNNEL_TOKEN?.startsWith("ey")) {
+      log("ERR", "Provided Tunnel token is not valid.");
+      process.exit(1);
+    }
+    url = "(named)";
+  } else {
+    const words = Array.from({ length: 4 }, () => Math.random().toString(36).slice(2, 7)).join("-");
+    url = `https://${words}.trycloudflare.com`;
+    const box = "+".padEnd(94, "-");
+    log("INF", `${box}+`);
+    log("INF", "|  Your quick Tunnel has been created! Visit it at (it may take some time to be reachable):  |");
+    log("INF", `|  ${url.padEnd(90)}|`);
+    log("INF", `${box}+`);
+  }
   const edge = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -65,7 +81,7 @@ async function main(args: string[]) {
       return fetch(`${origin}${target.pathname}${target.search}`, { method: request.method, headers, body, redirect: "manual" });
     },
   });
-  writeFileSync(join(stateDir, "edge.json"), JSON.stringify({ port: edge.port, url, pid: process.pid }));
+  writeFileSync(join(stateDir, "edge.json"), JSON.stringify({ port: edge.port, url, pid: process.pid, origin }));
   log("INF", `Starting metrics server on 127.0.0.1:${edge.port}/metrics`);
   log(
     "INF",

@@ -79,7 +79,7 @@ describe("localtunnel", () => {
 const stateOf = (server: TestApp, id: string) => server.app.services.tunnels.list().find((t) => t.id === id)?.state;
 
 describe("cloudflared", () => {
-  test("a quick tunnel shows cloudflared's URL, carries visitors by CF-Connecting-IP, and restarts the program when it dies", async () => {
+  test("a quick tunnel shows cloudflared's URL, carries visitors by CF-Connecting-IP (from cloudflared alone), and restarts the program when it dies", async () => {
     const clock = createManualClock(Date.now());
     const cloudflared = fakeCloudflared();
     await using server = await startTestApp({ clock, config: { cloudflaredPath: cloudflared.path } });
@@ -102,6 +102,12 @@ describe("cloudflared", () => {
       (await visitor.request(LOGIN, { u: "admin", p: ADMIN_PASSWORD }, { "x-stand-in-visitor": "198.51.100.31" })).errors,
     ).toBeUndefined();
 
+    // Another local process calling cloudflared's loopback entrance cannot name visitors there.
+    const local = graphqlClient(edge?.origin as string);
+    const spoofed = (i: number) => ({ "cf-connecting-ip": `203.0.113.${i}`, "x-forwarded-for": `203.0.113.${i}` });
+    for (let i = 0; i < 5; i++) await local.request(LOGIN, { u: "admin", p: "wrong-password" }, spoofed(i));
+    expect(codes(await local.request(LOGIN, { u: "admin", p: ADMIN_PASSWORD }, spoofed(99)))).toEqual(["LIMIT_EXCEEDED"]);
+
     process.kill(edge?.pid as number, "SIGKILL");
     await waitUntil(() => stateOf(server, startTunnel.id) === "RECONNECTING", 5000, "the tunnel to notice cloudflared died");
     await clock.advance(1000);
@@ -111,6 +117,30 @@ describe("cloudflared", () => {
     expect(restarted?.publicUrl).not.toBe(startTunnel.publicUrl);
     await admin.data("mutation ($id: ID!) { stopTunnel(id: $id) { id } }", { id: startTunnel.id });
     expect(server.app.services.tunnels.list()[0]?.state).toBe("STOPPED");
+  });
+
+  test("a named tunnel gets its token in the environment, shows its hostname, and keeps the token off disk and out of the audit log", async () => {
+    const cloudflared = fakeCloudflared();
+    await using server = await startTestApp({ config: { cloudflaredPath: cloudflared.path } });
+    const admin = await server.admin();
+    const START_NAMED = `mutation ($token: String) { startTunnel(provider: CLOUDFLARED, hostname: "box.example.com", token: $token, startOnBoot: true) { ${TUNNEL_FIELDS} } }`;
+    const noToken = await admin.request(START_NAMED, {});
+    expect(codes(noToken)).toEqual(["BAD_USER_INPUT"]);
+    expect(noToken.errors?.[0]?.message).toContain("needs its token");
+    const refused = await admin.request(START_NAMED, { token: "not-a-token" });
+    expect(codes(refused)).toEqual(["CONFLICT"]);
+    expect(refused.errors?.[0]?.message).toContain("Provided Tunnel token is not valid");
+
+    const token = "eyJhIjoic2VjcmV0LXRva2VuLW9mLXRoZS10dW5uZWwifQ";
+    const { startTunnel } = await admin.data<{ startTunnel: TunnelData }>(START_NAMED, { token });
+    expect(startTunnel).toMatchObject({ state: "ONLINE", publicUrl: "https://box.example.com", startOnBoot: true });
+    await server.app.settled();
+    const kept = JSON.stringify([
+      server.app.db.query("SELECT * FROM tunnels_on_boot").all(),
+      server.app.services.audit.list({ first: 50 }).entries,
+    ]);
+    expect(kept).toContain("box.example.com");
+    expect(kept).not.toContain(token);
   });
 
   test("a missing program and an unreachable Cloudflare are clear errors", async () => {

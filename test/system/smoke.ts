@@ -1,6 +1,6 @@
 // The smoke test of a compiled binary: copied alone into an empty directory, started with
-// `serve --data ./d --port 0`, then setup through the announced link, login, a KV round trip
-// and a live subscription, and a clean exit on SIGTERM.
+// `serve --data ./d --port 0`, then setup through the announced link, login, the ngrok addon
+// loading, a KV round trip and a live subscription, and a clean exit on SIGTERM.
 import { expect } from "bun:test";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -82,6 +82,11 @@ export async function smokeTest(started: StartedBinary) {
   );
   const owner = graphqlClient(started.url, login.login.accessToken);
   expect(await owner.data(`{ me { username role } }`)).toEqual({ me: { username: "owner", role: "admin" } });
+  // The ngrok addon of the binary's own platform is embedded and loads (the build fetches the other platform's).
+  const { tunnelProviders } = await owner.data<{ tunnelProviders: { provider: string; available: boolean; reason: string | null }[] }>(
+    "{ tunnelProviders { provider available reason } }",
+  );
+  expect(tunnelProviders.find((p) => p.provider === "NGROK")).toEqual({ provider: "NGROK", available: true, reason: null });
 
   const socket = owner.socket();
   const changes = socket.subscribe<{ kvChanged: { kind: string; key: string; entry: { value: unknown } | null } }>(

@@ -96,6 +96,26 @@ describe("trusted proxies", () => {
   });
 });
 
+describe("tunnel entrances", () => {
+  test("requests arriving on a tunnel's entrance name their visitor in its header; the public server's do not", () => {
+    const trusted = createTrustedProxies(null);
+    const entrance = serverSeeing(null);
+    const publicServer = serverSeeing("127.0.0.1");
+    const stop = trusted.addEntrance(entrance, "CF-Connecting-IP");
+    const headers = { "cf-connecting-ip": "198.51.100.40", "x-forwarded-for": "203.0.113.1", "x-forwarded-proto": "https" };
+    expect(requestOrigin(request(headers), entrance, trusted)).toMatchObject({
+      ip: "198.51.100.40",
+      clientKey: "198.51.100.40",
+      secure: true,
+    });
+    expect(requestOrigin(request(headers), publicServer, trusted)).toMatchObject({ ip: "127.0.0.1", secure: false });
+    // A visitor the tunnel does not name shares the one unknown-client key rather than the tunnel's own address.
+    expect(requestOrigin(request(), entrance, trusted)).toMatchObject({ ip: null, clientKey: "-" });
+    stop();
+    expect(requestOrigin(request(headers), entrance, trusted).ip).toBeNull();
+  });
+});
+
 describe("request ids", () => {
   test("ours is always made here; the client's is kept apart, only when well-formed", () => {
     const given = requestOrigin(request({ "x-request-id": "client-chosen-1" }), serverSeeing("127.0.0.1"));
