@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { parseFlags } from "../config";
-import { SETUP_LINK_FILE } from "../data-dir";
+import { readSetupLink } from "../data-dir";
 import { ConfigError } from "../errors";
 import { BUILD_TARGET, VERSION } from "../version";
 import {
@@ -103,15 +103,6 @@ function thisMachine(): InstallTarget {
   };
 }
 
-/** The link the started service wrote for creating the first admin, or null when it has a user already (or wrote none). */
-function setupLinkOf(root: string, dataDir: string): string | null {
-  try {
-    return readFileSync(join(root, dataDir, SETUP_LINK_FILE), "utf8").trim() || null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * `outpost install [--dry-run] [--port N] [--data DIR] [--public-url URL] [--user NAME]
  * [--ready-timeout-seconds N]`: installs, or upgrades, the service and starts it (see plan.ts and
@@ -140,7 +131,7 @@ export async function install(argv: string[], target: InstallTarget = thisMachin
     return 0;
   }
   const url = (outcome.config.publicUrl ?? `http://${hostname()}:${outcome.config.port}/`).replace(/\/*$/, "/");
-  const setupLink = setupLinkOf(root, options.dataDir);
+  const setupLink = readSetupLink(join(root, options.dataDir));
   report(`Outpost ${VERSION} runs as the service ${UNIT_NAME} at ${url}`);
   report(setupLink ? `Create the first admin by opening this link (it works once): ${setupLink}` : `Sign in at ${url}`);
   return 0;

@@ -112,6 +112,18 @@ describe("outpost install starts the service", () => {
     expect(readFileSync(linkFile, "utf8")).toBe(`${link}\n`);
     expect((statSync(linkFile).mode & 0o777).toString(8)).toBe("600");
     expect((await askHealth(`http://127.0.0.1:${box.port}`))?.version).toBe(VERSION);
+
+    // outpost status finds the service, asks it its version, and shows the link while no admin exists.
+    const status = Bun.spawnSync([process.execPath, "server/main.ts", "status"], {
+      cwd: CHECKOUT,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", OUTPOST_INSTALL_ROOT: box.root.path },
+    });
+    const shown = status.stdout.toString();
+    expect(shown).toContain(`running:  yes (pid ${box.service.pid()}, at http://localhost:${box.port})\n`);
+    expect(shown).toContain(`version:  ${VERSION} (running, and this executable)\n`);
+    expect(shown).toContain("data dir: /srv/outpost\n");
+    expect(shown).toContain(`setup:    no admin yet: open ${link}\n`);
+    expect(status.exitCode).toBe(0);
   }, 60_000);
 
   test("run again with the same binary, neither restarts the service nor changes a file", async () => {
