@@ -91,7 +91,7 @@ export interface App {
 export async function createApp(
   givenConfig: Config,
   {
-    log = createLogger({ level: givenConfig.logLevel }),
+    log = createLogger({ level: givenConfig.logLevel, format: givenConfig.logFormat }),
     announce = (line) => console.error(line),
     clock = systemClock,
     features = FEATURES,

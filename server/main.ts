@@ -45,7 +45,7 @@ let log: Logger = createLogger();
 
 async function serve(argv: string[]) {
   const config = loadConfig({ flags: parseFlags(argv) });
-  log = createLogger({ level: config.logLevel });
+  log = createLogger({ level: config.logLevel, format: config.logFormat });
   // The signals are caught before anything is opened: one that arrives while the server starts
   // (the data directory locked, the database open) stops it cleanly once started, instead of
   // killing it with the pid file left behind and writes unmerged. (A handler runs from the event
