@@ -131,9 +131,15 @@ export async function install(argv: string[], target: InstallTarget = thisMachin
     return 0;
   }
   const url = (outcome.config.publicUrl ?? `http://${hostname()}:${outcome.config.port}/`).replace(/\/*$/, "/");
-  const setupLink = readSetupLink(join(root, options.dataDir));
+  // The server writes its link on the address it listens on (localhost for every address); another
+  // computer reaches it by this machine's name, so the link is made again on the URL above.
+  const setupToken = new URL(readSetupLink(join(root, options.dataDir)) ?? url).searchParams.get("token");
   report(`Outpost ${VERSION} runs as the service ${UNIT_NAME} at ${url}`);
-  report(setupLink ? `Create the first admin by opening this link (it works once): ${setupLink}` : `Sign in at ${url}`);
+  report(
+    setupToken
+      ? `Create the first admin by opening this link (it works once): ${new URL(`setup?token=${setupToken}`, url)}`
+      : `Sign in at ${url}`,
+  );
   return 0;
 }
 

@@ -6,6 +6,7 @@
 // is rolled back, and the old version serves again.
 import { afterEach, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { install } from "../../server/install/command";
 import { askHealth } from "../../server/install/service-control";
@@ -106,10 +107,12 @@ describe("outpost install starts the service", () => {
     expect(lines).toContain(`ready: Outpost ${VERSION} answers at http://127.0.0.1:${box.port}`);
     expect(lines.some((line) => line.startsWith(`Outpost ${VERSION} runs as the service outpost.service at http://`))).toBe(true);
     const link = lines.at(-1)?.match(/^Create the first admin by opening this link \(it works once\): (\S+)$/)?.[1];
-    expect(link).toMatch(new RegExp(`^http://localhost:${box.port}/setup\\?token=[\\w-]+$`));
-    // The link is also in the data directory, readable by the service's user only.
+    // On the machine's name, for another computer to open; the server's own token.
+    expect(link).toMatch(new RegExp(`^http://${hostname()}:${box.port}/setup\\?token=[\\w-]+$`));
     const linkFile = join(box.root.path, "srv/outpost/setup-link");
-    expect(readFileSync(linkFile, "utf8")).toBe(`${link}\n`);
+    const token = new URL(link as string).searchParams.get("token");
+    expect(readFileSync(linkFile, "utf8")).toBe(`http://localhost:${box.port}/setup?token=${token}\n`);
+    // Readable by the service's user (and root) only.
     expect((statSync(linkFile).mode & 0o777).toString(8)).toBe("600");
     expect((await askHealth(`http://127.0.0.1:${box.port}`))?.version).toBe(VERSION);
 
@@ -122,7 +125,7 @@ describe("outpost install starts the service", () => {
     expect(shown).toContain(`running:  yes (pid ${box.service.pid()}, at http://localhost:${box.port})\n`);
     expect(shown).toContain(`version:  ${VERSION} (running, and this executable)\n`);
     expect(shown).toContain("data dir: /srv/outpost\n");
-    expect(shown).toContain(`setup:    no admin yet: open ${link}\n`);
+    expect(shown).toContain(`setup:    no admin yet: open http://localhost:${box.port}/setup?token=${token}\n`);
     expect(status.exitCode).toBe(0);
   }, 60_000);
 
