@@ -133,7 +133,8 @@ export async function install(argv: string[], target: InstallTarget = thisMachin
   const url = (outcome.config.publicUrl ?? `http://${hostname()}:${outcome.config.port}/`).replace(/\/*$/, "/");
   // The server writes its link on the address it listens on (localhost for every address); another
   // computer reaches it by this machine's name, so the link is made again on the URL above.
-  const setupToken = new URL(readSetupLink(join(root, options.dataDir)) ?? url).searchParams.get("token");
+  const setupLink = outcome.health?.setupRequired ? readSetupLink(join(root, options.dataDir)) : null;
+  const setupToken = setupLink ? new URL(setupLink).searchParams.get("token") : null;
   report(`Outpost ${VERSION} runs as the service ${UNIT_NAME} at ${url}`);
   report(
     setupToken

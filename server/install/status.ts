@@ -14,7 +14,7 @@ import { ConfigError } from "../errors";
 import { VERSION } from "../version";
 import { chosenDataDir, installRoot, readArguments, systemdRuns } from "./command";
 import { UNIT_NAME, UNIT_PATH } from "./plan";
-import { askHealth } from "./service-control";
+import { askHealth, type HealthAnswer } from "./service-control";
 
 /** Exit code when Outpost is not running, as `systemctl status` and LSB init scripts use. */
 const NOT_RUNNING = 3;
@@ -43,8 +43,7 @@ function diskUse(dir: string): string {
 }
 
 /** The running server's version and this executable's, or only this one's when none answers. */
-async function versions(address: string | undefined): Promise<string> {
-  const running = address ? await askHealth(address) : null;
+function versions(running: HealthAnswer | null): string {
   if (!running) return `${VERSION} (this executable)`;
   return running.version === VERSION
     ? `${VERSION} (running, and this executable)`
@@ -66,15 +65,16 @@ export async function status(argv: string[]): Promise<number> {
     env: {},
   });
   const address = holder?.match(/, at (\S+)$/)?.[1];
+  const running = address ? await askHealth(address) : null;
   const lines = [
     ["service", serviceState(root)],
     ["running", holder ? `yes (${holder})` : "no"],
-    ["version", await versions(address)],
+    ["version", versions(running)],
     ["url", config.publicUrl ?? address ?? `http://${hostname()}:${config.port}/`],
     ["data dir", dataDir],
     ["disk use", diskUse(dataDirHere)],
   ];
-  const link = holder ? readSetupLink(dataDirHere) : null;
+  const link = running?.setupRequired ? readSetupLink(dataDirHere) : null;
   if (link) lines.push(["setup", `no admin yet: open ${link}`]);
   console.log(lines.map(([label, value]) => `${`${label}:`.padEnd(10)}${value}`).join("\n"));
   return holder ? 0 : NOT_RUNNING;
