@@ -92,7 +92,7 @@ export interface App {
 export async function createApp(
   givenConfig: Config,
   {
-    log = createLogger({ level: givenConfig.logLevel }),
+    log = createLogger({ level: givenConfig.logLevel, format: givenConfig.logFormat }),
     announce = (line) => console.error(line),
     clock = systemClock,
     features = FEATURES,
@@ -175,6 +175,8 @@ export async function createApp(
   let stopping = false;
   /** What local entrances serve: set once the server listens. */
   let entranceHandlers: EntranceHandlers | null = null;
+  // Set once start() has done everything (features started, setup link written): only then is the server ready.
+  let started = false;
 
   const auth = createRequestAuth((token) => services.auth.viewerFromBearer(token));
   /** What the HTTP and socket edges record for an audited route or protocol; refusals within the denial budget. */
@@ -221,7 +223,14 @@ export async function createApp(
 
   const coreRoutes: Route[] = [
     // The version tells `outpost install` that the new binary is the one answering, and `outpost status` what runs.
-    { method: "GET", path: "/health", access: "public", rateClass: null, handle: () => Response.json({ status: "ok", version: VERSION }) },
+    {
+      method: "GET",
+      path: "/health",
+      access: "public",
+      rateClass: null,
+      // Public already (the GraphQL `health` field says setupRequired); `outpost status` and `install` show the setup link only then.
+      handle: () => Response.json({ status: "ok", version: VERSION, setupRequired: services.auth.needsSetup() }),
+    },
     {
       method: "GET",
       path: "/ready",
@@ -230,7 +239,7 @@ export async function createApp(
       // A full disk keeps the answer 200: the server still serves reads, sign-in and deletes, and a
       // load balancer that took it out of service would lock the owner out of freeing the space.
       handle: () => {
-        const ready = !stopping && migrationsApplied(db, migrations);
+        const ready = started && !stopping && migrationsApplied(db, migrations);
         const { state, freeBytes, totalBytes, reserveBytes } = disk.state();
         return Response.json(
           { status: ready ? "ready" : "not ready", disk: { state, freeBytes, totalBytes, reserveBytes } },
@@ -341,6 +350,7 @@ export async function createApp(
         announce(`First start: create the admin at ${link}`);
         writeNoticeFile(setupLinkPath, `${link}\n`);
       } else rmSync(setupLinkPath, { force: true });
+      started = true;
       return { url, port };
     },
     async stop() {

@@ -15,7 +15,7 @@ import type { AnyFeature } from "./feature";
 import { FEATURES } from "./features";
 import { canonicalAddress } from "./http/client-info";
 import type { RateClass, RateClassSpec } from "./limits/rate-limiter";
-import type { LogLevel } from "./log";
+import { LOG_FORMATS, type LogFormat, type LogLevel } from "./log";
 import { checkUserName } from "./os-users";
 import { type FeatureSettings, LOG_LEVELS, type RateClassSettings, rateSettingKey, type SettingSpec, settingNames } from "./settings";
 
@@ -33,6 +33,7 @@ interface CoreSettings {
   port: number;
   publicUrl: string | null;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   /** Seeds the `admin` user on a first start; never read from the TOML file. */
   adminPassword: string | null;
   maxRequestBodyBytes: number;
@@ -95,6 +96,14 @@ const CORE_SETTINGS: SettingSpec[] = [
     check: checkPublicUrl,
   },
   { key: "logLevel", kind: "logLevel", default: "info", description: "log level: debug, info, warn or error" },
+  {
+    key: "logFormat",
+    kind: "string",
+    default: "json",
+    description: "log format: json (one object per line, for the journal and jq) or text (lines for a terminal)",
+    accepts: "json or text",
+    check: (value) => (LOG_FORMATS.includes(value as LogFormat) ? null : `must be json or text, got ${JSON.stringify(value)}`),
+  },
   {
     key: "adminPassword",
     kind: "string",

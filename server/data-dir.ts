@@ -33,6 +33,15 @@ import { findOsUser } from "./os-users";
 /** Where a server that has no user yet writes its one-time setup link, for `outpost install` to show (0600). */
 export const SETUP_LINK_FILE = "setup-link";
 
+/** The setup link a running server without users wrote in `dir`, or null (none, or this user may not read it). */
+export function readSetupLink(dir: string): string | null {
+  try {
+    return readFileSync(join(dir, SETUP_LINK_FILE), "utf8").trim() || null;
+  } catch {
+    return null;
+  }
+}
+
 /** The database's files, which this user must be able to write. */
 const DATABASE_FILES = ["outpost.db", "outpost.db-wal", "outpost.db-shm"];
 /** What Outpost keeps in the directory, all of which must belong to the user it runs as. */

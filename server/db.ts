@@ -124,7 +124,14 @@ export function openDatabase(
       .all()
       .map((r) => r.id),
   );
-  const recordVersion = appVersion ? checkDatabaseVersion(db, path, migrations, applied, appVersion) : () => {};
+  let recordVersion = () => {};
+  try {
+    if (appVersion) recordVersion = checkDatabaseVersion(db, path, migrations, applied, appVersion);
+  } catch (err) {
+    // Refused: closed now, so that its write-ahead log is merged and removed before anyone restores a copy.
+    db.close();
+    throw err;
+  }
   const record = db.query("INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)");
   for (const migration of migrations) {
     if (applied.has(migration.id)) continue;

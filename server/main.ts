@@ -23,8 +23,9 @@ Usage:
                             and command and changes nothing
   outpost uninstall         stop and remove the service and /usr/local/bin/outpost; keeps the data
                             unless --purge (asks first; --yes does not ask); --data <dir>
-  outpost status            whether the service is installed and running, version, URL, data
-                            directory and disk use; --data <dir>; exits 3 when not running
+  outpost status            whether the service is installed and running, the running version,
+                            URL, data directory, disk use and (before the first admin) the setup
+                            link; --data <dir>; exits 3 when not running
   outpost version           print version, Bun version and build target (also -v, --version)
   outpost help              this text (also -h, --help)
 
@@ -44,7 +45,7 @@ let log: Logger = createLogger();
 
 async function serve(argv: string[]) {
   const config = loadConfig({ flags: parseFlags(argv) });
-  log = createLogger({ level: config.logLevel });
+  log = createLogger({ level: config.logLevel, format: config.logFormat });
   // The signals are caught before anything is opened: one that arrives while the server starts
   // (the data directory locked, the database open) stops it cleanly once started, instead of
   // killing it with the pid file left behind and writes unmerged. (A handler runs from the event
@@ -85,7 +86,7 @@ async function main(argv: string[]) {
     return;
   }
   if (first === "status") {
-    process.exitCode = status(rest);
+    process.exitCode = await status(rest);
     return;
   }
   if (first === "uninstall") {

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { parseFlags } from "../config";
-import { SETUP_LINK_FILE } from "../data-dir";
+import { readSetupLink } from "../data-dir";
 import { ConfigError } from "../errors";
 import { BUILD_TARGET, VERSION } from "../version";
 import {
@@ -103,15 +103,6 @@ function thisMachine(): InstallTarget {
   };
 }
 
-/** The link the started service wrote for creating the first admin, or null when it has a user already (or wrote none). */
-function setupLinkOf(root: string, dataDir: string): string | null {
-  try {
-    return readFileSync(join(root, dataDir, SETUP_LINK_FILE), "utf8").trim() || null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * `outpost install [--dry-run] [--port N] [--data DIR] [--public-url URL] [--user NAME]
  * [--ready-timeout-seconds N]`: installs, or upgrades, the service and starts it (see plan.ts and
@@ -140,9 +131,16 @@ export async function install(argv: string[], target: InstallTarget = thisMachin
     return 0;
   }
   const url = (outcome.config.publicUrl ?? `http://${hostname()}:${outcome.config.port}/`).replace(/\/*$/, "/");
-  const setupLink = setupLinkOf(root, options.dataDir);
+  // The server writes its link on the address it listens on (localhost for every address); another
+  // computer reaches it by this machine's name, so the link is made again on the URL above.
+  const setupLink = outcome.health?.setupRequired ? readSetupLink(join(root, options.dataDir)) : null;
+  const setupToken = setupLink ? new URL(setupLink).searchParams.get("token") : null;
   report(`Outpost ${VERSION} runs as the service ${UNIT_NAME} at ${url}`);
-  report(setupLink ? `Create the first admin by opening this link (it works once): ${setupLink}` : `Sign in at ${url}`);
+  report(
+    setupToken
+      ? `Create the first admin by opening this link (it works once): ${new URL(`setup?token=${setupToken}`, url)}`
+      : `Sign in at ${url}`,
+  );
   return 0;
 }
 

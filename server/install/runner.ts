@@ -26,7 +26,7 @@ import { type Config, loadConfig } from "../config";
 import { StartupError } from "../errors";
 import { VERSION } from "../version";
 import type { InstallStep } from "./plan";
-import { runCommand, type ServiceControl, systemdCommands, waitForReady } from "./service-control";
+import { type HealthAnswer, runCommand, type ServiceControl, systemdCommands, waitForReady } from "./service-control";
 
 function octal(mode: number): string {
   return `0${mode.toString(8)}`;
@@ -91,6 +91,8 @@ export interface PlanOutcome {
   readyAt: string | null;
   /** The settings the started service runs with; null when it was not started. */
   config: Config | null;
+  /** What the started service said at /health once ready; null when it was not started. */
+  health: HealthAnswer | null;
 }
 
 /** The uid and gid of `name` from `<root>/etc/passwd`, or null when there is no such user. */
@@ -198,9 +200,10 @@ async function startService(
   if (changed) await service.restart();
   else await service.start();
   const seconds = step.readyTimeoutMs / 1000;
-  if (await waitForReady(url, step.readyTimeoutMs, VERSION)) {
+  const health = await waitForReady(url, step.readyTimeoutMs, VERSION);
+  if (health) {
     report(`ready: Outpost ${VERSION} answers at ${url}`);
-    return { readyAt: url, config };
+    return { readyAt: url, config, health };
   }
   if (!upgradedFrom)
     throw new StartupError(`Outpost did not become ready at ${url} within ${seconds} s; its log says why: ${service.logHint}`);
@@ -229,7 +232,7 @@ function keepAsPrevious(path: string, previousPath: string): void {
 export async function runPlan(steps: readonly InstallStep[], options: RunOptions): Promise<PlanOutcome> {
   const { root, report, skipCommandsBecause } = options;
   const at = (path: string) => join(root, path);
-  let outcome: PlanOutcome = { readyAt: null, config: null };
+  let outcome: PlanOutcome = { readyAt: null, config: null, health: null };
   // Whether a step changed anything the running service reads (then it is restarted), and the
   // binary an upgrade replaced.
   let changed = false;

@@ -54,8 +54,9 @@ export function systemdService(unit: string, report: (line: string) => void): Se
 
 /** What a running Outpost says about itself at /health. */
 export interface HealthAnswer {
-  status: string;
   version: string;
+  /** No user exists yet: the setup link works. */
+  setupRequired: boolean;
 }
 
 /** GET `url` as JSON within `timeoutMs`; null when nothing answers, or answers with an error or no JSON. */
@@ -71,7 +72,7 @@ async function getJson(url: string, timeoutMs: number): Promise<unknown> {
 /** What the Outpost at `baseUrl` answers at /health (its version), or null when none answers within `timeoutMs`. */
 export async function askHealth(baseUrl: string, timeoutMs = 2000): Promise<HealthAnswer | null> {
   const answer = (await getJson(`${baseUrl}/health`, timeoutMs)) as Partial<HealthAnswer> | null;
-  return typeof answer?.version === "string" ? { status: String(answer.status), version: answer.version } : null;
+  return typeof answer?.version === "string" ? { version: answer.version, setupRequired: answer.setupRequired === true } : null;
 }
 
 /** How often the readiness of a starting service is asked: often enough that a fast start is not kept waiting. */

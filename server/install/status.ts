@@ -1,18 +1,20 @@
-// `outpost status`: whether the service is installed and running, this executable's version, the
-// URL, the data directory and its disk use. It reads files only (the unit, the data directory's
-// settings and pid file), plus `systemctl is-active` where systemd runs, so it works the same for
-// a service and for an Outpost started by hand.
+// `outpost status`: whether the service is installed and running, the running server's version
+// (from its /health) beside this executable's, the URL, the data directory and its disk use, and
+// the setup link while no admin exists. It reads files (the unit, the settings, the data
+// directory's pid file), asks the running server, and runs `systemctl is-active` where systemd
+// runs, so it works the same for a service and for an Outpost started by hand.
 
 import { existsSync, lstatSync, readdirSync, statfsSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../config";
-import { describeHolder } from "../data-dir";
+import { describeHolder, readSetupLink } from "../data-dir";
 import { formatBytes } from "../disk/watch";
 import { ConfigError } from "../errors";
 import { VERSION } from "../version";
 import { chosenDataDir, installRoot, readArguments, systemdRuns } from "./command";
 import { UNIT_NAME, UNIT_PATH } from "./plan";
+import { askHealth, type HealthAnswer } from "./service-control";
 
 /** Exit code when Outpost is not running, as `systemctl status` and LSB init scripts use. */
 const NOT_RUNNING = 3;
@@ -40,8 +42,16 @@ function diskUse(dir: string): string {
   }
 }
 
+/** The running server's version and this executable's, or only this one's when none answers. */
+function versions(running: HealthAnswer | null): string {
+  if (!running) return `${VERSION} (this executable)`;
+  return running.version === VERSION
+    ? `${VERSION} (running, and this executable)`
+    : `${running.version} (running); this executable is ${VERSION}`;
+}
+
 /** `outpost status [--data DIR]`: prints one line per fact; exits 0 when Outpost runs on that data directory, 3 when not. */
-export function status(argv: string[]): number {
+export async function status(argv: string[]): Promise<number> {
   const { flags } = readArguments(argv, []);
   for (const name of Object.keys(flags))
     if (name !== "data") throw new ConfigError(`Unknown flag --${name} for status. See outpost --help.`);
@@ -55,14 +65,17 @@ export function status(argv: string[]): number {
     env: {},
   });
   const address = holder?.match(/, at (\S+)$/)?.[1];
+  const running = address ? await askHealth(address) : null;
   const lines = [
     ["service", serviceState(root)],
     ["running", holder ? `yes (${holder})` : "no"],
-    ["version", `${VERSION} (this executable)`],
+    ["version", versions(running)],
     ["url", config.publicUrl ?? address ?? `http://${hostname()}:${config.port}/`],
     ["data dir", dataDir],
     ["disk use", diskUse(dataDirHere)],
   ];
+  const link = running?.setupRequired ? readSetupLink(dataDirHere) : null;
+  if (link) lines.push(["setup", `no admin yet: open ${link}`]);
   console.log(lines.map(([label, value]) => `${`${label}:`.padEnd(10)}${value}`).join("\n"));
   return holder ? 0 : NOT_RUNNING;
 }

@@ -6,10 +6,12 @@
 // is rolled back, and the old version serves again.
 import { afterEach, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { install } from "../../server/install/command";
 import { askHealth } from "../../server/install/service-control";
 import { VERSION } from "../../server/version";
+import { graphqlClient } from "../harness/client";
 import { type ProcessService, processService, type StagingRoot, stagingRoot } from "../harness/install-root";
 
 const CHECKOUT = resolve(import.meta.dir, "../..");
@@ -45,6 +47,8 @@ interface Machine {
   /** Runs `install` with `executable` as the binary being installed; what it printed, and its exit code or the error that stopped it. */
   install(executable: string, extraFlags?: string[]): Promise<{ lines: string[]; exitCode: number | null; error: Error | null }>;
   installed(): string;
+  /** What `outpost status` prints about the staging root. */
+  status(): string;
 }
 
 function machine(): Machine {
@@ -94,6 +98,11 @@ function machine(): Machine {
       }
     },
     installed: () => readFileSync(join(root.path, "usr/local/bin/outpost"), "utf8"),
+    status: () =>
+      Bun.spawnSync([process.execPath, "server/main.ts", "status"], {
+        cwd: CHECKOUT,
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", OUTPOST_INSTALL_ROOT: root.path },
+      }).stdout.toString(),
   };
 }
 
@@ -106,12 +115,30 @@ describe("outpost install starts the service", () => {
     expect(lines).toContain(`ready: Outpost ${VERSION} answers at http://127.0.0.1:${box.port}`);
     expect(lines.some((line) => line.startsWith(`Outpost ${VERSION} runs as the service outpost.service at http://`))).toBe(true);
     const link = lines.at(-1)?.match(/^Create the first admin by opening this link \(it works once\): (\S+)$/)?.[1];
-    expect(link).toMatch(new RegExp(`^http://localhost:${box.port}/setup\\?token=[\\w-]+$`));
-    // The link is also in the data directory, readable by the service's user only.
+    // On the machine's name, for another computer to open; the server's own token.
+    expect(link).toMatch(new RegExp(`^http://${hostname()}:${box.port}/setup\\?token=[\\w-]+$`));
     const linkFile = join(box.root.path, "srv/outpost/setup-link");
-    expect(readFileSync(linkFile, "utf8")).toBe(`${link}\n`);
+    const token = new URL(link as string).searchParams.get("token");
+    expect(readFileSync(linkFile, "utf8")).toBe(`http://localhost:${box.port}/setup?token=${token}\n`);
+    // Readable by the service's user (and root) only.
     expect((statSync(linkFile).mode & 0o777).toString(8)).toBe("600");
     expect((await askHealth(`http://127.0.0.1:${box.port}`))?.version).toBe(VERSION);
+
+    // outpost status finds the service, asks it its version, and shows the link while no admin exists.
+    const status = box.status();
+    expect(status).toContain(`running:  yes (pid ${box.service.pid()}, at http://localhost:${box.port})\n`);
+    expect(status).toContain(`version:  ${VERSION} (running, and this executable)\n`);
+    expect(status).toContain("data dir: /srv/outpost\n");
+    expect(status).toContain(`setup:    no admin yet: open http://localhost:${box.port}/setup?token=${token}\n`);
+
+    // The link works; once used, neither status nor another install shows it.
+    const setup = await graphqlClient(`http://127.0.0.1:${box.port}`).request(
+      'mutation ($t: String!) { setup(token: $t, username: "pi", password: "a-long-pass-phrase") { user { role } } }',
+      { t: token },
+    );
+    expect(setup.data).toEqual({ setup: { user: { role: "admin" } } });
+    expect(box.status()).not.toContain("setup:");
+    expect((await box.install(box.goodBinary())).lines.at(-1)).toBe(`Sign in at http://${hostname()}:${box.port}/`);
   }, 60_000);
 
   test("run again with the same binary, neither restarts the service nor changes a file", async () => {
@@ -124,7 +151,7 @@ describe("outpost install starts the service", () => {
     expect(again.lines).toContain("unchanged: /usr/local/bin/outpost");
     expect(box.service.starts).toBe(1);
     expect(box.service.pid()).toBe(pid);
-  }, 60_000);
+  }, 90_000);
 });
 
 describe("outpost install over an installed version", () => {
@@ -150,12 +177,13 @@ describe("outpost install over an installed version", () => {
     const box = machine();
     expect((await box.install(box.goodBinary("-old"))).exitCode).toBe(0);
 
-    const upgrade = await box.install(box.brokenBinary(), ["--ready-timeout-seconds", "3"]);
+    // Long enough for the previous version to start again on a busy machine: the broken one is given as long.
+    const upgrade = await box.install(box.brokenBinary(), ["--ready-timeout-seconds", "15"]);
     expect(upgrade.error?.message).toBe(
-      `The new version (${VERSION}) did not become ready within 3 s, so the previous binary was put back and version ${VERSION} runs again; the log says why: the logs in ${join(box.root.path, "service-logs")}`,
+      `The new version (${VERSION}) did not become ready within 15 s, so the previous binary was put back and version ${VERSION} runs again; the log says why: the logs in ${join(box.root.path, "service-logs")}`,
     );
     expect(upgrade.lines).toContain(
-      `Outpost ${VERSION} did not become ready at http://127.0.0.1:${box.port} within 3 s: putting the previous binary back`,
+      `Outpost ${VERSION} did not become ready at http://127.0.0.1:${box.port} within 15 s: putting the previous binary back`,
     );
     // The broken build was started, failed, and the old one runs again.
     expect(readFileSync(join(box.root.path, "service-logs/start-2.log"), "utf8")).toContain("this build is broken");
@@ -163,5 +191,5 @@ describe("outpost install over an installed version", () => {
     expect(existsSync(join(box.root.path, "usr/local/bin/outpost.previous"))).toBe(false);
     expect(box.service.starts).toBe(3);
     expect((await askHealth(`http://127.0.0.1:${box.port}`))?.version).toBe(VERSION);
-  }, 60_000);
+  }, 90_000);
 });

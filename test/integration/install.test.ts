@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { VERSION } from "../../server/version";
 import { startTestApp } from "../harness/app";
 import { stagingRoot as makeStagingRoot, type StagingRoot } from "../harness/install-root";
 
@@ -247,6 +248,7 @@ describe("outpost status", () => {
     await using app = await startTestApp();
     const { stdout, exitCode } = await outpost(["status", "--data", app.dataDir], null);
     expect(stdout).toMatch(new RegExp(`running:  yes \\(pid ${process.pid}, at http://\\S+:\\d+\\S*\\)\n`));
+    expect(stdout).toContain(`version:  ${VERSION} (running, and this executable)\n`);
     expect(stdout).toContain(`data dir: ${app.dataDir}\n`);
     expect(stdout).toMatch(/disk use: [\d.]+ [KM]?i?B in the data directory/);
     expect(exitCode).toBe(0);

@@ -10,7 +10,7 @@ import { ADMIN_PASSWORD, startTestApp } from "../harness/app";
 describe("health and readiness", () => {
   test("/health and /ready answer without signing in", async () => {
     await using server = await startTestApp();
-    expect(await (await fetch(`${server.url}/health`)).json()).toEqual({ status: "ok", version: VERSION });
+    expect(await (await fetch(`${server.url}/health`)).json()).toEqual({ status: "ok", version: VERSION, setupRequired: false });
     const ready = await fetch(`${server.url}/ready`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({
