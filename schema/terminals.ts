@@ -1,15 +1,17 @@
 // Terminals: open a shell in a pseudo-terminal, type into it, resize it, watch its output (the
 // scrollback first, so a returning viewer sees the screen again), and close it.
-import type { ShareCandidate, TerminalInfo, TerminalOutputChunk, TerminalShare, TerminalUser } from "../server/terminals/service";
+import {
+  type ShareCandidate,
+  type TerminalInfo,
+  type TerminalOutputChunk,
+  type TerminalShare,
+  terminalUserOf,
+} from "../server/terminals/service";
 import { auditEverySubscribe, auditRefusalsOnly, auditTarget } from "./audit";
 import { builder } from "./builder";
 import { type Context, signedInViewer } from "./context";
 
-/** The caller as the terminal service sees them: admins act on every session, others on their own. */
-function terminalUser(ctx: Context): TerminalUser {
-  const viewer = signedInViewer(ctx);
-  return { userId: viewer.userId, username: viewer.username, seesAll: viewer.role === "admin" };
-}
+const terminalUser = (ctx: Context) => terminalUserOf(signedInViewer(ctx));
 
 const TerminalAccessEnum = builder.enumType("TerminalAccess", {
   values: {

@@ -1,9 +1,12 @@
 // Terminals: shells in pseudo-terminals kept on the server, to leave and resume from any device.
 // Admin-only unless terminals_for_operators: a terminal is a shell as the user Outpost runs as.
+
+import type { AuditService } from "../audit/service";
 import { defineFeature } from "../feature";
 import type { RunsService } from "../programs/runs";
 import type { UserService } from "../users/service";
 import { createTerminalService, type TerminalEndedEvent, type TerminalOutputEvent } from "./service";
+import { terminalSocketProtocol } from "./socket";
 
 declare module "../events" {
   interface EventMap {
@@ -69,8 +72,8 @@ export const terminalsFeature = defineFeature({
       description: "open, use and close terminals (a shell as Outpost's user)",
     },
   ],
-  create: (core, { users, runs }: { users: UserService; runs: RunsService }) => ({
-    terminals: createTerminalService({
+  create: (core, { users, runs, audit }: { users: UserService; runs: RunsService; audit: AuditService }) => {
+    const terminals = createTerminalService({
       supervisor: core.supervisor,
       events: core.events,
       clock: core.clock,
@@ -87,8 +90,22 @@ export const terminalsFeature = defineFeature({
           .filter((user) => !user.disabled)
           .map((user) => ({ userId: user.id, username: user.username, mayUseTerminals: core.access.ofRole(user.role).has("terminals") })),
       programLaunch: runs.programLaunch,
-    }),
-  }),
+    });
+    const terminalSocket = terminalSocketProtocol({
+      terminals,
+      log: core.log,
+      recordAttach: (socket, terminalId, error) =>
+        void audit.recordOutcome({
+          viewer: socket.data.viewer,
+          client: socket.data.origin,
+          action: "socket.terminalAttach",
+          target: { id: terminalId },
+          error,
+        }),
+    });
+    return { terminals, terminalSocket };
+  },
+  sockets: ({ terminalSocket }) => [terminalSocket],
   jobs: ({ terminals }) => [{ name: "terminals.idle-reap", everyMs: IDLE_CHECK_INTERVAL_MS, run: () => terminals.reapIdle() }],
   stop: ({ terminals }) => terminals.stop(),
 });

@@ -6,6 +6,7 @@
 import { statSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute } from "node:path";
+import type { SignedInViewer } from "../auth/viewer";
 import type { Clock } from "../clock";
 import { ForbiddenError, InvalidInputError, LimitExceededError, NotFoundError } from "../errors";
 import type { EventBus } from "../events";
@@ -28,6 +29,11 @@ export interface TerminalUser {
   userId: string;
   username: string;
   seesAll: boolean;
+}
+
+/** The signed-in viewer as the terminals see them: admins act on every session, others on their own and those shared with them. */
+export function terminalUserOf(viewer: SignedInViewer): TerminalUser {
+  return { userId: viewer.userId, username: viewer.username, seesAll: viewer.role === "admin" };
 }
 
 /** What the owner lets another user do with a session. */

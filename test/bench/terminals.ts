@@ -1,6 +1,6 @@
 // Benchmark of terminals, printed as figures (no assertions), with Outpost running in this process
-// on loopback: keystroke-to-echo latency over graphql-ws next to writing to a PTY directly in the
-// same process; `cat` of a large file through a terminal to one subscriber next to `cat` to
+// on loopback: keystroke-to-echo latency over graphql-ws and over the outpost-terminal socket next
+// to writing to a PTY directly in the same process; `cat` of a large file through a terminal to one subscriber next to `cat` to
 // /dev/null; and the server's RSS growth with 20 open shells. Run: `bun test/bench/terminals.ts`
 // (`--mib 20` for a smaller file).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -81,6 +81,36 @@ function viewer(client: GraphqlClient, id: string) {
   return { received: () => received, exited: () => exited, write, nextOutput, dispose: () => socket.dispose() };
 }
 
+/** Keystroke-to-echo over the outpost-terminal socket: `i<key>` sent, timed until the next output frame. */
+async function rawSocketEchoLatency(url: string, client: GraphqlClient, id: string): Promise<number[]> {
+  const ws = new WebSocket(`${url.replace("http", "ws")}/terminals/socket`, {
+    protocols: ["outpost-terminal"],
+    headers: { authorization: `Bearer ${client.accessToken}` },
+  } as unknown as string[]);
+  let onOutput = () => {};
+  ws.onmessage = () => onOutput();
+  await new Promise((resolve) => {
+    ws.onopen = resolve;
+  });
+  const nextFrame = () =>
+    new Promise<void>((resolve) => {
+      onOutput = resolve;
+    });
+  const replayed = nextFrame();
+  ws.send(`a${id}`);
+  await replayed;
+  const samples: number[] = [];
+  for (let i = 0; i < KEYSTROKES; i++) {
+    const echoed = nextFrame();
+    const started = performance.now();
+    ws.send("ia");
+    await echoed;
+    samples.push(performance.now() - started);
+  }
+  ws.close();
+  return samples;
+}
+
 const work = mkdtempSync(join(tmpdir(), "outpost-terminals-bench-"));
 const server = await startTestApp({ config: { rateLimitApiPerMinute: 10_000_000, terminalsMaxPerUser: 64, terminalsMaxTotal: 64 } });
 try {
@@ -119,7 +149,10 @@ try {
     overSocket.push(performance.now() - started);
   }
   await typing.dispose();
-  console.log(`keystroke to echo, ${KEYSTROKES} keys: over graphql-ws ${summary(overSocket)}; PTY directly ${summary(direct)}`);
+  const raw = await rawSocketEchoLatency(server.url, admin, catId);
+  console.log(
+    `keystroke to echo, ${KEYSTROKES} keys: over graphql-ws ${summary(overSocket)}; over outpost-terminal ${summary(raw)}; PTY directly ${summary(direct)}`,
+  );
 
   // Throughput: a large file through a terminal to one subscriber.
   const file = join(work, "big.txt");

@@ -344,32 +344,6 @@ export function subscribe<Result, Variables extends Record<string, unknown>>(
   };
 }
 
-/**
- * Runs a mutation over the subscription socket instead of a POST: for a stream of small operations
- * (keystrokes) where an HTTP request each would cost more than the work. Rejects with a
- * GraphQLRequestError; a session that expired is not renewed here (the socket reconnects with the
- * renewed one, see subscribe).
- */
-export function mutateOverSocket<Result, Variables extends Record<string, unknown>>(
-  operation: Operation<Result, Variables>,
-  variables: Variables,
-): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    let answer: Result | null = null;
-    subscriptionSocket().subscribe<Result>(
-      { query: operation, variables },
-      {
-        next: (result) => {
-          if (result.errors?.length) reject(fromServerErrors(result.errors));
-          else if (result.data) answer = result.data;
-        },
-        error: (raw) => reject(subscriptionError(raw)),
-        complete: () => (answer ? resolve(answer) : reject(new GraphQLRequestError("INTERNAL", "The server answered without data."))),
-      },
-    );
-  });
-}
-
 /** Opens the socket (if it is not open) and keeps it open until `closeSubscriptionSocket`; for when someone signs in. */
 export function openSubscriptionSocket(): void {
   subscriptionSocket();

@@ -1,5 +1,5 @@
 // One terminal on screen, drawn by xterm.js: the kept scrollback first, then live output; typing,
-// pastes and the window's size go to the server over the UI's one socket. Links are clickable,
+// pastes and the window's size go to the server over the terminal's own socket (lib/terminalSocket). Links are clickable,
 // a selection is copied, and the search box finds text in the scrollback.
 import "@xterm/xterm/css/xterm.css";
 import { FitAddon } from "@xterm/addon-fit";
@@ -9,8 +9,8 @@ import { Terminal } from "@xterm/xterm";
 import { createEffect, createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import { ErrorMessage } from "../../components/ErrorMessage";
 import { type GraphQLRequestError, toRequestError } from "../../lib/graphql";
+import { connectTerminal } from "../../lib/terminalSocket";
 import { KEY_BAR_KEYS, type Modifiers, withModifiers } from "./terminalInput";
-import { followTerminalOutput, resizeTerminal, writeTerminal } from "./terminalsOperations";
 
 export interface TerminalScreenProps {
   terminalId: string;
@@ -20,29 +20,6 @@ export interface TerminalScreenProps {
   size: { cols: number; rows: number };
   /** Called once with the exit code (null: a signal ended it) when the terminal ends. */
   onExit: (exitCode: number | null) => void;
-}
-
-/** Sends keystrokes one request at a time, in order; what is typed meanwhile goes in the next one. */
-function createInputSender(terminalId: string, onError: (error: GraphQLRequestError) => void) {
-  let waiting = "";
-  let sending = false;
-  const flush = async () => {
-    sending = true;
-    while (waiting) {
-      const data = waiting;
-      waiting = "";
-      try {
-        await writeTerminal(terminalId, data);
-      } catch (error) {
-        onError(toRequestError(error));
-      }
-    }
-    sending = false;
-  };
-  return (data: string) => {
-    waiting += data;
-    if (!sending) void flush();
-  };
 }
 
 export function TerminalScreen(props: TerminalScreenProps) {
@@ -58,19 +35,31 @@ export function TerminalScreen(props: TerminalScreenProps) {
   terminal.loadAddon(fit);
   terminal.loadAddon(search);
   terminal.loadAddon(new WebLinksAddon());
-  const send = createInputSender(props.terminalId, setError);
 
   /** What the user typed, with the key bar's sticky modifiers applied to it (and then released). */
   const type = (typed: string) => {
     if (exited() || !props.writable) return;
     const held = modifiers();
     if (held.ctrl || held.alt) setModifiers({ ctrl: false, alt: false });
-    send(withModifiers(typed, held));
+    connection?.input(withModifiers(typed, held));
   };
 
+  let connection: ReturnType<typeof connectTerminal> | undefined;
   onMount(() => {
     if (!host) return;
     terminal.open(host);
+    connection = connectTerminal(props.terminalId, {
+      onOutput: (data, reset) => {
+        if (reset) terminal.reset();
+        terminal.write(data);
+      },
+      onExit: (exitCode) => {
+        setExited({ exitCode });
+        props.onExit(exitCode);
+      },
+      onError: setError,
+      onConnected: () => setError(null),
+    });
     terminal.onData(type);
     // Ctrl+Shift+C copies and Ctrl+Shift+V pastes (plain Ctrl+C and Ctrl+V belong to the program);
     // the browser's paste lands in xterm's own textarea, which sends it as one (bracketed) paste.
@@ -86,7 +75,7 @@ export function TerminalScreen(props: TerminalScreenProps) {
       if (terminal.hasSelection()) void copySelection();
     });
     terminal.onResize(({ cols, rows }) => {
-      if (!exited() && props.writable) resizeTerminal(props.terminalId, cols, rows).catch((failure) => setError(toRequestError(failure)));
+      if (!exited() && props.writable) connection?.resize(cols, rows);
     });
     let fitting = 0;
     const observer = new ResizeObserver(() => {
@@ -98,24 +87,11 @@ export function TerminalScreen(props: TerminalScreenProps) {
       if (!props.writable) terminal.resize(props.size.cols, props.size.rows);
     });
     observer.observe(host);
-    const stop = followTerminalOutput(
-      props.terminalId,
-      (chunk) => {
-        setError(null);
-        if (chunk.reset) terminal.reset();
-        if (chunk.data) terminal.write(chunk.data);
-        if (chunk.exited) {
-          setExited({ exitCode: chunk.exitCode });
-          props.onExit(chunk.exitCode);
-        }
-      },
-      setError,
-    );
     terminal.focus();
     // On a phone the list above pushes the screen out of sight, and xterm.js draws nothing it cannot see.
     screen?.scrollIntoView({ block: "start" });
     onCleanup(() => {
-      stop();
+      connection?.close();
       observer.disconnect();
       cancelAnimationFrame(fitting);
       terminal.dispose();

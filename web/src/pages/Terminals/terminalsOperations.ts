@@ -1,6 +1,6 @@
-// The GraphQL operations of the Terminals page, typed from the schema. The list and opening or
-// closing go as POSTs; keystrokes and sizes go over the one socket the output streams on.
-import { type GraphQLRequestError, mutateOverSocket, query, subscribe } from "../../lib/graphql";
+// The GraphQL operations of the Terminals page, typed from the schema: the list, opening, sharing
+// and closing. Keystrokes, sizes and output go over the terminal's own socket (lib/terminalSocket).
+import { query } from "../../lib/graphql";
 import { graphql, type ResultOf, type SchemaEnum } from "../../lib/operation";
 
 const TERMINAL_FIELDS =
@@ -19,13 +19,6 @@ const SHARE = graphql(
 );
 export type ShareMode = SchemaEnum<"TerminalShareMode">;
 const CLOSE = graphql(`mutation CloseTerminal($id: ID!) { closeTerminal(id: $id) { ${TERMINAL_FIELDS} } }`);
-const WRITE = graphql("mutation WriteTerminal($id: ID!, $data: String!) { writeTerminal(id: $id, data: $data) }");
-const RESIZE = graphql(
-  "mutation ResizeTerminal($id: ID!, $cols: Int!, $rows: Int!) { resizeTerminal(id: $id, cols: $cols, rows: $rows) { id } }",
-);
-
-const OUTPUT = graphql("subscription TerminalOutput($id: ID!) { terminalOutput(id: $id) { data reset exited exitCode } }");
-export type TerminalOutputChunk = ResultOf<typeof OUTPUT>["terminalOutput"];
 
 export interface OpenTerminalInput {
   cols: number;
@@ -41,14 +34,3 @@ export const fetchSharePartners = async () => (await query(PARTNERS)).terminalSh
 export const shareTerminal = async (id: string, userId: string, mode: ShareMode) =>
   (await query(SHARE, { id, userId, mode })).shareTerminal;
 export const closeTerminal = async (id: string) => (await query(CLOSE, { id })).closeTerminal;
-export const writeTerminal = (id: string, data: string) => mutateOverSocket(WRITE, { id, data });
-export const resizeTerminal = (id: string, cols: number, rows: number) => mutateOverSocket(RESIZE, { id, cols, rows });
-
-/** Follows a terminal's output: the kept scrollback first (reset), then live, until it exits. */
-export function followTerminalOutput(
-  id: string,
-  onChunk: (chunk: TerminalOutputChunk) => void,
-  onError: (error: GraphQLRequestError) => void,
-) {
-  return subscribe(OUTPUT, { id }, (data) => onChunk(data.terminalOutput), onError);
-}
