@@ -34,19 +34,21 @@ export function cloudflaredDriver({
   program,
   defaultToken,
 }: DriverNeeds & { program: string | null; defaultToken: string | null }): ProviderDriver {
+  /** Why cloudflared cannot run here, or null when it can. */
+  const unavailableBecause = () => {
+    if (findProgram(program)) return null;
+    return program
+      ? `cloudflared_path ${program} is not an executable file.`
+      : "cloudflared is not installed: install it from Cloudflare (or your package manager), or set cloudflared_path.";
+  };
   return {
     provider: "CLOUDFLARED",
     // cloudflared also sets X-Forwarded-For; CF-Connecting-IP is the one Cloudflare's edge vouches for.
     visitorHeader: "cf-connecting-ip",
     needsLoopback: true,
-    async availability() {
-      if (findProgram(program)) return { available: true, reason: null };
-      return {
-        available: false,
-        reason: program
-          ? `cloudflared_path ${program} is not an executable file.`
-          : "cloudflared is not installed: install it from Cloudflare (or your package manager), or set cloudflared_path.",
-      };
+    availability: async () => {
+      const reason = unavailableBecause();
+      return { available: reason === null, reason };
     },
     checkOptions(options) {
       if (options.hostname != null && !/^[a-z0-9.-]{1,253}$/i.test(options.hostname))
@@ -56,7 +58,7 @@ export function cloudflaredDriver({
     },
     async connect({ entrance, options, timeoutMs }: ConnectRequest) {
       const found = findProgram(program);
-      if (!found) throw new TunnelConnectError((await this.availability()).reason as string, "setup");
+      if (!found) throw new TunnelConnectError(unavailableBecause() as string, "setup");
       const token = options.token ?? (options.hostname ? defaultToken : null);
       if (options.hostname && !token)
         throw new TunnelConnectError("A named cloudflared tunnel needs its token (in the call or the cloudflared_token setting).", "setup");

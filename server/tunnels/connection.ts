@@ -78,7 +78,11 @@ export interface DriverNeeds {
   log: Logger;
 }
 
-/** Rejects with `error()` when `promise` has not settled within `timeoutMs`, calling `onTimeout` first. */
+/**
+ * Rejects with `error()` when `promise` has not settled within `timeoutMs`, calling `onTimeout`
+ * first. Real time, not the injected clock: it bounds waits on the network and on programs, which
+ * a test's manual clock would otherwise never end.
+ */
 export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, error: () => Error, onTimeout?: () => void): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<never>((_, reject) => {

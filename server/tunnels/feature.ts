@@ -122,6 +122,10 @@ export const tunnelsFeature = defineFeature({
         log: core.log,
         recordAudit: audit.record,
         activeAdmins: () => accounts.countActiveAdmins(),
+        userById: (userId) => {
+          const user = accounts.userById(userId);
+          return user ? { userId: user.id, username: user.username } : null;
+        },
         adminsWithoutSecondFactor: () =>
           enabledAdmins()
             .filter((u) => !u.totpEnabled)
@@ -134,12 +138,6 @@ export const tunnelsFeature = defineFeature({
       }),
     };
   },
-  start: ({ tunnels }, core) => {
-    const accounts = createAuthStore(core.db);
-    tunnels.restoreOnBoot((userId) => {
-      const user = accounts.userById(userId);
-      return user ? { userId: user.id, username: user.username } : null;
-    });
-  },
+  start: ({ tunnels }) => tunnels.restoreOnBoot(),
   stop: ({ tunnels }) => tunnels.stopAll(),
 });

@@ -89,6 +89,7 @@ export function createTunnelService({
   recordAudit,
   activeAdmins,
   adminsWithoutSecondFactor,
+  userById,
   startTimeoutMs,
   initialBackoffMs,
   maxBackoffMs,
@@ -106,6 +107,8 @@ export function createTunnelService({
   activeAdmins: () => number;
   /** Usernames of enabled admins without a second factor. */
   adminsWithoutSecondFactor: () => string[];
+  /** The user a restored tunnel was started by, or null when they are gone. */
+  userById: (userId: string) => TunnelActor | null;
   startTimeoutMs: number;
   initialBackoffMs: number;
   maxBackoffMs: number;
@@ -361,9 +364,9 @@ export function createTunnelService({
      * Starts the start-on-boot tunnels in the background (a slow provider does not hold up the
      * server). With no admin, none starts: each is listed FAILED saying why.
      */
-    restoreOnBoot(nameOf: (userId: string) => TunnelActor | null): void {
+    restoreOnBoot(): void {
       for (const saved of store.all()) {
-        const t = open(saved.id, saved.provider, saved.options, true, saved.startedBy ? nameOf(saved.startedBy) : null);
+        const t = open(saved.id, saved.provider, saved.options, true, saved.startedBy ? userById(saved.startedBy) : null);
         if (activeAdmins() === 0) {
           void fail(t, "No admin exists: tunnels stay closed until there is one.");
           continue;

@@ -75,6 +75,7 @@ export default function TunnelsPage() {
               {option("authtoken", "Authtoken", "Leave empty to use the server's ngrok_authtoken. Kept in memory only.", "password")}
               {option("domain", "Reserved domain", "Optional.")}
               {option("basicAuth", "Basic auth (user:password)", "Optional; asked by ngrok before Outpost.", "password")}
+              {option("allowCidrs", "Allowed addresses", "Optional CIDR ranges, e.g. 203.0.113.0/24; ngrok turns everyone else away.")}
             </Match>
             <Match when={page.provider() === "LOCALTUNNEL"}>
               {option("server", "Server", "Leave empty for the server's default (localtunnel_server).")}

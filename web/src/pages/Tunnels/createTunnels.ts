@@ -30,7 +30,7 @@ export const PROVIDERS: { value: TunnelProvider; label: string }[] = [
 export type TunnelRowAction = "stop" | "boot";
 
 /** The options of each provider, as typed; blank fields are left out of the call. */
-const EMPTY_OPTIONS = { authtoken: "", domain: "", basicAuth: "", token: "", hostname: "", server: "", subdomain: "" };
+const EMPTY_OPTIONS = { authtoken: "", domain: "", basicAuth: "", allowCidrs: "", token: "", hostname: "", server: "", subdomain: "" };
 export type TunnelOptionField = keyof typeof EMPTY_OPTIONS;
 
 export function createTunnels() {
@@ -70,12 +70,20 @@ export function createTunnels() {
       });
       if (!goAhead) return;
     }
+    const { allowCidrs, ...texts } = options();
     const typed = Object.fromEntries(
-      Object.entries(options())
+      Object.entries(texts)
         .filter(([, value]) => value.trim() !== "")
         .map(([k, v]) => [k, v.trim()]),
     );
-    const tunnel = await startTunnel({ ...typed, provider: provider(), startOnBoot: startOnBoot() } as StartTunnelInput);
+    // The allow list is typed as one line of ranges.
+    const ranges = allowCidrs.split(/[\s,]+/).filter((range) => range !== "");
+    const tunnel = await startTunnel({
+      ...typed,
+      ...(ranges.length > 0 ? { allowCidrs: ranges } : {}),
+      provider: provider(),
+      startOnBoot: startOnBoot(),
+    } as StartTunnelInput);
     setTunnels((list) => withTunnel(list, tunnel));
     setOptions({ ...EMPTY_OPTIONS });
   });

@@ -31,11 +31,11 @@ export function fetchTunnelSetup(): Promise<TunnelSetup> {
 
 const START_TUNNEL = graphql(`mutation StartTunnel(
   $provider: TunnelProvider!, $startOnBoot: Boolean, $authtoken: String, $domain: String, $basicAuth: String,
-  $token: String, $hostname: String, $server: String, $subdomain: String
+  $allowCidrs: [String!], $token: String, $hostname: String, $server: String, $subdomain: String
 ) {
   startTunnel(
     provider: $provider, startOnBoot: $startOnBoot, authtoken: $authtoken, domain: $domain, basicAuth: $basicAuth,
-    token: $token, hostname: $hostname, server: $server, subdomain: $subdomain
+    allowCidrs: $allowCidrs, token: $token, hostname: $hostname, server: $server, subdomain: $subdomain
   ) { ${TUNNEL_FIELDS} }
 }`);
 
