@@ -92,11 +92,23 @@ export async function smokeTest(started: StartedBinary) {
   const changes = socket.subscribe<{ kvChanged: { kind: string; key: string; entry: { value: unknown } | null } }>(
     `subscription { kvChanged(prefix: "smoke/") { kind key entry { value } } }`,
   );
-  await Bun.sleep(300);
+  // The subscription is live once a write is seen through it (the binary's event bus is out of reach).
+  await waitUntil(
+    async () => {
+      await owner.data(`mutation { setKv(key: "smoke/probe", value: 1) { version } }`);
+      return changes.results.length > 0;
+    },
+    10_000,
+    "the kvChanged subscription to deliver",
+  );
   await owner.data(`mutation { setKv(key: "smoke/a", value: {hello: "world"}) { version } }`);
   expect(await owner.data(`{ kv(key: "smoke/a") { value version } }`)).toEqual({ kv: { value: { hello: "world" }, version: 1 } });
-  await changes.waitFor(1, 10_000);
-  expect(changes.results[0]?.data?.kvChanged).toEqual({ kind: "SET", key: "smoke/a", entry: { value: { hello: "world" } } });
+  await waitUntil(() => changes.results.some((r) => r.data?.kvChanged.key === "smoke/a"), 10_000, "the change to smoke/a");
+  expect(changes.results.find((r) => r.data?.kvChanged.key === "smoke/a")?.data?.kvChanged).toEqual({
+    kind: "SET",
+    key: "smoke/a",
+    entry: { value: { hello: "world" } },
+  });
   await socket.dispose();
 
   started.proc.kill("SIGTERM");
