@@ -1,7 +1,7 @@
 // The host's health now, live and in the past: CPU, memory, file systems, disk and network I/O, temperatures,
 // the Raspberry Pi's throttling flags, and the host's processes.
 import { type HistoryAnswer, MAX_HISTORY_POINTS } from "../server/metrics/history";
-import { MAX_PROCESS_LIMIT, type ProcessInfo } from "../server/metrics/processes";
+import { MAX_PROCESS_LIMIT, type ProcessInfo, type TopProcesses } from "../server/metrics/processes";
 import type { CpuUsage, DiskIo, FilesystemUsage, MetricsSample, NetworkIo, Temperature, Throttling } from "../server/metrics/sampler";
 import { cpuTemperature } from "../server/metrics/series";
 import type { HistoryPoint } from "../server/metrics/store";
@@ -130,6 +130,14 @@ const MetricsType = builder.objectRef<MetricsSample>("Metrics").implement({
       description: "Null where the firmware does not report it (anything but a Raspberry Pi).",
       resolve: (sample) => sample.throttling,
     }),
+    topProcesses: t.field({
+      type: TopProcessesType,
+      nullable: true,
+      description:
+        "The five processes using the most CPU (over the sample interval) and the most memory, read with the sample; needs processes:read as well.",
+      authScopes: { permission: "processes:read" },
+      resolve: (sample) => sample.topProcesses,
+    }),
   }),
 });
 
@@ -219,7 +227,14 @@ const ProcessSignalEnum = builder.enumType("ProcessSignal", {
   } as const,
 });
 
-const ProcessType = builder.objectRef<ProcessInfo>("Process").implement({
+const ProcessType = builder.objectRef<ProcessInfo>("Process");
+const TopProcessesType = builder.objectRef<TopProcesses>("TopProcesses").implement({
+  fields: (t) => ({
+    byCpu: t.field({ type: [ProcessType], resolve: (top) => top.byCpu }),
+    byMemory: t.field({ type: [ProcessType], resolve: (top) => top.byMemory }),
+  }),
+});
+ProcessType.implement({
   description: "A process on the host, as /proc shows it.",
   fields: (t) => ({
     pid: t.exposeInt("pid"),

@@ -34,6 +34,8 @@ declare module "../settings" {
 }
 
 const HOUR_MS = 60 * 60 * 1000;
+/** Processes by CPU and by memory in each live sample. */
+const TOP_PROCESSES = 5;
 const DAY_MS = 24 * HOUR_MS;
 
 export const metricsFeature = defineFeature({
@@ -86,14 +88,16 @@ export const metricsFeature = defineFeature({
         hourMs: core.config.metricsHourRetentionDays * DAY_MS,
       },
     });
+    const processes = createProcessTable();
     const metrics = createMetricsService({
       sampler: createSampler(),
       events: core.events,
       clock: core.clock,
       intervalMs,
       onSample: metricsHistory.record,
+      topProcesses: () => processes.top(TOP_PROCESSES),
     });
-    return { metrics, metricsHistory, processes: createProcessTable() };
+    return { metrics, metricsHistory, processes };
   },
   routes: ({ metrics }) => [
     {

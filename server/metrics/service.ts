@@ -2,6 +2,7 @@
 // published as `metrics.sample` for subscribers. Knows nothing of GraphQL.
 import type { Clock } from "../clock";
 import type { EventBus } from "../events";
+import type { TopProcesses } from "./processes";
 import type { MetricsSample, Sampler } from "./sampler";
 
 export interface MetricsServiceOptions {
@@ -11,13 +12,15 @@ export interface MetricsServiceOptions {
   intervalMs: number;
   /** Called with each sample taken (the history keeps it). */
   onSample?: (sample: MetricsSample) => void;
+  /** The busiest processes, read with each sample. */
+  topProcesses?: () => TopProcesses;
 }
 
-export function createMetricsService({ sampler, events, clock, intervalMs, onSample }: MetricsServiceOptions) {
+export function createMetricsService({ sampler, events, clock, intervalMs, onSample, topProcesses }: MetricsServiceOptions) {
   let latest: MetricsSample | null = null;
 
   const collect = (): MetricsSample => {
-    latest = sampler.read(new Date(clock.now()));
+    latest = { ...sampler.read(new Date(clock.now())), topProcesses: topProcesses?.() ?? null };
     onSample?.(latest);
     events.publish("metrics.sample", latest);
     return latest;
@@ -26,7 +29,7 @@ export function createMetricsService({ sampler, events, clock, intervalMs, onSam
   return {
     intervalMs,
 
-    /** Takes a sample now, keeps it as the latest, hands it to `onSample` and publishes it as `metrics.sample`. */
+    /** Takes a sample (with the top processes) now, keeps it as the latest, hands it to `onSample` and publishes it as `metrics.sample`. */
     collect,
 
     /** The latest sample; takes the first one when none was taken yet. */
