@@ -1,7 +1,9 @@
 // GET /metrics for Prometheus: the text passes `promtool check metrics`, carries the host's values,
-// and is served only to callers holding metrics:read (an API key with that scope, say).
+// and is served only to callers holding metrics:read (an API key with that scope, say), the
+// configured bearer token, or callers from a listed network.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
+import { loadConfig } from "../../server/config";
 import { startTestApp, type TestApp } from "../harness/app";
 
 let server: TestApp;
@@ -44,4 +46,30 @@ test("anonymous callers and keys without metrics:read are refused", async () => 
   expect((await scrape()).status).toBe(401);
   expect((await scrape(await apiKey(["kv:write"]))).status).toBe(403);
   expect((await scrape(await apiKey(["read"]))).status).toBe(200);
+});
+
+test("the configured bearer token scrapes without an API key; a wrong one and anonymous callers are refused", async () => {
+  const token = "scrape-token-0123456789";
+  await using withToken = await startTestApp({ config: { metricsBearerToken: token, metricsOpenNetworks: "10.0.0.0/8, fd00::/8" } });
+  const scrapeIt = (bearer?: string) => fetch(`${withToken.url}/metrics`, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+  const answer = await scrapeIt(token);
+  expect(answer.status).toBe(200);
+  expect(await answer.text()).toContain("\noutpost_memory_total_bytes ");
+  expect((await scrapeIt(`${token}x`)).status).toBe(401);
+  // This test calls from 127.0.0.1, outside the open networks.
+  expect((await scrapeIt()).status).toBe(401);
+});
+
+test("callers from a listed network scrape without a key; the list is checked at start", async () => {
+  await using open = await startTestApp({ config: { metricsOpenNetworks: "192.168.0.0/16, 127.0.0.0/8" } });
+  const answer = await fetch(`${open.url}/metrics`);
+  expect(answer.status).toBe(200);
+  expect(await answer.text()).toContain("\noutpost_memory_total_bytes ");
+  // GraphQL stays closed to them.
+  expect((await open.anonymous.request("{ metrics { at } }")).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+
+  const load = (networks: string) => () => loadConfig({ flags: { data: open.dataDir }, env: { OUTPOST_METRICS_OPEN_NETWORKS: networks } });
+  expect(load("10.0.0.0/33")).toThrow("OUTPOST_METRICS_OPEN_NETWORKS must list networks");
+  expect(load("localhost")).toThrow("is not a network");
+  expect(load("10.0.0.0/8,::1")).not.toThrow();
 });
