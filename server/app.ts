@@ -9,6 +9,7 @@ import type { Plugin } from "@envelop/core";
 import type { Server } from "bun";
 import type { GraphQLSchema } from "graphql";
 import { schema as builtSchema } from "../schema/index";
+import { createAppMetrics } from "./app-metrics";
 import { outcomeNeedsBudget } from "./audit/service";
 import { createLoginGuard, type LoginGuard } from "./auth/login-guard";
 import { createAccessControl } from "./auth/permissions";
@@ -25,6 +26,7 @@ import type { AnyFeature, Core } from "./feature";
 import { FEATURES, type Services } from "./features";
 import { createTrustedProxies, newRequestId, type RequestOrigin } from "./http/client-info";
 import { createGraphqlEndpoint } from "./http/graphql";
+import { useOperationMetrics } from "./http/operation-metrics";
 import { describePortHolder } from "./http/port-holder";
 import { createRequestAuth } from "./http/request-auth";
 import { createRouter, pathOf, type Route } from "./http/router";
@@ -146,6 +148,7 @@ export async function createApp(
     loginGuard: shared.loginGuard ?? createLoginGuard({ now: () => clock.now() }),
     access: createAccessControl(features.flatMap((f) => f.permissions ?? [])),
     caches: shared.caches ?? memoryCaches(clock),
+    appMetrics: createAppMetrics(),
   };
 
   const services = {} as Services;
@@ -192,7 +195,7 @@ export async function createApp(
     maxQueryBytes: config.maxQueryBytes,
     closeIfInvalid: (socket) => sockets.closeIfInvalid(socket),
     rateLimiter: core.rateLimiter,
-    plugins: graphqlPlugins,
+    plugins: [useOperationMetrics(core.appMetrics), ...graphqlPlugins],
   });
   const sockets = createSocketDispatcher({
     protocols: [graphql.protocol, ...featureSockets],
@@ -206,6 +209,7 @@ export async function createApp(
     trustedProxies,
     recordAudit: ({ viewer, origin, action, error }) => recordOutcome({ viewer, origin, action, target: null, error }),
   });
+  core.appMetrics.gauge("sockets_open", "WebSockets open (the UI's subscriptions and terminals ride on them).", () => sockets.openCount());
 
   const coreRoutes: Route[] = [
     { method: "GET", path: "/health", access: "public", rateClass: null, handle: () => Response.json({ status: "ok" }) },

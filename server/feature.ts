@@ -4,6 +4,7 @@
 // central learns a feature's types (events, settings and permissions are extended by declaration
 // merging from the feature's own folder).
 import type { Database } from "bun:sqlite";
+import type { AppMetrics } from "./app-metrics";
 import type { LoginGuard } from "./auth/login-guard";
 import type { AccessControl, PermissionSpec } from "./auth/permissions";
 import type { CacheFactory } from "./cache";
@@ -40,6 +41,8 @@ export interface Core {
   access: AccessControl;
   /** Short-lived caches of per-request state; shared between instances when scaled out. */
   caches: CacheFactory;
+  /** GraphQL operation counts and latencies, and gauges features declare (`appMetrics.gauge`) for GET /metrics. */
+  appMetrics: AppMetrics;
 }
 
 /** A periodic job a feature declares; one-shot jobs are scheduled through `core.jobs.at`. */

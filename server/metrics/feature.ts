@@ -37,8 +37,9 @@ declare module "../settings" {
 }
 
 const HOUR_MS = 60 * 60 * 1000;
-/** Processes by CPU and by memory in each live sample. */
+/** Processes by CPU and by memory in each live sample, read again at most this often. */
 const TOP_PROCESSES = 5;
+const TOP_PROCESSES_EVERY_MS = 5000;
 const DAY_MS = 24 * HOUR_MS;
 
 export const metricsFeature = defineFeature({
@@ -118,14 +119,15 @@ export const metricsFeature = defineFeature({
       intervalMs,
       onSample: metricsHistory.record,
       topProcesses: () => processes.top(TOP_PROCESSES),
+      topProcessesEveryMs: TOP_PROCESSES_EVERY_MS,
     });
     const requireScrapeAccess = createScrapeAccess({
       token: core.config.metricsBearerToken,
       openNetworks: core.config.metricsOpenNetworks,
     });
-    return { metrics, metricsHistory, processes, requireScrapeAccess };
+    return { metrics, metricsHistory, processes, requireScrapeAccess, appMetrics: core.appMetrics };
   },
-  routes: ({ metrics, requireScrapeAccess }) => [
+  routes: ({ metrics, requireScrapeAccess }, core) => [
     {
       // For Prometheus: an API key with metrics:read (or read), the configured bearer token, or an open network (scrape-access.ts).
       method: "GET",
@@ -133,7 +135,8 @@ export const metricsFeature = defineFeature({
       access: "public",
       handle: (request, { viewer, origin }) => {
         requireScrapeAccess(request, { viewer, ip: origin.ip });
-        return new Response(prometheusText(metrics.current()), { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } });
+        const application = { operations: core.appMetrics.operations(), gauges: core.appMetrics.gauges() };
+        return new Response(prometheusText(metrics.current(), application), { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } });
       },
     },
   ],

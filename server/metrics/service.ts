@@ -12,15 +12,35 @@ export interface MetricsServiceOptions {
   intervalMs: number;
   /** Called with each sample taken (the history keeps it). */
   onSample?: (sample: MetricsSample) => void;
-  /** The busiest processes, read with each sample. */
+  /** The busiest processes, read with a sample when the last reading is `topProcessesEveryMs` old. */
   topProcesses?: () => TopProcesses;
+  /**
+   * Reading every process costs several times a whole sample (one file per process): at a short
+   * interval the samples in between carry the last reading.
+   */
+  topProcessesEveryMs?: number;
 }
 
-export function createMetricsService({ sampler, events, clock, intervalMs, onSample, topProcesses }: MetricsServiceOptions) {
+export function createMetricsService({
+  sampler,
+  events,
+  clock,
+  intervalMs,
+  onSample,
+  topProcesses,
+  topProcessesEveryMs = 0,
+}: MetricsServiceOptions) {
   let latest: MetricsSample | null = null;
+  let top: { atMs: number; processes: TopProcesses } | null = null;
+  const currentTop = (nowMs: number): TopProcesses | null => {
+    if (!topProcesses) return null;
+    if (!top || nowMs - top.atMs >= topProcessesEveryMs) top = { atMs: nowMs, processes: topProcesses() };
+    return top.processes;
+  };
 
   const collect = (): MetricsSample => {
-    latest = { ...sampler.read(new Date(clock.now())), topProcesses: topProcesses?.() ?? null };
+    const nowMs = clock.now();
+    latest = { ...sampler.read(new Date(nowMs)), topProcesses: currentTop(nowMs) };
     onSample?.(latest);
     events.publish("metrics.sample", latest);
     return latest;

@@ -341,6 +341,9 @@ export function createRunsService({
   };
 
   return {
+    /** Runs running now and waiting for a slot (for the application metrics). */
+    counts: () => ({ running, queued: queue.length }),
+
     /**
      * Starts the program's entry point with `args`, `env` (added to a clean environment) and
      * `stdin`; returns the run at once, QUEUED when `maxConcurrent` runs are busy, else RUNNING.

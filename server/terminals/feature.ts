@@ -49,8 +49,8 @@ export const terminalsFeature = defineFeature({
     },
   ],
   permissions: [{ name: "terminals", roles: [], description: "open, use and close terminals (a shell as Outpost's user)" }],
-  create: (core) => ({
-    terminals: createTerminalService({
+  create: (core) => {
+    const terminals = createTerminalService({
       supervisor: core.supervisor,
       events: core.events,
       clock: core.clock,
@@ -59,8 +59,10 @@ export const terminalsFeature = defineFeature({
       idleTimeoutMs: core.config.terminalIdleTimeoutMinutes * 60 * 1000,
       maxPerUser: core.config.terminalsMaxPerUser,
       maxTotal: core.config.terminalsMaxTotal,
-    }),
-  }),
+    });
+    core.appMetrics.gauge("terminals_open", "Terminal sessions open.", terminals.openCount);
+    return { terminals };
+  },
   jobs: ({ terminals }) => [{ name: "terminals.idle-reap", everyMs: IDLE_CHECK_INTERVAL_MS, run: () => terminals.reapIdle() }],
   stop: ({ terminals }) => terminals.stop(),
 });

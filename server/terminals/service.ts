@@ -195,6 +195,9 @@ export function createTerminalService({
   };
 
   return {
+    /** How many sessions are open (for the application metrics). */
+    openCount: (): number => sessions.size,
+
     /**
      * Starts a session owned by `user`: the shell as a login shell, or `command` run by it, in a
      * PTY of cols × rows. Throws InvalidInputError for bad sizes or paths, LimitExceededError past

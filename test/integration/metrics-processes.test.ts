@@ -114,7 +114,7 @@ test("the live metrics carry the five busiest processes by CPU and by memory, a 
   // Each sample's CPU shares are over the time since the one before; other busy programs on the
   // machine (a browser test, say) may outrank it, but not five of them.
   const busyAmongTop = () => server.app.services.metrics.collect().topProcesses?.byCpu.some((p) => p.pid === busy.pid) ?? false;
-  await waitUntil(busyAmongTop, 10_000, "the busy child among the top five");
+  await waitUntil(busyAmongTop, 15_000, "the busy child among the top five (read every 5 s)");
   type Top = { pid: number; cpuPercent: number; memoryBytes: number; command: string };
   const { metrics } = await viewer.data<{ metrics: { topProcesses: { byCpu: Top[]; byMemory: Top[] } } }>(
     "{ metrics { topProcesses { byCpu { pid cpuPercent memoryBytes command } byMemory { pid cpuPercent memoryBytes command } } } }",
