@@ -1,7 +1,15 @@
 // The host's health now, live and in the past: CPU, memory, file systems, disk and network I/O, temperatures,
 // the Raspberry Pi's throttling flags, and the host's processes.
+import {
+  type AppGauge,
+  type AppMetrics,
+  LATENCY_BUCKETS_MS,
+  MAX_OPERATION_NAMES,
+  type OperationStats,
+  OTHER_OPERATIONS,
+} from "../server/app-metrics";
 import { type HistoryAnswer, MAX_HISTORY_POINTS } from "../server/metrics/history";
-import { MAX_PROCESS_LIMIT, type ProcessInfo } from "../server/metrics/processes";
+import { MAX_PROCESS_LIMIT, type ProcessInfo, type TopProcesses } from "../server/metrics/processes";
 import type { CpuUsage, DiskIo, FilesystemUsage, MetricsSample, NetworkIo, Temperature, Throttling } from "../server/metrics/sampler";
 import { cpuTemperature } from "../server/metrics/series";
 import type { HistoryPoint } from "../server/metrics/store";
@@ -130,6 +138,14 @@ const MetricsType = builder.objectRef<MetricsSample>("Metrics").implement({
       description: "Null where the firmware does not report it (anything but a Raspberry Pi).",
       resolve: (sample) => sample.throttling,
     }),
+    topProcesses: t.field({
+      type: TopProcessesType,
+      nullable: true,
+      description:
+        "The five processes using the most CPU (over the sample interval) and the most memory, read with the sample; needs processes:read as well.",
+      authScopes: { permission: "processes:read" },
+      resolve: (sample) => sample.topProcesses,
+    }),
   }),
 });
 
@@ -219,7 +235,14 @@ const ProcessSignalEnum = builder.enumType("ProcessSignal", {
   } as const,
 });
 
-const ProcessType = builder.objectRef<ProcessInfo>("Process").implement({
+const ProcessType = builder.objectRef<ProcessInfo>("Process");
+const TopProcessesType = builder.objectRef<TopProcesses>("TopProcesses").implement({
+  fields: (t) => ({
+    byCpu: t.field({ type: [ProcessType], resolve: (top) => top.byCpu }),
+    byMemory: t.field({ type: [ProcessType], resolve: (top) => top.byMemory }),
+  }),
+});
+ProcessType.implement({
   description: "A process on the host, as /proc shows it.",
   fields: (t) => ({
     pid: t.exposeInt("pid"),
@@ -264,5 +287,52 @@ builder.mutationField("signalProcess", (t) =>
       ctx.services.processes.signal(pid, signal);
       return true;
     },
+  }),
+);
+
+const LatencyBucketType = builder.objectRef<{ leMs: number; count: number }>("LatencyBucket").implement({
+  fields: (t) => ({
+    leMs: t.exposeFloat("leMs", { description: "The bucket's upper bound in milliseconds." }),
+    count: t.exposeInt("count", { description: "Operations that took at most leMs (cumulative)." }),
+  }),
+});
+
+const OperationStatsType = builder.objectRef<OperationStats>("GraphqlOperationStats").implement({
+  description: `One GraphQL operation name's use since the server started (at most ${MAX_OPERATION_NAMES} names; the rest count as ${OTHER_OPERATIONS}).`,
+  fields: (t) => ({
+    name: t.exposeString("name"),
+    type: t.exposeString("type", { description: "query, mutation or subscription." }),
+    count: t.exposeInt("count"),
+    errors: t.exposeInt("errors", { description: "Operations that answered with errors." }),
+    totalMs: t.exposeFloat("totalMs"),
+    latency: t.field({
+      type: [LatencyBucketType],
+      resolve: (op) => LATENCY_BUCKETS_MS.map((leMs, i) => ({ leMs, count: op.bucketCounts[i] ?? 0 })),
+    }),
+  }),
+});
+
+const AppGaugeType = builder.objectRef<AppGauge>("AppGauge").implement({
+  fields: (t) => ({
+    name: t.exposeString("name", {
+      description: "As in GET /metrics, without the outpost_ prefix: sockets_open, terminals_open, runs_running, ...",
+    }),
+    help: t.exposeString("help"),
+    value: t.exposeFloat("value"),
+  }),
+});
+
+builder.queryField("appMetrics", (t) =>
+  t.field({
+    type: builder.objectRef<AppMetrics>("AppMetrics").implement({
+      description: "Outpost's own use: GraphQL operations and what features count (sockets, terminals, runs).",
+      fields: (f) => ({
+        operations: f.field({ type: [OperationStatsType], resolve: (m) => m.operations() }),
+        gauges: f.field({ type: [AppGaugeType], resolve: (m) => m.gauges() }),
+      }),
+    }),
+    description: "The server's application metrics, as GET /metrics serves them.",
+    authScopes: { permission: "metrics:read" },
+    resolve: (_root, _args, ctx) => ctx.services.appMetrics,
   }),
 );

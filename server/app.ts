@@ -10,6 +10,7 @@ import type { Plugin } from "@envelop/core";
 import type { Server } from "bun";
 import type { GraphQLSchema } from "graphql";
 import { schema as builtSchema } from "../schema/index";
+import { createAppMetrics } from "./app-metrics";
 import { outcomeNeedsBudget } from "./audit/service";
 import { createLoginGuard, type LoginGuard } from "./auth/login-guard";
 import { createAccessControl } from "./auth/permissions";
@@ -27,6 +28,7 @@ import { FEATURES, type Services } from "./features";
 import { createTrustedProxies, newRequestId, type RequestOrigin } from "./http/client-info";
 import { createGraphqlEndpoint } from "./http/graphql";
 import { createLocalEntrances, type EntranceHandlers } from "./http/local-entrance";
+import { useOperationMetrics } from "./http/operation-metrics";
 import { describePortHolder } from "./http/port-holder";
 import { createRequestAuth } from "./http/request-auth";
 import { createRouter, pathOf, type Route } from "./http/router";
@@ -156,6 +158,7 @@ export async function createApp(
     ),
     caches: shared.caches ?? memoryCaches(clock),
     entrances: createLocalEntrances({ runDir: join(config.dataDir, "run"), trustedProxies, handlers: () => entranceHandlers }),
+    appMetrics: createAppMetrics(),
   };
 
   const services = {} as Services;
@@ -206,7 +209,7 @@ export async function createApp(
     maxQueryBytes: config.maxQueryBytes,
     closeIfInvalid: (socket) => sockets.closeIfInvalid(socket),
     rateLimiter: core.rateLimiter,
-    plugins: graphqlPlugins,
+    plugins: [useOperationMetrics(core.appMetrics), ...graphqlPlugins],
   });
   const sockets = createSocketDispatcher({
     protocols: [graphql.protocol, ...featureSockets],
@@ -220,6 +223,7 @@ export async function createApp(
     trustedProxies,
     recordAudit: ({ viewer, origin, action, error }) => recordOutcome({ viewer, origin, action, target: null, error }),
   });
+  core.appMetrics.gauge("sockets_open", "WebSockets open (the UI's subscriptions and terminals ride on them).", () => sockets.openCount());
 
   const coreRoutes: Route[] = [
     // The version tells `outpost install` that the new binary is the one answering, and `outpost status` what runs.

@@ -4,6 +4,7 @@
 // central learns a feature's types (events, settings and permissions are extended by declaration
 // merging from the feature's own folder).
 import type { Database } from "bun:sqlite";
+import type { AppMetrics } from "./app-metrics";
 import type { LoginGuard } from "./auth/login-guard";
 import type { AccessControl, PermissionSpec } from "./auth/permissions";
 import type { CacheFactory } from "./cache";
@@ -43,6 +44,8 @@ export interface Core {
   caches: CacheFactory;
   /** Second ways into this server for the local ends of tunnels, which name their visitors (http/local-entrance.ts). */
   entrances: LocalEntrances;
+  /** GraphQL operation counts and latencies, and gauges features declare (`appMetrics.gauge`) for GET /metrics. */
+  appMetrics: AppMetrics;
 }
 
 /** A periodic job a feature declares; one-shot jobs are scheduled through `core.jobs.at`. */

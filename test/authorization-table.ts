@@ -102,6 +102,7 @@ export const FIELD_REQUIREMENTS: Record<string, Requirement> = {
   "subscription.metricsUpdated": "metrics:read",
   "query.metricsHistory": "metrics:read",
   "query.metricSeries": "metrics:read",
+  "query.appMetrics": "metrics:read",
   "query.processes": "processes:read",
   "mutation.signalProcess": "processes:signal",
   // alerts

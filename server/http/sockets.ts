@@ -86,6 +86,8 @@ export interface SocketDispatcher {
   closeIfInvalid(socket: Socket): boolean;
   /** Closes every socket (server going away). */
   close(): void;
+  /** How many sockets are open. */
+  openCount(): number;
 }
 
 export function createSocketDispatcher({
@@ -130,6 +132,7 @@ export function createSocketDispatcher({
   const ipKey = (socket: Socket) => socket.data.origin.clientKey;
 
   return {
+    openCount: () => sockets.size,
     async upgrade(request, server) {
       const path = pathOf(request.url);
       const offered = (request.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());

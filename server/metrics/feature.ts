@@ -8,6 +8,7 @@ import { metricsMigrations } from "./migrations";
 import { createProcessTable } from "./processes";
 import { PROMETHEUS_CONTENT_TYPE, prometheusText } from "./prometheus";
 import { createSampler, type MetricsSample } from "./sampler";
+import { createScrapeAccess, MIN_SCRAPE_TOKEN_CHARS, networksProblem } from "./scrape-access";
 import { createMetricsService } from "./service";
 import { createMetricsStore } from "./store";
 
@@ -30,10 +31,15 @@ declare module "../settings" {
     metricsRawRetentionHours: number;
     metricsMinuteRetentionDays: number;
     metricsHourRetentionDays: number;
+    metricsBearerToken: string | null;
+    metricsOpenNetworks: string | null;
   }
 }
 
 const HOUR_MS = 60 * 60 * 1000;
+/** Processes by CPU and by memory in each live sample, read again at most this often. */
+const TOP_PROCESSES = 5;
+const TOP_PROCESSES_EVERY_MS = 5000;
 const DAY_MS = 24 * HOUR_MS;
 
 export const metricsFeature = defineFeature({
@@ -66,6 +72,25 @@ export const metricsFeature = defineFeature({
       description: "days 1-minute metric roll-ups are kept",
     },
     { key: "metricsHourRetentionDays", kind: "int", default: 365, min: 1, max: 3660, description: "days 1-hour metric roll-ups are kept" },
+    {
+      key: "metricsBearerToken",
+      kind: "string",
+      default: null,
+      nullable: true,
+      inFile: false,
+      description: "a bearer token that may scrape GET /metrics besides API keys with metrics:read (environment only, never in the file)",
+      accepts: `a secret of at least ${MIN_SCRAPE_TOKEN_CHARS} characters`,
+      check: (token) => (token.length >= MIN_SCRAPE_TOKEN_CHARS ? null : `must be at least ${MIN_SCRAPE_TOKEN_CHARS} characters`),
+    },
+    {
+      key: "metricsOpenNetworks",
+      kind: "string",
+      default: null,
+      nullable: true,
+      description: "networks whose callers may scrape GET /metrics without a key",
+      accepts: "networks separated by commas, such as 192.168.1.0/24, fd00::/8",
+      check: networksProblem,
+    },
   ],
   permissions: [
     { name: "metrics:read", roles: ["viewer", "operator"], description: "read the host's metrics, live and past" },
@@ -86,22 +111,33 @@ export const metricsFeature = defineFeature({
         hourMs: core.config.metricsHourRetentionDays * DAY_MS,
       },
     });
+    const processes = createProcessTable();
     const metrics = createMetricsService({
       sampler: createSampler(),
       events: core.events,
       clock: core.clock,
       intervalMs,
       onSample: metricsHistory.record,
+      topProcesses: () => processes.top(TOP_PROCESSES),
+      topProcessesEveryMs: TOP_PROCESSES_EVERY_MS,
     });
-    return { metrics, metricsHistory, processes: createProcessTable() };
+    const requireScrapeAccess = createScrapeAccess({
+      token: core.config.metricsBearerToken,
+      openNetworks: core.config.metricsOpenNetworks,
+    });
+    return { metrics, metricsHistory, processes, requireScrapeAccess, appMetrics: core.appMetrics };
   },
-  routes: ({ metrics }) => [
+  routes: ({ metrics, requireScrapeAccess }, core) => [
     {
-      // For Prometheus: a scrape carries an API key with the metrics:read (or read) scope as its bearer token.
+      // For Prometheus: an API key with metrics:read (or read), the configured bearer token, or an open network (scrape-access.ts).
       method: "GET",
       path: "/metrics",
-      access: "metrics:read",
-      handle: () => new Response(prometheusText(metrics.current()), { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } }),
+      access: "public",
+      handle: (request, { viewer, origin }) => {
+        requireScrapeAccess(request, { viewer, ip: origin.ip });
+        const application = { operations: core.appMetrics.operations(), gauges: core.appMetrics.gauges() };
+        return new Response(prometheusText(metrics.current(), application), { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } });
+      },
     },
   ],
   jobs: ({ metrics, metricsHistory }, core) => [

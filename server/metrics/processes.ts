@@ -22,6 +22,14 @@ export interface ProcessInfo {
 }
 
 export type ProcessSort = "cpu" | "memory" | "pid" | "name";
+
+/** The busiest processes, part of each live sample. */
+export interface TopProcesses {
+  byCpu: ProcessInfo[];
+  byMemory: ProcessInfo[];
+}
+
+type Reading = { ticks: number; atMs: number };
 export const SIGNALS = ["SIGTERM", "SIGKILL", "SIGHUP", "SIGINT", "SIGSTOP", "SIGCONT"] as const;
 export type ProcessSignal = (typeof SIGNALS)[number];
 
@@ -68,26 +76,39 @@ export function createProcessTable({
 }: ProcessTableOptions = {}) {
   const names = userNames(passwdPath);
   const bootTimeMs = Number(/^btime (\d+)/m.exec(readText(join(procRoot, "stat")) ?? "")?.[1] ?? 0) * 1000;
-  let previous = new Map<number, { ticks: number; atMs: number }>();
+  let previous = new Map<number, Reading>();
+  // The live sample's own readings: its CPU shares are over the sample interval, whoever lists processes meanwhile.
+  let previousTop = new Map<number, Reading>();
 
-  const readOne = (pid: number, nowMs: number, uptimeSeconds: number): (ProcessInfo & { ticks: number }) | null => {
+  /** Percent of one core since `before` (within five minutes), else since the process started. */
+  const cpuShare = (before: Reading | undefined, ticks: number, startTicks: number, nowMs: number, uptimeSeconds: number) => {
+    const share =
+      before && nowMs - before.atMs > 0 && nowMs - before.atMs < MAX_READING_AGE_MS
+        ? ((ticks - before.ticks) / CLOCK_TICKS / ((nowMs - before.atMs) / 1000)) * 100
+        : (ticks / CLOCK_TICKS / Math.max(1, uptimeSeconds - startTicks / CLOCK_TICKS)) * 100;
+    return Math.round(Math.max(0, share) * 10) / 10;
+  };
+
+  /** The fields of /proc/<pid>/stat after the name (which may hold spaces and parentheses), from the state on. */
+  const statFieldsOf = (stat: string) => stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+
+  const readOne = (
+    pid: number,
+    nowMs: number,
+    uptimeSeconds: number,
+    readings: Map<number, Reading>,
+  ): (ProcessInfo & { ticks: number }) | null => {
     const status = readText(join(procRoot, String(pid), "status"));
     const stat = readText(join(procRoot, String(pid), "stat"));
     if (!status || !stat) return null;
     const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, "m").exec(status)?.[1] ?? "";
-    // The name in stat may hold spaces and parentheses: the fields start after the last ") ".
-    const statFields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+    const statFields = statFieldsOf(stat);
     const ticks = Number(statFields[11]) + Number(statFields[12]);
     const startTicks = Number(statFields[19]);
     const parentPid = Number(field("PPid"));
     const name = field("Name");
     const cmdline = (readText(join(procRoot, String(pid), "cmdline")) ?? "").replace(/\0+$/, "").replace(/\0/g, " ");
     const kernelThread = pid === KTHREADD_PID || parentPid === KTHREADD_PID;
-    const before = previous.get(pid);
-    const cpuPercent =
-      before && nowMs - before.atMs > 0 && nowMs - before.atMs < MAX_READING_AGE_MS
-        ? ((ticks - before.ticks) / CLOCK_TICKS / ((nowMs - before.atMs) / 1000)) * 100
-        : (ticks / CLOCK_TICKS / Math.max(1, uptimeSeconds - startTicks / CLOCK_TICKS)) * 100;
     const uid = Number(field("Uid").split(/\s+/)[0]);
     return {
       pid,
@@ -95,7 +116,7 @@ export function createProcessTable({
       user: names.get(uid) ?? String(uid),
       name,
       command: (cmdline || `[${name}]`).slice(0, MAX_COMMAND_CHARS),
-      cpuPercent: Math.round(Math.max(0, cpuPercent) * 10) / 10,
+      cpuPercent: cpuShare(readings.get(pid), ticks, startTicks, nowMs, uptimeSeconds),
       memoryBytes: Number(/(\d+)/.exec(field("VmRSS"))?.[1] ?? 0) * 1024,
       state: field("State").charAt(0),
       threads: Number(field("Threads")),
@@ -105,14 +126,16 @@ export function createProcessTable({
     };
   };
 
+  const uptimeSecondsNow = () => Number(readText(join(procRoot, "uptime"))?.split(" ")[0] ?? 0);
+  const pids = () => readdirSync(procRoot).filter((entry) => /^\d+$/.test(entry));
+
   const readAll = (): ProcessInfo[] => {
     const nowMs = monotonicMs();
-    const uptimeSeconds = Number(readText(join(procRoot, "uptime"))?.split(" ")[0] ?? 0);
+    const uptimeSeconds = uptimeSecondsNow();
     const found: ProcessInfo[] = [];
-    const readings = new Map<number, { ticks: number; atMs: number }>();
-    for (const entry of readdirSync(procRoot)) {
-      if (!/^\d+$/.test(entry)) continue;
-      const info = readOne(Number(entry), nowMs, uptimeSeconds);
+    const readings = new Map<number, Reading>();
+    for (const entry of pids()) {
+      const info = readOne(Number(entry), nowMs, uptimeSeconds, previous);
       if (!info) continue;
       const { ticks, ...rest } = info;
       readings.set(info.pid, { ticks, atMs: nowMs });
@@ -130,6 +153,51 @@ export function createProcessTable({
   };
 
   return {
+    /**
+     * The `count` processes using the most CPU (since the previous call) and the most memory. Cheap
+     * enough for every sample: ranks by /proc/<pid>/stat alone and reads the rest only for those shown.
+     */
+    top(count: number): TopProcesses {
+      const nowMs = monotonicMs();
+      const uptimeSeconds = uptimeSecondsNow();
+      const readings = new Map<number, Reading>();
+      const ranked: { pid: number; cpu: number; residentPages: number }[] = [];
+      for (const entry of pids()) {
+        const stat = readText(join(procRoot, entry, "stat"));
+        if (!stat) continue;
+        const fields = statFieldsOf(stat);
+        const pid = Number(entry);
+        const ticks = Number(fields[11]) + Number(fields[12]);
+        readings.set(pid, { ticks, atMs: nowMs });
+        ranked.push({
+          pid,
+          cpu: cpuShare(previousTop.get(pid), ticks, Number(fields[19]), nowMs, uptimeSeconds),
+          residentPages: Number(fields[21]),
+        });
+      }
+      const details = (pids: number[]) =>
+        pids.flatMap((pid) => {
+          const info = readOne(pid, nowMs, uptimeSeconds, previousTop);
+          if (!info) return [];
+          const { ticks: _ticks, ...rest } = info;
+          return [rest];
+        });
+      const byCpu = details(
+        [...ranked]
+          .sort((a, b) => b.cpu - a.cpu || b.residentPages - a.residentPages)
+          .slice(0, count)
+          .map((p) => p.pid),
+      );
+      const byMemory = details(
+        [...ranked]
+          .sort((a, b) => b.residentPages - a.residentPages)
+          .slice(0, count)
+          .map((p) => p.pid),
+      );
+      previousTop = readings;
+      return { byCpu, byMemory };
+    },
+
     /**
      * Processes matching `filter` (in the command, name or user, ignoring case), sorted, at most
      * `limit`. CPU shares are over the time since the previous listing (within five minutes),

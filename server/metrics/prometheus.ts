@@ -1,6 +1,8 @@
 // The latest sample and this process's own use of the machine in Prometheus's text exposition
 // format (version 0.0.4), for `GET /metrics`. Written by hand rather than through prom-client: the
-// values already exist as one sample, so a registry of gauges would only copy them on each scrape.
+// values already exist as one sample (and the application's counts in core.appMetrics), so a
+// registry of gauges would only copy them on each scrape.
+import { type AppGauge, LATENCY_BUCKETS_MS, type OperationStats } from "../app-metrics";
 import type { MetricsSample } from "./sampler";
 
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -9,8 +11,9 @@ type Labels = Record<string, string>;
 interface Family {
   name: string;
   help: string;
-  type: "gauge" | "counter";
-  samples: [Labels, number][];
+  type: "gauge" | "counter" | "histogram";
+  /** Each sample's labels, value and, for a histogram's lines, the suffix of its name (_bucket, _sum, _count). */
+  samples: [Labels, number, string?][];
 }
 
 const escapeLabel = (value: string) => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
@@ -22,9 +25,9 @@ function render(families: Family[]): string {
   for (const family of families) {
     if (family.samples.length === 0) continue;
     lines.push(`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} ${family.type}`);
-    for (const [labels, value] of family.samples) {
+    for (const [labels, value, suffix = ""] of family.samples) {
       const pairs = Object.entries(labels).map(([key, label]) => `${key}="${escapeLabel(label)}"`);
-      lines.push(`${family.name}${pairs.length > 0 ? `{${pairs.join(",")}}` : ""} ${formatValue(value)}`);
+      lines.push(`${family.name}${suffix}${pairs.length > 0 ? `{${pairs.join(",")}}` : ""} ${formatValue(value)}`);
     }
   }
   return `${lines.join("\n")}\n`;
@@ -33,8 +36,41 @@ function render(families: Family[]): string {
 const gauge = (name: string, help: string, samples: [Labels, number][]): Family => ({ name, help, type: "gauge", samples });
 const counter = (name: string, help: string, samples: [Labels, number][]): Family => ({ name, help, type: "counter", samples });
 
-/** The exposition of `sample` and of this process (resident memory, CPU time, heap). */
-export function prometheusText(sample: MetricsSample): string {
+/** GraphQL operations by name and type, and the gauges features declared. */
+function applicationFamilies({ operations, gauges }: { operations: OperationStats[]; gauges: AppGauge[] }): Family[] {
+  const labelsOf = (op: OperationStats) => ({ operation: op.name, type: op.type });
+  return [
+    counter(
+      "outpost_graphql_operations_total",
+      "GraphQL operations run, by operation name and type.",
+      operations.map((op) => [labelsOf(op), op.count]),
+    ),
+    counter(
+      "outpost_graphql_operation_errors_total",
+      "GraphQL operations that answered with errors.",
+      operations.map((op) => [labelsOf(op), op.errors]),
+    ),
+    {
+      name: "outpost_graphql_operation_duration_seconds",
+      help: "Time GraphQL operations took to run (a subscription: to start).",
+      type: "histogram",
+      samples: operations.flatMap((op): [Labels, number, string][] => [
+        ...LATENCY_BUCKETS_MS.map((bound, i): [Labels, number, string] => [
+          { ...labelsOf(op), le: String(bound / 1000) },
+          op.bucketCounts[i] ?? 0,
+          "_bucket",
+        ]),
+        [{ ...labelsOf(op), le: "+Inf" }, op.count, "_bucket"],
+        [labelsOf(op), op.totalMs / 1000, "_sum"],
+        [labelsOf(op), op.count, "_count"],
+      ]),
+    },
+    ...gauges.map((g) => gauge(`outpost_${g.name}`, g.help, [[{}, g.value]])),
+  ];
+}
+
+/** The exposition of `sample`, of this process (resident memory, CPU time, heap) and of the application's own metrics. */
+export function prometheusText(sample: MetricsSample, application: { operations: OperationStats[]; gauges: AppGauge[] }): string {
   const { cpu, memory } = sample;
   const fsLabels = (fs: MetricsSample["filesystems"][number]) => ({ mountpoint: fs.mountPoint, device: fs.device, fstype: fs.fsType });
   const throttling = sample.throttling;
@@ -155,5 +191,6 @@ export function prometheusText(sample: MetricsSample): string {
     gauge("outpost_process_resident_memory_bytes", "Resident memory of the Outpost server.", [[{}, process.memoryUsage.rss()]]),
     counter("outpost_process_cpu_seconds_total", "CPU time the Outpost server has used.", [[{}, (usage.user + usage.system) / 1e6]]),
     gauge("outpost_process_heap_used_bytes", "JavaScript heap in use by the Outpost server.", [[{}, process.memoryUsage().heapUsed]]),
+    ...applicationFamilies(application),
   ]);
 }

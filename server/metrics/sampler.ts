@@ -15,6 +15,7 @@ import {
   parseNetDev,
   parseProcStat,
 } from "./proc-text";
+import type { TopProcesses } from "./processes";
 
 export interface CpuUsage {
   /** Busy share of all cores (100 = every core busy). */
@@ -101,6 +102,8 @@ export interface MetricsSample {
   boardModel: string | null;
   /** Null where the firmware does not report it (anything but a Raspberry Pi). */
   throttling: Throttling | null;
+  /** The busiest processes; filled by the metrics service (processes.ts), null from the sampler alone. */
+  topProcesses: TopProcesses | null;
 }
 
 export interface SamplerOptions {
@@ -356,6 +359,7 @@ export function createSampler({
         threadCount: load.threads,
         boardModel,
         throttling: throttling(),
+        topProcesses: null,
       };
       previous = now;
       return sample;

@@ -2,6 +2,7 @@
 // published as `metrics.sample` for subscribers. Knows nothing of GraphQL.
 import type { Clock } from "../clock";
 import type { EventBus } from "../events";
+import type { TopProcesses } from "./processes";
 import type { MetricsSample, Sampler } from "./sampler";
 
 export interface MetricsServiceOptions {
@@ -11,13 +12,35 @@ export interface MetricsServiceOptions {
   intervalMs: number;
   /** Called with each sample taken (the history keeps it). */
   onSample?: (sample: MetricsSample) => void;
+  /** The busiest processes, read with a sample when the last reading is `topProcessesEveryMs` old. */
+  topProcesses?: () => TopProcesses;
+  /**
+   * Reading every process costs several times a whole sample (one file per process): at a short
+   * interval the samples in between carry the last reading.
+   */
+  topProcessesEveryMs?: number;
 }
 
-export function createMetricsService({ sampler, events, clock, intervalMs, onSample }: MetricsServiceOptions) {
+export function createMetricsService({
+  sampler,
+  events,
+  clock,
+  intervalMs,
+  onSample,
+  topProcesses,
+  topProcessesEveryMs = 0,
+}: MetricsServiceOptions) {
   let latest: MetricsSample | null = null;
+  let top: { atMs: number; processes: TopProcesses } | null = null;
+  const currentTop = (nowMs: number): TopProcesses | null => {
+    if (!topProcesses) return null;
+    if (!top || nowMs - top.atMs >= topProcessesEveryMs) top = { atMs: nowMs, processes: topProcesses() };
+    return top.processes;
+  };
 
   const collect = (): MetricsSample => {
-    latest = sampler.read(new Date(clock.now()));
+    const nowMs = clock.now();
+    latest = { ...sampler.read(new Date(nowMs)), topProcesses: currentTop(nowMs) };
     onSample?.(latest);
     events.publish("metrics.sample", latest);
     return latest;
@@ -26,7 +49,7 @@ export function createMetricsService({ sampler, events, clock, intervalMs, onSam
   return {
     intervalMs,
 
-    /** Takes a sample now, keeps it as the latest, hands it to `onSample` and publishes it as `metrics.sample`. */
+    /** Takes a sample (with the top processes) now, keeps it as the latest, hands it to `onSample` and publishes it as `metrics.sample`. */
     collect,
 
     /** The latest sample; takes the first one when none was taken yet. */

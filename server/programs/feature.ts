@@ -192,6 +192,9 @@ export const programsFeature = defineFeature({
       runAsUser: config.runAsUser,
       execPolicy: createExecPolicy({ allow: execPatterns(config.execAllowPatterns), deny: execPatterns(config.execDenyPatterns) }),
     });
+    const runCounts = runs;
+    core.appMetrics.gauge("runs_running", "Program runs running.", () => runCounts.counts().running);
+    core.appMetrics.gauge("runs_queued", "Program runs waiting for a free slot.", () => runCounts.counts().queued);
     return { programs, runs };
   },
   jobs: ({ runs }) => [{ name: "runs.retention", everyMs: 60 * 60 * 1000, run: () => runs.prune() }],

@@ -419,6 +419,9 @@ export function createRunsService({
   };
 
   return {
+    /** Runs running now and waiting for a slot (for the application metrics). */
+    counts: () => ({ running, queued: queue.length }),
+
     /**
      * The command line, extra environment and folder that start `programId`'s entry point, as a
      * run starts it (for a terminal that runs the program). Throws NotFoundError for no such

@@ -103,6 +103,7 @@ export const terminalsFeature = defineFeature({
           error,
         }),
     });
+    core.appMetrics.gauge("terminals_open", "Terminal sessions open.", terminals.openCount);
     return { terminals, terminalSocket };
   },
   sockets: ({ terminalSocket }) => [terminalSocket],

@@ -269,6 +269,9 @@ export function createTerminalService({
   };
 
   return {
+    /** How many sessions are open (for the application metrics). */
+    openCount: (): number => sessions.size,
+
     /**
      * Starts a session owned by `user`: the shell as a login shell, `command` run by it, or a
      * program's entry point in its folder, in a PTY of cols × rows. Throws InvalidInputError for

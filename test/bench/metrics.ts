@@ -1,11 +1,13 @@
 // Benchmark of the metrics collector, printed as figures (no assertions):
 // - the sampler's CPU time per sample (all of /proc and /sys read once), next to a baseline of one
 //   child process per sample (`cat /proc/stat`, what a collector that spawns programs pays at least);
+// - the top 5 processes by CPU and memory that each live sample carries, per sample;
 // - an idle Outpost in its own process with the collector at 1 s and at 5 s: CPU as a share of one
 //   core, and bytes it wrote to disk, scaled to an hour (at 5 s: the default interval and flush);
+//   next to Glances (`glances -q -t 2`, the Debian package) measured in the same run the same way;
 // - `metricsHistory` latency over 30 days (minute tier) and a year (hour tier) of stored points.
 // Run: `bun test/bench/metrics.ts` (`--seconds 60` sets each idle window; 60 by default).
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createManualClock } from "../../server/clock";
@@ -13,6 +15,7 @@ import { createWriteBatcher, openDatabase } from "../../server/db";
 import { createLogger } from "../../server/log";
 import { createMetricsHistory } from "../../server/metrics/history";
 import { metricsMigrations } from "../../server/metrics/migrations";
+import { createProcessTable } from "../../server/metrics/processes";
 import { createSampler } from "../../server/metrics/sampler";
 import { createMetricsStore, TIER } from "../../server/metrics/store";
 
@@ -67,6 +70,22 @@ console.log(
   `  baseline, 1 child process (cat /proc/stat): ${spawnCpuUs.toFixed(0)} µs CPU, ${spawnWallUs.toFixed(0)} µs wall; ${perHour(spawnCpuUs, 5)} at 5 s`,
 );
 
+// ---- The top processes each live sample carries ----
+const processTable = createProcessTable();
+const TOPS = 300;
+processTable.top(5);
+before = process.cpuUsage();
+started = performance.now();
+for (let i = 0; i < TOPS; i++) processTable.top(5);
+usage = process.cpuUsage(before);
+const topCpuUs = (usage.user + usage.system) / TOPS;
+const listCpuStarted = process.cpuUsage();
+for (let i = 0; i < 30; i++) processTable.list({ limit: 5 });
+const listUsage = process.cpuUsage(listCpuStarted);
+console.log(
+  `  top 5 processes by CPU and memory (${readdirSync("/proc").filter((e) => /^\d+$/.test(e)).length} processes): ${topCpuUs.toFixed(0)} µs CPU, ${(((performance.now() - started) * 1000) / TOPS).toFixed(0)} µs wall; ${perHour(topCpuUs, 5)} at 5 s (a full listing, as the Processes page reads it: ${((listUsage.user + listUsage.system) / 30).toFixed(0)} µs)`,
+);
+
 // ---- An idle Outpost in its own process ----
 async function idleServer(intervalSeconds: number) {
   const dataDir = join(work, `data-${intervalSeconds}`);
@@ -103,6 +122,27 @@ for (const interval of [1, 5]) {
   console.log(
     `idle Outpost, collector at ${interval} s, over ${IDLE_SECONDS} s: ${sharePercent.toFixed(2)} % of one core (±${(100 / CLOCK_TICKS / IDLE_SECONDS).toFixed(3)} %: one clock tick), ${(writtenPerHour / 2 ** 20).toFixed(2)} MiB written per hour`,
   );
+}
+
+// ---- Glances, measured the same way in the same run ----
+const glances = Bun.which("glances");
+if (!glances) {
+  console.log("Glances: not installed (apt-get install glances), not measured");
+} else {
+  const child = Bun.spawn([glances, "-q", "-t", "2"], { stdout: "ignore", stderr: "ignore" });
+  children.push(child);
+  // Its start-up (Python imports) is not idling either.
+  await Bun.sleep(8000);
+  const total = () => {
+    const cpu = cpuSeconds(child.pid);
+    return cpu.own + cpu.children;
+  };
+  const cpu0 = total();
+  await Bun.sleep(IDLE_SECONDS * 1000);
+  const share = ((total() - cpu0) / IDLE_SECONDS) * 100;
+  child.kill("SIGTERM");
+  await child.exited;
+  console.log(`Glances (glances -q -t 2), over ${IDLE_SECONDS} s: ${share.toFixed(2)} % of one core`);
 }
 
 // ---- History queries over a filled database ----

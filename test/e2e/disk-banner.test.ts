@@ -79,6 +79,7 @@ describe.skipIf(smallDiskUnavailable !== null)(
       const page = await context.newPage();
       await page.clock.install();
       await signIn(page, server.url);
+      await page.getByTestId("nav-data").click();
       await page.getByTestId("kv-new-key").waitFor();
       expect(await page.getByTestId("disk-banner").count()).toBe(0);
 

@@ -58,7 +58,8 @@ for (const viewport of [
       await page.getByTestId("setup-confirm").fill("owner-password");
       await page.getByTestId("setup-submit").click();
       await page.getByTestId("current-user").filter({ hasText: "owner" }).waitFor({ timeout: 10_000 });
-      await page.getByTestId("live-status").filter({ hasText: "live" }).waitFor({ timeout: 10_000 });
+      // Home is the dashboard.
+      await page.getByTestId("metrics-cpu-percent").waitFor({ timeout: 10_000 });
       expect(await noHorizontalOverflow(page)).toBe(true);
       // An admin's full navigation: every link is on the screen, none scrolled out of sight.
       const navLinks = await navLinksOnScreen(page);
@@ -74,6 +75,8 @@ for (const viewport of [
       await page.getByTestId("error").filter({ hasText: "Wrong username or password" }).waitFor();
       await page.getByTestId("login-password").fill("owner-password");
       await page.getByTestId("login-submit").click();
+      await page.getByTestId("metrics-cpu-percent").waitFor({ timeout: 10_000 });
+      await page.getByTestId("nav-data").click();
       await page.getByTestId("live-status").filter({ hasText: "live" }).waitFor({ timeout: 10_000 });
 
       // Create an entry in the UI; the API sees it.

@@ -71,5 +71,6 @@ export function syntheticSample({
     threadCount: 1,
     boardModel: null,
     throttling: throttling === null ? null : { ...NO_THROTTLING, ...throttling },
+    topProcesses: null,
   };
 }

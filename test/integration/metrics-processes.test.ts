@@ -107,3 +107,27 @@ test("only admins signal; listing needs a sign-in and a bounded limit", async ()
   expect(codes(await viewer.request(LIST, { limit: 0 }))).toEqual(["BAD_USER_INPUT"]);
   expect(codes(await viewer.request(LIST, { limit: 501 }))).toEqual(["BAD_USER_INPUT"]);
 });
+
+test("the live metrics carry the five busiest processes by CPU and by memory, a busy child among them", async () => {
+  const busy = Bun.spawn(["sh", "-c", "while :; do :; done"], { stdout: "ignore", stderr: "ignore" });
+  started.push(busy);
+  // Each sample's CPU shares are over the time since the one before; other busy programs on the
+  // machine (a browser test, say) may outrank it, but not five of them.
+  const busyAmongTop = () => server.app.services.metrics.collect().topProcesses?.byCpu.some((p) => p.pid === busy.pid) ?? false;
+  await waitUntil(busyAmongTop, 15_000, "the busy child among the top five (read every 5 s)");
+  type Top = { pid: number; cpuPercent: number; memoryBytes: number; command: string };
+  const { metrics } = await viewer.data<{ metrics: { topProcesses: { byCpu: Top[]; byMemory: Top[] } } }>(
+    "{ metrics { topProcesses { byCpu { pid cpuPercent memoryBytes command } byMemory { pid cpuPercent memoryBytes command } } } }",
+  );
+  const { byCpu, byMemory } = metrics.topProcesses;
+  expect(byCpu).toHaveLength(5);
+  const shares = byCpu.map((p) => p.cpuPercent);
+  expect(shares).toEqual([...shares].sort((a, b) => b - a));
+  const child = byCpu.find((p) => p.pid === busy.pid);
+  expect(child?.command).toBe("sh -c while :; do :; done");
+  expect(child?.cpuPercent).toBeGreaterThan(0);
+  expect(byMemory).toHaveLength(5);
+  const sizes = byMemory.map((p) => p.memoryBytes);
+  expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+  busy.kill("SIGKILL");
+});

@@ -1,6 +1,6 @@
-// How the Metrics page words values and draws its charts' lines.
+// How the dashboard words values and feeds its charts.
 import { expect, test } from "bun:test";
-import { formatCelsius, formatPercent, formatRate, polylinePoints } from "../../web/src/pages/Metrics/metricsDisplay";
+import { formatCelsius, formatPercent, formatRate, uplotData, valueRange } from "../../web/src/pages/Metrics/metricsDisplay";
 
 test("percentages, rates and temperatures read short", () => {
   expect(formatPercent(3.14)).toBe("3.1 %");
@@ -9,19 +9,19 @@ test("percentages, rates and temperatures read short", () => {
   expect(formatCelsius(61.835)).toBe("61.8 °C");
 });
 
-test("a line runs left to right over the span and bottom to top over zero to the highest value", () => {
-  const box = { fromMs: 0, toMs: 100, width: 300, height: 80, minMax: 100 };
+test("a chart's data is times in seconds and values, over zero to the highest value or at least minMax", () => {
   expect(
-    polylinePoints(
-      [
-        { atMs: 0, value: 0 },
-        { atMs: 50, value: 50 },
-        { atMs: 100, value: 100 },
-      ],
-      box,
-    ),
-  ).toBe("0.0,80.0 150.0,40.0 300.0,0.0");
+    uplotData([
+      { atMs: 0, value: 0 },
+      { atMs: 50_000, value: 50 },
+    ]),
+  ).toEqual([
+    [0, 50],
+    [0, 50],
+  ]);
+  expect(uplotData([])).toEqual([[], []]);
+  expect(valueRange(50, 100)).toEqual([0, 100]);
   // A value above minMax raises the top of the axis to it.
-  expect(polylinePoints([{ atMs: 100, value: 200 }], box)).toBe("300.0,0.0");
-  expect(polylinePoints([], box)).toBe("");
+  expect(valueRange(200, 100)).toEqual([0, 200]);
+  expect(valueRange(null, 1024)).toEqual([0, 1024]);
 });

@@ -1,11 +1,10 @@
 // Routes: setup and sign-in stand alone; everything else lives inside the signed-in layout.
 
-import { Navigate, Route, Router } from "@solidjs/router";
+import { Route, Router } from "@solidjs/router";
 import { lazy, Show, Suspense } from "solid-js";
 import { type Capability, capabilities, mayOpen } from "./capabilities";
 import Layout from "./layout/Layout";
 import { currentUser } from "./lib/auth";
-import { HOME_PATH } from "./pages/SignIn/signInPath";
 
 const SetupPage = lazy(() => import("./pages/Setup/SetupPage"));
 const SignInPage = lazy(() => import("./pages/SignIn/SignInPage"));
@@ -33,7 +32,6 @@ export function App() {
       <Route path="/setup" component={SetupPage} />
       <Route path="/login" component={SignInPage} />
       <Route path="/" component={Layout}>
-        <Route path="/" component={() => <Navigate href={HOME_PATH} />} />
         {capabilities.map((capability) => (
           <Route path={capability.path} component={guarded(capability)} />
         ))}

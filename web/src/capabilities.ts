@@ -17,6 +17,13 @@ export interface Capability {
 
 export const capabilities: Capability[] = [
   {
+    path: "/",
+    label: "Dashboard",
+    navTestId: "nav-dashboard",
+    requiredPermission: "metrics:read",
+    page: lazy(() => import("./pages/Metrics/DashboardPage")),
+  },
+  {
     path: "/data",
     label: "Data",
     navTestId: "nav-data",
@@ -57,13 +64,6 @@ export const capabilities: Capability[] = [
     navTestId: "nav-audit",
     requiredPermission: "audit:read",
     page: lazy(() => import("./pages/Audit/AuditPage")),
-  },
-  {
-    path: "/metrics",
-    label: "Metrics",
-    navTestId: "nav-metrics",
-    requiredPermission: "metrics:read",
-    page: lazy(() => import("./pages/Metrics/MetricsPage")),
   },
   {
     path: "/processes",

@@ -49,7 +49,7 @@ export default function Layout(props: RouteSectionProps) {
             <nav class="app-nav" aria-label="Main">
               <For each={capabilities.filter((capability) => mayOpen(capability, user()))}>
                 {(capability) => (
-                  <A href={capability.path} data-testid={capability.navTestId} activeClass="active">
+                  <A href={capability.path} data-testid={capability.navTestId} activeClass="active" end={capability.path === "/"}>
                     {capability.label}
                   </A>
                 )}

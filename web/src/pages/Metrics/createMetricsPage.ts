@@ -1,4 +1,4 @@
-// The Metrics page's state: the latest sample (fetched, then live), the charts' points (gathered
+// The dashboard's state: the latest sample (fetched, then live), the charts' points (gathered
 // live since the page opened, or read from the history for the range picked), and their errors.
 
 import { createEffect, createSignal, on, onCleanup } from "solid-js";
@@ -27,12 +27,23 @@ function mainInterface(network: MetricsSample["network"]): string | undefined {
   return [...network].sort((a, b) => rank(b) - rank(a))[0]?.name;
 }
 
-/** The charts for a host: CPU, memory, the CPU's temperature and the main network interface's traffic. */
+/** The charts for a host: CPU, memory, the root (or first) disk's use, the CPU's temperature and the main network interface's traffic. */
 function chartsFor(sample: MetricsSample): ChartSpec[] {
   const charts: ChartSpec[] = [
     { series: "cpu.percent", title: "CPU", format: formatPercent, minMax: 100, value: (s) => s.cpu.total.percent },
     { series: "mem.percent", title: "Memory", format: formatPercent, minMax: 100, value: (s) => s.memory.percent },
   ];
+  const disk = sample.filesystems.find((fs) => fs.mountPoint === "/") ?? sample.filesystems[0];
+  if (disk) {
+    const mount = disk.mountPoint;
+    charts.push({
+      series: `disk.${mount}.usedPercent`,
+      title: `Disk ${mount}`,
+      format: formatPercent,
+      minMax: 100,
+      value: (s) => s.filesystems.find((fs) => fs.mountPoint === mount)?.usedPercent ?? null,
+    });
+  }
   if (sample.cpuCelsius !== null) {
     charts.push({ series: "temp.cpu", title: "CPU temperature", format: formatCelsius, minMax: 50, value: (s) => s.cpuCelsius });
   }

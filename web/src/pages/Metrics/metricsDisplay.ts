@@ -1,5 +1,5 @@
-// How the Metrics page words and draws values: rates, percentages, the ranges of the picker, and
-// the points of a line chart.
+// How the dashboard words and draws values: rates, percentages, the ranges of the picker, and the
+// data and value axis of a chart.
 
 import { formatBytes } from "../../lib/format";
 
@@ -26,17 +26,10 @@ export interface ChartPoint {
   value: number;
 }
 
-/**
- * The `points` attribute of an SVG polyline drawing `points` in a `width` × `height` box: time
- * left to right over [fromMs, toMs], values bottom to top over [0, max] (max at least `minMax`).
- */
-export function polylinePoints(
-  points: readonly ChartPoint[],
-  { fromMs, toMs, width, height, minMax }: { fromMs: number; toMs: number; width: number; height: number; minMax: number },
-): string {
-  const max = Math.max(minMax, ...points.map((p) => p.value));
-  const span = Math.max(1, toMs - fromMs);
-  return points
-    .map((p) => `${(((p.atMs - fromMs) / span) * width).toFixed(1)},${(height - (p.value / max) * height).toFixed(1)}`)
-    .join(" ");
+/** `points` as uPlot takes them: times in seconds, then values. */
+export function uplotData(points: readonly ChartPoint[]): [number[], number[]] {
+  return [points.map((p) => p.atMs / 1000), points.map((p) => p.value)];
 }
+
+/** The value axis: from zero to the highest value, and at least to `minMax` (100 for percentages). */
+export const valueRange = (highest: number | null, minMax: number): [number, number] => [0, Math.max(minMax, highest ?? 0)];

@@ -9,7 +9,7 @@ export default function NotAllowedPage() {
       <h1>Not allowed</h1>
       <p>Your role does not give access to this page. Ask an administrator if you need it.</p>
       <p>
-        <A href={HOME_PATH}>Go to Data</A>
+        <A href={HOME_PATH}>Go to the dashboard</A>
       </p>
     </section>
   );

@@ -10,7 +10,7 @@ export default function NotFoundPage() {
         There is nothing at <code>{location.pathname}</code>.
       </p>
       <p>
-        <A href={HOME_PATH}>Go to Data</A>
+        <A href={HOME_PATH}>Go to the dashboard</A>
       </p>
     </section>
   );

@@ -1,9 +1,9 @@
 // Where sign-in sends the user afterwards: back to the page that asked for it, never off-site.
 
-export const HOME_PATH = "/data";
+export const HOME_PATH = "/";
 
 export function signInPath(returnTo: string): string {
-  return returnTo === HOME_PATH || returnTo === "/" ? "/login" : `/login?next=${encodeURIComponent(returnTo)}`;
+  return returnTo === HOME_PATH ? "/login" : `/login?next=${encodeURIComponent(returnTo)}`;
 }
 
 /** `next` when it is a path inside this app, else the home page. */

@@ -1,5 +1,6 @@
-// The host's health: figures of the latest sample, updated live, and charts of CPU, memory,
-// temperature and network over the range picked (live since the page opened, or from the history).
+// The home page: the host's health at a glance. Charts of CPU, memory, disk, temperature and
+// network over the range picked (live since the page opened, or from the history), the latest
+// figures with disk gauges, and the Pi's throttling warning; firing alerts show in the layout's banner.
 
 import { For, Show } from "solid-js";
 import { ErrorMessage } from "../../components/ErrorMessage";
@@ -9,11 +10,11 @@ import { LineChart } from "./LineChart";
 import { LiveFigures, ThrottlingWarning } from "./LiveFigures";
 import { RANGES } from "./metricsDisplay";
 
-export default function MetricsPage() {
+export default function DashboardPage() {
   const metrics = createMetricsPage();
   return (
     <section class="page metrics-page">
-      <PageTitle title="Metrics">
+      <PageTitle title="Dashboard">
         <Show when={metrics.loading()}>
           <span class="muted" data-testid="metrics-loading">
             Loading…
