@@ -163,6 +163,16 @@ describe("outpost install", () => {
     expect(readFileSync(join(root, "etc/outpost/outpost.toml"), "utf8")).toBe('log_level = "debug"\n');
   });
 
+  test("carries over the settings an earlier install kept in the data directory", async () => {
+    const root = stagingRoot();
+    mkdirSync(join(root, "srv/outpost"), { recursive: true });
+    writeFileSync(join(root, "srv/outpost/outpost.toml"), "port = 9100\n");
+    const { stdout, exitCode } = await outpost(["install", ...INSTALL_FLAGS], root);
+    expect(exitCode).toBe(0);
+    expect(stdout).toContain("wrote /etc/outpost/outpost.toml");
+    expect(readFileSync(join(root, "etc/outpost/outpost.toml"), "utf8")).toBe("port = 9100\n");
+  });
+
   test("stops with one sentence when the service user is missing and cannot be created here", async () => {
     const root = stagingRoot({ serviceUser: false });
     const { stdout, stderr, exitCode } = await outpost(["install"], root);
