@@ -81,7 +81,7 @@ describe("outpost install --dry-run", () => {
   });
 
   test("run against the real root, touches none of the paths it names", async () => {
-    const paths = ["/usr/local/bin/outpost", "/etc/systemd/system/outpost.service", "/var/lib/outpost"];
+    const paths = ["/usr/local/bin/outpost", "/etc/systemd/system/outpost.service", "/var/lib/outpost", "/etc/outpost"];
     const before = paths.map((path) => (existsSync(path) ? `${path} ${lstatSync(path).mtimeMs}` : `${path} absent`));
     const { stdout, exitCode } = await outpost(["install", "--dry-run"], null);
     expect(exitCode).toBe(0);
