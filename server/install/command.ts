@@ -11,6 +11,7 @@ import { ConfigError } from "../errors";
 import { BUILD_TARGET, VERSION } from "../version";
 import {
   CONFIG_DIR,
+  CONFIG_PATH,
   checkDataDir,
   DEFAULT_DATA_DIR,
   installOptionsFromFlags,
@@ -112,8 +113,10 @@ function thisMachine(): InstallTarget {
 export async function install(argv: string[], target: InstallTarget = thisMachine()): Promise<number> {
   const { switches, flags } = readArguments(argv, ["dry-run"]);
   const options = installOptionsFromFlags(flags);
-  const steps = planInstall(options);
   const { root, report } = target;
+  const earlierSettingsPath = join(root, options.dataDir, "outpost.toml");
+  const carryOver = !existsSync(join(root, CONFIG_PATH)) && existsSync(earlierSettingsPath);
+  const steps = planInstall(options, carryOver ? { earlierSettings: readFileSync(earlierSettingsPath, "utf8") } : {});
   if (switches.has("dry-run")) {
     report(`Dry run: nothing is changed. outpost install would:\n${describePlan(steps, target.executable)}`);
     return 0;

@@ -175,8 +175,13 @@ export function serveArgumentsOfUnit(unit: string): { dataDir: string | null; co
   };
 }
 
-/** Every file and command of an install, in order. Running it again changes nothing that is already right. */
-export function planInstall(options: InstallOptions): InstallStep[] {
+/**
+ * Every file and command of an install, in order. Running it again changes nothing that is already
+ * right. `earlierSettings` is the text of `<data>/outpost.toml`, where installs before CONFIG_PATH
+ * existed kept the settings: written to CONFIG_PATH (when that is missing) instead of the flags, so
+ * the service keeps them.
+ */
+export function planInstall(options: InstallOptions, { earlierSettings }: { earlierSettings?: string } = {}): InstallStep[] {
   return [
     {
       kind: "user",
@@ -194,9 +199,12 @@ export function planInstall(options: InstallOptions): InstallStep[] {
       mode: 0o640,
       owner: "root",
       group: options.user,
-      contents: settingsFile(options),
+      contents: earlierSettings ?? settingsFile(options),
       keepExisting: true,
-      comment: "settings from the flags; an existing file is kept",
+      comment:
+        earlierSettings === undefined
+          ? "settings from the flags; an existing file is kept"
+          : `the settings of ${options.dataDir}/outpost.toml, carried over; an existing file is kept`,
     },
     {
       kind: "file",

@@ -87,8 +87,6 @@ export interface RunOptions {
 
 /** What carrying out a plan came to. */
 export interface PlanOutcome {
-  /** Where the started service answered /ready, seen from this machine; null when it was not started. */
-  readyAt: string | null;
   /** The settings the started service runs with; null when it was not started. */
   config: Config | null;
   /** What the started service said at /health once ready; null when it was not started. */
@@ -174,11 +172,6 @@ function localUrl(config: Config): string {
   return `http://${isIPv6(host) ? `[${host}]` : host}:${config.port}`;
 }
 
-/** Puts the binary an upgrade kept back in place, atomically; the installed one that failed goes. */
-function putPreviousBack(path: string, previousPath: string): void {
-  renameSync(previousPath, path);
-}
-
 /**
  * Starts the service (restarted when `changed`), waits for it to be ready, and when a new binary
  * (`upgradedFrom` holds the previous one) is not, puts the previous one back and starts it again.
@@ -203,16 +196,17 @@ async function startService(
   const health = await waitForReady(url, step.readyTimeoutMs, VERSION);
   if (health) {
     report(`ready: Outpost ${VERSION} answers at ${url}`);
-    return { readyAt: url, config, health };
+    return { config, health };
   }
   if (!upgradedFrom)
     throw new StartupError(`Outpost did not become ready at ${url} within ${seconds} s; its log says why: ${service.logHint}`);
   report(`Outpost ${VERSION} did not become ready at ${url} within ${seconds} s: putting the previous binary back`);
-  putPreviousBack(upgradedFrom.path, upgradedFrom.previousPath);
+  // Atomic, as the upgrade was; the binary that failed goes.
+  renameSync(upgradedFrom.previousPath, upgradedFrom.path);
   await service.restart();
   const previous = await waitForReady(url, step.readyTimeoutMs);
   throw new StartupError(
-    `The new version (${VERSION}) did not become ready within ${seconds} s, so the previous binary was put back${previous ? ` and version ${previous.version} runs again` : ", but it did not become ready either"}; the log says why: ${service.logHint}`,
+    `The new version (${VERSION}) did not become ready within ${seconds} s, so the previous binary was put back${previous ? ` and ${previous.version ? `version ${previous.version}` : "it"} runs again` : ", but it did not become ready either"}; the log says why: ${service.logHint}`,
   );
 }
 
@@ -232,7 +226,7 @@ function keepAsPrevious(path: string, previousPath: string): void {
 export async function runPlan(steps: readonly InstallStep[], options: RunOptions): Promise<PlanOutcome> {
   const { root, report, skipCommandsBecause } = options;
   const at = (path: string) => join(root, path);
-  let outcome: PlanOutcome = { readyAt: null, config: null, health: null };
+  let outcome: PlanOutcome = { config: null, health: null };
   // Whether a step changed anything the running service reads (then it is restarted), and the
   // binary an upgrade replaced.
   let changed = false;

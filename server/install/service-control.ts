@@ -54,7 +54,8 @@ export function systemdService(unit: string, report: (line: string) => void): Se
 
 /** What a running Outpost says about itself at /health. */
 export interface HealthAnswer {
-  version: string;
+  /** Null from a version too early to say it. */
+  version: string | null;
   /** No user exists yet: the setup link works. */
   setupRequired: boolean;
 }
@@ -71,8 +72,9 @@ async function getJson(url: string, timeoutMs: number): Promise<unknown> {
 
 /** What the Outpost at `baseUrl` answers at /health (its version), or null when none answers within `timeoutMs`. */
 export async function askHealth(baseUrl: string, timeoutMs = 2000): Promise<HealthAnswer | null> {
-  const answer = (await getJson(`${baseUrl}/health`, timeoutMs)) as Partial<HealthAnswer> | null;
-  return typeof answer?.version === "string" ? { version: answer.version, setupRequired: answer.setupRequired === true } : null;
+  const answer = (await getJson(`${baseUrl}/health`, timeoutMs)) as { status?: unknown; version?: unknown; setupRequired?: unknown } | null;
+  if (answer?.status !== "ok") return null;
+  return { version: typeof answer.version === "string" ? answer.version : null, setupRequired: answer.setupRequired === true };
 }
 
 /** How often the readiness of a starting service is asked: often enough that a fast start is not kept waiting. */

@@ -47,7 +47,7 @@ function versions(running: HealthAnswer | null): string {
   if (!running) return `${VERSION} (this executable)`;
   return running.version === VERSION
     ? `${VERSION} (running, and this executable)`
-    : `${running.version} (running); this executable is ${VERSION}`;
+    : `${running.version ?? "an earlier version, which does not say which"} (running); this executable is ${VERSION}`;
 }
 
 /** `outpost status [--data DIR]`: prints one line per fact; exits 0 when Outpost runs on that data directory, 3 when not. */

@@ -81,7 +81,7 @@ describe("outpost install --dry-run", () => {
   });
 
   test("run against the real root, touches none of the paths it names", async () => {
-    const paths = ["/usr/local/bin/outpost", "/etc/systemd/system/outpost.service", "/var/lib/outpost"];
+    const paths = ["/usr/local/bin/outpost", "/etc/systemd/system/outpost.service", "/var/lib/outpost", "/etc/outpost"];
     const before = paths.map((path) => (existsSync(path) ? `${path} ${lstatSync(path).mtimeMs}` : `${path} absent`));
     const { stdout, exitCode } = await outpost(["install", "--dry-run"], null);
     expect(exitCode).toBe(0);
@@ -161,6 +161,16 @@ describe("outpost install", () => {
     writeFileSync(join(root, "etc/outpost/outpost.toml"), 'log_level = "debug"\n');
     expect((await outpost(["install", ...INSTALL_FLAGS], root)).exitCode).toBe(0);
     expect(readFileSync(join(root, "etc/outpost/outpost.toml"), "utf8")).toBe('log_level = "debug"\n');
+  });
+
+  test("carries over the settings an earlier install kept in the data directory", async () => {
+    const root = stagingRoot();
+    mkdirSync(join(root, "srv/outpost"), { recursive: true });
+    writeFileSync(join(root, "srv/outpost/outpost.toml"), "port = 9100\n");
+    const { stdout, exitCode } = await outpost(["install", ...INSTALL_FLAGS], root);
+    expect(exitCode).toBe(0);
+    expect(stdout).toContain("wrote /etc/outpost/outpost.toml");
+    expect(readFileSync(join(root, "etc/outpost/outpost.toml"), "utf8")).toBe("port = 9100\n");
   });
 
   test("stops with one sentence when the service user is missing and cannot be created here", async () => {
