@@ -1,5 +1,5 @@
 // The one socket edge: WebSocket upgrades are dispatched by path and subprotocol to the protocol a
-// feature declared (graphql-transport-ws today, raw terminal bytes later). Every protocol shares
+// feature declared (graphql-transport-ws, and the terminals' outpost-terminal). Every protocol shares
 // the per-IP socket cap, the upgrade rate limit, the same-origin rule for the UI's cookie, a
 // message size bound, a bound on what may wait to be sent (past it the socket is cut off), and the
 // close-on-revocation check (a socket whose credential ends is closed with 4403 at once on a

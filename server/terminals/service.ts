@@ -13,6 +13,7 @@ import type { EventBus } from "../events";
 import type { Logger } from "../log";
 import type { SupervisedProcess, Supervisor } from "../supervisor";
 import { createCharacterCutter, fromFirstBoundary } from "./utf8";
+import { openViewerStream } from "./viewer-stream";
 
 export interface TerminalOutputEvent {
   terminalId: string;
@@ -133,8 +134,6 @@ const MAX_COMMAND_BYTES = 4096;
 const MAX_CWD_BYTES = 4096;
 /** Input per writeTerminal: a pasted page, not a file. */
 export const MAX_WRITE_BYTES = 64 << 10;
-/** Output a viewer may have waiting before it is sent the scrollback instead (UTF-16 code units). */
-const MAX_PENDING_CODE_UNITS = 256 << 10;
 /** Exited sessions kept (with their scrollback and exit status) until their owners close them. */
 const MAX_EXITED_KEPT = 16;
 
@@ -418,83 +417,8 @@ export function createTerminalService({
      */
     attach(user: TerminalUser, id: string): AsyncIterableIterator<TerminalOutputChunk> {
       const { session } = sessionFor(user, id);
-      let pending = "";
-      let reset = true;
-      let ended = session.exited;
-      let detached = false;
-      let waiting: ((result: IteratorResult<TerminalOutputChunk>) => void) | null = null;
-
-      const take = (): IteratorResult<TerminalOutputChunk> | null => {
-        if (detached) return { value: undefined, done: true };
-        if (reset) {
-          reset = false;
-          pending = "";
-          return { value: { data: scrollback(session), reset: true, exited: false, exitCode: null }, done: false };
-        }
-        if (pending) {
-          const data = pending;
-          pending = "";
-          return { value: { data, reset: false, exited: false, exitCode: null }, done: false };
-        }
-        if (ended && !detached) {
-          detach();
-          return { value: { data: "", reset: false, exited: true, exitCode: session.exitCode }, done: false };
-        }
-        return null;
-      };
-      const wake = () => {
-        if (!waiting) return;
-        const result = take();
-        if (!result) return;
-        const resolve = waiting;
-        waiting = null;
-        resolve(result);
-      };
-      const offOutput = events.on("terminal.output", (event) => {
-        if (event.terminalId !== id || reset) return;
-        pending += event.data;
-        if (pending.length > MAX_PENDING_CODE_UNITS) reset = true;
-        wake();
-      });
-      const offEnded = events.on("terminal.ended", (event) => {
-        if (event.terminalId !== id) return;
-        ended = true;
-        wake();
-      });
-      session.viewers++;
-      log.info("terminal attached", { terminalId: id, viewer: user.userId, viewers: session.viewers });
-      const detacher = { userId: user.userId, detach: () => void iterator.return?.() };
-      session.detachers.add(detacher);
-      const detach = () => {
-        if (detached) return;
-        detached = true;
-        session.detachers.delete(detacher);
-        offOutput();
-        offEnded();
-        pending = "";
-        session.viewers--;
-        if (session.viewers === 0) session.unwatchedSince = clock.now();
-      };
-
-      const iterator: AsyncIterableIterator<TerminalOutputChunk> = {
-        next() {
-          const result = take();
-          if (result) return Promise.resolve(result);
-          return new Promise((resolve) => {
-            waiting = resolve;
-          });
-        },
-        return() {
-          detach();
-          waiting?.({ value: undefined, done: true });
-          waiting = null;
-          return Promise.resolve({ value: undefined, done: true });
-        },
-        [Symbol.asyncIterator]() {
-          return iterator;
-        },
-      };
-      return iterator;
+      log.info("terminal attached", { terminalId: id, viewer: user.userId, viewers: session.viewers + 1 });
+      return openViewerStream(session, user.userId, { events, clock, scrollback: () => scrollback(session) });
     },
 
     /** The users `user` could share a session with: everyone else who may use terminals. */

@@ -13,18 +13,23 @@ let browser: Browser;
 let server: TestApp;
 beforeAll(async () => {
   browser = await launchChromium();
-  server = await startTestApp();
+  // Operators too, so that a terminal can be shared with someone who does not see every terminal.
+  server = await startTestApp({ config: { terminalsForOperators: true } });
 });
 afterAll(async () => {
   await browser.close();
   await server.stop();
 });
 
-async function signInAndOpenShell(page: Page) {
+async function signIn(page: Page, username = "admin", password = ADMIN_PASSWORD) {
   await page.goto(`${server.url}/terminals`);
-  await page.getByTestId("login-username").fill("admin");
-  await page.getByTestId("login-password").fill(ADMIN_PASSWORD);
+  await page.getByTestId("login-username").fill(username);
+  await page.getByTestId("login-password").fill(password);
   await page.getByTestId("login-submit").click();
+}
+
+async function signInAndOpenShell(page: Page) {
+  await signIn(page);
   await page.getByTestId("terminal-command").fill(PLAIN_SHELL);
   await page.getByTestId("terminal-open").click();
   await page.getByTestId("terminal-host").locator(".xterm-rows").filter({ hasText: /[$#]/ }).waitFor({ timeout: 10_000 });
@@ -82,4 +87,38 @@ test("on a phone, the key bar's Ctrl then c interrupts a running command", async
   expect(await screenRow(page, /^slept/).count()).toBe(0);
   expect(await page.getByTestId("terminal-key-ctrl").getAttribute("aria-pressed")).toBe("false");
   await context.close();
+}, 60_000);
+
+test("the owner shares a terminal read-only from a phone; the other user watches it and cannot type", async () => {
+  await server.userWithRole("operator");
+  const guestName = "operator1";
+  const ownerContext = await browser.newContext({ viewport: { width: 375, height: 740 } });
+  const owner = await ownerContext.newPage();
+  await signInAndOpenShell(owner);
+  await owner.getByTestId("terminal-host").click();
+  await owner.keyboard.type("echo shared-$((8*8))\n");
+  await screenRow(owner, /^shared-64\s*$/).waitFor({ timeout: 10_000 });
+
+  const row = owner.locator('[data-testid="terminal-row"][aria-current="true"]');
+  await row.getByTestId("terminal-share-toggle").click();
+  await row.getByTestId("terminal-share-user").selectOption({ label: guestName });
+  await row.getByTestId("terminal-share-submit").click();
+  await row.filter({ hasText: `${guestName} may watch` }).waitFor({ timeout: 10_000 });
+  const overflow = await owner.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+
+  const guestContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const guest = await guestContext.newPage();
+  await signIn(guest, guestName, `${guestName}-password`);
+  await guest.getByTestId("terminal-row").filter({ hasText: "read-only" }).getByTestId("terminal-show").click();
+  await screenRow(guest, /^shared-64\s*$/).waitFor({ timeout: 10_000 });
+  await guest.getByText("Shared with you read-only").waitFor();
+  await guest.getByTestId("terminal-host").click();
+  await guest.keyboard.type("echo guest-typed\n");
+  await owner.getByTestId("terminal-host").click();
+  await owner.keyboard.type("echo owner-$((2*3))\n");
+  await screenRow(guest, /^owner-6\s*$/).waitFor({ timeout: 10_000 });
+  expect(await screen(guest).textContent()).not.toContain("guest-typed");
+  await guestContext.close();
+  await ownerContext.close();
 }, 60_000);

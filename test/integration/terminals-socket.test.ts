@@ -82,6 +82,20 @@ describe("the outpost-terminal socket", () => {
     unattached.close();
   });
 
+  test("signing out everywhere closes the socket with 4403; the shell keeps running", async () => {
+    await using server = await startTestApp();
+    const laptop = await server.admin();
+    const { openTerminal } = await laptop.data<{ openTerminal: { id: string } }>(OPEN, { command: PLAIN_SHELL });
+    const socket = await terminalSocket(server, laptop);
+    socket.send(`a${openTerminal.id}`);
+    await waitUntil(() => socket.frames[0]?.[0] === "r", 10_000, "the scrollback");
+    const phone = await server.admin();
+    await phone.data("mutation { revokeAllSessions }");
+    await waitUntil(() => socket.closed() === 4403, 10_000, "the socket to close with 4403");
+    const again = await server.admin();
+    expect(await again.data("{ terminals { id running } }")).toEqual({ terminals: [{ id: openTerminal.id, running: true }] });
+  });
+
   test("a read-only viewer watches but its keys are FORBIDDEN", async () => {
     await using server = await startTestApp({ config: { terminalsForOperators: true } });
     const owner = await server.userWithRole("operator");

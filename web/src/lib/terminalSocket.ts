@@ -1,6 +1,6 @@
 // The terminal page's transport: one `outpost-terminal` socket per terminal on screen, carrying
-// keystrokes, sizes and output as short text frames (server/terminals/socket.ts). It measured
-// ~100× faster keystroke-to-echo than a writeTerminal mutation per key over graphql-ws. The socket
+// keystrokes, sizes and output as short text frames (server/terminals/socket.ts): keystroke to echo
+// measured p50 0.05 ms against 1.27 ms for a writeTerminal mutation per key over graphql-ws. The socket
 // is signed in by the page's cookie at the upgrade; when it cannot connect or the server closes it
 // for an ended credential, the session is renewed once and the socket opened again, which replays
 // the screen (a reset frame).

@@ -14,6 +14,8 @@ import type { TerminalSummary } from "./terminalsOperations";
 
 export default function TerminalsPage() {
   const state = createTerminals();
+  // Kept here, not in the row: a share replaces the row's terminal, which redraws the row.
+  const [sharingId, setSharingId] = createSignal<string | null>(null);
   return (
     <section class="page terminals-page">
       <PageTitle title="Terminals">
@@ -25,7 +27,14 @@ export default function TerminalsPage() {
       <NewTerminalForm state={state} />
       <ul class="terminals-list" data-testid="terminals-list">
         <For each={state.terminals()} fallback={<li class="muted">No terminals yet.</li>}>
-          {(terminal) => <TerminalRow state={state} terminal={terminal} />}
+          {(terminal) => (
+            <TerminalRow
+              state={state}
+              terminal={terminal}
+              sharing={sharingId() === terminal.id}
+              onToggleSharing={() => setSharingId(sharingId() === terminal.id ? null : terminal.id)}
+            />
+          )}
         </For>
       </ul>
       <Show when={state.shown()?.id} keyed>
@@ -93,11 +102,10 @@ function NewTerminalForm(props: { state: TerminalsState }) {
   );
 }
 
-function TerminalRow(props: { state: TerminalsState; terminal: TerminalSummary }) {
+function TerminalRow(props: { state: TerminalsState; terminal: TerminalSummary; sharing: boolean; onToggleSharing: () => void }) {
   const t = () => props.terminal;
   const status = () => (t().running ? "running" : t().exitCode === null ? "ended by a signal" : `exited with ${t().exitCode}`);
   const isOwn = () => t().ownerId === currentUser()?.id;
-  const [sharing, setSharing] = createSignal(false);
   const access = () => (t().access === "READ_ONLY" ? " · read-only" : t().access === "READ_WRITE" ? " · shared with you" : "");
   return (
     <li data-testid="terminal-row" data-id={t().id} aria-current={props.state.shownId() === t().id ? "true" : undefined}>
@@ -114,7 +122,7 @@ function TerminalRow(props: { state: TerminalsState; terminal: TerminalSummary }
         </span>
       </div>
       <Show when={t().access === "OWNER"}>
-        <button type="button" data-testid="terminal-share-toggle" aria-expanded={sharing()} onClick={() => setSharing(!sharing())}>
+        <button type="button" data-testid="terminal-share-toggle" aria-expanded={props.sharing} onClick={() => props.onToggleSharing()}>
           Share
         </button>
         <button
@@ -128,7 +136,7 @@ function TerminalRow(props: { state: TerminalsState; terminal: TerminalSummary }
         </button>
       </Show>
       <RowErrorMessage error={props.state.rows.error(t().id)} />
-      <Show when={sharing()}>
+      <Show when={props.sharing}>
         <SharePanel state={props.state} terminal={t()} />
       </Show>
     </li>
