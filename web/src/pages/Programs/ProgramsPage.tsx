@@ -94,7 +94,29 @@ function UploadBox(props: { state: ProgramsState }) {
       <Show when={props.state.uploadShare() !== null}>
         <progress data-testid="program-upload-progress" max="100" value={Math.round((props.state.uploadShare() ?? 0) * 100)} />
       </Show>
+      <Show when={props.state.largeUpload()}>
+        {(large) => (
+          <Show when={large().state() !== "done" || props.state.install.busy()}>
+            <p class="programs-large-upload" data-testid="program-large-upload">
+              {large().name}: {large().state() === "done" ? "unpacking…" : large().state()}{" "}
+              <progress max={large().sizeBytes} value={large().sentBytes()} />
+              <Show when={large().state() === "uploading" || large().state() === "retrying"}>
+                <button type="button" onClick={() => large().pause()}>
+                  Pause
+                </button>
+              </Show>
+              <Show when={large().state() === "paused" || large().state() === "failed"}>
+                <button type="button" onClick={() => large().resume()}>
+                  Resume
+                </button>
+              </Show>
+            </p>
+            <ErrorMessage error={large().error()} />
+          </Show>
+        )}
+      </Show>
       <ErrorMessage error={props.state.upload.error()} />
+      <ErrorMessage error={props.state.install.error()} />
     </div>
   );
 }

@@ -3,6 +3,7 @@
 import { batch, createSignal, onCleanup } from "solid-js";
 import { createAction } from "../../lib/action";
 import { type GraphQLRequestError, toRequestError } from "../../lib/graphql";
+import { createUploadQueue } from "../Files/createUploadQueue";
 import {
   cancelRun,
   deleteProgram,
@@ -11,6 +12,7 @@ import {
   fetchPrograms,
   fetchRuns,
   followRunOutput,
+  installProgram,
   type ProgramDetail,
   type ProgramSummary,
   type RunOutputChunk,
@@ -21,6 +23,14 @@ import {
   uploadProgram,
 } from "./programsOperations";
 import { parseArgs, parseEnv } from "./runInput";
+
+/**
+ * Files above this go through the resumable upload and installProgram: the server holds a
+ * multipart request whole in memory and caps it (max_multipart_body_bytes, 32 MiB by default).
+ */
+const MULTIPART_MAX_BYTES = 16 << 20;
+/** The Files folder large programs' archives are uploaded to (they stay there, like any file). */
+const ARCHIVES_FOLDER = "Program archives";
 
 /** Output chunks shown for one run; older ones go (the history keeps the run's head and tail). */
 const MAX_SHOWN_CHUNKS = 5000;
@@ -70,7 +80,22 @@ export function createPrograms() {
     );
   };
 
+  const install = createAction(async (fileId: string) => {
+    const program = await installProgram(fileId);
+    setPrograms(await fetchPrograms());
+    await openProgram.run(program.id);
+  });
+  // The Files page's resumable uploads (chunks, retries, resume after a drop), one file at a time here.
+  const resumable = createUploadQueue({ onUploaded: (fileId) => void install.run(fileId) });
+  /** The large upload under way or last ended, with its progress and error. */
+  const largeUpload = () => resumable.uploads().at(-1) ?? null;
+
   const upload = createAction(async (file: File) => {
+    if (file.size > MULTIPART_MAX_BYTES) {
+      resumable.clearFinished();
+      resumable.add([file], ARCHIVES_FOLDER);
+      return;
+    }
     setUploadShare(0);
     try {
       const program = await uploadProgram(file, setUploadShare);
@@ -129,6 +154,8 @@ export function createPrograms() {
     programs,
     open,
     uploadShare,
+    largeUpload,
+    install,
     run,
     output,
     outputError,

@@ -1,5 +1,6 @@
 // The GraphQL operations of the Programs page, typed from the schema. Programs are uploaded in a
-// multipart request; run output streams over the subscription socket.
+// multipart request, or installed from a file uploaded resumably; run output streams over the
+// subscription socket.
 import { type GraphQLRequestError, postWithFile, query, subscribe } from "../../lib/graphql";
 import { graphql, type ResultOf, type SchemaEnum } from "../../lib/operation";
 
@@ -13,6 +14,7 @@ const PROGRAM = graphql(`query Program($id: ID!) { program(id: $id) { ${PROGRAM_
 export type ProgramDetail = NonNullable<ResultOf<typeof PROGRAM>["program"]>;
 
 const UPLOAD = graphql(`mutation UploadProgram($file: File!) { uploadProgram(file: $file) { ${PROGRAM_FIELDS} } }`);
+const INSTALL = graphql(`mutation InstallProgram($fileId: ID!) { installProgram(fileId: $fileId) { ${PROGRAM_FIELDS} } }`);
 const SET_ENTRY = graphql("mutation SetProgramEntry($id: ID!, $path: String!) { setProgramEntry(id: $id, path: $path) { id } }");
 const DELETE = graphql("mutation DeleteProgram($id: ID!) { deleteProgram(id: $id) }");
 
@@ -37,6 +39,7 @@ export const fetchPrograms = async () => (await query(PROGRAMS)).programs.nodes;
 export const fetchProgram = async (id: string) => (await query(PROGRAM, { id })).program;
 export const uploadProgram = async (file: File, onProgress: (sent: number) => void) =>
   (await postWithFile(UPLOAD, {}, file, onProgress)).uploadProgram;
+export const installProgram = async (fileId: string) => (await query(INSTALL, { fileId })).installProgram;
 export const setProgramEntry = (id: string, path: string) => query(SET_ENTRY, { id, path });
 export const deleteProgram = (id: string) => query(DELETE, { id });
 export const fetchRuns = async (programId: string | null, status: RunStatus | null) =>
