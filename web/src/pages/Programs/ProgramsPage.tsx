@@ -10,7 +10,6 @@ import { formatBytes, formatInstant } from "../../lib/format";
 import { hasPermission } from "../../lib/permissions";
 import { createPrograms, type ProgramsState } from "./createPrograms";
 import type { RunStatus } from "./programsOperations";
-import { ansiPieces } from "./runInput";
 
 const STATUSES: RunStatus[] = ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT", "LOST"];
 
@@ -249,7 +248,7 @@ function RunView(props: { state: ProgramsState; canCancel: boolean }) {
               <span class="run-cut">{`\n… ${formatBytes(chunk.droppedBytes ?? 0)} of output not kept …\n`}</span>
             ) : (
               <span class={chunk.stream === "STDERR" ? "run-stderr" : undefined}>
-                <For each={ansiPieces(chunk.text ?? "")}>
+                <For each={chunk.pieces}>
                   {(piece) => (
                     <span
                       class={

@@ -22,7 +22,7 @@ import {
   startRun,
   uploadProgram,
 } from "./programsOperations";
-import { parseArgs, parseEnv } from "./runInput";
+import { type ColouredText, createAnsiDecoder, parseArgs, parseEnv } from "./runInput";
 
 /**
  * Files above this go through the resumable upload and installProgram: the server holds a
@@ -32,6 +32,9 @@ const MULTIPART_MAX_BYTES = 16 << 20;
 /** The Files folder large programs' archives are uploaded to (they stay there, like any file). */
 const ARCHIVES_FOLDER = "Program archives";
 
+/** A chunk of output as shown: its text in coloured pieces (empty for a cut). */
+export type ShownChunk = RunOutputChunk & { pieces: ColouredText[] };
+
 /** Output chunks shown for one run; older ones go (the history keeps the run's head and tail). */
 const MAX_SHOWN_CHUNKS = 5000;
 
@@ -40,7 +43,7 @@ export function createPrograms() {
   const [open, setOpen] = createSignal<ProgramDetail | null>(null);
   const [uploadShare, setUploadShare] = createSignal<number | null>(null);
   const [run, setRun] = createSignal<RunSummary | null>(null);
-  const [output, setOutput] = createSignal<RunOutputChunk[]>([]);
+  const [output, setOutput] = createSignal<ShownChunk[]>([]);
   const [outputError, setOutputError] = createSignal<GraphQLRequestError | null>(null);
   const [history, setHistory] = createSignal<RunSummary[]>([]);
   const [statusFilter, setStatusFilter] = createSignal<RunStatus | null>(null);
@@ -65,6 +68,9 @@ export function createPrograms() {
       setOutput([]);
       setOutputError(null);
     });
+    // One decoder per stream, so a colour or an escape sequence carries over between its chunks;
+    // after a cut the streams start afresh.
+    let decoders = { STDOUT: createAnsiDecoder(), STDERR: createAnsiDecoder() };
     stopFollowing = followRunOutput(
       started.id,
       (chunk) => {
@@ -74,7 +80,9 @@ export function createPrograms() {
           void reloadHistory();
           return;
         }
-        setOutput((shown) => [...(shown.length >= MAX_SHOWN_CHUNKS ? shown.slice(1) : shown), chunk]);
+        if (chunk.kind === "CUT") decoders = { STDOUT: createAnsiDecoder(), STDERR: createAnsiDecoder() };
+        const pieces = chunk.kind === "OUTPUT" && chunk.stream ? decoders[chunk.stream].decode(chunk.text ?? "") : [];
+        setOutput((shown) => [...(shown.length >= MAX_SHOWN_CHUNKS ? shown.slice(1) : shown), { ...chunk, pieces }]);
       },
       setOutputError,
     );
