@@ -28,5 +28,10 @@ test("cursor moves and clearing are left out; a lone ESC at the very end waits, 
   const stream = createAnsiDecoder();
   expect(stream.decode(`${ESC}[2J${ESC}[Hhome`)).toEqual([{ text: "home", colour: null, bold: false }]);
   const long = `${ESC}[${"1".repeat(40)}`;
-  expect(stream.decode(long).map((p) => p.text).join("")).toBe(long);
+  expect(
+    stream
+      .decode(long)
+      .map((p) => p.text)
+      .join(""),
+  ).toBe(long);
 });

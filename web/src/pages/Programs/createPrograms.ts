@@ -18,9 +18,11 @@ import {
   type RunOutputChunk,
   type RunStatus,
   type RunSummary,
+  renameProgram,
   setProgramEntry,
   startRun,
   uploadProgram,
+  watchRunEvents,
 } from "./programsOperations";
 import { type ColouredText, createAnsiDecoder, parseArgs, parseEnv } from "./runInput";
 
@@ -49,6 +51,18 @@ export function createPrograms() {
   const [statusFilter, setStatusFilter] = createSignal<RunStatus | null>(null);
   let stopFollowing = () => {};
   onCleanup(() => stopFollowing());
+  // The history follows every run's changes live: a run shown is updated in place, a new one that
+  // fits the filters comes first.
+  const stopRunEvents = watchRunEvents(({ program, ...changed }) => {
+    const current = run();
+    if (current?.id === changed.id && changed.status !== current.status) setRun(changed);
+    setHistory((shown) => {
+      if (shown.some((r) => r.id === changed.id)) return shown.map((r) => (r.id === changed.id ? changed : r));
+      const fits = (open() === null || open()?.id === program?.id) && (statusFilter() === null || statusFilter() === changed.status);
+      return fits ? [changed, ...shown] : shown;
+    });
+  }, setOutputError);
+  onCleanup(stopRunEvents);
 
   const reloadHistory = async () => setHistory(await fetchRuns(open()?.id ?? null, statusFilter()));
   const load = createAction(async () => {
@@ -121,6 +135,14 @@ export function createPrograms() {
     setOpen(await fetchProgram(program.id));
   });
 
+  const rename = createAction(async (name: string) => {
+    const program = open();
+    if (!program) return;
+    const renamed = await renameProgram(program.id, name);
+    setOpen({ ...program, ...renamed });
+    setPrograms(await fetchPrograms());
+  });
+
   const remove = createAction(async () => {
     const program = open();
     if (!program) return;
@@ -173,6 +195,7 @@ export function createPrograms() {
     openProgram,
     upload,
     chooseEntry,
+    rename,
     remove,
     start,
     exec,

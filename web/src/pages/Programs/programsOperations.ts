@@ -30,6 +30,9 @@ const START_RUN = graphql(
 const EXEC = graphql(`mutation Exec($command: String!) { exec(command: $command) { ${RUN_FIELDS} } }`);
 const CANCEL = graphql(`mutation CancelRun($id: ID!) { cancelRun(id: $id) { ${RUN_FIELDS} } }`);
 
+const RUN_EVENTS = graphql(`subscription RunEvents { runEvents { ${RUN_FIELDS} program { id } } }`);
+const RENAME = graphql(`mutation RenameProgram($id: ID!, $name: String!) { renameProgram(id: $id, name: $name) { ${PROGRAM_FIELDS} } }`);
+
 const RUN_OUTPUT = graphql(`subscription RunOutput($runId: ID!) {
   runOutput(runId: $runId) { seq kind stream text droppedBytes run { ${RUN_FIELDS} } }
 }`);
@@ -48,6 +51,16 @@ export const startRun = async (programId: string, args: string[], env: Record<st
   (await query(START_RUN, { programId, args, env })).startRun;
 export const execCommand = async (command: string) => (await query(EXEC, { command })).exec;
 export const cancelRun = async (id: string) => (await query(CANCEL, { id })).cancelRun;
+
+export const renameProgram = async (id: string, name: string) => (await query(RENAME, { id, name })).renameProgram;
+
+/** Every run's changes of state (queued, running, ended) as they happen. */
+export function watchRunEvents(
+  onRun: (run: ResultOf<typeof RUN_EVENTS>["runEvents"]) => void,
+  onError: (error: GraphQLRequestError) => void,
+) {
+  return subscribe(RUN_EVENTS, {}, (data) => onRun(data.runEvents), onError);
+}
 
 /** Follows a run's output from its start (what was kept, then live) until its end. */
 export function followRunOutput(runId: string, onChunk: (chunk: RunOutputChunk) => void, onError: (error: GraphQLRequestError) => void) {
