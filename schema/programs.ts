@@ -205,6 +205,16 @@ builder.mutationFields((t) => ({
       return ctx.services.programs.upload({ file, name, userId: signedInViewer(ctx).userId });
     },
   }),
+  installProgram: t.field({
+    type: ProgramType,
+    description:
+      "Makes a program of a stored file: a script, or a ZIP of any size uploaded through the resumable upload (/files/uploads), unpacked from the file, never held whole in memory. The same checks and refusals as uploadProgram; the file is left as it is. NOT_FOUND when there is no such file.",
+    authScopes: { permission: "programs:manage" },
+    extensions: auditTarget("fileId", "name"),
+    args: { fileId: t.arg.id({ required: true }), name: t.arg.string() },
+    resolve: (_root, { fileId, name }, ctx) =>
+      ctx.services.programs.installFromFile({ fileId: String(fileId), name, userId: signedInViewer(ctx).userId }),
+  }),
   setProgramEntry: t.field({
     type: ProgramType,
     description: "Makes a file of the program its entry point; the interpreter follows from that file's shebang or extension.",

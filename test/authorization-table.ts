@@ -84,6 +84,7 @@ export const FIELD_REQUIREMENTS: Record<string, Requirement> = {
   "query.programs": "programs:read",
   "query.program": "programs:read",
   "mutation.uploadProgram": "programs:manage",
+  "mutation.installProgram": "programs:manage",
   "mutation.setProgramEntry": "programs:manage",
   "mutation.renameProgram": "programs:manage",
   "mutation.deleteProgram": "programs:manage",

@@ -2,6 +2,7 @@
 // folders with a detected entry point and interpreter, and their runs (and those of shell
 // commands) with live, bounded output and a history.
 import { defineFeature } from "../feature";
+import type { FilesService } from "../files/service";
 import { checkExecPatterns, createExecPolicy, execPatterns } from "./exec-policy";
 import { programsMigrations } from "./migrations";
 import type { Run } from "./run-store";
@@ -151,7 +152,7 @@ export const programsFeature = defineFeature({
     { name: "programs:run", roles: ["operator"], description: "run programs, cancel runs" },
     { name: "exec", roles: [], description: "run shell commands on the box", operatorsWhen: "execForOperators" },
   ],
-  create: (core) => {
+  create: (core, { files }: { files: FilesService }) => {
     const { config } = core;
     // Deleting a program asks whether it runs; the runs need the programs: one refers to the other.
     let runs: RunsService | null = null;
@@ -168,6 +169,7 @@ export const programsFeature = defineFeature({
         maxTotalBytes: core.config.programsMaxUnpackedBytes,
       },
       isInUse: (id) => runs?.isInUse(id) ?? false,
+      storedFiles: files,
     });
     runs = createRunsService({
       store: createRunStore(core.db),

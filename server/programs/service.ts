@@ -2,12 +2,13 @@
 // <data>/programs/<id>/, with its detected entry point and interpreter. An upload is staged under
 // <data>/tmp/ and moved into place only when complete and safe, so a refused or failed upload
 // leaves nothing behind; staging left by a crash is removed at start.
-import { chmod, lstat, mkdir, open, readdir, rename, rm } from "node:fs/promises";
+import { chmod, copyFile, lstat, mkdir, open, readdir, rename, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { Clock } from "../clock";
 import type { WriteBatcher } from "../db";
 import type { DiskWatch } from "../disk/watch";
 import { ConflictError, InvalidInputError, LimitExceededError, NotFoundError } from "../errors";
+import type { FilesService } from "../files/service";
 import type { Logger } from "../log";
 import { type ExtractLimits, extractZip, looksLikeZip, safeEntryPath } from "./archive";
 import { detectEntryPoint, type EntryPoint, interpreterFor, type ProgramFile, SHEBANG_READ_BYTES } from "./entry-point";
@@ -28,6 +29,18 @@ export interface ProgramsServiceOptions {
   limits: ExtractLimits;
   /** Whether a run of the program is queued or running (deleting it is refused then). */
   isInUse?: (programId: string) => boolean;
+  /** The files feature's stored files, which a program may be installed from. */
+  storedFiles: Pick<FilesService, "get" | "contentPath">;
+}
+
+/** The bytes a program is made of: a script or a ZIP, at `path`. */
+interface ProgramSource {
+  path: string;
+  /** The name it was uploaded under: a script keeps it; a program is named after it by default. */
+  fileName: string;
+  sizeBytes: number;
+  /** True when the bytes are the program's own upload, to be moved rather than copied. */
+  owned: boolean;
 }
 
 export interface UploadProgramInput {
@@ -41,7 +54,17 @@ const MAX_NAME_CHARS = 200;
 const MAX_PAGE = 200;
 const STAGING_PREFIX = "program-";
 
-export function createProgramsService({ store, writes, disk, clock, log, dataDir, limits, isInUse = () => false }: ProgramsServiceOptions) {
+export function createProgramsService({
+  store,
+  writes,
+  disk,
+  clock,
+  log,
+  dataDir,
+  limits,
+  isInUse = () => false,
+  storedFiles,
+}: ProgramsServiceOptions) {
   const programsDir = join(dataDir, "programs");
   const tmpDir = join(dataDir, "tmp");
   const folderOf = (id: string) => join(programsDir, id);
@@ -84,21 +107,65 @@ export function createProgramsService({ store, writes, disk, clock, log, dataDir
     }
   };
 
-  /** Puts the uploaded bytes into `staging`: unpacked when a ZIP, else as the one script. */
-  const unpack = async (file: File, upload: string, staging: string): Promise<void> => {
-    const head = new Uint8Array(await file.slice(0, 4).arrayBuffer());
+  /**
+   * Puts the bytes at `source.path` into `staging`: unpacked when a ZIP (streamed from the file,
+   * never whole in memory), else as the one script, moved when the source is the program's own
+   * upload, copied when it belongs to someone else (a stored file).
+   */
+  const unpack = async (source: ProgramSource, staging: string): Promise<void> => {
+    const head = new Uint8Array(await Bun.file(source.path).slice(0, 4).arrayBuffer());
     if (looksLikeZip(head)) {
-      await extractZip(upload, staging, limits);
+      await extractZip(source.path, staging, limits);
       return;
     }
-    if (file.size > limits.maxFileBytes) {
+    if (source.sizeBytes > limits.maxFileBytes) {
       throw new LimitExceededError(`A script may have at most ${limits.maxFileBytes} bytes.`, { details: { limit: limits.maxFileBytes } });
     }
-    const [name = "script"] = safeEntryPath(basename(file.name));
+    const [name = "script"] = safeEntryPath(basename(source.fileName));
     const script = join(staging, name);
-    await rename(upload, script);
+    if (source.owned) await rename(source.path, script);
+    else await copyFile(source.path, script);
     // A single script is the program: it may be run directly, so it is made executable.
     await chmod(script, 0o755);
+  };
+
+  /** Makes a program of `source` (see unpack), named `name` or after the file; nothing is left behind when refused. */
+  const install = async (source: ProgramSource, name: string | null | undefined, userId: string): Promise<Program> => {
+    disk.requireRoom(source.sizeBytes);
+    const id = crypto.randomUUID();
+    const staging = join(tmpDir, `${STAGING_PREFIX}${id}`);
+    try {
+      await mkdir(staging, { recursive: true, mode: 0o700 });
+      await unpack(source, staging);
+      const files = await listFiles(staging);
+      if (files.length === 0) throw new InvalidInputError("The archive holds no files.");
+      const entry = await detectEntryPoint(files, readHead(staging));
+      const now = new Date(clock.now());
+      const row: ProgramRow = {
+        id,
+        name: displayName(name ?? (source.fileName.replace(/\.zip$/i, "") || "program")),
+        entryPath: entry?.path ?? null,
+        interpreter: entry?.interpreter ?? null,
+        sizeBytes: files.reduce((sum, f) => sum + f.sizeBytes, 0),
+        fileCount: files.length,
+        createdBy: userId,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await mkdir(programsDir, { recursive: true, mode: 0o700 });
+      await rename(staging, folderOf(id));
+      try {
+        await writes.run(() => store.insert(row));
+      } catch (err) {
+        await rm(folderOf(id), { recursive: true, force: true });
+        throw err;
+      }
+      log.info("program installed", { programId: id, files: row.fileCount, sizeBytes: row.sizeBytes, entry: row.entryPath });
+      return withFolder(row);
+    } catch (err) {
+      await rm(staging, { recursive: true, force: true });
+      throw disk.toDiskFullError(err);
+    }
   };
 
   return {
@@ -118,44 +185,29 @@ export function createProgramsService({ store, writes, disk, clock, log, dataDir
      */
     async upload({ file, name, userId }: UploadProgramInput): Promise<Program> {
       disk.requireRoom(file.size);
-      const id = crypto.randomUUID();
-      const upload = join(tmpDir, `${STAGING_PREFIX}${id}.upload`);
-      const staging = join(tmpDir, `${STAGING_PREFIX}${id}`);
+      const upload = join(tmpDir, `${STAGING_PREFIX}${crypto.randomUUID()}.upload`);
       try {
-        await mkdir(staging, { recursive: true, mode: 0o700 });
         await Bun.write(upload, file);
-        await unpack(file, upload, staging);
-        const files = await listFiles(staging);
-        if (files.length === 0) throw new InvalidInputError("The archive holds no files.");
-        const entry = await detectEntryPoint(files, readHead(staging));
-        const now = new Date(clock.now());
-        const row: ProgramRow = {
-          id,
-          name: displayName(name ?? (file.name.replace(/\.zip$/i, "") || "program")),
-          entryPath: entry?.path ?? null,
-          interpreter: entry?.interpreter ?? null,
-          sizeBytes: files.reduce((sum, f) => sum + f.sizeBytes, 0),
-          fileCount: files.length,
-          createdBy: userId,
-          createdAt: now,
-          updatedAt: now,
-        };
-        await mkdir(programsDir, { recursive: true, mode: 0o700 });
-        await rename(staging, folderOf(id));
-        try {
-          await writes.run(() => store.insert(row));
-        } catch (err) {
-          await rm(folderOf(id), { recursive: true, force: true });
-          throw err;
-        }
-        log.info("program uploaded", { programId: id, files: row.fileCount, sizeBytes: row.sizeBytes, entry: row.entryPath });
-        return withFolder(row);
+        return await install({ path: upload, fileName: file.name, sizeBytes: file.size, owned: true }, name, userId);
       } catch (err) {
-        await rm(staging, { recursive: true, force: true });
         throw disk.toDiskFullError(err);
       } finally {
         await rm(upload, { force: true });
       }
+    },
+
+    /**
+     * Like `upload`, from a stored file (one uploaded through the resumable path, however large):
+     * a ZIP is unpacked from the file, never held in memory; the file stays as it is.
+     * NotFoundError when there is no such file.
+     */
+    installFromFile({ fileId, name, userId }: { fileId: string; name?: string | null; userId: string }): Promise<Program> {
+      const file = storedFiles.get(fileId);
+      return install(
+        { path: storedFiles.contentPath(file.id), fileName: file.name, sizeBytes: file.sizeBytes, owned: false },
+        name,
+        userId,
+      );
     },
 
     get: (id: string): Program | null => {

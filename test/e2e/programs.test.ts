@@ -63,6 +63,13 @@ for (const viewport of [
         .filter({ hasText: `${viewport.name}-greeter` })
         .waitFor({ timeout: 10_000 });
       expect(await page.getByTestId("program-entry").inputValue()).toBe("main.py");
+      // Its files as a tree: the lib folder opens and closes.
+      await page.locator(".program-files > summary").click();
+      const lib = page.getByTestId("program-files").locator("details").filter({ hasText: "util.py" });
+      await lib.locator("summary", { hasText: "lib/" }).click();
+      expect(await lib.getAttribute("open")).toBeNull();
+      await lib.locator("summary").click();
+      await lib.getByText("util.py").waitFor();
 
       await page.getByTestId("run-args").fill('from "the page"');
       await page.getByTestId("run-env").fill("WHO=tester");
@@ -82,6 +89,27 @@ for (const viewport of [
       await page.getByTestId("run-cancel").click();
       await page.locator('[data-testid="run-view"][data-status="CANCELLED"]').waitFor({ timeout: 10_000 });
       await page.getByTestId("history-row").first().waitFor();
+
+      // The history follows runs started elsewhere (another tab, the API) as they change.
+      const api = await server.admin();
+      const { programs } = await api.data<{ programs: { nodes: { id: string; name: string }[] } }>("{ programs { nodes { id name } } }");
+      const longId = programs.nodes.find((p) => p.name === "long.sh")?.id;
+      const { startRun } = await api.data<{ startRun: { id: string } }>("mutation ($p: ID!) { startRun(programId: $p) { id } }", {
+        p: longId,
+      });
+      const history = page.locator(".run-history");
+      await history.locator("li", { hasText: "RUNNING" }).waitFor({ timeout: 10_000 });
+      await api.data("mutation ($id: ID!) { cancelRun(id: $id) { id } }", { id: startRun.id });
+      await history.locator("li", { hasText: "RUNNING" }).waitFor({ state: "detached", timeout: 10_000 });
+      expect(await history.locator("li", { hasText: "CANCELLED" }).count()).toBe(2);
+
+      // Renamed in place.
+      await page.getByTestId("program-name").fill(`${viewport.name} sleeper`);
+      await page.getByTestId("program-rename").click();
+      await page
+        .getByTestId("program-panel")
+        .locator("h2", { hasText: `${viewport.name} sleeper` })
+        .waitFor({ timeout: 10_000 });
 
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       expect(overflow).toBeLessThanOrEqual(0);

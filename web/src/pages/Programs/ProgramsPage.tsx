@@ -1,6 +1,6 @@
 // Upload scripts and ZIP projects, choose their entry point, run them with arguments and
 // environment, watch the output stream in, cancel, look back at runs; and run shell commands.
-import { createSignal, For, Show } from "solid-js";
+import { createEffect, createSignal, For, on, Show } from "solid-js";
 import { ErrorMessage } from "../../components/ErrorMessage";
 import { Form, SubmitButton } from "../../components/Form";
 import { PageTitle } from "../../components/PageTitle";
@@ -9,8 +9,8 @@ import { currentUser } from "../../lib/auth";
 import { formatBytes, formatInstant } from "../../lib/format";
 import { hasPermission } from "../../lib/permissions";
 import { createPrograms, type ProgramsState } from "./createPrograms";
+import { type FileTreeNode, fileTree } from "./fileTree";
 import type { RunStatus } from "./programsOperations";
-import { ansiPieces } from "./runInput";
 
 const STATUSES: RunStatus[] = ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT", "LOST"];
 
@@ -94,7 +94,29 @@ function UploadBox(props: { state: ProgramsState }) {
       <Show when={props.state.uploadShare() !== null}>
         <progress data-testid="program-upload-progress" max="100" value={Math.round((props.state.uploadShare() ?? 0) * 100)} />
       </Show>
+      <Show when={props.state.largeUpload()}>
+        {(large) => (
+          <Show when={large().state() !== "done" || props.state.install.busy()}>
+            <p class="programs-large-upload" data-testid="program-large-upload">
+              {large().name}: {large().state() === "done" ? "unpacking…" : large().state()}{" "}
+              <progress max={large().sizeBytes} value={large().sentBytes()} />
+              <Show when={large().state() === "uploading" || large().state() === "retrying"}>
+                <button type="button" onClick={() => large().pause()}>
+                  Pause
+                </button>
+              </Show>
+              <Show when={large().state() === "paused" || large().state() === "failed"}>
+                <button type="button" onClick={() => large().resume()}>
+                  Resume
+                </button>
+              </Show>
+            </p>
+            <ErrorMessage error={large().error()} />
+          </Show>
+        )}
+      </Show>
       <ErrorMessage error={props.state.upload.error()} />
+      <ErrorMessage error={props.state.install.error()} />
     </div>
   );
 }
@@ -124,6 +146,9 @@ function ProgramPanel(props: {
 }) {
   const [args, setArgs] = createSignal("");
   const [env, setEnv] = createSignal("");
+  const [newName, setNewName] = createSignal(props.program.name);
+  // The panel stays as another program opens: the name field follows it.
+  createEffect(on(() => props.program.name, setNewName));
   return (
     <div class="program-panel" data-testid="program-panel">
       <h2>{props.program.name}</h2>
@@ -147,16 +172,21 @@ function ProgramPanel(props: {
       <ErrorMessage error={props.state.chooseEntry.error()} />
       <details class="program-files">
         <summary>Files</summary>
-        <ul data-testid="program-files">
-          <For each={props.program.files}>
-            {(file) => (
-              <li>
-                {file.path} <span class="muted">{formatBytes(file.sizeBytes)}</span>
-              </li>
-            )}
-          </For>
-        </ul>
+        <FileTree nodes={fileTree(props.program.files)} testId="program-files" />
       </details>
+      <Show when={props.canManage}>
+        <Form class="program-rename" onSubmit={() => void props.state.rename.run(newName())}>
+          <TextField label="Name" value={newName()} onInput={setNewName} testId="program-name" autocomplete="off" />
+          <SubmitButton
+            label="Rename"
+            busyLabel="Renaming…"
+            busy={props.state.rename.busy()}
+            disabled={!newName().trim() || newName() === props.program.name}
+            testId="program-rename"
+          />
+          <ErrorMessage error={props.state.rename.error()} />
+        </Form>
+      </Show>
       <Show when={props.canRun}>
         <Form class="program-run" onSubmit={() => void props.state.start.run(args(), env())}>
           <TextField label="Arguments" value={args()} onInput={setArgs} testId="run-args" autocomplete="off" />
@@ -187,6 +217,35 @@ function ProgramPanel(props: {
         <ErrorMessage error={props.state.remove.error()} />
       </Show>
     </div>
+  );
+}
+
+/** Folders (collapsible, open at first) and files with their sizes. */
+function FileTree(props: { nodes: FileTreeNode<{ path: string; sizeBytes: number }>[]; testId?: string }) {
+  return (
+    <ul class="file-tree" data-testid={props.testId}>
+      <For each={props.nodes}>
+        {(node) => (
+          <li>
+            <Show
+              when={node.file}
+              fallback={
+                <details open>
+                  <summary>{node.name}/</summary>
+                  <FileTree nodes={node.children} />
+                </details>
+              }
+            >
+              {(file) => (
+                <>
+                  {node.name} <span class="muted">{formatBytes(file().sizeBytes)}</span>
+                </>
+              )}
+            </Show>
+          </li>
+        )}
+      </For>
+    </ul>
   );
 }
 
@@ -227,7 +286,7 @@ function RunView(props: { state: ProgramsState; canCancel: boolean }) {
               <span class="run-cut">{`\n… ${formatBytes(chunk.droppedBytes ?? 0)} of output not kept …\n`}</span>
             ) : (
               <span class={chunk.stream === "STDERR" ? "run-stderr" : undefined}>
-                <For each={ansiPieces(chunk.text ?? "")}>
+                <For each={chunk.pieces}>
                   {(piece) => (
                     <span
                       class={

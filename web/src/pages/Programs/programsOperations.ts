@@ -1,5 +1,6 @@
 // The GraphQL operations of the Programs page, typed from the schema. Programs are uploaded in a
-// multipart request; run output streams over the subscription socket.
+// multipart request, or installed from a file uploaded resumably; run output streams over the
+// subscription socket.
 import { type GraphQLRequestError, postWithFile, query, subscribe } from "../../lib/graphql";
 import { graphql, type ResultOf, type SchemaEnum } from "../../lib/operation";
 
@@ -13,6 +14,7 @@ const PROGRAM = graphql(`query Program($id: ID!) { program(id: $id) { ${PROGRAM_
 export type ProgramDetail = NonNullable<ResultOf<typeof PROGRAM>["program"]>;
 
 const UPLOAD = graphql(`mutation UploadProgram($file: File!) { uploadProgram(file: $file) { ${PROGRAM_FIELDS} } }`);
+const INSTALL = graphql(`mutation InstallProgram($fileId: ID!) { installProgram(fileId: $fileId) { ${PROGRAM_FIELDS} } }`);
 const SET_ENTRY = graphql("mutation SetProgramEntry($id: ID!, $path: String!) { setProgramEntry(id: $id, path: $path) { id } }");
 const DELETE = graphql("mutation DeleteProgram($id: ID!) { deleteProgram(id: $id) }");
 
@@ -28,6 +30,9 @@ const START_RUN = graphql(
 const EXEC = graphql(`mutation Exec($command: String!) { exec(command: $command) { ${RUN_FIELDS} } }`);
 const CANCEL = graphql(`mutation CancelRun($id: ID!) { cancelRun(id: $id) { ${RUN_FIELDS} } }`);
 
+const RUN_EVENTS = graphql(`subscription RunEvents { runEvents { ${RUN_FIELDS} program { id } } }`);
+const RENAME = graphql(`mutation RenameProgram($id: ID!, $name: String!) { renameProgram(id: $id, name: $name) { ${PROGRAM_FIELDS} } }`);
+
 const RUN_OUTPUT = graphql(`subscription RunOutput($runId: ID!) {
   runOutput(runId: $runId) { seq kind stream text droppedBytes run { ${RUN_FIELDS} } }
 }`);
@@ -37,6 +42,7 @@ export const fetchPrograms = async () => (await query(PROGRAMS)).programs.nodes;
 export const fetchProgram = async (id: string) => (await query(PROGRAM, { id })).program;
 export const uploadProgram = async (file: File, onProgress: (sent: number) => void) =>
   (await postWithFile(UPLOAD, {}, file, onProgress)).uploadProgram;
+export const installProgram = async (fileId: string) => (await query(INSTALL, { fileId })).installProgram;
 export const setProgramEntry = (id: string, path: string) => query(SET_ENTRY, { id, path });
 export const deleteProgram = (id: string) => query(DELETE, { id });
 export const fetchRuns = async (programId: string | null, status: RunStatus | null) =>
@@ -45,6 +51,16 @@ export const startRun = async (programId: string, args: string[], env: Record<st
   (await query(START_RUN, { programId, args, env })).startRun;
 export const execCommand = async (command: string) => (await query(EXEC, { command })).exec;
 export const cancelRun = async (id: string) => (await query(CANCEL, { id })).cancelRun;
+
+export const renameProgram = async (id: string, name: string) => (await query(RENAME, { id, name })).renameProgram;
+
+/** Every run's changes of state (queued, running, ended) as they happen. */
+export function watchRunEvents(
+  onRun: (run: ResultOf<typeof RUN_EVENTS>["runEvents"]) => void,
+  onError: (error: GraphQLRequestError) => void,
+) {
+  return subscribe(RUN_EVENTS, {}, (data) => onRun(data.runEvents), onError);
+}
 
 /** Follows a run's output from its start (what was kept, then live) until its end. */
 export function followRunOutput(runId: string, onChunk: (chunk: RunOutputChunk) => void, onError: (error: GraphQLRequestError) => void) {
