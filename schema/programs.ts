@@ -1,5 +1,6 @@
 // Programs: upload a script or a ZIP project, see its files, choose its entry point, rename and
 // delete it; run it (or a shell command), watch its output live, cancel it, look back at runs.
+import { can, forbidden } from "../server/auth/viewer";
 import { InvalidInputError } from "../server/errors";
 import type { Interpreter, ProgramFile } from "../server/programs/entry-point";
 import type { RunOutputChunk } from "../server/programs/run-output";
@@ -208,12 +209,16 @@ builder.mutationFields((t) => ({
   installProgram: t.field({
     type: ProgramType,
     description:
-      "Makes a program of a stored file: a script, or a ZIP of any size uploaded through the resumable upload (/files/uploads), unpacked from the file, never held whole in memory. The same checks and refusals as uploadProgram; the file is left as it is. NOT_FOUND when there is no such file.",
+      "Makes a program of a stored file: a script, or a ZIP of any size uploaded through the resumable upload (/files/uploads), unpacked from the file, never held whole in memory. The same checks and refusals as uploadProgram; the file is left as it is. Needs files:read as well (it reads the file). NOT_FOUND when there is no such file.",
     authScopes: { permission: "programs:manage" },
     extensions: auditTarget("fileId", "name"),
     args: { fileId: t.arg.id({ required: true }), name: t.arg.string() },
-    resolve: (_root, { fileId, name }, ctx) =>
-      ctx.services.programs.installFromFile({ fileId: String(fileId), name, userId: signedInViewer(ctx).userId }),
+    resolve: (_root, { fileId, name }, ctx) => {
+      const viewer = signedInViewer(ctx);
+      // A key scoped to programs:manage alone must not read stored files into a program.
+      if (!can(viewer, "files:read")) throw forbidden(viewer, "files:read");
+      return ctx.services.programs.installFromFile({ fileId: String(fileId), name, userId: viewer.userId });
+    },
   }),
   setProgramEntry: t.field({
     type: ProgramType,

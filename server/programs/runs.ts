@@ -6,7 +6,7 @@
 // output until it catches up (the pipe fills and the program waits), for a bounded time.
 // Runs a previous server left QUEUED or RUNNING are marked LOST at start.
 import { existsSync, statSync } from "node:fs";
-import { chmod, chown, lchown, mkdir, readdir, rm, stat, symlink } from "node:fs/promises";
+import { chmod, chown, mkdir, rm, stat, symlink } from "node:fs/promises";
 import { dirname, isAbsolute, join } from "node:path";
 import type { Role } from "../auth/roles";
 import type { Clock } from "../clock";
@@ -226,23 +226,45 @@ export function createRunsService({
     }
   };
 
+  /** Hand-overs in progress, one per folder: a second run of a program waits for the first's. */
+  const handingOver = new Map<string, Promise<void>>();
+
   /**
    * Makes a program's folder the run user's (when runs drop privileges), so its runs may read and
-   * write it, and lets that user's group pass through the programs folder (not list it).
+   * write it, and lets that user's group pass through the programs folder (not list it). Once
+   * handed over, the folder is that user's to change: it is never walked again while its runs may
+   * be swapping a directory for a link, and the one walk is `chown -R -P`, which changes links
+   * themselves and never follows one (coreutils walks by open directory handles).
    */
-  const handOverFolder = async (folder: string) => {
+  const handOverFolder = async (folder: string): Promise<void> => {
     if (!runAsUser) return;
-    const account = findOsUser(runAsUser);
-    // A missing user is refused, saying so, when the run starts.
-    if (!account) return;
-    const programsDir = dirname(folder);
-    if ((await stat(programsDir)).gid !== account.gid) {
-      await chown(programsDir, process.getuid?.() ?? 0, account.gid);
-      await chmod(programsDir, 0o710);
+    const pending = handingOver.get(folder);
+    if (pending) return pending;
+    const work = (async () => {
+      const account = findOsUser(runAsUser);
+      // A missing user is refused, saying so, when the run starts.
+      if (!account) return;
+      const programsDir = dirname(folder);
+      if ((await stat(programsDir)).gid !== account.gid) {
+        await chown(programsDir, process.getuid?.() ?? 0, account.gid);
+        await chmod(programsDir, 0o710);
+      }
+      const owner = await stat(folder);
+      if (owner.uid === account.uid && owner.gid === account.gid) return;
+      const chownTree = Bun.spawn(["chown", "-R", "-P", `${account.uid}:${account.gid}`, folder], {
+        env: { PATH: DEFAULT_PATH },
+        stdout: "ignore",
+        stderr: "pipe",
+      });
+      if ((await chownTree.exited) !== 0)
+        throw new Error(`chown of ${folder} failed: ${(await new Response(chownTree.stderr).text()).slice(0, 300)}`);
+    })();
+    handingOver.set(folder, work);
+    try {
+      await work;
+    } finally {
+      handingOver.delete(folder);
     }
-    if ((await stat(folder)).uid === account.uid) return;
-    for (const path of [...(await readdir(folder, { recursive: true })).map((name) => join(folder, name)), folder])
-      await lchown(path, account.uid, account.gid);
   };
 
   const linkBun = async () => {
@@ -429,6 +451,8 @@ export function createRunsService({
      */
     async programLaunch(programId: string): Promise<{ programName: string; command: string[]; env: Record<string, string>; cwd: string }> {
       const { program, command, env, cwd } = await launchOf(programId);
+      // A terminal runs it as its runs do: as run_as_user, in a folder that user owns.
+      await handOverFolder(program.folder);
       return { programName: program.name, command, env, cwd };
     },
 

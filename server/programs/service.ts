@@ -50,6 +50,8 @@ export interface UploadProgramInput {
   userId: string;
 }
 
+/** Files a program's listing shows at most (its runs may add more). */
+const MAX_LISTED_FILES = 10_000;
 const MAX_NAME_CHARS = 200;
 const MAX_PAGE = 200;
 const STAGING_PREFIX = "program-";
@@ -83,15 +85,22 @@ export function createProgramsService({
     return trimmed;
   };
 
-  /** Every file under `folder`, relative paths with "/" (bounded by the entry limit it was made under). */
+  /**
+   * Files under `folder`, relative paths with "/", at most MAX_LISTED_FILES of them. Links are
+   * not followed: runs may change their folder, and a link to / would walk the whole disk as root.
+   */
   const listFiles = async (folder: string): Promise<ProgramFile[]> => {
-    const entries = await readdir(folder, { recursive: true, withFileTypes: true });
     const files: ProgramFile[] = [];
-    for (const entry of entries) {
-      if (!entry.isFile()) continue;
-      const full = join(entry.parentPath, entry.name);
-      const stats = await lstat(full);
-      files.push({ path: full.slice(folder.length + 1), sizeBytes: stats.size, executable: (stats.mode & 0o111) !== 0 });
+    const pending = [""];
+    while (pending.length > 0 && files.length < MAX_LISTED_FILES) {
+      const dir = pending.pop() as string;
+      for (const entry of await readdir(join(folder, dir), { withFileTypes: true })) {
+        const path = dir ? `${dir}/${entry.name}` : entry.name;
+        if (entry.isDirectory()) pending.push(path);
+        if (!entry.isFile() || files.length >= MAX_LISTED_FILES) continue;
+        const stats = await lstat(join(folder, path));
+        files.push({ path, sizeBytes: stats.size, executable: (stats.mode & 0o111) !== 0 });
+      }
     }
     return files.sort((a, b) => a.path.localeCompare(b.path));
   };

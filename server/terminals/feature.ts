@@ -83,6 +83,7 @@ export const terminalsFeature = defineFeature({
       startNoticeMs: core.config.terminalStartNoticeSeconds * 1000,
       maxPerUser: core.config.terminalsMaxPerUser,
       maxTotal: core.config.terminalsMaxTotal,
+      runAsUser: core.config.runAsUser,
       // A disabled account is no one to share with.
       shareCandidates: () =>
         users

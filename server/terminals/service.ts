@@ -3,7 +3,7 @@
 // `terminal.output` events cut on UTF-8 boundaries; the scrollback is the supervisor's kept tail of
 // the output. Each viewer's stream is bounded: a viewer that falls behind is sent the scrollback
 // again instead of everything it missed.
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute } from "node:path";
 import type { SignedInViewer } from "../auth/viewer";
@@ -11,6 +11,7 @@ import type { Clock } from "../clock";
 import { ForbiddenError, InvalidInputError, LimitExceededError, NotFoundError } from "../errors";
 import type { EventBus } from "../events";
 import type { Logger } from "../log";
+import { findOsUser } from "../os-users";
 import type { SupervisedProcess, Supervisor } from "../supervisor";
 import { createCharacterCutter, fromFirstBoundary } from "./utf8";
 import { openViewerStream } from "./viewer-stream";
@@ -122,6 +123,8 @@ export interface TerminalServiceOptions {
   maxTotal: number;
   /** The shell sessions run; `$SHELL` or /bin/sh by default. */
   shell?: string;
+  /** The user sessions run as (run_as_user), when Outpost runs as root; Outpost's own user when null. */
+  runAsUser?: string | null;
   /** The users a session could be shared with (enabled accounts), with whether they may use terminals. */
   shareCandidates: () => ShareCandidate[];
   /** Resolves a program's entry point; throws the programs feature's errors (no such program, no entry point). */
@@ -183,6 +186,7 @@ export function createTerminalService({
   maxPerUser,
   maxTotal,
   shell = process.env.SHELL || "/bin/sh",
+  runAsUser = null,
   shareCandidates,
   programLaunch,
   startNoticeMs,
@@ -294,8 +298,10 @@ export function createTerminalService({
       const child = supervisor.start({
         name: `terminal of ${user.username}`,
         command: argv,
-        cwd: program?.cwd ?? cwd ?? homedir(),
-        env: { SHELL: shell, USER: user.username, ...program?.env },
+        cwd: program?.cwd ?? cwd ?? homeOf(runAsUser),
+        // As run_as_user, USER and HOME are that user's (the supervisor sets them).
+        env: { SHELL: shell, ...(runAsUser ? {} : { USER: user.username }), ...program?.env },
+        user: runAsUser,
         terminal: { cols, rows },
         // Shells ignore SIGTERM; a hang-up is what ends them (and what they pass to their jobs).
         stopSignal: "SIGHUP",
@@ -445,3 +451,10 @@ export function createTerminalService({
 }
 
 export type TerminalService = ReturnType<typeof createTerminalService>;
+
+/** Where a shell starts by default: the home of the user it runs as, or / when that has none. */
+function homeOf(runAsUser: string | null): string {
+  if (!runAsUser) return homedir();
+  const home = findOsUser(runAsUser)?.home;
+  return home && existsSync(home) ? home : "/";
+}

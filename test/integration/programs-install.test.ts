@@ -5,7 +5,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { buildZip, uploadProgram } from "../fixtures/program-archives";
 import { startTestApp, type TestApp } from "../harness/app";
-import { codes, type GraphqlClient, waitUntil } from "../harness/client";
+import { codes, type GraphqlClient, graphqlClient, waitUntil } from "../harness/client";
 import { tusClient } from "../harness/tus";
 
 const INSTALL = "mutation ($f: ID!, $n: String) { installProgram(fileId: $f, name: $n) { id name entryPath fileCount files { path } } }";
@@ -72,4 +72,16 @@ test("a file that is not there, or a viewer, is refused", async () => {
   expect(codes(await operator.request(INSTALL, { f: "no-such-file" }))).toEqual(["NOT_FOUND"]);
   const viewer = await app.userWithRole("viewer");
   expect(codes(await viewer.request(INSTALL, { f: "no-such-file" }))).toEqual(["FORBIDDEN"]);
+});
+
+test("an API key scoped to programs:manage alone may not read a stored file into a program", async () => {
+  const fileId = await tusClient(operator).upload("tool.sh", new TextEncoder().encode("echo tool\n"));
+  await app.app.services.users.create({ username: "key-owner", password: "key-owner-password", role: "operator" });
+  const owner = await app.signIn("key-owner", "key-owner-password");
+  const created = await owner.data<{ createApiKey: { secret: string } }>(
+    'mutation ($p: String!) { createApiKey(name: "programs only", scopes: ["programs:manage"], password: $p) { secret } }',
+    { p: "key-owner-password" },
+  );
+  const key = graphqlClient(app.url, created.createApiKey.secret);
+  expect(codes(await key.request(INSTALL, { f: fileId }))).toEqual(["FORBIDDEN"]);
 });

@@ -1,6 +1,9 @@
-// run_as_user: when Outpost runs as root, runs drop to the named user (uid, gid, groups, HOME) and
-// may still read and write their program's folder inside the private data directory.
+// run_as_user: when Outpost runs as root, runs and terminals drop to the named user (uid, gid,
+// groups, HOME) and may still read and write their program's folder inside the private data directory.
 import { expect, test } from "bun:test";
+import { lstatSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { uploadProgram } from "../fixtures/program-archives";
 import { startTestApp } from "../harness/app";
 import { type GraphqlClient, waitUntil } from "../harness/client";
@@ -41,4 +44,48 @@ test("a run_as_user that names no user of the box fails the run, saying so", asy
   const run = await runToEnd(operator, "hello.sh", "echo hello\n");
   expect(run.status).toBe("FAILED");
   expect(run.error).toContain('There is no user "no-such-user" on this box');
+});
+
+test.if(process.getuid?.() === 0)(
+  "handing a program's folder to run_as_user changes links themselves, never what they point at",
+  async () => {
+    await using app = await startTestApp({ config: { runAsUser: "nobody" } });
+    const operator = await app.userWithRole("operator");
+    const id = (await uploadProgram(operator, new File(["echo ran\n"], "run.sh"))).data?.uploadProgram.id as string;
+    // What a run of an earlier run_as_user could have left: a link out of the folder.
+    const outside = mkdtempSync(join(tmpdir(), "outpost-outside-"));
+    writeFileSync(join(outside, "secret"), "root's");
+    const link = join(app.app.config.dataDir, "programs", id, "escape");
+    symlinkSync(outside, link);
+    try {
+      const { startRun } = await operator.data<{ startRun: Run }>(`mutation ($p: ID!) { startRun(programId: $p) { ${RUN} } }`, { p: id });
+      await waitUntil(
+        async () =>
+          (await operator.data<{ run: Run }>(`query ($id: ID!) { run(id: $id) { ${RUN} } }`, { id: startRun.id })).run.status ===
+          "SUCCEEDED",
+        15_000,
+        "the run to succeed",
+      );
+      expect(lstatSync(link).uid).toBe(65534);
+      expect([statSync(outside).uid, statSync(join(outside, "secret")).uid]).toEqual([0, 0]);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  },
+);
+
+test.if(process.getuid?.() === 0)("terminals run as run_as_user too, starting in / when that user's home does not exist", async () => {
+  await using app = await startTestApp({ config: { runAsUser: "nobody" } });
+  const admin = await app.admin();
+  const { openTerminal } = await admin.data<{ openTerminal: { id: string } }>(
+    `mutation { openTerminal(cols: 80, rows: 24, command: "id -u; pwd; echo \\"home=$HOME\\"; sleep 30") { id } }`,
+  );
+  const socket = admin.socket();
+  const output = socket.subscribe<{ terminalOutput: { data: string } }>("subscription ($id: ID!) { terminalOutput(id: $id) { data } }", {
+    id: openTerminal.id,
+  });
+  const text = () => output.results.map((r) => r.data?.terminalOutput.data ?? "").join("");
+  await waitUntil(() => text().includes("home="), 15_000, "the terminal's output");
+  expect(text().replace(/\r/g, "")).toContain("65534\n/\nhome=/nonexistent");
+  await socket.dispose();
 });
