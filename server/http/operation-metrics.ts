@@ -1,5 +1,6 @@
 // The envelop plugin that times every GraphQL operation into the application metrics (HTTP, the
-// fast path and sockets alike: all run the pipeline's execute and subscribe hooks).
+// fast path and sockets alike: all run the pipeline's execute and subscribe hooks), and counts the
+// subscriptions open (the gauge subscriptions_open).
 import type { Plugin } from "@envelop/core";
 import { type DocumentNode, getOperationAST } from "graphql";
 import type { AppMetrics } from "../app-metrics";
@@ -10,6 +11,8 @@ const describe = (document: DocumentNode, operationName: string | null | undefin
 };
 
 export function useOperationMetrics(metrics: AppMetrics): Plugin {
+  let subscriptionsOpen = 0;
+  metrics.gauge("subscriptions_open", "GraphQL subscriptions running.", () => subscriptionsOpen);
   return {
     onExecute({ args }) {
       const startedAt = performance.now();
@@ -28,6 +31,14 @@ export function useOperationMetrics(metrics: AppMetrics): Plugin {
         onSubscribeResult({ result }) {
           const failed = "errors" in result && Array.isArray(result.errors) && result.errors.length > 0;
           metrics.recordOperation(name, "subscription", performance.now() - startedAt, failed);
+          if (!(Symbol.asyncIterator in result)) return;
+          subscriptionsOpen += 1;
+          // Called once when the stream ends, however it ends (completed, failed, or the client stopped it).
+          return {
+            onEnd: () => {
+              subscriptionsOpen -= 1;
+            },
+          };
         },
       };
     },

@@ -53,6 +53,8 @@ test("the charts move as live samples arrive, and the last hour comes from the h
   const canvas = page.locator('[data-series="cpu.percent"] canvas');
   expect((await canvas.boundingBox())?.width).toBeGreaterThan(200);
   expect(await page.locator('[data-series^="disk."]').count()).toBe(1);
+  // The busiest processes, five by CPU and five by memory.
+  expect(await page.getByTestId("metrics-top-process").count()).toBe(10);
 
   await page.getByTestId("metrics-range-1h").click();
   expect(await page.getByTestId("metrics-range-1h").getAttribute("aria-pressed")).toBe("true");

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { loadConfig } from "../../server/config";
 import { startTestApp, type TestApp } from "../harness/app";
+import { waitUntil } from "../harness/client";
 
 let server: TestApp;
 beforeAll(async () => {
@@ -51,7 +52,7 @@ test("a key with metrics:read scrapes text that promtool accepts, with the host'
   expect(text).toContain('\noutpost_graphql_operation_errors_total{operation="Broken",type="query"} 1\n');
   expect(text).toContain('\noutpost_graphql_operation_duration_seconds_bucket{operation="WhoAmI",type="query",le="+Inf"} 2\n');
   expect(text).toContain('\noutpost_graphql_operation_duration_seconds_count{operation="WhoAmI",type="query"} 2\n');
-  for (const gauge of ["sockets_open", "terminals_open", "runs_running", "runs_queued"])
+  for (const gauge of ["sockets_open", "subscriptions_open", "terminals_open", "runs_running", "runs_queued"])
     expect(text).toMatch(new RegExp(`\\noutpost_${gauge} \\d+\\n`));
 });
 
@@ -69,10 +70,13 @@ test("appMetrics shows the same through GraphQL, open sockets counted, operation
   const { appMetrics } = await viewer.data<Stats>(QUERY);
   expect(appMetrics.gauges.find((g) => g.name === "sockets_open")?.value).toBeGreaterThanOrEqual(1);
   expect(appMetrics.operations).toContainEqual(expect.objectContaining({ name: "Live", type: "subscription", count: 1 }));
+  expect(appMetrics.gauges.find((g) => g.name === "subscriptions_open")?.value).toBe(1);
   const who = appMetrics.operations.find((op) => op.name === "WhoAmI");
   expect(who?.latency.at(-1)?.count).toBeLessThanOrEqual(who?.count ?? 0);
   sub.stop();
   await socket.dispose();
+  const gaugeValue = async (name: string) => (await viewer.data<Stats>(QUERY)).appMetrics.gauges.find((g) => g.name === name)?.value;
+  await waitUntil(async () => (await gaugeValue("subscriptions_open")) === 0, 5000, "the subscription to be counted as ended");
 
   // Client-chosen names past the bound count together.
   for (let i = 0; i < 110; i++) await viewer.request(`query Name${i} { me { username } }`);

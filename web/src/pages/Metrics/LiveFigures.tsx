@@ -1,5 +1,6 @@
 // The latest sample as figures: CPU (total, per core, load), memory and swap, each file system's
-// use as a gauge, network and disk rates, temperatures, and the Raspberry Pi's throttling warning.
+// use as a gauge, network and disk rates, temperatures, the busiest processes, and the Raspberry
+// Pi's throttling warning.
 
 import { For, Show } from "solid-js";
 import { formatBytes } from "../../lib/format";
@@ -142,6 +143,38 @@ export function LiveFigures(props: { sample: MetricsSample }) {
           </ul>
         </Show>
       </section>
+      <Show when={s().topProcesses}>
+        {(top) => (
+          <section class="card metrics-card metrics-wide" data-testid="metrics-top-processes">
+            <h2>Busiest processes</h2>
+            <div class="metrics-top">
+              <TopList title="By CPU" rows={top().byCpu} figure={(p) => formatPercent(p.cpuPercent)} />
+              <TopList title="By memory" rows={top().byMemory} figure={(p) => formatBytes(p.memoryBytes)} />
+            </div>
+          </section>
+        )}
+      </Show>
+    </div>
+  );
+}
+
+type TopRow = NonNullable<MetricsSample["topProcesses"]>["byCpu"][number];
+
+function TopList(props: { title: string; rows: readonly TopRow[]; figure: (row: TopRow) => string }) {
+  return (
+    <div>
+      <h3>{props.title}</h3>
+      <ol class="plain-list">
+        <For each={props.rows}>
+          {(row) => (
+            <li class="metrics-net" data-testid="metrics-top-process">
+              <code>{row.name}</code>
+              <span class="muted">pid {row.pid}</span>
+              <span>{props.figure(row)}</span>
+            </li>
+          )}
+        </For>
+      </ol>
     </div>
   );
 }

@@ -11,7 +11,8 @@ const SAMPLE_FIELDS = `at uptimeSeconds processCount threadCount boardModel
   disks { device readBps writeBps }
   network { name rxBps txBps rxErrors txErrors }
   temperatures { sensor celsius } cpuCelsius
-  throttling { underVoltage frequencyCapped throttled softTemperatureLimit underVoltageOccurred throttledOccurred }`;
+  throttling { underVoltage frequencyCapped throttled softTemperatureLimit underVoltageOccurred throttledOccurred }
+  topProcesses { byCpu { pid name cpuPercent memoryBytes } byMemory { pid name cpuPercent memoryBytes } }`;
 
 const METRICS = graphql(`query Metrics { metrics { ${SAMPLE_FIELDS} } }`);
 const METRICS_UPDATED = graphql(`subscription MetricsUpdated { metricsUpdated { ${SAMPLE_FIELDS} } }`);
