@@ -136,6 +136,7 @@ export const filesFeature = defineFeature({
     const shares = createShareLinks({ store, writes: core.writes, clock: core.clock, maxLinksPerFile: config.filesMaxShareLinksPerFile });
     core.disk.reportUsage("files", () => store.usage("*").bytes + quota.pendingBytes());
     // `audit` is the audit feature's own service, passed on for the routes (completed uploads are audited there).
+    core.appMetrics.gauge("uploads_unfinished", "Resumable file uploads started and not yet complete.", store.unfinishedUploads);
     return { files, uploads, shares, audit };
   },
   routes: ({ files, uploads, shares, audit }, core) => [

@@ -157,6 +157,7 @@ export function createFilesStore(db: Database) {
   );
   const getUpload = db.query<RawUpload, [string]>(`SELECT ${UPLOAD_COLUMNS} FROM file_uploads WHERE id = ?`);
   const allUploads = db.query<RawUpload, []>(`SELECT ${UPLOAD_COLUMNS} FROM file_uploads`);
+  const countUploads = db.query<{ n: number }, []>("SELECT count(*) AS n FROM file_uploads");
   const uploadsOf = db.query<RawUpload, [string]>(`SELECT ${UPLOAD_COLUMNS} FROM file_uploads WHERE user_id = ? ORDER BY created_at`);
   const setUploadLength = db.query("UPDATE file_uploads SET length_bytes = ? WHERE id = ?");
   const extendUpload = db.query("UPDATE file_uploads SET expires_at = ? WHERE id = ?");
@@ -296,6 +297,8 @@ export function createFilesStore(db: Database) {
       return row ? upload(row) : null;
     },
     allUploads: () => allUploads.all().map(upload),
+    /** Resumable uploads started and not yet complete, aborted or expired. */
+    unfinishedUploads: () => countUploads.get()?.n ?? 0,
     uploadsOf: (userId: string) => uploadsOf.all(userId).map(upload),
     setUploadLength: (id: string, lengthBytes: number) => void setUploadLength.run(lengthBytes, id),
     extendUpload: (id: string, expiresAtMs: number) => void extendUpload.run(expiresAtMs, id),

@@ -52,7 +52,7 @@ test("a key with metrics:read scrapes text that promtool accepts, with the host'
   expect(text).toContain('\noutpost_graphql_operation_errors_total{operation="Broken",type="query"} 1\n');
   expect(text).toContain('\noutpost_graphql_operation_duration_seconds_bucket{operation="WhoAmI",type="query",le="+Inf"} 2\n');
   expect(text).toContain('\noutpost_graphql_operation_duration_seconds_count{operation="WhoAmI",type="query"} 2\n');
-  for (const gauge of ["sockets_open", "subscriptions_open", "terminals_open", "runs_running", "runs_queued"])
+  for (const gauge of ["sockets_open", "subscriptions_open", "terminals_open", "runs_running", "runs_queued", "uploads_unfinished"])
     expect(text).toMatch(new RegExp(`\\noutpost_${gauge} \\d+\\n`));
 });
 
