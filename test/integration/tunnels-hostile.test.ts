@@ -1,6 +1,7 @@
 // Tunnels against hostile neighbours: a local process that borrows cloudflared's connection to pass
 // as its tunnel, a localtunnel server that accepts and at once closes every pooled connection, one
-// that answers the registration with an endless body, and a cloudflared wrapper that does not exec.
+// that answers the registration with an endless body, a cloudflared wrapper that does not exec, and
+// a provider whose error message quotes the token it was given.
 import { afterEach, describe, expect, test } from "bun:test";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, connect as dial, type Server as NetServer } from "node:net";
@@ -101,6 +102,24 @@ describe("cloudflared's loopback entrance", () => {
     const warnings = server.logs.filter((line) => line.includes("do not come from the process Outpost started"));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(wrapper);
+  });
+});
+
+describe("provider messages", () => {
+  test("cloudflared's refusal quoting the token reaches the admin, the log and the audit log without it", async () => {
+    const cloudflared = fakeCloudflared();
+    await using server = await startTestApp({ config: { cloudflaredPath: cloudflared.path } });
+    const token = "not-a-token-but-secret-all-the-same";
+    const refused = await (await server.admin()).request(
+      'mutation ($token: String) { startTunnel(provider: CLOUDFLARED, hostname: "box.example.com", token: $token) { id } }',
+      { token },
+    );
+    expect(codes(refused)).toEqual(["CONFLICT"]);
+    expect(refused.errors?.[0]?.message).toContain('Provided Tunnel token is not valid: "[redacted]"');
+    await server.app.settled();
+    const kept = JSON.stringify([server.app.services.tunnels.list(), server.app.services.audit.list({ first: 50 }).entries, server.logs]);
+    expect(kept).toContain("[redacted]");
+    expect(kept).not.toContain(token);
   });
 });
 
