@@ -9,11 +9,21 @@
 import { chmodSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Server, WebSocketHandler } from "bun";
-import type { TrustedProxies } from "./client-info";
+import { canonicalAddress, type TrustedProxies } from "./client-info";
 import type { SocketData } from "./sockets";
 
 /** A socket path must fit sockaddr_un (108 bytes with its terminating NUL). */
 const MAX_SOCKET_PATH_BYTES = 107;
+/** Where a loopback entrance listens, and the only address its tunnel client dials from. */
+const LOOPBACK_HOST = "127.0.0.1";
+
+/** The four ends of a TCP connection to a loopback entrance. */
+export interface LoopbackConnection {
+  peerAddress: string;
+  peerPort: number;
+  localAddress: string;
+  localPort: number;
+}
 
 export interface LocalEntrance {
   /** The socket file the tunnel's local client connects to; null for a loopback entrance. */
@@ -30,13 +40,13 @@ export interface LocalEntrances {
   /**
    * Opens an entrance at `<data>/run/<name>.sock` whose requests name their client in
    * `visitorHeader`; or, with `loopback`, on a free port of 127.0.0.1, where only connections
-   * `ownsConnection(peerPort, entrancePort)` vouches for may name it (others count as 127.0.0.1).
+   * `ownsConnection(connection)` vouches for may name it (others count as their own address).
    * Throws when the server does not listen yet or the path is too long.
    */
   open(options: {
     name: string;
     visitorHeader: string;
-    loopback?: { ownsConnection(peerPort: number, entrancePort: number): boolean };
+    loopback?: { ownsConnection(connection: LoopbackConnection): boolean };
   }): LocalEntrance;
 }
 
@@ -73,7 +83,7 @@ export function createLocalEntrances({
       }
       let requests = 0;
       const server = Bun.serve<SocketData>({
-        ...(path ? { unix: path } : { hostname: "127.0.0.1", port: 0, reusePort: false }),
+        ...(path ? { unix: path } : { hostname: LOOPBACK_HOST, port: 0, reusePort: false }),
         development: false,
         maxRequestBodySize: serve.maxRequestBodySize,
         fetch(request, self) {
@@ -87,7 +97,20 @@ export function createLocalEntrances({
       const stopTrusting = trustedProxies.addEntrance(
         server,
         visitorHeader,
-        loopback ? (request) => loopback.ownsConnection(server.requestIP(request)?.port ?? 0, server.port as number) : undefined,
+        loopback
+          ? (request) => {
+              const peer = server.requestIP(request);
+              // Every 127.x address is local: a caller on 127.0.0.2 may take the port number of the
+              // client's own connection, so the peer's address must be the client's, 127.0.0.1.
+              if (!peer || canonicalAddress(peer.address) !== LOOPBACK_HOST) return false;
+              return loopback.ownsConnection({
+                peerAddress: LOOPBACK_HOST,
+                peerPort: peer.port,
+                localAddress: LOOPBACK_HOST,
+                localPort: server.port as number,
+              });
+            }
+          : undefined,
       );
       return {
         path,

@@ -3,8 +3,10 @@
 // (its hostname given by the user: cloudflared does not print it). Online once cloudflared logs
 // "Registered tunnel connection"; the tunnel drops when the program exits.
 import { accessSync, constants } from "node:fs";
+import type { LoopbackConnection } from "../http/local-entrance";
+import type { Logger } from "../log";
 import type { SupervisedProcess } from "../supervisor";
-import { type ConnectRequest, type DriverNeeds, type ProviderDriver, TunnelConnectError, withTimeout } from "./connection";
+import { type ConnectRequest, type DriverNeeds, type ProviderDriver, TunnelConnectError, withoutTokens, withTimeout } from "./connection";
 import { loopbackPeerCheck } from "./loopback-peer";
 
 /** The quick tunnel's URL; the API host cloudflared asks for it is not the tunnel. */
@@ -26,11 +28,35 @@ function findProgram(configured: string | null): string | null {
   return Bun.which("cloudflared");
 }
 
+/** Refusals before any connection was vouched for, after which cloudflared itself is probably not the caller. */
+const REFUSALS_BEFORE_WARNING = 20;
+
+/**
+ * `owns` that warns once when no connection was ever cloudflared's own: a wrapper script that
+ * runs cloudflared without `exec` leaves cloudflared a child of `pid`, and then every visitor
+ * counts as 127.0.0.1 (one shared lockout) without any error.
+ */
+function warnWhenNeverOwned(owns: (connection: LoopbackConnection) => boolean, program: string, log: Logger) {
+  let vouched = false;
+  let refusals = 0;
+  return (connection: LoopbackConnection) => {
+    const owned = owns(connection);
+    if (owned) vouched = true;
+    else if (!vouched && ++refusals === REFUSALS_BEFORE_WARNING)
+      log.warn(
+        "requests through the cloudflared tunnel do not come from the process Outpost started, so visitors count as 127.0.0.1; if cloudflared_path is a wrapper script, make it `exec` cloudflared",
+        { program },
+      );
+    return owned;
+  };
+}
+
 /** The text of a cloudflared log line without its time stamp and level ("2026-… ERR …"). */
 const messageOf = (line: string) => line.replace(/^\S+\s+(INF|WRN|ERR|DBG|FTL)\s+/, "").trim();
 
 export function cloudflaredDriver({
   supervisor,
+  log,
   program,
   defaultToken,
 }: DriverNeeds & { program: string | null; defaultToken: string | null }): ProviderDriver {
@@ -76,7 +102,7 @@ export function cloudflaredDriver({
         settleStart = (error) => (error ? reject(error) : resolve());
       });
       const readLine = (line: string) => {
-        if (/\s(ERR|FTL)\s/.test(line)) lastError = messageOf(line).slice(0, 300);
+        if (/\s(ERR|FTL)\s/.test(line)) lastError = withoutTokens(messageOf(line), [token, defaultToken]).slice(0, 300);
         publicUrl ??= QUICK_URL.exec(line)?.[0] ?? null;
         if (line.includes(REGISTERED)) registered = true;
         if (registered && publicUrl) settleStart(null);
@@ -116,7 +142,7 @@ export function cloudflaredDriver({
       return {
         publicUrl: publicUrl as string,
         dropped,
-        ownsConnection: loopbackPeerCheck(child.pid as number),
+        ownsConnection: warnWhenNeverOwned(loopbackPeerCheck(child.pid as number), found, log),
         close: async () => {
           await child.stop();
         },

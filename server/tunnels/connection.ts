@@ -1,7 +1,7 @@
 // What the tunnel service asks of a provider (ngrok, cloudflared, localtunnel): open one
 // connection from a local entrance to a public URL, report when it drops, close it. Reconnecting
 // with backoff, state and events are the service's; a provider only connects once per call.
-import type { LocalEntrance } from "../http/local-entrance";
+import type { LocalEntrance, LoopbackConnection } from "../http/local-entrance";
 import type { Logger } from "../log";
 import type { Supervisor } from "../supervisor";
 
@@ -46,7 +46,7 @@ export interface TunnelConnection {
   /** Ends it; resolves when its resources are released. */
   close(): Promise<void>;
   /** For a client on a loopback entrance: whether that connection to the entrance is the client's own. */
-  ownsConnection?(peerPort: number, entrancePort: number): boolean;
+  ownsConnection?(connection: LoopbackConnection): boolean;
 }
 
 export interface ConnectRequest {
@@ -76,6 +76,20 @@ export interface ProviderDriver {
 export interface DriverNeeds {
   supervisor: Supervisor;
   log: Logger;
+}
+
+/** Placeholder for a secret taken out of a provider's message. */
+const REDACTED = "[redacted]";
+
+/**
+ * A provider's message with the `secrets` (tokens given or configured) taken out, and everything
+ * after "authtoken:" too (ngrok's ERR_NGROK_105 and 107 quote the token they refused), so it can
+ * be stored as lastError, logged, audited and published.
+ */
+export function withoutTokens(message: string, secrets: readonly (string | null | undefined)[]): string {
+  let text = message;
+  for (const secret of secrets) if (secret) text = text.split(secret).join(REDACTED);
+  return text.replace(/(authtoken\s*:).*$/is, `$1 ${REDACTED}`);
 }
 
 /**

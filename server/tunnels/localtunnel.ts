@@ -10,14 +10,42 @@ import { type ConnectRequest, type ProviderDriver, TunnelConnectError, type Tunn
 
 /** More pooled connections than this are not opened, whatever the server offers. */
 const MAX_POOL = 10;
-/** The server's answer to the registration is small; a larger one is refused unread. */
+/** The server's answer to the registration is small; a larger one is refused. */
 const MAX_ANSWER_BYTES = 64 << 10;
+/**
+ * A pooled connection the server closes before any visitor came through it is reopened after
+ * 100 ms, doubling per such close in a row; after this many the server is taken to have dropped
+ * the tunnel (the service's backoff then takes over), instead of dialling it in a tight loop.
+ */
+const MAX_EMPTY_CLOSES = 5;
+const FIRST_REOPEN_DELAY_MS = 100;
 
 interface Registration {
   id: string;
   port: number;
   max_conn_count?: number;
   url: string;
+}
+
+/** The body as text, read as it streams in (a chunked answer names no length); null past `maxBytes`. */
+async function readCapped(response: Response, maxBytes: number): Promise<string | null> {
+  if (Number(response.headers.get("content-length") ?? 0) > maxBytes) {
+    await response.body?.cancel();
+    return null;
+  }
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    size += read.value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(read.value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 async function register(server: URL, subdomain: string | null, timeoutMs: number): Promise<Registration> {
@@ -29,10 +57,15 @@ async function register(server: URL, subdomain: string | null, timeoutMs: number
     const why = (err as Error).name === "TimeoutError" ? `no answer within ${Math.round(timeoutMs / 1000)} s` : (err as Error).message;
     throw new TunnelConnectError(`The localtunnel server ${server.origin} could not be reached: ${why}.`, "unreachable");
   }
-  const text = Number(response.headers.get("content-length") ?? 0) > MAX_ANSWER_BYTES ? "" : await response.text();
+  const text = await readCapped(response, MAX_ANSWER_BYTES);
+  if (text === null)
+    throw new TunnelConnectError(
+      `The localtunnel server ${server.origin} answered with more than ${MAX_ANSWER_BYTES >> 10} KiB; that is no localtunnel server.`,
+      "unreachable",
+    );
   let body: Partial<Registration> & { message?: unknown } = {};
   try {
-    body = text.length <= MAX_ANSWER_BYTES ? JSON.parse(text) : {};
+    body = JSON.parse(text);
   } catch {
     // Not JSON: reported below as an answer we cannot use.
   }
@@ -56,13 +89,18 @@ function dialEntrance(entrance: LocalEntrance): Socket {
  */
 function openPool(host: string, port: number, size: number, entrance: LocalEntrance, timeoutMs: number): Promise<TunnelConnection> {
   const open = new Set<Socket>();
+  const reopenTimers = new Set<ReturnType<typeof setTimeout>>();
   let closed = false;
+  const closeAll = () => {
+    for (const timer of reopenTimers) clearTimeout(timer);
+    for (const socket of open) socket.destroy();
+  };
   let reportDrop: (reason: string) => void = () => {};
   const dropped = new Promise<string>((resolve) => {
     reportDrop = (reason) => {
       if (closed) return;
       closed = true;
-      for (const socket of open) socket.destroy();
+      closeAll();
       resolve(reason);
     };
   });
@@ -71,11 +109,13 @@ function openPool(host: string, port: number, size: number, entrance: LocalEntra
     firstOpen = resolve;
   });
 
-  const openOne = () => {
+  /** One slot of the pool: `emptyCloses` counts its connections in a row the server closed unused. */
+  const openOne = (slot: { emptyCloses: number }) => {
     if (closed) return;
     const remote = dial({ host, port });
     open.add(remote);
     let connected = false;
+    let carried = false;
     let local: Socket | null = null;
     remote.setNoDelay(true);
     remote.once("connect", () => {
@@ -83,6 +123,8 @@ function openPool(host: string, port: number, size: number, entrance: LocalEntra
       firstOpen();
     });
     remote.once("data", (first: Buffer) => {
+      carried = true;
+      slot.emptyCloses = 0;
       remote.pause();
       local = dialEntrance(entrance);
       local.setNoDelay?.(true);
@@ -102,12 +144,24 @@ function openPool(host: string, port: number, size: number, entrance: LocalEntra
       open.delete(remote);
       local?.destroy();
       if (closed) return;
-      // A connection that never opened means the server is gone; one that served a visitor is replaced.
-      if (connected) openOne();
-      else reportDrop(`The localtunnel server ${host}:${port} closed the tunnel.`);
+      // A connection that never opened means the server is gone; one that carried a visitor is
+      // replaced at once; one the server closed unused, after a pause that grows.
+      if (!connected) return reportDrop(`The localtunnel server ${host}:${port} closed the tunnel.`);
+      if (carried) return openOne(slot);
+      slot.emptyCloses++;
+      if (slot.emptyCloses >= MAX_EMPTY_CLOSES)
+        return reportDrop(`The localtunnel server ${host}:${port} keeps closing the tunnel's connections.`);
+      const timer = setTimeout(
+        () => {
+          reopenTimers.delete(timer);
+          openOne(slot);
+        },
+        FIRST_REOPEN_DELAY_MS * 2 ** (slot.emptyCloses - 1),
+      );
+      reopenTimers.add(timer);
     });
   };
-  for (let i = 0; i < size; i++) openOne();
+  for (let i = 0; i < size; i++) openOne({ emptyCloses: 0 });
 
   const connection = withTimeout(
     ready,
@@ -120,7 +174,7 @@ function openPool(host: string, port: number, size: number, entrance: LocalEntra
       dropped,
       async close() {
         closed = true;
-        for (const socket of open) socket.destroy();
+        closeAll();
       },
     }),
   );
@@ -148,9 +202,8 @@ export function localtunnelDriver({ defaultServer }: { defaultServer: string }):
     needsLoopback: false,
     availability: async () => ({ available: true, reason: null }),
     checkOptions(options) {
-      const server = options.server ?? defaultServer;
-      if (!URL.canParse(server) || !/^https?:$/.test(new URL(server).protocol))
-        return "The localtunnel server must be an http:// or https:// URL.";
+      if (!localtunnelServerUrl(options.server ?? defaultServer))
+        return "The localtunnel server must be a host name or an http:// or https:// URL.";
       if (options.subdomain != null && !/^[a-z0-9][a-z0-9-]{2,62}$/.test(options.subdomain))
         return "A localtunnel subdomain is 3 to 63 lower-case letters, digits and dashes.";
       return null;

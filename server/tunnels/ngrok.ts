@@ -3,7 +3,14 @@
 // build whose addon is missing must still start. The library reconnects by itself after a network
 // drop; it reports that through onStatusChange, which the service shows as RECONNECTING.
 import type { Logger } from "../log";
-import { type ConnectRequest, type ProviderDriver, TunnelConnectError, type TunnelConnection, withTimeout } from "./connection";
+import {
+  type ConnectRequest,
+  type ProviderDriver,
+  TunnelConnectError,
+  type TunnelConnection,
+  withoutTokens,
+  withTimeout,
+} from "./connection";
 
 type NgrokModule = typeof import("@ngrok/ngrok");
 
@@ -83,7 +90,8 @@ export function ngrokDriver({ defaultAuthtoken, log }: { defaultAuthtoken: strin
         // A listener that arrives after the timeout must not stay open.
         void forwarding.then((late) => late.close()).catch(() => {});
         if (err instanceof TunnelConnectError) throw err;
-        throw new TunnelConnectError(`ngrok could not open the tunnel: ${String((err as Error).message).slice(0, 300)}`, "unreachable");
+        const message = withoutTokens(String((err as Error).message), [authtoken, defaultAuthtoken]);
+        throw new TunnelConnectError(`ngrok could not open the tunnel: ${message.slice(0, 300)}`, "unreachable");
       }
       return {
         publicUrl: listener.url() ?? "",

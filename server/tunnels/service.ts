@@ -188,7 +188,7 @@ export function createTunnelService({
       visitorHeader: t.driver.visitorHeader,
       // Only the live client's own connections may name visitors there.
       loopback: t.driver.needsLoopback
-        ? { ownsConnection: (peerPort, entrancePort) => t.connection?.ownsConnection?.(peerPort, entrancePort) ?? false }
+        ? { ownsConnection: (connection) => t.connection?.ownsConnection?.(connection) ?? false }
         : undefined,
     });
     // Set once connected: a report from the provider about an older connection (or about this one

@@ -53,7 +53,8 @@ async function main(args: string[]) {
   if (args.includes("run")) {
     // A named tunnel: its token comes in TUNNEL_TOKEN, and cloudflared prints no address.
     if (!process.env.TUNNEL_TOKEN?.startsWith("ey")) {
-      log("ERR", "Provided Tunnel token is not valid.");
+      // Quoting the token, as a provider's message may: Outpost must not pass it on.
+      log("ERR", `Provided Tunnel token is not valid: ${JSON.stringify(process.env.TUNNEL_TOKEN ?? "")}`);
       process.exit(1);
     }
     url = "(named)";
