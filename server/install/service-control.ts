@@ -48,21 +48,22 @@ export function systemdCommands(unit: string): {
 }
 
 /**
- * Whether systemd says the process of `unit` has ended: the unit failed or is inactive, or it waits
- * to be restarted (`Restart=on-failure` makes a crash "activating (auto-restart)", not "failed").
+ * Whether `systemctl show --property=ActiveState --property=SubState` output (`ActiveState=...`
+ * lines) says the unit's process has ended: the unit failed or is inactive, or it waits to be
+ * restarted (`Restart=on-failure` makes a crash "activating (auto-restart)", not "failed"). No
+ * answer (systemctl failed) is not taken as an end: the wait then lasts until its timeout.
  */
+export function systemdStateMeansExited(show: string): boolean {
+  const state = new Map(show.split("\n").map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+  return state.get("ActiveState") === "failed" || state.get("ActiveState") === "inactive" || state.get("SubState") === "auto-restart";
+}
+
 function systemdUnitExited(unit: string): boolean {
-  const result = Bun.spawnSync(["systemctl", "show", "--property=ActiveState", "--property=SubState", unit], {
+  const show = Bun.spawnSync(["systemctl", "show", "--property=ActiveState", "--property=SubState", unit], {
     stdout: "pipe",
     stderr: "ignore",
   });
-  const state = Object.fromEntries(
-    result.stdout
-      .toString()
-      .split("\n")
-      .map((line) => line.split("=", 2)),
-  ) as { ActiveState?: string; SubState?: string };
-  return state.ActiveState === "failed" || state.ActiveState === "inactive" || state.SubState === "auto-restart";
+  return systemdStateMeansExited(show.stdout.toString());
 }
 
 /** The service `unit` run by systemd; `report` receives each command run. */
