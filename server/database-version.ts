@@ -3,10 +3,10 @@
 // migrations this one does not know) is refused before anything touches it; and before the first
 // start of a newer version, the database is copied (VACUUM INTO, a consistent copy of a live
 // database) to <data>/backups/outpost-before-<version>.db, the last few kept, so an upgrade that
-// goes wrong can be undone.
+// goes wrong can be undone (rollBackDatabase, which `outpost install` runs when it rolls back).
 
-import type { Database } from "bun:sqlite";
-import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { Database } from "bun:sqlite";
+import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { isNoSpaceError } from "./disk/watch";
 import { StartupError } from "./errors";
@@ -16,9 +16,14 @@ export const KEPT_UPGRADE_BACKUPS = 3;
 
 const BACKUP_PREFIX = "outpost-before-";
 
+/** `version` as a part of a file name. */
+function fileNamePart(version: string): string {
+  return version.replace(/[^\w.+-]/g, "_");
+}
+
 /** The copy made before the first start of `version`. */
 export function upgradeBackupPath(backupsDir: string, version: string): string {
-  return join(backupsDir, `${BACKUP_PREFIX}${version.replace(/[^\w.+-]/g, "_")}.db`);
+  return join(backupsDir, `${BACKUP_PREFIX}${fileNamePart(version)}.db`);
 }
 
 export interface DatabaseVersionOptions {
@@ -96,4 +101,58 @@ function copyBeforeUpgrade(db: Database, dbPath: string, target: string, version
     .map((name) => ({ path: join(backupsDir, name), mtimeMs: statSync(join(backupsDir, name)).mtimeMs }))
     .sort((a, b) => b.mtimeMs - a.mtimeMs);
   for (const old of copies.slice(KEPT_UPGRADE_BACKUPS)) rmSync(old.path, { force: true });
+}
+
+/** What rollBackDatabase did. */
+export type DatabaseRollback =
+  /** The database does not record the given version: that version never finished opening it. */
+  | { done: "nothing" }
+  /** The database was moved to `setAside` and the copy made before the upgrade put in its place. */
+  | { done: "restored"; copy: string; setAside: string }
+  /** The database records the version, but no copy of it was made since the upgrade began: it is left as it is. */
+  | { done: "left"; copy: string };
+
+/**
+ * Undoes what the first start of `version` did to the database at `dbPath`, once that version was
+ * given up and its server has stopped: when the database records `version` and the copy made before
+ * that start exists and was made since `upgradeStartedMs` (an older copy is from an earlier upgrade
+ * to the same version, and restoring it would lose everything since), moves the database, its
+ * write-ahead log merged first, to <backupsDir>/outpost-failed-<version>-<time>.db and moves the copy
+ * into its place in one rename. Without this the previous version, which refuses a database a newer
+ * one wrote, could not start.
+ */
+export function rollBackDatabase(
+  dbPath: string,
+  { version, backupsDir }: DatabaseVersionOptions,
+  upgradeStartedMs: number,
+  now = new Date(),
+): DatabaseRollback {
+  if (!existsSync(dbPath)) return { done: "nothing" };
+  const db = new Database(dbPath, { readwrite: true, create: false });
+  let written: string | null;
+  try {
+    // Read only: a database from before versions were recorded has no table, and this one makes none.
+    const recorded = db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outpost_version'").get() !== null;
+    written = recorded ? versionTable(db).read() : null;
+  } finally {
+    // The last connection closing merges the write-ahead log into the file and removes it.
+    db.close();
+  }
+  if (written !== version) return { done: "nothing" };
+  const copy = upgradeBackupPath(backupsDir, version);
+  // Whole seconds: a file system may keep modification times no finer than that.
+  if (!existsSync(copy) || statSync(copy).mtimeMs < Math.floor(upgradeStartedMs / 1000) * 1000) return { done: "left", copy };
+  const time = now
+    .toISOString()
+    .replace(/\.\d+Z$/, "Z")
+    .replace(/:/g, "-");
+  const setAside = join(backupsDir, `outpost-failed-${fileNamePart(version)}-${time}.db`);
+  // A second name first, so that outpost.db is never missing; a log the close could not merge
+  // belongs to the set-aside database and must not meet the restored one.
+  linkSync(dbPath, setAside);
+  for (const suffix of ["-wal", "-shm"]) if (existsSync(`${dbPath}${suffix}`)) renameSync(`${dbPath}${suffix}`, `${setAside}${suffix}`);
+  // Moved, not copied: the copy is the live database from now on, and the next upgrade to this
+  // version makes a fresh one instead of keeping this one as "the copy from before".
+  renameSync(copy, dbPath);
+  return { done: "restored", copy, setAside };
 }

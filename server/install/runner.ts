@@ -21,8 +21,9 @@ import {
   writeFileSync,
 } from "node:fs";
 import { isIPv6 } from "node:net";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { type Config, loadConfig } from "../config";
+import { type DatabaseRollback, rollBackDatabase } from "../database-version";
 import { StartupError } from "../errors";
 import { VERSION } from "../version";
 import type { InstallStep } from "./plan";
@@ -61,7 +62,7 @@ function describeStep(step: InstallStep, executable: string): string {
         `run: ${commands.reloadUnits.join(" ")}`,
         `run: ${commands.enable.join(" ")}`,
         `run: ${commands.restart.join(" ")} (when anything above changed; else ${commands.start.join(" ")})`,
-        `wait up to ${step.readyTimeoutMs / 1000} s for /ready on the port ${step.configPath} sets; if a new binary does not become ready, put the previous one back and restart`,
+        `wait up to ${step.readyTimeoutMs / 1000} s for /ready on the port ${step.configPath} sets; if a new binary does not become ready (or exits), stop it, put the previous one back (and the database copied before the new one changed it) and start again`,
       ].join("\n");
     }
   }
@@ -172,9 +173,24 @@ function localUrl(config: Config): string {
   return `http://${isIPv6(host) ? `[${host}]` : host}:${config.port}`;
 }
 
+/** One sentence on what rolling back did to the database, or null when it had nothing to do. */
+function describeDatabaseRollback(rollback: DatabaseRollback, root: string): string | null {
+  const shown = (path: string) => `/${relative(root, path)}`;
+  switch (rollback.done) {
+    case "nothing":
+      return null;
+    case "restored":
+      return `the new version had changed the database: moved it aside to ${shown(rollback.setAside)} and put back the copy made before the upgrade (${shown(rollback.copy)})`;
+    case "left":
+      return `the database records the new version, but this upgrade made no copy of it (${shown(rollback.copy)}), so it is left as it is`;
+  }
+}
+
 /**
  * Starts the service (restarted when `changed`), waits for it to be ready, and when a new binary
- * (`upgradedFrom` holds the previous one) is not, puts the previous one back and starts it again.
+ * (`upgradedFrom` holds the previous one) is not, or its process ends first: stops it, puts the
+ * previous binary back and the database as it was before the new version opened it, and starts
+ * the service again.
  */
 async function startService(
   step: Extract<InstallStep, { kind: "service" }>,
@@ -190,23 +206,45 @@ async function startService(
   const url = localUrl(config);
   service.reloadUnits();
   service.enable();
+  const startedMs = Date.now();
   if (changed) await service.restart();
   else await service.start();
   const seconds = step.readyTimeoutMs / 1000;
-  const health = await waitForReady(url, step.readyTimeoutMs, VERSION);
+  const exited = () => service.hasExited();
+  const health = await waitForReady(url, step.readyTimeoutMs, { version: VERSION, exited });
   if (health) {
     report(`ready: Outpost ${VERSION} answers at ${url}`);
     return { config, health };
   }
-  if (!upgradedFrom)
-    throw new StartupError(`Outpost did not become ready at ${url} within ${seconds} s; its log says why: ${service.logHint}`);
-  report(`Outpost ${VERSION} did not become ready at ${url} within ${seconds} s: putting the previous binary back`);
+  const failure = exited() ? "exited before it became ready" : `did not become ready within ${seconds} s`;
+  if (!upgradedFrom) throw new StartupError(`Outpost ${failure} at ${url}; its log says why: ${service.logHint}`);
+  report(`Outpost ${VERSION} ${failure} at ${url}: stopping it and putting the previous binary back`);
+  await service.stop();
   // Atomic, as the upgrade was; the binary that failed goes.
   renameSync(upgradedFrom.previousPath, upgradedFrom.path);
-  await service.restart();
-  const previous = await waitForReady(url, step.readyTimeoutMs);
+  let rollback: DatabaseRollback = { done: "nothing" };
+  try {
+    rollback = rollBackDatabase(
+      join(config.dataDir, "outpost.db"),
+      { version: VERSION, backupsDir: join(config.dataDir, "backups") },
+      startedMs,
+    );
+    const database = describeDatabaseRollback(rollback, root);
+    if (database) report(database);
+  } catch (err) {
+    // The previous binary is back either way: it is started, and says itself whether it can use the database.
+    report(
+      `the database could not be put back as it was before the upgrade (${(err as Error).message}); starting the previous version on it as it is`,
+    );
+  }
+  await service.start();
+  const previous = await waitForReady(url, step.readyTimeoutMs, { exited });
+  const putBack =
+    rollback.done === "restored"
+      ? "the previous binary and the database from before the upgrade were put back"
+      : "the previous binary was put back";
   throw new StartupError(
-    `The new version (${VERSION}) did not become ready within ${seconds} s, so the previous binary was put back${previous ? ` and ${previous.version ? `version ${previous.version}` : "it"} runs again` : ", but it did not become ready either"}; the log says why: ${service.logHint}`,
+    `The new version (${VERSION}) ${failure}, so ${putBack}${previous ? ` and ${previous.version ? `version ${previous.version}` : "it"} runs again` : ", but it did not become ready either"}; the log says why: ${service.logHint}`,
   );
 }
 

@@ -14,6 +14,10 @@ export interface ServiceControl {
   start(): Promise<void>;
   /** Stops the service if it runs and starts it again; resolves once the start was issued. */
   restart(): Promise<void>;
+  /** Stops the service; resolves once its process has ended. */
+  stop(): Promise<void>;
+  /** Whether the process of the last start has ended (crashed, or exited): then waiting for it to become ready is pointless. */
+  hasExited(): boolean;
   /** Where the service's log is, for a message that sends the reader there. */
   readonly logHint: string;
 }
@@ -27,13 +31,39 @@ export function runCommand(command: string[]): void {
 }
 
 /** The commands `systemdService` runs, in the order an install runs them, for `--dry-run`. */
-export function systemdCommands(unit: string): { reloadUnits: string[]; enable: string[]; start: string[]; restart: string[] } {
+export function systemdCommands(unit: string): {
+  reloadUnits: string[];
+  enable: string[];
+  start: string[];
+  restart: string[];
+  stop: string[];
+} {
   return {
     reloadUnits: ["systemctl", "daemon-reload"],
     enable: ["systemctl", "enable", unit],
     start: ["systemctl", "start", unit],
     restart: ["systemctl", "restart", unit],
+    stop: ["systemctl", "stop", unit],
   };
+}
+
+/**
+ * Whether `systemctl show --property=ActiveState --property=SubState` output (`ActiveState=...`
+ * lines) says the unit's process has ended: the unit failed or is inactive, or it waits to be
+ * restarted (`Restart=on-failure` makes a crash "activating (auto-restart)", not "failed"). No
+ * answer (systemctl failed) is not taken as an end: the wait then lasts until its timeout.
+ */
+export function systemdStateMeansExited(show: string): boolean {
+  const state = new Map(show.split("\n").map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+  return state.get("ActiveState") === "failed" || state.get("ActiveState") === "inactive" || state.get("SubState") === "auto-restart";
+}
+
+function systemdUnitExited(unit: string): boolean {
+  const show = Bun.spawnSync(["systemctl", "show", "--property=ActiveState", "--property=SubState", unit], {
+    stdout: "pipe",
+    stderr: "ignore",
+  });
+  return systemdStateMeansExited(show.stdout.toString());
 }
 
 /** The service `unit` run by systemd; `report` receives each command run. */
@@ -48,6 +78,8 @@ export function systemdService(unit: string, report: (line: string) => void): Se
     enable: () => run(commands.enable),
     start: async () => run(commands.start),
     restart: async () => run(commands.restart),
+    stop: async () => run(commands.stop),
+    hasExited: () => systemdUnitExited(unit),
     logHint: `journalctl -u ${unit}`,
   };
 }
@@ -82,14 +114,19 @@ const READY_POLL_MS = 250;
 
 /**
  * Waits until the Outpost at `baseUrl` answers /ready with 200 (and /health with `version`, when
- * given) for at most `timeoutMs`; what /health said then, or null when it did not. The version
- * tells a new binary from an old process that has not stopped yet.
+ * given) for at most `timeoutMs`, and no longer once `exited()` says its process ended; what
+ * /health said then, or null when it did not. The version tells a new binary from an old process
+ * that has not stopped yet.
  */
-export async function waitForReady(baseUrl: string, timeoutMs: number, version?: string): Promise<HealthAnswer | null> {
+export async function waitForReady(
+  baseUrl: string,
+  timeoutMs: number,
+  { version, exited = () => false }: { version?: string; exited?: () => boolean } = {},
+): Promise<HealthAnswer | null> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const left = deadline - Date.now();
-    if (left <= 0) return null;
+    if (left <= 0 || exited()) return null;
     const health = await askHealth(baseUrl, Math.min(left, 2000));
     const wanted = health !== null && (version === undefined || health.version === version);
     if (wanted && (await getJson(`${baseUrl}/ready`, Math.max(1, deadline - Date.now()))) !== null) return health;

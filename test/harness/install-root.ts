@@ -70,6 +70,8 @@ export function processService(command: string[], logDir: string): ProcessServic
       await stop();
       spawn();
     },
+    stop,
+    hasExited: () => child !== null && !running(),
     logHint: `the logs in ${logDir}`,
     get starts() {
       return starts;

@@ -1,7 +1,8 @@
 // Versions meeting one database: a database a newer Outpost wrote (its recorded version ahead of
 // this one, or a migration this one does not know) refuses to start with one sentence naming both
 // versions and what to do, and is left untouched; the first start of a newer version copies the
-// database to <data>/backups/outpost-before-<version>.db first, keeping the last few copies.
+// database to <data>/backups/outpost-before-<version>.db first, keeping the last few copies; rolling
+// back an upgrade sets aside what the new version wrote and puts that copy back.
 import { Database } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
@@ -9,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createApp } from "../../server/app";
 import { loadConfig } from "../../server/config";
-import { KEPT_UPGRADE_BACKUPS } from "../../server/database-version";
+import { KEPT_UPGRADE_BACKUPS, rollBackDatabase } from "../../server/database-version";
 import { StartupError } from "../../server/errors";
 import { createLogger } from "../../server/log";
 import { VERSION } from "../../server/version";
@@ -151,5 +152,63 @@ describe("the first start of a newer version", () => {
     const dataDir = await usedDataDir();
     expect(existsSync(join(dataDir, "backups"))).toBe(false);
     expect(recordedVersion(join(dataDir, "outpost.db"))).toBe(VERSION);
+  });
+});
+
+describe("rolling back an upgrade", () => {
+  /** A data directory an Outpost 0.0.1 used, then this version started on (copying it first) and left; when this version began. */
+  async function upgradedDataDir() {
+    const dataDir = await usedDataDir();
+    writeIntoDatabase(dataDir, "UPDATE outpost_version SET version = '0.0.1'");
+    const upgradeStartedMs = Date.now();
+    const app = await startApp(dataDir);
+    await app.stop();
+    return { dataDir, db: join(dataDir, "outpost.db"), backupsDir: join(dataDir, "backups"), upgradeStartedMs };
+  }
+
+  test("sets aside the database the new version wrote, its log merged even when that server was killed, and puts the copy back", async () => {
+    const { dataDir, db, backupsDir, upgradeStartedMs } = await upgradedDataDir();
+    // A server killed mid-work leaves a write-ahead log its database file does not hold yet.
+    const killed = Bun.spawn(
+      [
+        process.execPath,
+        "-e",
+        `const db = new (require("bun:sqlite").Database)(${JSON.stringify(db)}); db.exec("PRAGMA wal_autocheckpoint = 0; CREATE TABLE written_after (x)"); process.kill(process.pid, "SIGKILL");`,
+      ],
+      { stdout: "ignore", stderr: "ignore" },
+    );
+    expect(await killed.exited).not.toBe(0);
+    expect(statSync(`${db}-wal`).size).toBeGreaterThan(0);
+
+    const rollback = rollBackDatabase(db, { version: VERSION, backupsDir }, upgradeStartedMs, new Date("2026-12-02T08:30:15.123Z"));
+    const setAside = join(backupsDir, `outpost-failed-${VERSION}-2026-12-02T08-30-15Z.db`);
+    expect(rollback).toEqual({ done: "restored", copy: join(backupsDir, `outpost-before-${VERSION}.db`), setAside });
+    // The database is the copy again, alone, and the older version accepts it.
+    expect(recordedVersion(db)).toBe("0.0.1");
+    expect(readdirSync(dataDir).filter((name) => name.startsWith("outpost.db"))).toEqual(["outpost.db"]);
+    expect(readdirSync(backupsDir)).toEqual([`outpost-failed-${VERSION}-2026-12-02T08-30-15Z.db`]);
+    // What the new version wrote is whole in the set-aside file.
+    expect(recordedVersion(setAside)).toBe(VERSION);
+    const failed = new Database(setAside, { readonly: true });
+    expect(failed.query("SELECT name FROM sqlite_master WHERE name = 'written_after'").get()).toEqual({ name: "written_after" });
+    failed.close();
+  }, 30_000);
+
+  test("leaves the database as it is when its copy is from an earlier upgrade to the same version", async () => {
+    const { db, backupsDir } = await upgradedDataDir();
+    const before = readFileSync(db);
+    // This upgrade began after the copy was made: restoring it would lose everything since.
+    const rollback = rollBackDatabase(db, { version: VERSION, backupsDir }, Date.now() + 5_000);
+    expect(rollback).toEqual({ done: "left", copy: join(backupsDir, `outpost-before-${VERSION}.db`) });
+    expect(readFileSync(db)).toEqual(before);
+    expect(readdirSync(backupsDir)).toEqual([`outpost-before-${VERSION}.db`]);
+  });
+
+  test("does nothing when the new version never recorded itself", async () => {
+    const { db, backupsDir, upgradeStartedMs } = await upgradedDataDir();
+    writeIntoDatabase(join(db, ".."), "UPDATE outpost_version SET version = '0.0.1'");
+    expect(rollBackDatabase(db, { version: VERSION, backupsDir }, upgradeStartedMs)).toEqual({ done: "nothing" });
+    expect(recordedVersion(db)).toBe("0.0.1");
+    expect(readdirSync(backupsDir)).toEqual([`outpost-before-${VERSION}.db`]);
   });
 });

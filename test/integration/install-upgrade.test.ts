@@ -1,15 +1,19 @@
 // `outpost install` starting the service it installed and upgrading it, with real binaries: the
 // service is the installed file run as a child process (test/harness/install-root.ts) instead of
-// systemd, and the "binaries" are small scripts: one that runs this checkout's Outpost, and one
-// that fails to start, as a broken build would. A first install waits for /ready and shows the
-// setup link; an upgrade keeps the old binary as outpost.previous; one that does not become ready
-// is rolled back, and the old version serves again.
+// systemd, and the "binaries" are small scripts: one that runs this checkout's Outpost, one that
+// runs a copy of it numbered as an older version, one that never answers where install waits for
+// it, and one that fails to start, as a broken build would. A first install waits for /ready and
+// shows the setup link; an upgrade keeps the old binary as outpost.previous; one that does not
+// become ready, or exits, is rolled back (with the database, when the new version had changed it),
+// and the old version serves again.
+
+import { Database } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { install } from "../../server/install/command";
-import { askHealth } from "../../server/install/service-control";
+import { askHealth, waitForReady } from "../../server/install/service-control";
 import { VERSION } from "../../server/version";
 import { graphqlClient } from "../harness/client";
 import { type ProcessService, processService, type StagingRoot, stagingRoot } from "../harness/install-root";
@@ -42,10 +46,18 @@ interface Machine {
   port: number;
   /** Outpost from this checkout; `variant` makes a different file (a new build of the same version). */
   goodBinary(variant?: string): string;
+  /** Outpost from a copy of this checkout numbered `version`: an older release. */
+  olderBinary(version: string): string;
+  /** Outpost from this checkout, but listening on another port: it opens (and upgrades) the database, yet never answers where install waits for it, as a server stuck in its start would. */
+  unreachableBinary(): string;
   /** A build that exits at once when started as a server. */
   brokenBinary(): string;
-  /** Runs `install` with `executable` as the binary being installed; what it printed, and its exit code or the error that stopped it. */
-  install(executable: string, extraFlags?: string[]): Promise<{ lines: string[]; exitCode: number | null; error: Error | null }>;
+  /** Runs `install` with `executable` as the binary being installed (starting the service unless `startService` is false); what it printed, and its exit code or the error that stopped it. */
+  install(
+    executable: string,
+    extraFlags?: string[],
+    startService?: boolean,
+  ): Promise<{ lines: string[]; exitCode: number | null; error: Error | null }>;
   installed(): string;
   /** What `outpost status` prints about the staging root. */
   status(): string;
@@ -80,13 +92,23 @@ function machine(): Machine {
     port,
     goodBinary: (variant = "") =>
       script(scripts, `outpost-good${variant}`, `# build ${variant}\nexec '${process.execPath}' '${CHECKOUT}/server/main.ts' "$@"`),
+    olderBinary(version) {
+      const copy = join(scripts, `checkout-${version}`);
+      for (const dir of ["server", "schema"]) cpSync(join(CHECKOUT, dir), join(copy, dir), { recursive: true });
+      for (const shared of ["node_modules", "web", "tsconfig.json"]) symlinkSync(join(CHECKOUT, shared), join(copy, shared));
+      const pkg = JSON.parse(readFileSync(join(CHECKOUT, "package.json"), "utf8"));
+      writeFileSync(join(copy, "package.json"), JSON.stringify({ ...pkg, version }));
+      return script(scripts, `outpost-${version}`, `exec '${process.execPath}' '${copy}/server/main.ts' "$@"`);
+    },
+    unreachableBinary: () =>
+      script(scripts, "outpost-unreachable", `OUTPOST_PORT=${freePort()} exec '${process.execPath}' '${CHECKOUT}/server/main.ts' "$@"`),
     brokenBinary: () => script(scripts, "outpost-broken", `echo "this build is broken" >&2\nexit 1`),
-    async install(executable, extraFlags = []) {
+    async install(executable, extraFlags = [], startService = true) {
       const lines: string[] = [];
       const target = {
         root: root.path,
         executable,
-        service,
+        service: startService ? service : null,
         skipCommandsBecause: "the root is a staging directory",
         report: (line: string) => lines.push(line),
       };
@@ -173,17 +195,17 @@ describe("outpost install over an installed version", () => {
     expect(upgrade.lines).toContain(`ready: Outpost ${VERSION} answers at http://127.0.0.1:${box.port}`);
   }, 60_000);
 
-  test("rolls back to the previous binary when the new one does not become ready, and says so", async () => {
+  test("rolls back at once when the new binary exits, and says so", async () => {
     const box = machine();
     expect((await box.install(box.goodBinary("-old"))).exitCode).toBe(0);
 
-    // Long enough for the previous version to start again on a busy machine: the broken one is given as long.
-    const upgrade = await box.install(box.brokenBinary(), ["--ready-timeout-seconds", "15"]);
+    // The timeout is twice this test's own: the rollback must not wait for it.
+    const upgrade = await box.install(box.brokenBinary(), ["--ready-timeout-seconds", "60"]);
     expect(upgrade.error?.message).toBe(
-      `The new version (${VERSION}) did not become ready within 15 s, so the previous binary was put back and version ${VERSION} runs again; the log says why: the logs in ${join(box.root.path, "service-logs")}`,
+      `The new version (${VERSION}) exited before it became ready, so the previous binary was put back and version ${VERSION} runs again; the log says why: the logs in ${join(box.root.path, "service-logs")}`,
     );
     expect(upgrade.lines).toContain(
-      `Outpost ${VERSION} did not become ready at http://127.0.0.1:${box.port} within 15 s: putting the previous binary back`,
+      `Outpost ${VERSION} exited before it became ready at http://127.0.0.1:${box.port}: stopping it and putting the previous binary back`,
     );
     // The broken build was started, failed, and the old one runs again.
     expect(readFileSync(join(box.root.path, "service-logs/start-2.log"), "utf8")).toContain("this build is broken");
@@ -191,5 +213,50 @@ describe("outpost install over an installed version", () => {
     expect(existsSync(join(box.root.path, "usr/local/bin/outpost.previous"))).toBe(false);
     expect(box.service.starts).toBe(3);
     expect((await askHealth(`http://127.0.0.1:${box.port}`))?.version).toBe(VERSION);
+  }, 30_000);
+
+  test("rolls back the database too when the new version changed it but never became ready, and the old version serves the data again", async () => {
+    const box = machine();
+    const url = `http://127.0.0.1:${box.port}`;
+    // Installed as an older release installed itself: that install waited for its own version.
+    expect((await box.install(box.olderBinary("0.0.1"), [], false)).exitCode).toBe(0);
+    await box.service.start();
+    expect((await waitForReady(url, 30_000, { version: "0.0.1" }))?.setupRequired).toBe(true);
+    const token = new URL(box.status().match(/open (\S+)\n/)?.[1] as string).searchParams.get("token");
+    const admin = graphqlClient(url);
+    const { setup } = await admin.data<{ setup: { accessToken: string } }>(
+      'mutation ($t: String!) { setup(token: $t, username: "pi", password: "a-long-pass-phrase") { accessToken } }',
+      { t: token },
+    );
+    admin.accessToken = setup.accessToken;
+    await admin.data('mutation { setKv(key: "written-before", value: "by 0.0.1") { key } }');
+
+    const upgrade = await box.install(box.unreachableBinary(), ["--ready-timeout-seconds", "20"]);
+    const dataDir = join(box.root.path, "srv/outpost");
+    const setAside = readdirSync(join(dataDir, "backups")).filter((name) => name.startsWith(`outpost-failed-${VERSION}-`));
+    expect(setAside).toHaveLength(1);
+    expect(setAside[0]).toMatch(/^outpost-failed-[\w.+-]+-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.db$/);
+    expect(upgrade.lines).toContain(
+      `the new version had changed the database: moved it aside to /srv/outpost/backups/${setAside[0]} and put back the copy made before the upgrade (/srv/outpost/backups/outpost-before-${VERSION}.db)`,
+    );
+    expect(upgrade.error?.message).toBe(
+      `The new version (${VERSION}) did not become ready within 20 s, so the previous binary and the database from before the upgrade were put back and version 0.0.1 runs again; the log says why: the logs in ${join(box.root.path, "service-logs")}`,
+    );
+    // The new version had recorded itself; its database is kept whole (log merged) beside the copies.
+    const failed = join(dataDir, "backups", setAside[0] as string);
+    expect(existsSync(`${failed}-wal`)).toBe(false);
+    const failedDb = new Database(failed, { readonly: true });
+    expect(failedDb.query<{ version: string }, []>("SELECT version FROM outpost_version").get()?.version).toBe(VERSION);
+    failedDb.close();
+    expect(existsSync(join(dataDir, `backups/outpost-before-${VERSION}.db`))).toBe(false);
+
+    // The old version serves again, with the data it had.
+    expect((await askHealth(url))?.version).toBe("0.0.1");
+    const again = graphqlClient(url);
+    const { login } = await again.data<{ login: { accessToken: string } }>(
+      'mutation { login(username: "pi", password: "a-long-pass-phrase") { accessToken } }',
+    );
+    again.accessToken = login.accessToken;
+    expect(await again.data('{ kv(key: "written-before") { value } }')).toEqual({ kv: { value: "by 0.0.1" } });
   }, 90_000);
 });

@@ -40,6 +40,6 @@ test("installs itself, and the installed copy serves with the unit's settings fi
   cleanups.push(() => service[Symbol.asyncDispose]());
   await service.start();
   const url = `http://127.0.0.1:${port}`;
-  expect(await waitForReady(url, 30_000, VERSION)).toEqual({ version: VERSION, setupRequired: true });
+  expect(await waitForReady(url, 30_000, { version: VERSION })).toEqual({ version: VERSION, setupRequired: true });
   expect((await askHealth(url))?.version).toBe(VERSION);
 });
