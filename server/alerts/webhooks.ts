@@ -7,6 +7,7 @@ import { hostname } from "node:os";
 import type { Clock } from "../clock";
 import type { WriteBatcher } from "../db";
 import { InvalidInputError, LimitExceededError, NotFoundError } from "../errors";
+import { readResponseHead } from "../http/response-head";
 import type { Jobs } from "../jobs";
 import type { Logger } from "../log";
 import type { AlertsStore, Delivery, Webhook } from "./store";
@@ -101,7 +102,8 @@ export function createWebhookDelivery({ store, writes, clock, jobs, log, timeout
         await response.body?.cancel();
         return { status: response.status, error: null };
       }
-      const text = (await response.text().catch(() => "")).slice(0, MAX_ERROR_CHARS);
+      // Only the start is kept, so only the start is read: a receiver may answer without end.
+      const { text } = await readResponseHead(response, MAX_ERROR_CHARS).catch(() => ({ text: "" }));
       return { status: response.status, error: `HTTP ${response.status}${text ? `: ${text}` : ""}` };
     } catch (err) {
       const timedOut = err instanceof Error && err.name === "TimeoutError";
@@ -202,7 +204,13 @@ export function createWebhookDelivery({ store, writes, clock, jobs, log, timeout
       const webhook = store.webhook(id);
       if (!webhook) throw new NotFoundError(`No webhook ${id}.`);
       const payload = JSON.stringify({ event: "test", host: hostname(), alert: null });
-      const delivery = await writes.run(() => store.insertDelivery(id, 0, "test", payload, clock.now()));
+      const delivery = await writes.run(() => {
+        const queued = store.insertDelivery(id, 0, "test", payload, clock.now());
+        // Test messages count against the same bound as alerts' deliveries.
+        const excess = store.pendingCount() - maxQueued;
+        if (excess > 0) store.dropOldestPending(excess, clock.now());
+        return queued;
+      });
       scheduleNext();
       return delivery;
     },

@@ -6,6 +6,7 @@
 // pool that cannot reconnect reports the tunnel dropped, so the service's backoff takes over.
 import { connect as dial, type Socket } from "node:net";
 import type { LocalEntrance } from "../http/local-entrance";
+import { readResponseHead } from "../http/response-head";
 import { type ConnectRequest, type ProviderDriver, TunnelConnectError, type TunnelConnection, withTimeout } from "./connection";
 
 /** More pooled connections than this are not opened, whatever the server offers. */
@@ -27,27 +28,6 @@ interface Registration {
   url: string;
 }
 
-/** The body as text, read as it streams in (a chunked answer names no length); null past `maxBytes`. */
-async function readCapped(response: Response, maxBytes: number): Promise<string | null> {
-  if (Number(response.headers.get("content-length") ?? 0) > maxBytes) {
-    await response.body?.cancel();
-    return null;
-  }
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (let read = await reader.read(); !read.done; read = await reader.read()) {
-    size += read.value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(read.value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 async function register(server: URL, subdomain: string | null, timeoutMs: number): Promise<Registration> {
   const address = new URL(subdomain ? `/${encodeURIComponent(subdomain)}` : "/?new", server);
   let response: Response;
@@ -57,8 +37,8 @@ async function register(server: URL, subdomain: string | null, timeoutMs: number
     const why = (err as Error).name === "TimeoutError" ? `no answer within ${Math.round(timeoutMs / 1000)} s` : (err as Error).message;
     throw new TunnelConnectError(`The localtunnel server ${server.origin} could not be reached: ${why}.`, "unreachable");
   }
-  const text = await readCapped(response, MAX_ANSWER_BYTES);
-  if (text === null)
+  const { text, whole } = await readResponseHead(response, MAX_ANSWER_BYTES);
+  if (!whole)
     throw new TunnelConnectError(
       `The localtunnel server ${server.origin} answered with more than ${MAX_ANSWER_BYTES >> 10} KiB; that is no localtunnel server.`,
       "unreachable",

@@ -292,6 +292,38 @@ describe("webhooks", () => {
       silent.stop(true);
     }
   }, 20_000);
+
+  test("a webhook answering an error without end is recorded with the start of its answer", async () => {
+    const endless = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: () =>
+        new Response(
+          new ReadableStream({
+            pull: (controller) => controller.enqueue(new TextEncoder().encode("overloaded ".repeat(1000))),
+          }),
+          { status: 500 },
+        ),
+    });
+    try {
+      const { createAlertWebhook } = await operator.data<{ createAlertWebhook: { id: string } }>(
+        'mutation ($url: String!) { createAlertWebhook(name: "endless", url: $url) { id } }',
+        { url: `http://127.0.0.1:${endless.port}/` },
+      );
+      const { testAlertWebhook } = await operator.data<{ testAlertWebhook: { id: string } }>(
+        `mutation { testAlertWebhook(id: "${createAlertWebhook.id}") { id } }`,
+      );
+      await clock.advance(0);
+      const mine = async () => (await deliveries()).find((d) => d.id === testAlertWebhook.id);
+      await waitUntil(async () => (await mine())?.attempts === 1, 15_000, "the attempt to be recorded");
+      const error = (await mine())?.lastError ?? "";
+      expect(error.startsWith("HTTP 500: overloaded overloaded")).toBe(true);
+      expect(error.length).toBeLessThanOrEqual("HTTP 500: ".length + 300);
+      await operator.data(`mutation { deleteAlertWebhook(id: "${createAlertWebhook.id}") }`);
+    } finally {
+      endless.stop(true);
+    }
+  }, 20_000);
 });
 
 test("the history keeps at most alerts_history_max resolved alerts and none older than alerts_history_days", async () => {
