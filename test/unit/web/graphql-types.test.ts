@@ -47,7 +47,7 @@ const STRING_LITERAL = `(${/"(?:[^"\\]|\\.)*"/.source}|${/`(?:[^`\\]|\\.)*`/.sou
 function literalText(literal: string, source: string, file: string): string {
   if (literal.startsWith('"')) return JSON.parse(literal);
   return literal.slice(1, -1).replace(/\$\{\s*(\w+)\s*\}/g, (_, name: string) => {
-    const constant = new RegExp(`const ${name} = ${STRING_LITERAL};`).exec(source);
+    const constant = new RegExp(`const ${name}\\s*=\\s*${STRING_LITERAL};`).exec(source);
     if (!constant?.[1]) throw new Error(`${file}: an operation interpolates \${${name}}, which is not a string constant of the same file`);
     return literalText(constant[1], source, file);
   });
