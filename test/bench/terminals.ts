@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestApp } from "../harness/app";
-import { type GraphqlClient, waitUntil } from "../harness/client";
+import type { GraphqlClient } from "../harness/client";
 
 const mibArg = process.argv.indexOf("--mib");
 const FILE_MIB = mibArg > 0 ? Number(process.argv[mibArg + 1]) : 100;
@@ -111,6 +111,31 @@ async function rawSocketEchoLatency(url: string, client: GraphqlClient, id: stri
   return samples;
 }
 
+/** Characters of output received over the outpost-terminal socket until the terminal's end frame. */
+async function rawSocketOutputUntilExit(url: string, client: GraphqlClient, id: string): Promise<number> {
+  const ws = new WebSocket(`${url.replace("http", "ws")}/terminals/socket`, {
+    protocols: ["outpost-terminal"],
+    headers: { authorization: `Bearer ${client.accessToken}` },
+  } as unknown as string[]);
+  let received = 0;
+  const ended = new Promise<void>((resolve, reject) => {
+    ws.onmessage = (message) => {
+      const frame = String(message.data);
+      if (frame[0] === "o" || frame[0] === "r") received += frame.length - 1;
+      if (frame[0] === "x") resolve();
+      if (frame[0] === "e") reject(new Error(frame));
+    };
+    ws.onclose = () => reject(new Error("the terminal socket closed before the end"));
+  });
+  await new Promise((resolve) => {
+    ws.onopen = resolve;
+  });
+  ws.send(`a${id}`);
+  await ended;
+  ws.close();
+  return received;
+}
+
 const work = mkdtempSync(join(tmpdir(), "outpost-terminals-bench-"));
 const server = await startTestApp({ config: { rateLimitApiPerMinute: 10_000_000, terminalsMaxPerUser: 64, terminalsMaxTotal: 64 } });
 try {
@@ -160,15 +185,15 @@ try {
   const plainStarted = performance.now();
   await Bun.spawn(["sh", "-c", `cat ${file} > /dev/null`]).exited;
   const plainSeconds = (performance.now() - plainStarted) / 1000;
+  // Through the socket the UI uses (graphql-ws cuts a viewer that leaves 2 MiB unread, and a
+  // reader in this same process cannot keep up with a flood).
   const flood = await open(`sleep 0.3; cat ${file}`);
-  const reader = viewer(admin, flood);
   const started = performance.now();
-  await waitUntil(() => reader.exited(), 600_000, "cat to finish");
+  const received = await rawSocketOutputUntilExit(server.url, admin, flood);
   const seconds = (performance.now() - started) / 1000;
   console.log(
-    `cat of ${FILE_MIB} MiB: through a terminal to one subscriber ${seconds.toFixed(2)} s (${(FILE_MIB / seconds).toFixed(1)} MiB/s, ${(reader.received() / (1 << 20)).toFixed(0)} MiB received); to /dev/null ${plainSeconds.toFixed(3)} s`,
+    `cat of ${FILE_MIB} MiB: through a terminal to one viewer on outpost-terminal ${seconds.toFixed(2)} s (${(FILE_MIB / seconds).toFixed(1)} MiB/s, ${(received / (1 << 20)).toFixed(0)} MiB received); to /dev/null ${plainSeconds.toFixed(3)} s`,
   );
-  await reader.dispose();
 } finally {
   await server.stop();
   rmSync(work, { recursive: true, force: true });
