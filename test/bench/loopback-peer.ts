@@ -23,6 +23,8 @@ let movedMs = 0;
 const sockets = (await Bun.file("/proc/net/tcp").text()).trim().split("\n").length - 1;
 console.log(`ownership check of one kept-alive connection, ${CHECKS} requests, ${sockets} IPv4 sockets on the box:`);
 console.log(`  cached per connection        ${perCheckMs(loopbackPeerCheck(process.pid)).toFixed(3)} ms per request`);
-console.log(`  /proc/net/tcp every request  ${perCheckMs(loopbackPeerCheck(process.pid, () => (movedMs += 2000))).toFixed(3)} ms per request`);
+console.log(
+  `  /proc/net/tcp every request  ${perCheckMs(loopbackPeerCheck(process.pid, () => (movedMs += 2000))).toFixed(3)} ms per request`,
+);
 client.destroy();
 server.close();
