@@ -495,14 +495,15 @@ export function createRunsService({
         throw new InvalidInputError(`A command must be 1 to ${MAX_COMMAND_CHARS} characters without NUL.`);
       }
       const timeoutMs = timeoutMsOf(timeoutSeconds);
+      // After the rate is taken: refused commands count too, so trying many costs like running them.
+      takeRate(userId);
+      // Before cwd is looked at: a refused operator learns nothing of the box's directories.
+      if (role !== "admin") execPolicy.checkOperatorCommand(command);
       const program = cwd ? programs.get(cwd) : null;
       const directory = program ? program.folder : (cwd ?? process.env.HOME ?? "/");
       if (!isAbsolute(directory) || !statSync(directory, { throwIfNoEntry: false })?.isDirectory()) {
         throw new InvalidInputError("cwd must be a program's id or an absolute path of a directory.");
       }
-      // After the rate is taken: refused commands count too, so trying many costs like running them.
-      takeRate(userId);
-      if (role !== "admin") execPolicy.checkOperatorCommand(command);
       if (program) await handOverFolder(program.folder);
       const run = newRun({
         programId: program?.id ?? null,

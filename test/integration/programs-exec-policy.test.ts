@@ -64,4 +64,11 @@ test("with exec_for_operators, an operator's commands pass the patterns, an admi
     ["admin", "echo hi; true", "ok"],
     ["viewer", "uptime", "FORBIDDEN"],
   ]);
+
+  // A refused command says nothing of the directory it named: refused before cwd is looked at.
+  const probe = await operator.request("mutation ($c: String!, $d: String) { exec(command: $c, cwd: $d) { id } }", {
+    c: "cat /etc/shadow",
+    d: "/no/such/directory",
+  });
+  expect(codes(probe)).toEqual(["FORBIDDEN"]);
 });
