@@ -46,6 +46,7 @@ test("a run_as_user that names no user of the box fails the run, saying so", asy
   expect(run.error).toContain('There is no user "no-such-user" on this box');
 });
 
+// Root only, as above: only root hands a folder to another user.
 test.if(process.getuid?.() === 0)(
   "handing a program's folder to run_as_user changes links themselves, never what they point at",
   async () => {
@@ -74,6 +75,7 @@ test.if(process.getuid?.() === 0)(
   },
 );
 
+// Root only, as above: only root starts a shell as another user.
 test.if(process.getuid?.() === 0)("terminals run as run_as_user too, starting in / when that user's home does not exist", async () => {
   await using app = await startTestApp({ config: { runAsUser: "nobody" } });
   const admin = await app.admin();
