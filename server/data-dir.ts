@@ -28,7 +28,7 @@ import { dirname, join } from "node:path";
 import { isNoSpaceError } from "./disk/watch";
 import { DataDirError } from "./errors";
 import type { Logger } from "./log";
-import { findOsUser } from "./os-users";
+import { findOsUser, findOsUserById } from "./os-users";
 
 /** Where a server that has no user yet writes its one-time setup link, for `outpost install` to show (0600). */
 export const SETUP_LINK_FILE = "setup-link";
@@ -59,18 +59,8 @@ function statOrNull(path: string): Stats | null {
   }
 }
 
-/** The name of user `uid` from /etc/passwd, or "uid N" when it has none (read directly: Outpost starts no process). */
-function userName(uid: number): string {
-  try {
-    for (const line of readFileSync("/etc/passwd", "utf8").split("\n")) {
-      const [name, , id] = line.split(":");
-      if (name && Number(id) === uid) return name;
-    }
-  } catch {
-    // No passwd file (a bare container): the number has to do.
-  }
-  return `uid ${uid}`;
-}
+/** The name of user `uid`, or "uid N" when it has none. */
+const userName = (uid: number) => findOsUserById(uid)?.name ?? `uid ${uid}`;
 
 function currentUser(): { uid: number; name: string } {
   const uid = process.getuid?.() ?? -1;

@@ -1,5 +1,6 @@
-// Accounts of this box, read from /etc/passwd, for running children as one of them (run_as_user).
-// Local accounts only: a Raspberry Pi's users are; an account known only through LDAP is not found.
+// Accounts of this box, read from /etc/passwd, for running children as one of them (run_as_user)
+// and for the shell a terminal starts. Local accounts only: a Raspberry Pi's users are; an account
+// known only through LDAP is not found.
 import { readFileSync } from "node:fs";
 
 export interface OsUser {
@@ -7,15 +8,36 @@ export interface OsUser {
   uid: number;
   gid: number;
   home: string;
+  /** The login shell, or null when the account has none a person can use (nologin, false). */
+  shell: string | null;
+}
+
+/** Shells that refuse a session: an account with one of these is not meant to log in. */
+const REFUSING_SHELLS = /\/(nologin|false)$/;
+
+function findOsUserWhere(matches: (name: string, uid: number) => boolean, passwdPath: string): OsUser | null {
+  let passwd: string;
+  try {
+    passwd = readFileSync(passwdPath, "utf8");
+  } catch {
+    return null; // A bare container without /etc/passwd knows no accounts.
+  }
+  for (const line of passwd.split("\n")) {
+    const [name, , uid, gid, , home, shell] = line.split(":");
+    if (name && uid && gid && matches(name, Number(uid)))
+      return { name, uid: Number(uid), gid: Number(gid), home: home || "/", shell: shell && !REFUSING_SHELLS.test(shell) ? shell : null };
+  }
+  return null;
 }
 
 /** The account named `name`, or null when there is none. */
 export function findOsUser(name: string, passwdPath = "/etc/passwd"): OsUser | null {
-  for (const line of readFileSync(passwdPath, "utf8").split("\n")) {
-    const [user, , uid, gid, , home] = line.split(":");
-    if (user === name && uid && gid) return { name, uid: Number(uid), gid: Number(gid), home: home || "/" };
-  }
-  return null;
+  return findOsUserWhere((user) => user === name, passwdPath);
+}
+
+/** The account with user id `uid`, or null when there is none. */
+export function findOsUserById(uid: number, passwdPath = "/etc/passwd"): OsUser | null {
+  return findOsUserWhere((_, id) => id === uid, passwdPath);
 }
 
 /** What run_as_user accepts: a user name as useradd makes them. */

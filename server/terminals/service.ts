@@ -11,7 +11,7 @@ import type { Clock } from "../clock";
 import { ForbiddenError, InvalidInputError, LimitExceededError, NotFoundError } from "../errors";
 import type { EventBus } from "../events";
 import type { Logger } from "../log";
-import { findOsUser } from "../os-users";
+import { findOsUser, findOsUserById } from "../os-users";
 import type { SupervisedProcess, Supervisor } from "../supervisor";
 import { createCharacterCutter, fromFirstBoundary } from "./utf8";
 import { openViewerStream } from "./viewer-stream";
@@ -121,7 +121,10 @@ export interface TerminalServiceOptions {
   startNoticeMs: number;
   maxPerUser: number;
   maxTotal: number;
-  /** The shell sessions run; `$SHELL` or /bin/sh by default. */
+  /**
+   * The shell sessions run. By default the login shell of the account they run as (as `login` would
+   * pick it; a service started by systemd or cron has no `$SHELL`), else `$SHELL`, else /bin/sh.
+   */
   shell?: string;
   /** The user sessions run as (run_as_user), when Outpost runs as root; Outpost's own user when null. */
   runAsUser?: string | null;
@@ -185,8 +188,8 @@ export function createTerminalService({
   idleTimeoutMs,
   maxPerUser,
   maxTotal,
-  shell = process.env.SHELL || "/bin/sh",
   runAsUser = null,
+  shell = loginShellOf(runAsUser),
   shareCandidates,
   programLaunch,
   startNoticeMs,
@@ -451,6 +454,11 @@ export function createTerminalService({
 }
 
 export type TerminalService = ReturnType<typeof createTerminalService>;
+
+function loginShellOf(runAsUser: string | null): string {
+  const account = runAsUser ? findOsUser(runAsUser) : findOsUserById(process.getuid?.() ?? -1);
+  return account?.shell ?? (process.env.SHELL || "/bin/sh");
+}
 
 /** Where a shell starts by default: the home of the user it runs as, or / when that has none. */
 function homeOf(runAsUser: string | null): string {

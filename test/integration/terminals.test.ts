@@ -165,7 +165,7 @@ describe("a terminal that does not start", () => {
     await using server = await startTestApp({ clock, config: { terminalStartNoticeSeconds: 5 } });
     const admin = await server.admin();
     // Stands in for a login shell whose profile hangs: nothing, then (once told) a prompt.
-    const stuck = await openTerminal(admin, { command: "read -r; echo started-late" });
+    const stuck = await openTerminal(admin, { command: "read -r line; echo started-late" });
     const talking = await openTerminal(admin, { command: "echo ready; exec cat" });
     const socket = admin.socket();
     const stuckView = await watch(server, socket, stuck);
