@@ -20,7 +20,7 @@ import { DEFAULT_PATH, type SupervisedProcess, type Supervisor } from "../superv
 import type { Interpreter } from "./entry-point";
 import type { ExecPolicy } from "./exec-policy";
 import { createRunOutput, loadRunOutput, type RunOutputChunk, saveRunOutput } from "./run-output";
-import type { Run, RunStatus, RunStore } from "./run-store";
+import type { Run, RunFilter, RunStatus, RunStore } from "./run-store";
 import type { Program, ProgramsService } from "./service";
 
 /** A `run.output` event: a chunk of a run's output, or its end (with the finished run). */
@@ -536,7 +536,7 @@ export function createRunsService({
     get: (id: string): Run | null => active.get(id)?.run ?? store.get(id),
 
     /** Newest first, at most 200 a page. */
-    list(filter: { programId: string | null; status: RunStatus | null; after: { createdAt: number; id: string } | null; first: number }) {
+    list(filter: RunFilter) {
       const size = Math.max(0, Math.min(filter.first, MAX_PAGE));
       const rows = store.list({ ...filter, first: size + 1 }).map((r) => active.get(r.id)?.run ?? r);
       return { items: rows.slice(0, size), hasNextPage: rows.length > size };
@@ -587,8 +587,9 @@ export function createRunsService({
       }
     },
 
-    /** State changes of every run (queued, running, finished). */
-    watchRuns: () => events.subscribe("run.changed"),
+    /** State changes of every run (queued, running, finished); of shell commands only `withCommands`. */
+    watchRuns: ({ withCommands }: Pick<RunFilter, "withCommands">) =>
+      events.subscribe("run.changed", withCommands ? {} : { filter: (run) => run.programId !== null }),
 
     /** Marks runs a previous server left queued or running as LOST. */
     async markLost(): Promise<void> {
