@@ -89,7 +89,11 @@ test("shell commands and their output show only to those who may exec: not to vi
   const adminEvents = await runEventsOf(adminSocket);
 
   const { exec } = await admin.data<{ exec: { id: string } }>(EXEC, { c: "echo SECRET-$((6*7))" });
-  await waitUntil(async () => (await admin.data<{ run: { status: string } }>(RUN, { id: exec.id })).run.status === "SUCCEEDED", 10_000, "the command to end");
+  await waitUntil(
+    async () => (await admin.data<{ run: { status: string } }>(RUN, { id: exec.id })).run.status === "SUCCEEDED",
+    10_000,
+    "the command to end",
+  );
   const uploaded = await uploadProgram(admin, new File(["echo program-output\n"], "shown.sh"));
   const { startRun } = await admin.data<{ startRun: { id: string } }>("mutation ($p: ID!) { startRun(programId: $p) { id } }", {
     p: uploaded.data?.uploadProgram.id,
