@@ -144,6 +144,25 @@ export function openDatabase(
   return db;
 }
 
+/**
+ * Runs `rewrite` (synchronous; its own transaction) over values that must leave no readable copy on
+ * disk, such as secrets an older version stored in clear that it now overwrites sealed. Without this
+ * SQLite keeps old values: in the free space of rewritten pages (zeroed here by secure_delete) and in
+ * the database file's old pages until a checkpoint writes the new ones over them (done here at
+ * once, the write-ahead log truncated). For rare rewrites at start: the checkpoint waits for no
+ * reader, so one that is busy keeps what it reads until the next checkpoint.
+ */
+export function rewriteLeavingNoCopy<T>(db: Database, rewrite: () => T): T {
+  const { secure_delete: before } = db.query<{ secure_delete: number }, []>("PRAGMA secure_delete").get() ?? { secure_delete: 0 };
+  db.exec("PRAGMA secure_delete = ON");
+  try {
+    return db.transaction(rewrite)();
+  } finally {
+    db.exec(`PRAGMA secure_delete = ${before === 1 ? "ON" : "OFF"}`);
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+}
+
 /** True when every given migration is recorded: what /ready reports. */
 export function migrationsApplied(db: Database, migrations: Migration[]): boolean {
   const applied = new Set(
