@@ -41,6 +41,14 @@ export function WebhooksSection(props: { page: AlertsPageState }) {
                       </button>
                       <button
                         type="button"
+                        data-testid="webhook-secret-change"
+                        aria-expanded={page.secretFormFor() === webhook.id}
+                        onClick={() => page.openSecretForm(page.secretFormFor() === webhook.id ? null : webhook)}
+                      >
+                        Change secret
+                      </button>
+                      <button
+                        type="button"
                         class="danger"
                         disabled={page.webhookActions.busy(webhook.id) !== undefined}
                         onClick={() => page.removeWebhook(webhook)}
@@ -48,6 +56,33 @@ export function WebhooksSection(props: { page: AlertsPageState }) {
                         {page.webhookActions.busy(webhook.id) === "delete" ? "Deleting…" : "Delete"}
                       </button>
                     </div>
+                    <Show when={page.secretFormFor() === webhook.id}>
+                      <Form onSubmit={() => page.saveSecret(webhook)}>
+                        <TextField
+                          label="New secret"
+                          testId="webhook-new-secret"
+                          type="password"
+                          autocomplete="off"
+                          maxLength={1000}
+                          value={page.newSecret()}
+                          onInput={page.setNewSecret}
+                          hint={`Sent in ${webhook.secretHeader} with every delivery from now on, those waiting included. Left empty, the webhook gets no secret.`}
+                        />
+                        <div class="actions">
+                          <SubmitButton
+                            label={page.newSecret() === "" ? "Remove secret" : "Save secret"}
+                            busyLabel="Saving…"
+                            busy={page.webhookActions.busy(webhook.id) === "secret"}
+                            disabled={page.webhookActions.busy(webhook.id) !== undefined}
+                            testId="webhook-secret-save"
+                            kind={page.newSecret() === "" ? "danger" : "primary"}
+                          />
+                          <button type="button" onClick={() => page.openSecretForm(null)}>
+                            Cancel
+                          </button>
+                        </div>
+                      </Form>
+                    </Show>
                     <RowErrorMessage error={page.webhookActions.error(webhook.id)} />
                   </li>
                 )}
