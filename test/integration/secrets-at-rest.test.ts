@@ -163,14 +163,20 @@ describe("alert webhook secrets", () => {
       )
     ).createAlertWebhook;
 
-  /** Sends a test message to webhook `id` and waits for its first attempt; returns the delivery. */
-  async function sendTest(client: GraphqlClient, id: string): Promise<Delivery> {
-    const { testAlertWebhook } = await client.data<{ testAlertWebhook: Delivery }>(
-      `mutation ($id: ID!) { testAlertWebhook(id: $id) { ${DELIVERY} } }`,
+  const setSecret = (client: GraphqlClient, id: string, secret: string) =>
+    client.data(
+      `mutation ($id: ID!, $url: String!, $s: String) { updateAlertWebhook(id: $id, name: "ops", url: $url, secret: $s) { id } }`,
       {
         id,
+        url: `http://127.0.0.1:${receiver.port}/hook`,
+        s: secret,
       },
     );
+
+  /** Sends a test message to webhook `id` and waits for its first attempt; returns the delivery. */
+  async function sendTest(client: GraphqlClient, id: string): Promise<Delivery> {
+    const TEST = `mutation ($id: ID!) { testAlertWebhook(id: $id) { ${DELIVERY} } }`;
+    const { testAlertWebhook } = await client.data<{ testAlertWebhook: Delivery }>(TEST, { id });
     return await attemptedAgain(client, id, testAlertWebhook.id, 0);
   }
 
@@ -202,14 +208,7 @@ describe("alert webhook secrets", () => {
 
       // A secret changed later is sealed the same way.
       const changed = uniqueSecret();
-      await admin.data(
-        `mutation ($id: ID!, $url: String!, $s: String) { updateAlertWebhook(id: $id, name: "ops", url: $url, secret: $s) { id } }`,
-        {
-          id: webhook.id,
-          url: `http://127.0.0.1:${receiver.port}/hook`,
-          s: changed,
-        },
-      );
+      await setSecret(admin, webhook.id, changed);
       await server.app.settled();
       expect(filesHolding(dataDir, changed)).toEqual([]);
       expect(await sendTest(admin, webhook.id)).toMatchObject({ state: "DELIVERED" });
@@ -284,14 +283,7 @@ describe("alert webhook secrets", () => {
       expect(await admin.data("{ alertWebhooks { id hasSecret } }")).toEqual({ alertWebhooks: [{ id: webhookId, hasSecret: true }] });
 
       const newSecret = uniqueSecret();
-      await admin.data(
-        `mutation ($id: ID!, $url: String!, $s: String) { updateAlertWebhook(id: $id, name: "ops", url: $url, secret: $s) { id } }`,
-        {
-          id: webhookId,
-          url: `http://127.0.0.1:${receiver.port}/hook`,
-          s: newSecret,
-        },
-      );
+      await setSecret(admin, webhookId, newSecret);
       await clock.advance(10_000);
       expect(await attemptedAgain(admin, webhookId, held.id, 1)).toMatchObject({ state: "DELIVERED", attempts: 2, lastError: null });
       expect(received.at(-1)?.get("x-outpost-secret")).toBe(newSecret);
