@@ -58,12 +58,9 @@ export function WebhooksSection(props: { page: AlertsPageState }) {
                     </div>
                     <Show when={page.secretFormFor() === webhook.id}>
                       <Form onSubmit={() => page.saveSecret(webhook)}>
-                        <TextField
+                        <SecretField
                           label="New secret"
                           testId="webhook-new-secret"
-                          type="password"
-                          autocomplete="off"
-                          maxLength={1000}
                           value={page.newSecret()}
                           onInput={page.setNewSecret}
                           hint={`Sent in ${webhook.secretHeader} with every delivery from now on, those waiting included. Left empty, the webhook gets no secret.`}
@@ -103,12 +100,9 @@ export function WebhooksSection(props: { page: AlertsPageState }) {
           value={page.webhookUrl()}
           onInput={page.setWebhookUrl}
         />
-        <TextField
+        <SecretField
           label="Secret (optional)"
           testId="webhook-secret"
-          type="password"
-          autocomplete="off"
-          maxLength={1000}
           value={page.webhookSecret()}
           onInput={page.setWebhookSecret}
           hint="Sent in the X-Outpost-Secret header, so the receiver knows the message is from this box. It is not shown again."
@@ -155,4 +149,9 @@ export function WebhooksSection(props: { page: AlertsPageState }) {
       </Show>
     </section>
   );
+}
+
+/** A webhook secret as typed: hidden, without autofill, at most as long as the server takes. */
+function SecretField(props: { label: string; testId: string; value: string; onInput: (value: string) => void; hint: string }) {
+  return <TextField {...props} type="password" autocomplete="off" maxLength={1000} />;
 }
