@@ -35,8 +35,9 @@ export interface ProcessSpec {
   /**
    * Run as this user of the box, not as Outpost's: its uid, gid and supplementary groups (through
    * `setpriv --init-groups`, as Bun's own uid/gid leave the groups out) and its HOME, USER and
-   * LOGNAME. Only root may switch; `start` throws ConflictError when it cannot (no such user,
-   * Outpost not root, no setpriv). The child's paths must be reachable by that user.
+   * LOGNAME, with no-new-privileges set (sudo and setuid programs raise nothing). Only root may
+   * switch; `start` throws ConflictError when it cannot (no such user, Outpost not root, no
+   * setpriv). The child's paths must be reachable by that user.
    */
   user?: string | null;
   /** "pipe" lets the caller `write` to the child; the default gives it /dev/null. */
@@ -185,7 +186,12 @@ function asUser(user: string, command: string[]): { command: string[]; env: Reco
     throw new ConflictError(`Outpost runs as uid ${self}, not root, so it cannot run programs as "${user}"; clear run_as_user.`);
   const setpriv = Bun.which("setpriv", { PATH: DEFAULT_PATH });
   if (!setpriv) throw new ConflictError(`Running as "${user}" needs setpriv, which is not installed; sudo apt install util-linux.`);
-  return { command: [setpriv, `--reuid=${account.uid}`, `--regid=${account.gid}`, "--init-groups", "--", ...command], env };
+  // --no-new-privs: sudo and setuid programs cannot raise the child's privileges, so an account
+  // allowed password-less sudo (Raspberry Pi OS's `pi`) does not get root back from a run or terminal.
+  return {
+    command: [setpriv, `--reuid=${account.uid}`, `--regid=${account.gid}`, "--init-groups", "--no-new-privs", "--", ...command],
+    env,
+  };
 }
 
 /**
