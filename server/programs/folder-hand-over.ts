@@ -4,7 +4,7 @@
 import { chmod, chown, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { findOsUser } from "../os-users";
-import { DEFAULT_PATH } from "../supervisor";
+import { DEFAULT_PATH } from "../supervisor-environment";
 
 /** Hands programs' folders over to `runAsUser`; with null (runs as Outpost itself) it does nothing. */
 export function createFolderHandOver(runAsUser: string | null) {

@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { mkdir, symlink } from "node:fs/promises";
 import { dirname, isAbsolute, join } from "node:path";
 import { InvalidInputError } from "../errors";
-import { DEFAULT_PATH } from "../supervisor";
+import { DEFAULT_PATH } from "../supervisor-environment";
 import type { Interpreter } from "./entry-point";
 import type { Program, ProgramsService } from "./service";
 
