@@ -1,14 +1,14 @@
 // Programs: upload a script or a ZIP project, see its files, choose its entry point, rename and
 // delete it; run it (or a shell command), watch its output live, cancel it, look back at runs.
 import { can, forbidden } from "../server/auth/viewer";
-import { InvalidInputError } from "../server/errors";
+import { InvalidInputError, NotFoundError } from "../server/errors";
 import type { Interpreter, ProgramFile } from "../server/programs/entry-point";
 import type { RunOutputChunk, RunOutputEvent } from "../server/programs/run-output";
 import { RUN_STATUSES, type Run } from "../server/programs/run-store";
 import type { Program } from "../server/programs/service";
 import { auditTarget } from "./audit";
 import { builder } from "./builder";
-import { signedInViewer } from "./context";
+import { type Context, signedInViewer } from "./context";
 import { PACED_BY_READER } from "./limits";
 import { connectionOf, decodeCursor, encodeCursor } from "./pagination";
 
@@ -153,6 +153,22 @@ function afterCreated(cursor: string | null | undefined) {
   return { createdAt, id };
 }
 
+// Shell commands (exec) and their output show only to those who may run them: a viewer must not
+// read the commands an admin typed, nor what they printed.
+const seesCommands = (ctx: Context) => can(signedInViewer(ctx), "exec");
+
+/** The run, or null when there is none or it is a shell command the viewer may not see. */
+function visibleRun(ctx: Context, id: string): Run | null {
+  const run = ctx.services.runs.get(id);
+  return run && (run.programId !== null || seesCommands(ctx)) ? run : null;
+}
+
+function requireVisibleRun(ctx: Context, id: string): Run {
+  const run = visibleRun(ctx, id);
+  if (!run) throw new NotFoundError("No such run.");
+  return run;
+}
+
 builder.queryFields((t) => ({
   programs: t.field({
     type: ProgramConnection,
@@ -170,13 +186,14 @@ builder.queryFields((t) => ({
   }),
   runs: t.field({
     type: RunConnection,
-    description: "Runs, newest first, of one program or all (shell commands included); at most 200 a page.",
+    description: "Runs, newest first, of one program or all (shell commands included for those who may use exec); at most 200 a page.",
     authScopes: { permission: "programs:read" },
     args: { programId: t.arg.id(), status: t.arg({ type: RunStatusType }), first: t.arg.int({ defaultValue: 50 }), after: t.arg.string() },
     resolve: (_root, args, ctx) => ({
       ...ctx.services.runs.list({
         programId: args.programId ? String(args.programId) : null,
         status: args.status ?? null,
+        withCommands: seesCommands(ctx),
         first: args.first ?? 50,
         after: afterCreated(args.after),
       }),
@@ -188,7 +205,7 @@ builder.queryFields((t) => ({
     nullable: true,
     authScopes: { permission: "programs:read" },
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) => ctx.services.runs.get(String(id)),
+    resolve: (_root, { id }, ctx) => visibleRun(ctx, String(id)),
   }),
 }));
 
@@ -283,7 +300,7 @@ builder.mutationFields((t) => ({
     authScopes: { permission: "programs:run" },
     extensions: auditTarget("id"),
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) => ctx.services.runs.cancel(String(id)),
+    resolve: (_root, { id }, ctx) => ctx.services.runs.cancel(requireVisibleRun(ctx, String(id)).id),
   }),
 }));
 
@@ -304,14 +321,14 @@ builder.subscriptionFields((t) => ({
     authScopes: { permission: "programs:read" },
     extensions: PACED_BY_READER,
     args: { runId: t.arg.id({ required: true }) },
-    subscribe: (_root, { runId }, ctx) => ctx.services.runs.watchOutput(String(runId)),
+    subscribe: (_root, { runId }, ctx) => ctx.services.runs.watchOutput(requireVisibleRun(ctx, String(runId)).id),
     resolve: (chunk) => chunk,
   }),
   runEvents: t.field({
     type: RunType,
-    description: "Every run's changes of state: queued, running, ended.",
+    description: "Every run's changes of state: queued, running, ended (shell commands only for those who may use exec).",
     authScopes: { permission: "programs:read" },
-    subscribe: (_root, _args, ctx) => ctx.services.runs.watchRuns(),
+    subscribe: (_root, _args, ctx) => ctx.services.runs.watchRuns({ withCommands: seesCommands(ctx) }),
     resolve: (run) => run,
   }),
 }));

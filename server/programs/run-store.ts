@@ -73,6 +73,8 @@ const toRun = (row: DbRunRow): Run => ({
 export interface RunFilter {
   programId: string | null;
   status: RunStatus | null;
+  /** Whether shell commands (exec) are listed too: only to those who may run them. */
+  withCommands: boolean;
   after: { createdAt: number; id: string } | null;
   first: number;
 }
@@ -86,6 +88,7 @@ export function createRunStore(db: Database) {
   const page = db.query<DbRunRow, Record<string, string | number | null>>(
     `SELECT * FROM runs
      WHERE ($programId IS NULL OR program_id = $programId) AND ($status IS NULL OR status = $status)
+       AND ($withCommands = 1 OR program_id IS NOT NULL)
        AND ($afterId IS NULL OR (created_at, id) < ($afterAt, $afterId))
      ORDER BY created_at DESC, id DESC LIMIT $limit`,
   );
@@ -122,11 +125,12 @@ export function createRunStore(db: Database) {
       const row = byId.get(id);
       return row ? toRun(row) : null;
     },
-    list({ programId, status, after, first }: RunFilter): Run[] {
+    list({ programId, status, withCommands, after, first }: RunFilter): Run[] {
       return page
         .all({
           $programId: programId,
           $status: status,
+          $withCommands: withCommands ? 1 : 0,
           $afterId: after?.id ?? null,
           $afterAt: after?.createdAt ?? 0,
           $limit: first,

@@ -16,7 +16,7 @@ import { createProgramLauncher } from "./program-launch";
 import { createRunOutputFiles, type RunOutputChunk, type RunOutputEvent } from "./run-output";
 import { createOutputReader } from "./run-output-reader";
 import { createRunQueue, type RunQueueOptions } from "./run-queue";
-import type { Run, RunStatus } from "./run-store";
+import type { Run, RunFilter } from "./run-store";
 import type { ProgramsService } from "./service";
 
 /** The run queue's options (the runs service gives it the output files), and the service's own. */
@@ -239,7 +239,7 @@ export function createRunsService(options: RunsServiceOptions) {
     get: (id: string): Run | null => runQueue.get(id)?.run ?? store.get(id),
 
     /** Newest first, at most 200 a page. */
-    list(filter: { programId: string | null; status: RunStatus | null; after: { createdAt: number; id: string } | null; first: number }) {
+    list(filter: RunFilter) {
       const size = Math.max(0, Math.min(filter.first, MAX_PAGE));
       const rows = store.list({ ...filter, first: size + 1 }).map((r) => runQueue.get(r.id)?.run ?? r);
       return { items: rows.slice(0, size), hasNextPage: rows.length > size };
@@ -290,8 +290,9 @@ export function createRunsService(options: RunsServiceOptions) {
       }
     },
 
-    /** State changes of every run (queued, running, finished). */
-    watchRuns: () => events.subscribe("run.changed"),
+    /** State changes of every run (queued, running, finished); of shell commands only `withCommands`. */
+    watchRuns: ({ withCommands }: Pick<RunFilter, "withCommands">) =>
+      events.subscribe("run.changed", withCommands ? {} : { filter: (run) => run.programId !== null }),
 
     /** Marks runs a previous server left queued or running as LOST. */
     async markLost(): Promise<void> {

@@ -14,7 +14,13 @@ const CHROMIUM_ARGS = [
 ];
 
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  // A person's browser runs in a UTF-8 locale; under CI's bare environment (C locale) Chromium
+  // cannot open a chosen file whose name is not ASCII, and drops it. LC_ALL, since it overrides LANG.
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: CHROMIUM_ARGS,
+    env: { ...process.env, LC_ALL: "C.UTF-8" },
+  });
 }
 
 /** A new browser context of `viewport` size, signed in as `username` through the sign-in form at `baseUrl`. */

@@ -2,8 +2,9 @@
 // must pass the deny and allow patterns, an admin's is not checked, and every command run or
 // refused is in the audit log with the command as its target.
 import { expect, test } from "bun:test";
+import { uploadProgram } from "../fixtures/program-archives";
 import { startTestApp } from "../harness/app";
-import { codes } from "../harness/client";
+import { codes, waitUntil } from "../harness/client";
 
 const EXEC = "mutation ($c: String!) { exec(command: $c) { id } }";
 
@@ -71,4 +72,48 @@ test("with exec_for_operators, an operator's commands pass the patterns, an admi
     d: "/no/such/directory",
   });
   expect(codes(probe)).toEqual(["FORBIDDEN"]);
+});
+
+test("shell commands and their output show only to those who may exec: not to viewers, nor to operators without exec_for_operators", async () => {
+  await using app = await startTestApp();
+  const admin = await app.admin();
+  const viewer = await app.userWithRole("viewer");
+  const operator = await app.userWithRole("operator");
+  const RUN = "query ($id: ID!) { run(id: $id) { id command status } }";
+  const RUNS = "{ runs { nodes { id } } }";
+  const runEventsOf = (socket: ReturnType<typeof admin.socket>) =>
+    app.listening("run.changed", () => socket.subscribe<{ runEvents: { id: string } }>("subscription { runEvents { id } }"));
+  const viewerSocket = viewer.socket();
+  const adminSocket = admin.socket();
+  const viewerEvents = await runEventsOf(viewerSocket);
+  const adminEvents = await runEventsOf(adminSocket);
+
+  const { exec } = await admin.data<{ exec: { id: string } }>(EXEC, { c: "echo SECRET-$((6*7))" });
+  await waitUntil(
+    async () => (await admin.data<{ run: { status: string } }>(RUN, { id: exec.id })).run.status === "SUCCEEDED",
+    10_000,
+    "the command to end",
+  );
+  const uploaded = await uploadProgram(admin, new File(["echo program-output\n"], "shown.sh"));
+  const { startRun } = await admin.data<{ startRun: { id: string } }>("mutation ($p: ID!) { startRun(programId: $p) { id } }", {
+    p: uploaded.data?.uploadProgram.id,
+  });
+  const idsOf = (events: typeof viewerEvents) => new Set(events.results.map((r) => r.data?.runEvents.id));
+  await waitUntil(() => idsOf(viewerEvents).has(startRun.id) && idsOf(adminEvents).has(startRun.id), 10_000, "the program run's events");
+
+  for (const client of [viewer, operator]) {
+    expect((await client.data<{ run: unknown }>(RUN, { id: exec.id })).run).toBeNull();
+    expect((await client.data<{ runs: { nodes: { id: string }[] } }>(RUNS)).runs.nodes.map((r) => r.id)).toEqual([startRun.id]);
+  }
+  expect(codes(await operator.request("mutation ($id: ID!) { cancelRun(id: $id) { id } }", { id: exec.id }))).toEqual(["NOT_FOUND"]);
+  const output = viewerSocket.subscribe("subscription ($id: ID!) { runOutput(runId: $id) { text } }", { id: exec.id });
+  await output.ended;
+  expect(output.results.flatMap((r) => r.errors ?? []).map((e) => e.extensions?.code)).toEqual(["NOT_FOUND"]);
+  expect(JSON.stringify(output.results)).not.toContain("SECRET");
+  expect(idsOf(viewerEvents).has(exec.id)).toBe(false);
+
+  expect(idsOf(adminEvents).has(exec.id)).toBe(true);
+  expect((await admin.data<{ runs: { nodes: { id: string }[] } }>(RUNS)).runs.nodes.map((r) => r.id)).toEqual([startRun.id, exec.id]);
+  await viewerSocket.dispose();
+  await adminSocket.dispose();
 });

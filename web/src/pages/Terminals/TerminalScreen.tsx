@@ -165,6 +165,7 @@ export function TerminalScreen(props: TerminalScreenProps) {
           {(name) => (
             <button
               type="button"
+              class="terminal-key"
               aria-pressed={modifiers()[name]}
               data-testid={`terminal-key-${name}`}
               onMouseDown={keepFocus}
@@ -176,7 +177,13 @@ export function TerminalScreen(props: TerminalScreenProps) {
         </For>
         <For each={KEY_BAR_KEYS}>
           {(key) => (
-            <button type="button" data-testid={`terminal-key-${key.name}`} onMouseDown={keepFocus} onClick={() => type(key.sends)}>
+            <button
+              type="button"
+              class="terminal-key"
+              data-testid={`terminal-key-${key.name}`}
+              onMouseDown={keepFocus}
+              onClick={() => type(key.sends)}
+            >
               {key.label}
             </button>
           )}
