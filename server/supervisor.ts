@@ -6,6 +6,7 @@
 // server must come up without one).
 
 import type { FileSink, Subprocess, Terminal } from "bun";
+import { withoutInheritedCapabilities } from "./child-capabilities";
 import type { Clock } from "./clock";
 import { ConflictError } from "./errors";
 import type { Logger } from "./log";
@@ -354,7 +355,8 @@ export function createSupervisor({
     };
 
     /** The spawn itself, with a pseudo-terminal or with pipes; output starts flowing at once. */
-    const identity = spec.user ? asUser(spec.user, spec.command) : { command: spec.command, env: {} };
+    const command = withoutInheritedCapabilities(spec.command);
+    const identity = spec.user ? asUser(spec.user, command) : { command, env: {} };
     const spawnIo = (env: Record<string, string>, abandon: (() => void)[], running: () => Child) => {
       if (spec.terminal) {
         let ptyClosed: () => void = () => {};
