@@ -1,6 +1,6 @@
 // Outpost as the installed unit runs it: an unprivileged user holding CAP_KILL as an ambient
 // capability. An admin's signalProcess then reaches another user's process, while what Outpost
-// starts (here a shell command through exec) holds no capability and cannot signal that process.
+// starts (a shell command through exec, a terminal) holds no capability and cannot signal that process.
 import { afterAll, expect, test } from "bun:test";
 import { chownSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -35,7 +35,7 @@ function capabilitySet(status: string, set: string): bigint {
 // Only root can hand another user an ambient capability, as systemd does for the unit; this test
 // runs as root here and in CI.
 test.if(process.getuid?.() === 0)(
-  "with CAP_KILL, an admin signals another user's process, and a shell command Outpost runs holds no capability",
+  "with CAP_KILL, an admin signals another user's process, and the shell commands and terminals Outpost starts hold no capability",
   async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "outpost-capabilities-"));
     chownSync(dataDir, NOBODY, NOBODY);
@@ -76,9 +76,15 @@ test.if(process.getuid?.() === 0)(
     const rootsProcess = Bun.spawn(["sleep", "1000"], { stdout: "ignore", stderr: "ignore" });
     cleanups.push(() => rootsProcess.kill("SIGKILL"));
 
-    const { exec } = await admin.data<{ exec: { id: string } }>("mutation ($c: String!) { exec(command: $c) { id } }", {
-      c: `grep Cap /proc/self/status; if kill -0 ${rootsProcess.pid}; then echo "kill allowed"; else echo "kill refused"; fi`,
-    });
+    const probe = `grep Cap /proc/self/status; if kill -0 ${rootsProcess.pid}; then echo "kill allowed"; else echo "kill refused"; fi`;
+    /** What `probe` printed shows no capability, and that it could not signal root's process. */
+    const expectPowerless = (output: string) => {
+      for (const set of ["CapInh", "CapPrm", "CapEff", "CapAmb"]) expect(capabilitySet(output, set)).toBe(0n);
+      expect(output).toContain("kill refused");
+      expect(output).not.toContain("kill allowed");
+    };
+
+    const { exec } = await admin.data<{ exec: { id: string } }>("mutation ($c: String!) { exec(command: $c) { id } }", { c: probe });
     type Run = { status: string; output: { text: string | null }[] };
     let run: Run = { status: "QUEUED", output: [] };
     await waitUntil(
@@ -89,11 +95,26 @@ test.if(process.getuid?.() === 0)(
       15_000,
       "the shell command to end",
     );
-    const output = run.output.map((chunk) => chunk.text ?? "").join("");
     expect(run.status).toBe("SUCCEEDED");
-    for (const set of ["CapInh", "CapPrm", "CapEff", "CapAmb"]) expect(capabilitySet(output, set)).toBe(0n);
-    expect(output).toContain("kill refused");
-    expect(output).not.toContain("kill allowed");
+    expectPowerless(run.output.map((chunk) => chunk.text ?? "").join(""));
+
+    const { openTerminal } = await admin.data<{ openTerminal: { id: string } }>(
+      'mutation ($c: String!) { openTerminal(cols: 200, rows: 24, command: $c, cwd: "/") { id } }',
+      { c: probe },
+    );
+    const socket = admin.socket();
+    cleanups.push(() => socket.dispose());
+    // The scrollback, or the output as it comes; either way it ends once the probe has exited.
+    const screen = socket.subscribe<{ terminalOutput: { data: string } }>("subscription ($id: ID!) { terminalOutput(id: $id) { data } }", {
+      id: openTerminal.id,
+    });
+    await screen.ended;
+    expectPowerless(
+      screen.results
+        .map((result) => result.data?.terminalOutput.data ?? "")
+        .join("")
+        .replaceAll("\r\n", "\n"),
+    );
 
     expect(await admin.data("mutation ($pid: Int!) { signalProcess(pid: $pid, signal: TERM) }", { pid: rootsProcess.pid })).toEqual({
       signalProcess: true,
