@@ -1,6 +1,7 @@
 // One supervised process: its child's life from spawn to exit, restarts with exponential backoff,
 // and what callers do with it while it lives (write, resize, signal, stop with SIGTERM then
 // SIGKILL to its group). The supervisor (supervisor.ts) starts these and keeps the list.
+import { withoutInheritedCapabilities } from "./child-capabilities";
 import { ConflictError } from "./errors";
 import type { OutputStream, ProcessExit, ProcessSpec, ProcessState, SupervisedProcess, SupervisorOptions } from "./supervisor";
 import { asUser, childEnvironment } from "./supervisor-environment";
@@ -63,7 +64,8 @@ export function startSupervisedProcess(
     }
   };
 
-  const identity = spec.user ? asUser(spec.user, spec.command) : { command: spec.command, env: {} };
+  const command = withoutInheritedCapabilities(spec.command);
+  const identity = spec.user ? asUser(spec.user, command) : { command, env: {} };
 
   const launch = (initial: boolean): void => {
     cancelRestart = null;
