@@ -10,9 +10,11 @@
 import type { Clock } from "../clock";
 import type { WriteBatcher } from "../db";
 import { ConflictError, InvalidInputError, LimitExceededError, NotFoundError } from "../errors";
+import type { FileChanges, UploadProgress } from "./changes";
+import type { FileIntake } from "./intake";
 import { normalizeFolderPath, normalizeName } from "./names";
 import type { Quota } from "./quota";
-import type { DiskRoom, FileEntry, FilesService, UploadProgress } from "./service";
+import type { DiskRoom, FileEntry } from "./service";
 import type { FilesStore, UploadRow } from "./store";
 import { newFileId, type StoredBytes } from "./stored-bytes";
 import { writeUploadBody } from "./upload-body-writer";
@@ -22,7 +24,8 @@ export interface ResumableUploadsOptions {
   bytes: StoredBytes;
   quota: Quota;
   disk: DiskRoom;
-  files: Pick<FilesService, "adopt" | "publishUpload">;
+  intake: Pick<FileIntake, "adopt">;
+  changes: Pick<FileChanges, "publishUpload">;
   writes: WriteBatcher;
   clock: Clock;
   /** How long an upload that receives nothing is kept. */
@@ -66,7 +69,8 @@ export function createResumableUploads({
   bytes,
   quota,
   disk,
-  files,
+  intake,
+  changes,
   writes,
   clock,
   expiryMs,
@@ -161,12 +165,12 @@ export function createResumableUploads({
     await writes.run(() => store.deleteUpload(row.id));
     quota.release(row.id);
     hashes.delete(row.id);
-    files.publishUpload(progress(row, offsetBytes, "ABORTED"));
+    changes.publishUpload(progress(row, offsetBytes, "ABORTED"));
   };
 
   /** Turns a complete upload into a file (the row of the upload goes in the same transaction). */
   const complete = async (row: UploadRow, sha256: string, lengthBytes: number): Promise<FileEntry> => {
-    const file = await files.adopt({
+    const file = await intake.adopt({
       id: row.id,
       userId: row.userId,
       folder: row.folder,
@@ -177,7 +181,7 @@ export function createResumableUploads({
     });
     quota.release(row.id);
     hashes.delete(row.id);
-    files.publishUpload(progress(row, lengthBytes, "COMPLETED"));
+    changes.publishUpload(progress(row, lengthBytes, "COMPLETED"));
     return file;
   };
 
@@ -250,7 +254,7 @@ export function createResumableUploads({
       if (lengthBytes === 0)
         return { upload: progress(row, 0, "COMPLETED"), file: await complete(row, new Bun.CryptoHasher("sha256").digest("hex"), 0) };
       const upload = progress(row, 0, "PAUSED");
-      files.publishUpload(upload);
+      changes.publishUpload(upload);
       return { upload, file: null };
     },
 
@@ -326,7 +330,7 @@ export function createResumableUploads({
             if (lengthBytes === null) quota.reserve(row.id, row.userId, offsetBytes);
             if (clock.now() - lastPublishedAt >= PROGRESS_INTERVAL_MS) {
               lastPublishedAt = clock.now();
-              files.publishUpload(progress(row, offsetBytes, "RECEIVING"));
+              changes.publishUpload(progress(row, offsetBytes, "RECEIVING"));
             }
           },
           takeover: lock,
@@ -345,7 +349,7 @@ export function createResumableUploads({
           return { upload: progress(row, offset, "COMPLETED"), file, expiresAt: row.expiresAt };
         }
         const upload = progress(row, offset, "PAUSED");
-        files.publishUpload(upload);
+        changes.publishUpload(upload);
         return { upload, file: null, expiresAt: new Date(clock.now() + expiryMs) };
       } finally {
         lock.release();
