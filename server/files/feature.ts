@@ -123,7 +123,8 @@ export const filesFeature = defineFeature({
       clock: core.clock,
       maxFolders: config.filesMaxFolders,
     });
-    const files = createFilesService({
+    // What the files service and the intake both work with.
+    const storeParts = {
       store,
       bytes,
       quota,
@@ -133,18 +134,9 @@ export const filesFeature = defineFeature({
       writes: core.writes,
       clock: core.clock,
       log: core.log,
-    });
-    const fileIntake = createFileIntake({
-      store,
-      bytes,
-      quota,
-      disk: core.disk,
-      folders,
-      changes: fileChanges,
-      writes: core.writes,
-      clock: core.clock,
-      log: core.log,
-    });
+    };
+    const files = createFilesService(storeParts);
+    const fileIntake = createFileIntake(storeParts);
     const uploads = createResumableUploads({
       store,
       bytes,
