@@ -2,11 +2,10 @@
 // append bytes at its offset as they stream in, ask where it stands, abort it. Bytes go to
 // <data>/tmp/uploads/<id> (written by ./upload-body-writer, with the file's sha256 computed on the
 // way and memory flat whatever the size); the file on disk is the offset, so a crash loses nothing
-// acknowledged. Limits
-// are checked before bytes are accepted (the declared length is reserved at creation; an
-// undeclared one is checked as bytes arrive). One request works on an upload at a time: a new one
-// takes over from one still running (a client resuming after a drop whose old connection the
-// server has not noticed yet). Unfinished uploads expire.
+// acknowledged. Limits are checked before bytes are accepted (the declared length is reserved at
+// creation; an undeclared one is checked as bytes arrive). One request works on an upload at a
+// time: a new one takes over from one still running (a client resuming after a drop whose old
+// connection the server has not noticed yet). Unfinished uploads expire.
 import type { Clock } from "../clock";
 import type { WriteBatcher } from "../db";
 import { ConflictError, InvalidInputError, LimitExceededError, NotFoundError } from "../errors";
