@@ -66,6 +66,7 @@ export interface StartRunInput {
   stdin?: string | null;
   timeoutSeconds?: number | null;
   userId: string;
+  username: string;
 }
 
 export interface ExecInput {
@@ -76,6 +77,7 @@ export interface ExecInput {
   cwd?: string | null;
   timeoutSeconds?: number | null;
   userId: string;
+  username: string;
 }
 
 const MAX_ARGS = 256;
@@ -276,7 +278,9 @@ export function createRunsService({
     });
   };
 
-  const newRun = (fields: Pick<Run, "programId" | "programName" | "command" | "args" | "startedBy" | "timeoutMs">): Run => ({
+  const newRun = (
+    fields: Pick<Run, "programId" | "programName" | "command" | "args" | "startedBy" | "startedByName" | "timeoutMs">,
+  ): Run => ({
     ...fields,
     id: crypto.randomUUID(),
     status: "QUEUED",
@@ -444,6 +448,9 @@ export function createRunsService({
     /** Runs running now and waiting for a slot (for the application metrics). */
     counts: () => ({ running, queued: queue.length }),
 
+    /** What startRun and exec take: the most bytes of stdin; the timeout when none is given, and the longest. */
+    limits: { maxStdinBytes: MAX_STDIN_BYTES, defaultTimeoutMs, maxTimeoutMs },
+
     /**
      * The command line, extra environment and folder that start `programId`'s entry point, as a
      * run starts it (for a terminal that runs the program). Throws NotFoundError for no such
@@ -460,7 +467,7 @@ export function createRunsService({
      * Starts the program's entry point with `args`, `env` (added to a clean environment) and
      * `stdin`; returns the run at once, QUEUED when `maxConcurrent` runs are busy, else RUNNING.
      */
-    async startRun({ programId, args, env, stdin, timeoutSeconds, userId }: StartRunInput): Promise<Run> {
+    async startRun({ programId, args, env, stdin, timeoutSeconds, userId, username }: StartRunInput): Promise<Run> {
       const { program, cwd, ...started } = await launchOf(programId);
       checkArgs(args ?? []);
       checkEnv(env ?? {});
@@ -476,6 +483,7 @@ export function createRunsService({
         command: command.join(" "),
         args: args ?? [],
         startedBy: userId,
+        startedByName: username,
         timeoutMs,
       });
       return submit(run, {
@@ -490,7 +498,7 @@ export function createRunsService({
      * Runs `command` with sh -c, as a run like any other; `cwd` a program's id or an absolute
      * directory. An operator's command must pass the exec policy (ForbiddenError saying why).
      */
-    async exec({ command, role, cwd, timeoutSeconds, userId }: ExecInput): Promise<Run> {
+    async exec({ command, role, cwd, timeoutSeconds, userId, username }: ExecInput): Promise<Run> {
       if (!command.trim() || command.length > MAX_COMMAND_CHARS || command.includes("\0")) {
         throw new InvalidInputError(`A command must be 1 to ${MAX_COMMAND_CHARS} characters without NUL.`);
       }
@@ -511,6 +519,7 @@ export function createRunsService({
         command,
         args: [],
         startedBy: userId,
+        startedByName: username,
         timeoutMs,
       });
       return submit(run, { command: ["sh", "-c", command], cwd: directory, env: {}, stdin: null });
