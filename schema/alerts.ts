@@ -113,7 +113,7 @@ const AlertWebhookType = builder.objectRef<Webhook>("AlertWebhook").implement({
     name: t.exposeString("name"),
     url: t.exposeString("url"),
     secretHeader: t.exposeString("secretHeader", { description: "The header that carries the secret." }),
-    hasSecret: t.boolean({ description: "Whether a secret is sent; the secret itself is never shown.", resolve: (w) => w.secret !== null }),
+    hasSecret: t.exposeBoolean("hasSecret", { description: "Whether a secret is sent; the secret itself is never shown." }),
     enabled: t.exposeBoolean("enabled"),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
   }),

@@ -3,7 +3,8 @@
 // Large files go through the resumable upload at /files/uploads; downloads are GET /files/<id>.
 
 import { InvalidInputError } from "../server/errors";
-import type { FileChange, FileEntry, FolderEntry, StorageUse, UploadProgress } from "../server/files/service";
+import type { FileChange, UploadProgress } from "../server/files/changes";
+import type { FileEntry, FolderEntry, StorageUse } from "../server/files/service";
 import type { CreatedShareLink, ShareLinkRow } from "../server/files/shares";
 import { auditTarget } from "./audit";
 import { builder } from "./builder";
@@ -179,7 +180,7 @@ builder.queryFields((t) => ({
     authScopes: { permission: "files:read" },
     extensions: auditTarget("parent"),
     args: { parent: t.arg.string({ defaultValue: "" }) },
-    resolve: (_root, { parent }, ctx) => ctx.services.files.folders(parent ?? ""),
+    resolve: (_root, { parent }, ctx) => ctx.services.folders.children(parent ?? ""),
   }),
   storage: t.field({
     type: StorageType,
@@ -205,7 +206,7 @@ builder.mutationFields((t) => ({
     extensions: auditTarget("folder"),
     args: { file: t.arg({ type: "File", required: true }), folder: t.arg.string() },
     resolve: (_root, { file, folder }, ctx) =>
-      ctx.services.files.upload({ file: uploadedFile(file), userId: signedInViewer(ctx).userId, folder: folder ?? null }),
+      ctx.services.fileIntake.upload({ file: uploadedFile(file), userId: signedInViewer(ctx).userId, folder: folder ?? null }),
   }),
   createFolder: t.field({
     type: FolderType,
@@ -213,7 +214,7 @@ builder.mutationFields((t) => ({
     authScopes: { permission: "files:write" },
     extensions: auditTarget("path"),
     args: { path: t.arg.string({ required: true }) },
-    resolve: (_root, { path }, ctx) => ctx.services.files.createFolder(path, signedInViewer(ctx).userId),
+    resolve: (_root, { path }, ctx) => ctx.services.folders.create(path, signedInViewer(ctx).userId),
   }),
   moveFile: t.field({
     type: StoredFileType,
@@ -243,7 +244,7 @@ builder.mutationFields((t) => ({
     authScopes: { permission: "files:write" },
     extensions: auditTarget("path"),
     args: { path: t.arg.string({ required: true }) },
-    resolve: (_root, { path }, ctx) => ctx.services.files.deleteFolder(path),
+    resolve: (_root, { path }, ctx) => ctx.services.folders.delete(path),
   }),
   createShareLink: t.field({
     type: CreatedShareLinkType,
@@ -277,7 +278,7 @@ builder.subscriptionFields((t) => ({
     authScopes: { permission: "files:read" },
     extensions: auditTarget("folder"),
     args: { folder: t.arg.string() },
-    subscribe: (_root, { folder }, ctx) => ctx.services.files.watch(folder ?? null),
+    subscribe: (_root, { folder }, ctx) => ctx.services.fileChanges.watch(folder ?? null),
     resolve: (change) => change,
   }),
 }));

@@ -3,9 +3,9 @@
 import { can, forbidden } from "../server/auth/viewer";
 import { InvalidInputError, NotFoundError } from "../server/errors";
 import type { Interpreter, ProgramFile } from "../server/programs/entry-point";
-import type { RunOutputChunk } from "../server/programs/run-output";
+import type { RunOutputChunk, RunOutputEvent } from "../server/programs/run-output";
 import { RUN_STATUSES, type Run } from "../server/programs/run-store";
-import type { RunOutputEvent, RunsService } from "../server/programs/runs";
+import type { RunsService } from "../server/programs/runs";
 import type { Program } from "../server/programs/service";
 import { auditTarget } from "./audit";
 import { builder } from "./builder";

@@ -1,12 +1,7 @@
 // Terminals: open a shell in a pseudo-terminal, type into it, resize it, watch its output (the
 // scrollback first, so a returning viewer sees the screen again), and close it.
-import {
-  type ShareCandidate,
-  type TerminalInfo,
-  type TerminalOutputChunk,
-  type TerminalShare,
-  terminalUserOf,
-} from "../server/terminals/service";
+import { type ShareCandidate, type TerminalShare, terminalUserOf } from "../server/terminals/access";
+import type { TerminalInfo, TerminalOutputChunk } from "../server/terminals/service";
 import { auditEverySubscribe, auditRefusalsOnly, auditTarget } from "./audit";
 import { builder } from "./builder";
 import { type Context, signedInViewer } from "./context";

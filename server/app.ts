@@ -14,6 +14,7 @@ import { createAppMetrics } from "./app-metrics";
 import { outcomeNeedsBudget } from "./audit/service";
 import { createLoginGuard, type LoginGuard } from "./auth/login-guard";
 import { createAccessControl } from "./auth/permissions";
+import { loadServerKeys } from "./auth/tokens";
 import type { Viewer } from "./auth/viewer";
 import { type CacheFactory, memoryCaches } from "./cache";
 import { type Clock, systemClock } from "./clock";
@@ -143,6 +144,7 @@ export async function createApp(
   const core: Core = {
     config,
     db,
+    serverKeys: loadServerKeys(config.dataDir),
     writes: createWriteBatcher(db, { noSpace: disk }),
     disk,
     events: shared.events ?? createEventBus(),

@@ -144,6 +144,29 @@ export function openDatabase(
   return db;
 }
 
+/** `PRAGMA secure_delete` answers with the index of its mode here. */
+const SECURE_DELETE_MODES = ["OFF", "ON", "FAST"];
+
+/**
+ * Runs `rewrite` (synchronous; its own transaction) over values that must leave no readable copy on
+ * disk, such as secrets an older version stored in clear that it now overwrites sealed. Without this
+ * SQLite keeps old values: in the free space of rewritten pages (zeroed here by secure_delete) and in
+ * the database file's old pages until a checkpoint writes the new ones over them (done here at
+ * once, and the write-ahead log truncated). Meant for rare rewrites at start, when nothing else
+ * reads: a reader holding an older snapshot would make the checkpoint wait (busy_timeout) and
+ * leave those pages to a later one.
+ */
+export function rewriteLeavingNoCopy<T>(db: Database, rewrite: () => T): T {
+  const { secure_delete: before } = db.query<{ secure_delete: number }, []>("PRAGMA secure_delete").get() ?? { secure_delete: 0 };
+  db.exec("PRAGMA secure_delete = ON");
+  try {
+    return db.transaction(rewrite)();
+  } finally {
+    db.exec(`PRAGMA secure_delete = ${SECURE_DELETE_MODES[before] ?? "OFF"}`);
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+}
+
 /** True when every given migration is recorded: what /ready reports. */
 export function migrationsApplied(db: Database, migrations: Migration[]): boolean {
   const applied = new Set(

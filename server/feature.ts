@@ -7,6 +7,7 @@ import type { Database } from "bun:sqlite";
 import type { AppMetrics } from "./app-metrics";
 import type { LoginGuard } from "./auth/login-guard";
 import type { AccessControl, PermissionSpec } from "./auth/permissions";
+import type { ServerKeys } from "./auth/tokens";
 import type { CacheFactory } from "./cache";
 import type { Clock } from "./clock";
 import type { Config } from "./config";
@@ -26,6 +27,8 @@ import type { Supervisor } from "./supervisor";
 export interface Core {
   config: Config;
   db: Database;
+  /** The key in <data>/secret and keys derived from it per purpose (sealing stored secrets). */
+  serverKeys: ServerKeys;
   /** Group commit for writes (one transaction per burst, a savepoint per write). */
   writes: WriteBatcher;
   /** Free space on the data disk: `requireRoom` before taking new data, `toDiskFullError` for ENOSPC, `reportUsage` (disk/watch.ts). */

@@ -62,7 +62,8 @@ export const alertsFeature = defineFeature({
     },
   ],
   create: (core) => {
-    const store = createAlertsStore(core.db);
+    const store = createAlertsStore(core.db, { webhookSecretKey: core.serverKeys.derive("alert-webhook-secrets") });
+    store.sealClearWebhookSecrets(); // stored in clear before they were sealed
     const webhooks = createWebhookDelivery({
       store,
       writes: core.writes,

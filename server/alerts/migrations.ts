@@ -74,4 +74,11 @@ export const alertsMigrations: Migration[] = [
       ${DEFAULT_RULES}
     `,
   },
+  {
+    // Webhook secrets are sealed from here on (store.ts). A secret is any text a user chose and may
+    // itself start like a sealed value (`v1:`), so whether a row's secret is sealed is recorded, not
+    // guessed from its text: the secrets of earlier versions are in clear (0) and are sealed at start.
+    id: "alerts-002-sealed-webhook-secrets",
+    sql: "ALTER TABLE alert_webhooks ADD COLUMN secret_sealed INTEGER NOT NULL DEFAULT 0",
+  },
 ];

@@ -1,5 +1,9 @@
-// The only SQL of alerting: rules, alerts (open and past), webhooks and their deliveries.
+// The only SQL of alerting: rules, alerts (open and past), webhooks and their deliveries. Webhook
+// secrets are stored sealed (AES-256-GCM, server/sealing.ts, bound to their webhook's id) and only
+// opened to be sent.
 import type { Database } from "bun:sqlite";
+import { rewriteLeavingNoCopy } from "../db";
+import { open, seal } from "../sealing";
 
 export type Comparison = "above" | "below";
 export type Severity = "warning" | "critical";
@@ -60,8 +64,8 @@ export interface Webhook {
   url: string;
   /** The header that carries the secret. */
   secretHeader: string;
-  /** Sent as `secretHeader` with every delivery; never handed out by the API. */
-  secret: string | null;
+  /** Whether a secret is sent as `secretHeader` with every delivery (`AlertsStore.webhookSecret` reads it). */
+  hasSecret: boolean;
   enabled: boolean;
   createdAt: Date;
 }
@@ -117,6 +121,7 @@ interface WebhookRow {
   url: string;
   secret_header: string;
   secret: string | null;
+  secret_sealed: number;
   enabled: number;
   created_at: number;
 }
@@ -172,7 +177,7 @@ const toWebhook = (row: WebhookRow): Webhook => ({
   name: row.name,
   url: row.url,
   secretHeader: row.secret_header,
-  secret: row.secret,
+  hasSecret: row.secret !== null,
   enabled: row.enabled === 1,
   createdAt: new Date(row.created_at),
 });
@@ -195,7 +200,12 @@ const toDelivery = (row: DeliveryRow): Delivery => ({
 /** A rule's columns in the order the statements below take them. */
 const ruleColumns = (r: AlertRuleInput) => [r.name, r.series, r.comparison, r.warning, r.critical, r.forSeconds, r.hysteresis] as const;
 
-export function createAlertsStore(db: Database) {
+export interface AlertsStoreOptions {
+  /** The key webhook secrets are sealed with (32 bytes). */
+  webhookSecretKey: Uint8Array;
+}
+
+export function createAlertsStore(db: Database, { webhookSecretKey }: AlertsStoreOptions) {
   const rules = db.query<RuleRow, []>("SELECT * FROM alert_rules ORDER BY id");
   const rule = db.query<RuleRow, [number]>("SELECT * FROM alert_rules WHERE id = ?");
   const ruleCount = db.query<{ n: number }, []>("SELECT count(*) AS n FROM alert_rules");
@@ -241,13 +251,22 @@ export function createAlertsStore(db: Database) {
   const webhooks = db.query<WebhookRow, []>("SELECT * FROM alert_webhooks ORDER BY id");
   const webhook = db.query<WebhookRow, [number]>("SELECT * FROM alert_webhooks WHERE id = ?");
   const webhookCount = db.query<{ n: number }, []>("SELECT count(*) AS n FROM alert_webhooks");
-  const insertWebhook = db.query<WebhookRow, [string, string, string, string | null, number]>(
-    "INSERT INTO alert_webhooks (name, url, secret_header, secret, enabled, created_at) VALUES (?1, ?2, ?3, ?4, 1, ?5) RETURNING *",
+  const insertWebhook = db.query<WebhookRow, [string, string, string, number]>(
+    "INSERT INTO alert_webhooks (name, url, secret_header, enabled, created_at) VALUES (?1, ?2, ?3, 1, ?4) RETURNING *",
   );
   const updateWebhook = db.query<WebhookRow, [string, string, string, number, number]>(
     "UPDATE alert_webhooks SET name = ?1, url = ?2, secret_header = ?3, enabled = ?4 WHERE id = ?5 RETURNING *",
   );
-  const setWebhookSecret = db.query<unknown, [string | null, number]>("UPDATE alert_webhooks SET secret = ? WHERE id = ?");
+  const setWebhookSecret = db.query<unknown, [string | null, number]>(
+    "UPDATE alert_webhooks SET secret = ?, secret_sealed = 1 WHERE id = ?",
+  );
+  const webhookSecret = db.query<{ secret: string | null }, [number]>("SELECT secret FROM alert_webhooks WHERE id = ?");
+  const clearWebhookSecrets = db.query<{ id: number; secret: string }, []>(
+    "SELECT id, secret FROM alert_webhooks WHERE secret IS NOT NULL AND secret_sealed = 0",
+  );
+  /** Stores `secret` sealed for webhook `id` (null: no secret). */
+  const storeSecret = (id: number, secret: string | null) =>
+    setWebhookSecret.run(secret === null ? null : seal(webhookSecretKey, String(id), secret), id);
   const deleteWebhook = db.query<unknown, [number]>("DELETE FROM alert_webhooks WHERE id = ?");
 
   const insertDelivery = db.query<DeliveryRow, [number, number, string, string, number]>(
@@ -328,14 +347,42 @@ export function createAlertsStore(db: Database) {
       return row ? toWebhook(row) : null;
     },
     webhookCount: (): number => (webhookCount.get() as { n: number }).n,
-    insertWebhook: (w: { name: string; url: string; secretHeader: string; secret: string | null }, nowMs: number): Webhook =>
-      toWebhook(insertWebhook.get(w.name, w.url, w.secretHeader, w.secret, nowMs) as WebhookRow),
+    /** Adds an enabled webhook; call inside a write, so that its secret is stored with it. */
+    insertWebhook(w: { name: string; url: string; secretHeader: string; secret: string | null }, nowMs: number): Webhook {
+      const webhook = toWebhook(insertWebhook.get(w.name, w.url, w.secretHeader, nowMs) as WebhookRow);
+      // The id the secret is bound to exists only now.
+      if (w.secret !== null) storeSecret(webhook.id, w.secret);
+      return { ...webhook, hasSecret: w.secret !== null };
+    },
     updateWebhook: (id: number, w: { name: string; url: string; secretHeader: string; enabled: boolean }): Webhook | null => {
       const row = updateWebhook.get(w.name, w.url, w.secretHeader, w.enabled ? 1 : 0, id);
       return row ? toWebhook(row) : null;
     },
     setWebhookSecret: (id: number, secret: string | null): void => {
-      setWebhookSecret.run(secret, id);
+      storeSecret(id, secret);
+    },
+    /**
+     * The secret of webhook `id`, opened; null when it has none. Throws an `Error` (which names the
+     * webhook, never the secret) when the secret does not open: <data>/secret was replaced since it
+     * was stored, or the row was changed outside Outpost.
+     */
+    webhookSecret(id: number): string | null {
+      const stored = webhookSecret.get(id)?.secret ?? null;
+      if (stored === null) return null;
+      try {
+        return open(webhookSecretKey, String(id), stored);
+      } catch (err) {
+        throw new Error(`The secret of alert webhook ${id} does not open; was <data>/secret replaced?`, { cause: err });
+      }
+    },
+    /** Seals every webhook secret still stored in clear (by a version before they were sealed); returns how many. Idempotent. */
+    sealClearWebhookSecrets(): number {
+      const rows = clearWebhookSecrets.all();
+      if (rows.length > 0)
+        rewriteLeavingNoCopy(db, () => {
+          for (const row of rows) storeSecret(row.id, row.secret);
+        });
+      return rows.length;
     },
     deleteWebhook: (id: number): boolean => deleteWebhook.run(id).changes > 0,
 

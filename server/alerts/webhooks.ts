@@ -29,6 +29,8 @@ export const MAX_DELIVERIES_PAGE = 200;
 const MAX_URL_CHARS = 2000;
 const MAX_SECRET_CHARS = 1000;
 export const DEFAULT_SECRET_HEADER = "X-Outpost-Secret";
+/** Why a delivery was not sent when its webhook's secret does not open, as the UI shows it. */
+const UNREADABLE_SECRET = "not sent: the webhook's secret cannot be decrypted (was <data>/secret replaced?); set its secret again";
 /** A header name as HTTP allows it (a token). */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 
@@ -88,8 +90,17 @@ export function createWebhookDelivery({ store, writes, clock, jobs, log, timeout
   const post = async (delivery: Delivery): Promise<{ status: number | null; error: string | null; final?: boolean }> => {
     const webhook = store.webhook(delivery.webhookId);
     if (!webhook) return { status: null, error: "webhook deleted", final: true };
+    let secret: string | null;
+    try {
+      secret = store.webhookSecret(webhook.id);
+    } catch (err) {
+      // Never sent without its secret: the receiver would take it for a forgery, or worse, not. Retried
+      // as usual, so that a secret set again (or the old <data>/secret put back) still gets it there.
+      log.error("alert webhook secret does not open", { webhook: webhook.id, err });
+      return { status: null, error: UNREADABLE_SECRET };
+    }
     const headers: Record<string, string> = { "content-type": "application/json", "user-agent": "Outpost alerts" };
-    if (webhook.secret !== null) headers[webhook.secretHeader] = webhook.secret;
+    if (secret !== null) headers[webhook.secretHeader] = secret;
     try {
       const response = await fetch(webhook.url, {
         method: "POST",
@@ -185,12 +196,11 @@ export function createWebhookDelivery({ store, writes, clock, jobs, log, timeout
       const checked = checkWebhook(input);
       const secret = input.secret === undefined ? undefined : checkSecret(input.secret);
       const webhook = await writes.run(() => {
-        const updated = store.updateWebhook(id, { ...checked, enabled: input.enabled });
-        if (updated && secret !== undefined) store.setWebhookSecret(id, secret);
-        return updated;
+        if (secret !== undefined) store.setWebhookSecret(id, secret);
+        return store.updateWebhook(id, { ...checked, enabled: input.enabled });
       });
       if (!webhook) throw new NotFoundError(`No webhook ${id}.`);
-      return { ...webhook, secret: secret === undefined ? webhook.secret : secret };
+      return webhook;
     },
 
     /** Deletes a webhook and its deliveries. */

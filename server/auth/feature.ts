@@ -6,7 +6,7 @@ import { createAccountService } from "./account";
 import { authMigrations } from "./migrations";
 import { createAuthService } from "./service";
 import { createAuthStore } from "./store";
-import { createTokenSigner, deriveKey, loadOrCreateSecret } from "./tokens";
+import { createTokenSigner } from "./tokens";
 
 declare module "../events" {
   interface EventMap {
@@ -59,14 +59,13 @@ export const authFeature = defineFeature({
     { name: "auth", defaultPerMinute: 30, description: "sign-in, setup and refresh requests per IP; current-password checks per user" },
   ],
   async create(core, { apiKeys }: { apiKeys: ApiKeyService }) {
-    const { config, clock } = core;
-    const secret = loadOrCreateSecret(config.dataDir);
-    const store = createAuthStore(core.db, { totpSecretKey: deriveKey(secret, "totp-secrets") });
+    const { config, clock, serverKeys } = core;
+    const store = createAuthStore(core.db, { totpSecretKey: serverKeys.derive("totp-secrets") });
     store.sealClearTotpSecrets(); // stored in clear before they were encrypted
     const auth = createAuthService({
       store,
       apiKeys,
-      tokens: createTokenSigner(secret, config.accessTokenTtlSeconds, clock),
+      tokens: createTokenSigner(serverKeys.signing, config.accessTokenTtlSeconds, clock),
       events: core.events,
       log: core.log,
       loginGuard: core.loginGuard,

@@ -1,9 +1,12 @@
 // The only SQL of users, sessions, refresh tokens and two-factor recovery codes. TOTP secrets are
-// stored sealed (AES-256-GCM, totp.ts) and handed out opened: callers only see base32.
+// stored sealed (AES-256-GCM, server/sealing.ts, bound to their user) and handed out opened: callers
+// only see base32. Base32 never contains `:`, so a secret an older version stored in clear is never
+// mistaken for a sealed one (`v1:...`).
 import type { Database } from "bun:sqlite";
+import { rewriteLeavingNoCopy } from "../db";
+import { isSealed, open, seal } from "../sealing";
 import type { SessionEndReason } from "./credential-end";
 import type { Role } from "./roles";
-import { isSealedTotpSecret, openTotpSecret, sealTotpSecret } from "./totp";
 
 export interface User {
   id: string;
@@ -169,11 +172,11 @@ export function createAuthStore(db: Database, { totpSecretKey }: AuthStoreOption
     if (!totpSecretKey) throw new Error("This auth store was made without the key for TOTP secrets.");
     return totpSecretKey;
   };
-  const seal = (userId: string, secret: string | null) => (secret === null ? null : sealTotpSecret(totpKey(), userId, secret));
-  const open = (userId: string, stored: string | null) => {
+  const sealTotp = (userId: string, secret: string | null) => (secret === null ? null : seal(totpKey(), userId, secret));
+  const openTotp = (userId: string, stored: string | null) => {
     if (stored === null) return null;
     try {
-      return openTotpSecret(totpKey(), userId, stored);
+      return open(totpKey(), userId, stored);
     } catch (err) {
       throw new Error(`The TOTP secret of user ${userId} does not open; was <data>/secret replaced?`, { cause: err });
     }
@@ -183,8 +186,8 @@ export function createAuthStore(db: Database, { totpSecretKey }: AuthStoreOption
       ? {
           user: toUser(row),
           passwordHash: row.password_hash,
-          totpSecret: open(row.id, row.totp_secret),
-          totpPendingSecret: open(row.id, row.totp_pending_secret),
+          totpSecret: openTotp(row.id, row.totp_secret),
+          totpPendingSecret: openTotp(row.id, row.totp_pending_secret),
           totpLastStep: row.totp_last_step,
         }
       : null;
@@ -208,17 +211,17 @@ export function createAuthStore(db: Database, { totpSecretKey }: AuthStoreOption
     /** Swaps `oldHash` for `newHash` (same password, new parameters); false when the hash changed meanwhile. */
     replacePasswordHash: (id: string, oldHash: string, newHash: string) => replacePassword.run(newHash, id, oldHash).changes > 0,
     deleteUser: (id: string) => deleteUser.run(id).changes > 0,
-    setPendingTotp: (id: string, secret: string, nowMs: number) => setPendingTotp.run(seal(id, secret), nowMs, id),
+    setPendingTotp: (id: string, secret: string, nowMs: number) => setPendingTotp.run(sealTotp(id, secret), nowMs, id),
     /** Seals every TOTP secret still stored in clear (from before they were encrypted); returns how many users had one. Idempotent. */
     sealClearTotpSecrets(): number {
-      return db.transaction(() => {
-        const rows = clearTotpSecrets.all();
-        const sealIfClear = (id: string, stored: string | null) =>
-          stored === null || isSealedTotpSecret(stored) ? stored : seal(id, stored);
-        for (const row of rows)
-          setTotpSecrets.run(sealIfClear(row.id, row.totp_secret), sealIfClear(row.id, row.totp_pending_secret), row.id);
-        return rows.length;
-      })();
+      const rows = clearTotpSecrets.all();
+      const sealIfClear = (id: string, stored: string | null) => (stored === null || isSealed(stored) ? stored : sealTotp(id, stored));
+      if (rows.length > 0)
+        rewriteLeavingNoCopy(db, () => {
+          for (const row of rows)
+            setTotpSecrets.run(sealIfClear(row.id, row.totp_secret), sealIfClear(row.id, row.totp_pending_secret), row.id);
+        });
+      return rows.length;
     },
     /** Makes the pending secret the active one and stores the hashed recovery codes. */
     enableTotp(id: string, lastStep: number, recoveryCodeHashes: string[], nowMs: number) {

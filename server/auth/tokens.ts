@@ -21,7 +21,7 @@ export interface AccessClaims {
 }
 
 /** Reads the signing key, creating it (0600, written atomically) on first start. */
-export function loadOrCreateSecret(dataDir: string): Uint8Array {
+function loadOrCreateSecret(dataDir: string): Uint8Array {
   const path = join(dataDir, "secret");
   if (!existsSync(path)) {
     mkdirSync(dirname(path), { recursive: true });
@@ -42,6 +42,20 @@ export function loadOrCreateSecret(dataDir: string): Uint8Array {
  */
 export function deriveKey(secret: Uint8Array, purpose: string): Buffer {
   return Buffer.from(hkdfSync("sha256", secret, "", `outpost ${purpose}`, 32));
+}
+
+/** The keys of <data>/secret, as features get them (`core.serverKeys`). */
+export interface ServerKeys {
+  /** The signing key itself: for access tokens only. */
+  signing: Uint8Array;
+  /** A 32-byte key for one purpose, as `deriveKey` makes it: e.g. to seal stored secrets. */
+  derive(purpose: string): Buffer;
+}
+
+/** Reads <data>/secret, creating it on first start; once, for every feature. */
+export function loadServerKeys(dataDir: string): ServerKeys {
+  const signing = loadOrCreateSecret(dataDir);
+  return { signing, derive: (purpose) => deriveKey(signing, purpose) };
 }
 
 export function randomToken(bytes = 32): string {

@@ -1,9 +1,9 @@
 // Two-factor sign-in primitives: TOTP secrets and codes (RFC 6238 over RFC 4226 HOTP, HMAC-SHA1),
 // RFC 4648 base32, the otpauth:// URI and its QR code for authenticator apps, and one-time recovery
-// codes, and sealing secrets for storage (AES-256-GCM). Pure logic: no database, no GraphQL. Storing
-// secrets, the last used step and recovery code hashes is the caller's job.
+// codes. Pure logic: no database, no GraphQL. Storing secrets (sealed, server/sealing.ts), the last
+// used step and recovery code hashes is the caller's job.
 
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { renderSVG } from "uqr";
 
 const BASE32_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -16,43 +16,10 @@ const RECOVERY_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 const RECOVERY_CODE_CHARS = 8;
 // RFC 6238 §5.2 asks for at most one step of network delay; more widens the guessing window.
 const MAX_WINDOW_STEPS = 10;
-const SEALED_PREFIX = "v1:";
-const GCM_IV_BYTES = 12; // the size GCM is specified for
-const GCM_TAG_BYTES = 16;
 
 /** Returns a new TOTP secret: 20 random bytes as RFC 4648 base32 without padding (32 characters). */
 export function generateTotpSecret(): string {
   return base32Encode(randomBytes(SECRET_BYTES));
-}
-
-/**
- * Encrypts a TOTP secret for storage: AES-256-GCM under `key` (32 bytes) with a fresh random IV,
- * bound to `owner` (the user id) as associated data, so a sealed secret copied into another user's
- * row does not open. Returns `v1:` + base64url(IV ‖ ciphertext ‖ tag); base32 never contains `:`,
- * so a secret stored in clear is never mistaken for a sealed one.
- */
-export function sealTotpSecret(key: Uint8Array, owner: string, secretBase32: string): string {
-  const iv = randomBytes(GCM_IV_BYTES);
-  const cipher = createCipheriv("aes-256-gcm", key, iv).setAAD(Buffer.from(owner));
-  const sealed = Buffer.concat([iv, cipher.update(secretBase32, "utf8"), cipher.final(), cipher.getAuthTag()]);
-  return `${SEALED_PREFIX}${sealed.toString("base64url")}`;
-}
-
-/** True for text made by `sealTotpSecret`; false for a secret stored in clear. */
-export const isSealedTotpSecret = (stored: string) => stored.startsWith(SEALED_PREFIX);
-
-/**
- * Returns the secret `sealTotpSecret` sealed; text that is not sealed (stored in clear before
- * secrets were encrypted) comes back as it is. Throws an `Error` when the key or owner differ or
- * the text was changed.
- */
-export function openTotpSecret(key: Uint8Array, owner: string, stored: string): string {
-  if (!isSealedTotpSecret(stored)) return stored;
-  const sealed = Buffer.from(stored.slice(SEALED_PREFIX.length), "base64url");
-  if (sealed.length < GCM_IV_BYTES + GCM_TAG_BYTES) throw new Error("A sealed TOTP secret is too short.");
-  const decipher = createDecipheriv("aes-256-gcm", key, sealed.subarray(0, GCM_IV_BYTES)).setAAD(Buffer.from(owner));
-  decipher.setAuthTag(sealed.subarray(sealed.length - GCM_TAG_BYTES));
-  return Buffer.concat([decipher.update(sealed.subarray(GCM_IV_BYTES, sealed.length - GCM_TAG_BYTES)), decipher.final()]).toString("utf8");
 }
 
 /** Encodes bytes as RFC 4648 base32 (uppercase), without `=` padding. */

@@ -3,10 +3,13 @@
 // <data>/files/<id>, never under a name a user chose; names and folders are metadata.
 import type { AuditService } from "../audit/service";
 import { defineFeature } from "../feature";
+import { createFileChanges, type FileChange } from "./changes";
 import { downloadRoutes } from "./downloads";
+import { createFolderTree } from "./folders";
+import { createFileIntake } from "./intake";
 import { filesMigrations } from "./migrations";
 import { createQuota } from "./quota";
-import { createFilesService, type FileChange } from "./service";
+import { createFilesService } from "./service";
 import { createShareLinks } from "./shares";
 import { createFilesStore } from "./store";
 import { createStoredBytes } from "./stored-bytes";
@@ -111,23 +114,36 @@ export const filesFeature = defineFeature({
         userQuotaBytes: config.filesUserQuotaBytes,
       },
     });
-    const files = createFilesService({
+    const fileChanges = createFileChanges({ events: core.events, clock: core.clock });
+    const folders = createFolderTree({
+      store,
+      bytes,
+      writes: core.writes,
+      changes: fileChanges,
+      clock: core.clock,
+      maxFolders: config.filesMaxFolders,
+    });
+    // What the files service and the intake both work with.
+    const storeParts = {
       store,
       bytes,
       quota,
       disk: core.disk,
+      folders,
+      changes: fileChanges,
       writes: core.writes,
-      events: core.events,
       clock: core.clock,
       log: core.log,
-      maxFolders: config.filesMaxFolders,
-    });
+    };
+    const files = createFilesService(storeParts);
+    const fileIntake = createFileIntake(storeParts);
     const uploads = createResumableUploads({
       store,
       bytes,
       quota,
       disk: core.disk,
-      files,
+      intake: fileIntake,
+      changes: fileChanges,
       writes: core.writes,
       clock: core.clock,
       expiryMs: config.filesUploadExpiryHours * 3_600_000,
@@ -137,7 +153,7 @@ export const filesFeature = defineFeature({
     core.disk.reportUsage("files", () => store.usage("*").bytes + quota.pendingBytes());
     // `audit` is the audit feature's own service, passed on for the routes (completed uploads are audited there).
     core.appMetrics.gauge("uploads_unfinished", "Resumable file uploads started and not yet complete.", store.unfinishedUploads);
-    return { files, uploads, shares, audit };
+    return { files, folders, fileIntake, fileChanges, uploads, shares, audit };
   },
   routes: ({ files, uploads, shares, audit }, core) => [
     ...tusRoutes({ uploads, audit, maxFileBytes: core.config.filesMaxFileBytes }),

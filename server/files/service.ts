@@ -1,60 +1,20 @@
-// The rules of the file store: browsing (folders, search, order, pages), folders, moving, renaming
-// and deleting, storage use, small uploads handed over whole, and taking complete uploads in as
-// files. A file appears atomically: its bytes are renamed into place, then one row is written; if
-// the row cannot be written the bytes go back. Every change publishes one `file.changed` event.
+// The rules of the file store for files that are in it: browsing (search, order, pages), moving,
+// renaming and deleting, storage use, and making the disk agree with the rows at start. Folders
+// (./folders), files coming in (./intake) and resumable uploads (./uploads) have their own files;
+// every change publishes one `file.changed` event (./changes).
 
 import type { Clock } from "../clock";
 import type { WriteBatcher } from "../db";
-import { ConflictError, InvalidInputError, LimitExceededError, NotFoundError } from "../errors";
-import type { EventBus } from "../events";
+import { ConflictError, InvalidInputError, NotFoundError } from "../errors";
 import type { Logger } from "../log";
-import { SNIFF_BYTES, sniffMimeType } from "./mime";
-import {
-  ancestorsAndSelf,
-  baseNameOf,
-  displayPath,
-  normalizeFolderPath,
-  normalizeName,
-  numberedName,
-  parentOf,
-  ROOT_FOLDER,
-} from "./names";
+import type { FileChanges } from "./changes";
+import type { FolderTree } from "./folders";
+import { displayPath, normalizeFolderPath, normalizeName } from "./names";
 import type { Quota } from "./quota";
-import { type FileCursor, type FileEntry, type FileOrder, type FilesStore, type FolderEntry, sortValueOf } from "./store";
-import { newFileId, type StoredBytes } from "./stored-bytes";
+import { type FileCursor, type FileEntry, type FileOrder, type FilesStore, sortValueOf } from "./store";
+import type { StoredBytes } from "./stored-bytes";
 
 export type { FileEntry, FileOrder, FolderEntry } from "./store";
-
-export type FileChangeKind = "ADDED" | "MOVED" | "RENAMED" | "DELETED" | "FOLDER_CREATED" | "FOLDER_DELETED" | "UPLOAD_PROGRESS";
-
-/** Where an unfinished resumable upload stands. */
-export interface UploadProgress {
-  id: string;
-  userId: string;
-  folder: string;
-  name: string;
-  offsetBytes: number;
-  /** Null while the client has not said how long it is. */
-  lengthBytes: number | null;
-  /** RECEIVING while bytes arrive, PAUSED between requests, then COMPLETED or ABORTED (terminated, expired, refused). */
-  state: "RECEIVING" | "PAUSED" | "COMPLETED" | "ABORTED";
-}
-
-export interface FileChange {
-  kind: FileChangeKind;
-  /** The folder it happened in: the file's (its new one when moved), the parent of a created or deleted folder, an upload's target. */
-  folder: string;
-  /** The folder a moved file left. */
-  previousFolder: string | null;
-  /** The file as it is now (as it was, when deleted). */
-  file: FileEntry | null;
-  /** The folder created or deleted. */
-  folderPath: string | null;
-  /** How many files a folder's deletion took with it. */
-  deletedFiles: number | null;
-  upload: UploadProgress | null;
-  at: Date;
-}
 
 export interface FilePage {
   items: FileEntry[];
@@ -90,139 +50,33 @@ export interface FilesServiceOptions {
   bytes: StoredBytes;
   quota: Quota;
   disk: DiskRoom;
+  folders: Pick<FolderTree, "existing">;
+  changes: Pick<FileChanges, "publish">;
   writes: WriteBatcher;
-  events: EventBus;
   clock: Clock;
   log: Logger;
   /** Largest page of `list`. */
   maxPageSize?: number;
-  /** Most folders the store may hold. */
-  maxFolders: number;
 }
 
 const MAX_SEARCH_CHARS = 256;
-const MAX_FOLDER_LISTING = 10_000;
 const MAX_USERS_LISTED = 50;
-/** How many numbered alternatives ("name (2)") are tried before a taken name is refused. */
-const MAX_NAME_ALTERNATIVES = 1000;
-
-/** The new file a complete upload becomes: its bytes are at the upload's partial path. */
-export interface CompletedUpload {
-  id: string;
-  userId: string;
-  folder: string;
-  name: string;
-  sizeBytes: number;
-  sha256: string;
-  /** A resumable upload: its row goes in the same transaction as the file's. */
-  resumable?: boolean;
-}
 
 export function createFilesService({
   store,
   bytes,
   quota,
   disk,
+  folders,
+  changes,
   writes,
-  events,
   clock,
   log,
   maxPageSize = 500,
-  maxFolders,
 }: FilesServiceOptions) {
-  const publish = (
-    change: Omit<FileChange, "at" | "previousFolder" | "file" | "folderPath" | "deletedFiles" | "upload"> & Partial<FileChange>,
-  ) =>
-    events.publish("file.changed", {
-      previousFolder: null,
-      file: null,
-      folderPath: null,
-      deletedFiles: null,
-      upload: null,
-      ...change,
-      at: new Date(clock.now()),
-    });
-
   const existingFile = (id: string): FileEntry => {
     const file = store.getFile(id);
     if (!file) throw new NotFoundError(`No file with id ${JSON.stringify(id)}.`);
-    return file;
-  };
-  const existingFolder = (raw: string): string => {
-    const path = normalizeFolderPath(raw);
-    if (!store.folderExists(path)) throw new NotFoundError(`No folder ${JSON.stringify(path)}.`);
-    return path;
-  };
-
-  /** Creates `path` and the folders above it that are missing (in a write); the paths created. */
-  const ensureFolders = (path: string, userId: string | null, atMs: number): string[] => {
-    const created: string[] = [];
-    for (const folder of ancestorsAndSelf(path)) {
-      if (store.folderExists(folder)) continue;
-      const name = baseNameOf(folder);
-      if (store.nameTaken(parentOf(folder), name))
-        throw new ConflictError(
-          `A file called ${JSON.stringify(name)} already exists where the folder ${JSON.stringify(folder)} would go.`,
-        );
-      if (store.countFolders() >= maxFolders)
-        throw new LimitExceededError(`The store holds ${maxFolders} folders, its limit.`, { details: { limit: maxFolders } });
-      store.insertFolder(folder, parentOf(folder), name, userId, atMs);
-      created.push(folder);
-    }
-    return created;
-  };
-  const publishFoldersCreated = (paths: string[]) => {
-    for (const path of paths) publish({ kind: "FOLDER_CREATED", folder: parentOf(path), folderPath: path });
-  };
-
-  /** `name` if it is free in `folder`, else the first free numbered alternative. */
-  const freeNameIn = (folder: string, name: string): string => {
-    if (!store.nameTaken(folder, name)) return name;
-    for (let n = 2; n <= MAX_NAME_ALTERNATIVES; n++) {
-      const candidate = numberedName(name, n);
-      if (!store.nameTaken(folder, candidate)) return candidate;
-    }
-    throw new ConflictError(`${JSON.stringify(displayPath(folder, name))} and ${MAX_NAME_ALTERNATIVES} numbered names like it are taken.`);
-  };
-
-  const readHead = async (path: string) => new Uint8Array(await Bun.file(path).slice(0, SNIFF_BYTES).arrayBuffer());
-
-  /**
-   * Turns the complete upload's bytes into a listed file: sniffs its type, moves the bytes into
-   * place and writes its row (under a numbered name when the name is taken meanwhile, creating
-   * its folder again if it was deleted meanwhile). Publishes ADDED.
-   */
-  const adopt = async (upload: CompletedUpload): Promise<FileEntry> => {
-    const mimeType = sniffMimeType(await readHead(bytes.partialPath(upload.id)), upload.name);
-    await bytes.promote(upload.id);
-    let createdFolders: string[] = [];
-    let file: FileEntry;
-    try {
-      file = await writes.run(() => {
-        createdFolders = ensureFolders(upload.folder, upload.userId, clock.now());
-        const name = freeNameIn(upload.folder, upload.name);
-        if (upload.resumable) store.deleteUpload(upload.id);
-        return store.insertFile(
-          {
-            id: upload.id,
-            folder: upload.folder,
-            name,
-            sizeBytes: upload.sizeBytes,
-            mimeType,
-            sha256: upload.sha256,
-            uploadedBy: upload.userId,
-          },
-          clock.now(),
-        );
-      });
-    } catch (err) {
-      await bytes
-        .demote(upload.id)
-        .catch((demoteErr) => log.error("could not move an upload's bytes back", { id: upload.id, err: demoteErr }));
-      throw err;
-    }
-    publishFoldersCreated(createdFolders);
-    publish({ kind: "ADDED", folder: file.folder, file });
     return file;
   };
 
@@ -254,7 +108,7 @@ export function createFilesService({
         throw new InvalidInputError(`first must be between 1 and ${maxPageSize}.`);
       if (search !== null && search.length > MAX_SEARCH_CHARS)
         throw new InvalidInputError(`search must be at most ${MAX_SEARCH_CHARS} characters.`);
-      const path = folder === null ? null : existingFolder(folder);
+      const path = folder === null ? null : folders.existing(folder);
       let cursor: FileCursor | null = null;
       if (after !== "") {
         try {
@@ -279,23 +133,6 @@ export function createFilesService({
       };
     },
 
-    /** The folders directly inside `parent` ("" for the root), by name; NotFoundError when it does not exist. */
-    folders(parent: string): FolderEntry[] {
-      return store.childFolders(existingFolder(parent), MAX_FOLDER_LISTING);
-    },
-
-    /** Creates a folder (and the ones above it that are missing); CONFLICT when it exists or a file has its name. */
-    async createFolder(rawPath: string, userId: string): Promise<FolderEntry> {
-      const path = normalizeFolderPath(rawPath);
-      if (path === ROOT_FOLDER) throw new InvalidInputError("Give the new folder a name.");
-      const created = await writes.run(() => {
-        if (store.folderExists(path)) throw new ConflictError(`The folder ${JSON.stringify(path)} already exists.`);
-        return ensureFolders(path, userId, clock.now());
-      });
-      publishFoldersCreated(created);
-      return { path, name: baseNameOf(path), parent: parentOf(path), createdAt: new Date(clock.now()) };
-    },
-
     /** Moves a file into another existing folder, keeping its name; CONFLICT when the name is taken there. */
     async moveFile(id: string, rawFolder: string): Promise<FileEntry> {
       const folder = normalizeFolderPath(rawFolder);
@@ -307,7 +144,7 @@ export function createFilesService({
           throw new ConflictError(`${JSON.stringify(displayPath(folder, before.name))} already exists.`);
         return { before, after: store.relocateFile(id, folder, before.name, clock.now()) as FileEntry };
       });
-      if (after !== before) publish({ kind: "MOVED", folder: after.folder, previousFolder: before.folder, file: after });
+      if (after !== before) changes.publish({ kind: "MOVED", folder: after.folder, previousFolder: before.folder, file: after });
       return after;
     },
 
@@ -321,7 +158,7 @@ export function createFilesService({
           throw new ConflictError(`${JSON.stringify(displayPath(before.folder, name))} already exists.`);
         return { before, after: store.relocateFile(id, before.folder, name, clock.now()) as FileEntry };
       });
-      if (after !== before) publish({ kind: "RENAMED", folder: after.folder, file: after });
+      if (after !== before) changes.publish({ kind: "RENAMED", folder: after.folder, file: after });
       return after;
     },
 
@@ -333,62 +170,9 @@ export function createFilesService({
         return file;
       });
       await bytes.removeStored(id);
-      publish({ kind: "DELETED", folder: file.folder, file });
+      changes.publish({ kind: "DELETED", folder: file.folder, file });
       return file;
     },
-
-    /** Deletes a folder with every file and folder in it; returns how many files went. Not the root. */
-    async deleteFolder(rawPath: string): Promise<number> {
-      const path = normalizeFolderPath(rawPath);
-      if (path === ROOT_FOLDER) throw new InvalidInputError("The top folder cannot be deleted.");
-      const ids = await writes.run(() => {
-        if (!store.folderExists(path)) throw new NotFoundError(`No folder ${JSON.stringify(path)}.`);
-        const ids = store.deleteFilesUnder(path);
-        store.deleteFoldersUnder(path);
-        return ids;
-      });
-      for (const id of ids) await bytes.removeStored(id);
-      publish({ kind: "FOLDER_DELETED", folder: parentOf(path), folderPath: path, deletedFiles: ids.length });
-      return ids.length;
-    },
-
-    /**
-     * Stores a small file handed over whole (a GraphQL multipart upload, bounded at the edge): the
-     * same limits and checks as a resumable upload, and the same atomic appearance.
-     */
-    async upload({
-      file,
-      userId,
-      folder: rawFolder,
-    }: {
-      file: Blob & { name?: string };
-      userId: string;
-      folder: string | null;
-    }): Promise<FileEntry> {
-      const name = normalizeName(file.name ?? "", "The file name");
-      const folder = normalizeFolderPath(rawFolder ?? ROOT_FOLDER);
-      quota.check(userId, file.size);
-      disk.requireRoom(file.size);
-      const id = newFileId();
-      quota.reserve(id, userId, file.size);
-      try {
-        const hasher = new Bun.CryptoHasher("sha256");
-        hasher.update(await file.arrayBuffer());
-        try {
-          await Bun.write(bytes.partialPath(id), file);
-        } catch (err) {
-          throw disk.toDiskFullError(err);
-        }
-        return await adopt({ id, userId, folder, name, sizeBytes: file.size, sha256: hasher.digest("hex") });
-      } catch (err) {
-        await bytes.removePartial(id);
-        throw err;
-      } finally {
-        quota.release(id);
-      }
-    },
-
-    adopt,
 
     /** What is stored and may be, for `userId` and overall. */
     storage(userId: string): StorageUse {
@@ -408,25 +192,6 @@ export function createFilesService({
         freeDiskBytes: freeBytes,
         totalDiskBytes: totalBytes,
       };
-    },
-
-    /** Changes in `folder` (every folder when null) from now on, uploads in progress included. */
-    watch(rawFolder: string | null): AsyncIterableIterator<FileChange> {
-      const folder = rawFolder === null ? null : normalizeFolderPath(rawFolder);
-      return events.subscribe("file.changed", {
-        filter: (change) =>
-          folder === null ||
-          change.folder === folder ||
-          change.previousFolder === folder ||
-          (change.kind === "FOLDER_DELETED" &&
-            change.folderPath !== null &&
-            (folder === change.folderPath || folder.startsWith(`${change.folderPath}/`))),
-      });
-    },
-
-    /** Publishes where an upload stands (the resumable uploads call it). */
-    publishUpload(upload: UploadProgress) {
-      publish({ kind: "UPLOAD_PROGRESS", folder: upload.folder, upload });
     },
 
     /**

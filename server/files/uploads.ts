@@ -1,28 +1,30 @@
 // Resumable uploads, whatever the protocol that carries them (tus at the HTTP edge): create one,
 // append bytes at its offset as they stream in, ask where it stands, abort it. Bytes go to
-// <data>/tmp/uploads/<id> in batches of about a megabyte, one written while the next is read, with
-// the file's sha256 computed on the way and each chunk freed once written, so memory stays flat
-// whatever the size; the file on disk is the offset, so a crash loses nothing acknowledged. Limits
-// are checked before bytes are accepted (the declared length is reserved at creation; an
-// undeclared one is checked as bytes arrive). One request works on an upload at a time: a new one
-// takes over from one still running (a client resuming after a drop whose old connection the
-// server has not noticed yet). Unfinished uploads expire.
-import { type FileHandle, open } from "node:fs/promises";
+// <data>/tmp/uploads/<id> (written by ./upload-body-writer, with the file's sha256 computed on the
+// way and memory flat whatever the size); the file on disk is the offset, so a crash loses nothing
+// acknowledged. Limits are checked before bytes are accepted (the declared length is reserved at
+// creation; an undeclared one is checked as bytes arrive). One request works on an upload at a
+// time: a new one takes over from one still running (a client resuming after a drop whose old
+// connection the server has not noticed yet). Unfinished uploads expire.
 import type { Clock } from "../clock";
 import type { WriteBatcher } from "../db";
-import { AppError, ConflictError, InvalidInputError, LimitExceededError, NotFoundError } from "../errors";
+import { ConflictError, InvalidInputError, LimitExceededError, NotFoundError } from "../errors";
+import type { FileChanges, UploadProgress } from "./changes";
+import type { FileIntake } from "./intake";
 import { normalizeFolderPath, normalizeName } from "./names";
 import type { Quota } from "./quota";
-import type { DiskRoom, FileEntry, FilesService, UploadProgress } from "./service";
+import type { DiskRoom, FileEntry } from "./service";
 import type { FilesStore, UploadRow } from "./store";
 import { newFileId, type StoredBytes } from "./stored-bytes";
+import { writeUploadBody } from "./upload-body-writer";
 
 export interface ResumableUploadsOptions {
   store: FilesStore;
   bytes: StoredBytes;
   quota: Quota;
   disk: DiskRoom;
-  files: Pick<FilesService, "adopt" | "publishUpload">;
+  intake: Pick<FileIntake, "adopt">;
+  changes: Pick<FileChanges, "publishUpload">;
   writes: WriteBatcher;
   clock: Clock;
   /** How long an upload that receives nothing is kept. */
@@ -57,51 +59,17 @@ interface Holder {
   released: Promise<void>;
 }
 
-/** Bytes collected before they are written: fewer, larger writes; bounded memory. */
-const WRITE_BATCH_BYTES = 1 << 20;
-/**
- * Bytes after which an upload's file is flushed to disk in the background while more arrive, so
- * that the flush at its completion (which must not be skipped) finds little left to write.
- */
-const SYNC_STEP_BYTES = 64 << 20;
 /** Progress of an upload is published at most this often while bytes arrive. */
 const PROGRESS_INTERVAL_MS = 250;
 const SWEEP_BATCH = 200;
-
-/**
- * Appends every chunk. A write that stops short (the disk filled up) is continued, so the error it
- * then meets (ENOSPC) is thrown rather than the bytes silently lost.
- */
-async function writeAll(handle: FileHandle, chunks: Uint8Array[]): Promise<void> {
-  const total = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
-  const { bytesWritten } = await handle.writev(chunks);
-  if (bytesWritten === total) return;
-  const rest = Buffer.concat(chunks).subarray(bytesWritten);
-  for (let done = 0; done < rest.length; ) done += (await handle.write(rest, done)).bytesWritten;
-}
-
-/**
- * Frees a chunk of the body once it is on disk and hashed, instead of leaving a gigabyte of garbage
- * to the collector (which lets the process grow by tens of megabytes meanwhile). Only a chunk that
- * owns its whole buffer: a view into a larger one may share it with something else.
- */
-function release(chunk: Uint8Array): void {
-  const buffer = chunk.buffer;
-  if (buffer instanceof ArrayBuffer && chunk.byteOffset === 0 && chunk.byteLength === buffer.byteLength) buffer.transfer(0);
-}
-
-/** The refusal of a checksum that does not match (tus answers 460). */
-const checksumMismatch = () =>
-  new InvalidInputError("The bytes received do not match Upload-Checksum; they were discarded. Send them again.", {
-    details: { httpStatus: 460 },
-  });
 
 export function createResumableUploads({
   store,
   bytes,
   quota,
   disk,
-  files,
+  intake,
+  changes,
   writes,
   clock,
   expiryMs,
@@ -196,12 +164,12 @@ export function createResumableUploads({
     await writes.run(() => store.deleteUpload(row.id));
     quota.release(row.id);
     hashes.delete(row.id);
-    files.publishUpload(progress(row, offsetBytes, "ABORTED"));
+    changes.publishUpload(progress(row, offsetBytes, "ABORTED"));
   };
 
   /** Turns a complete upload into a file (the row of the upload goes in the same transaction). */
   const complete = async (row: UploadRow, sha256: string, lengthBytes: number): Promise<FileEntry> => {
-    const file = await files.adopt({
+    const file = await intake.adopt({
       id: row.id,
       userId: row.userId,
       folder: row.folder,
@@ -212,7 +180,7 @@ export function createResumableUploads({
     });
     quota.release(row.id);
     hashes.delete(row.id);
-    files.publishUpload(progress(row, lengthBytes, "COMPLETED"));
+    changes.publishUpload(progress(row, lengthBytes, "COMPLETED"));
     return file;
   };
 
@@ -285,7 +253,7 @@ export function createResumableUploads({
       if (lengthBytes === 0)
         return { upload: progress(row, 0, "COMPLETED"), file: await complete(row, new Bun.CryptoHasher("sha256").digest("hex"), 0) };
       const upload = progress(row, 0, "PAUSED");
-      files.publishUpload(upload);
+      changes.publishUpload(upload);
       return { upload, file: null };
     },
 
@@ -343,134 +311,29 @@ export function createResumableUploads({
         disk.requireRoom(lengthBytes === null ? undefined : lengthBytes - startOffset);
 
         const hasher = await hasherAt(row.id, startOffset);
-        const before = input.sha256 ? hasher.copy() : null;
-        const requestHasher = input.sha256 ? new Bun.CryptoHasher("sha256") : null;
-        let offset = startOffset;
         let lastPublishedAt = clock.now();
-        let batch: Uint8Array[] = [];
-        let batchBytes = 0;
-        // The previous batch is written (by the thread pool) while the next one is read and this
-        // thread hashes; one write at a time, so the appends land in order.
-        let writing: { chunks: Uint8Array[]; done: Promise<void> } | null = null;
-        /** Bytes of this request taken so far: on disk, being written or in the batch. */
-        let takenBytes = 0;
-        let unsyncedBytes = 0;
-        let syncing: Promise<void> | null = null;
-        let dropped = false;
-        let failure: unknown = null;
-        const handle = await open(bytes.partialPath(row.id), "a");
-        /** Counts a batch that reached the disk: hashes it, frees it, reports progress. */
-        const written = (chunks: Uint8Array[]) => {
-          const from = offset;
-          for (const chunk of chunks) {
-            hasher.update(chunk);
-            requestHasher?.update(chunk);
-            offset += chunk.byteLength;
-            release(chunk);
-          }
-          hashes.set(row.id, { offsetBytes: offset, hasher });
-          if (lengthBytes === null) quota.reserve(row.id, row.userId, offset);
-          unsyncedBytes += offset - from;
-          if (unsyncedBytes >= SYNC_STEP_BYTES && !syncing) {
-            unsyncedBytes = 0;
-            syncing = handle.datasync().then(
-              () => {
-                syncing = null;
-              },
-              (err) => {
-                syncing = null;
-                // What reached the disk is unknown, as after a failed write.
-                hashes.delete(row.id);
-                failure ??= err;
-              },
-            );
-          }
-          if (clock.now() - lastPublishedAt >= PROGRESS_INTERVAL_MS) {
-            lastPublishedAt = clock.now();
-            files.publishUpload(progress(row, offset, "RECEIVING"));
-          }
-        };
-        /** Waits for the batch being written, starts writing the collected one, then counts the first. */
-        const flush = async () => {
-          const previous = writing;
-          const next = batch;
-          writing = null;
-          batch = [];
-          batchBytes = 0;
-          if (previous) {
-            try {
-              await previous.done;
-            } catch (err) {
-              // How much reached the disk is unknown: the running hash no longer matches the file.
-              hashes.delete(row.id);
-              throw err;
+        const { offsetBytes: offset, failure } = await writeUploadBody({
+          path: bytes.partialPath(row.id),
+          startOffset,
+          lengthBytes,
+          body: input.body,
+          bodyBytes: input.bodyBytes,
+          sha256: input.sha256,
+          hasher,
+          runningHash: {
+            set: (offsetBytes, current) => hashes.set(row.id, { offsetBytes, hasher: current }),
+            forget: () => hashes.delete(row.id),
+          },
+          checkGrowth: (totalBytes) => quota.check(row.userId, totalBytes, row.id),
+          onWritten: (offsetBytes) => {
+            if (lengthBytes === null) quota.reserve(row.id, row.userId, offsetBytes);
+            if (clock.now() - lastPublishedAt >= PROGRESS_INTERVAL_MS) {
+              lastPublishedAt = clock.now();
+              changes.publishUpload(progress(row, offsetBytes, "RECEIVING"));
             }
-          }
-          if (next.length > 0) {
-            const done = writeAll(handle, next);
-            // Awaited by the next flush; until then a failure must not count as unhandled.
-            done.catch(() => {});
-            writing = { chunks: next, done };
-          }
-          if (previous) written(previous.chunks);
-        };
-        /** Writes and counts everything collected. */
-        const drain = async () => {
-          while (writing || batchBytes > 0) await flush();
-        };
-        try {
-          const reader = input.body?.getReader();
-          lock.onCancel(() => void reader?.cancel().catch(() => {}));
-          while (reader && !lock.cancelled()) {
-            let next: Awaited<ReturnType<typeof reader.read>>;
-            try {
-              next = await reader.read();
-            } catch (err) {
-              // The edge's own refusal (a body past the route's limit) is an answer; anything else is a drop.
-              if (err instanceof AppError) throw err;
-              dropped = true;
-              break;
-            }
-            if (next.done || lock.cancelled()) break;
-            const total = startOffset + takenBytes + next.value.byteLength;
-            if (lengthBytes !== null && total > lengthBytes)
-              throw new LimitExceededError(`The upload is ${lengthBytes} bytes; the request sent more.`, {
-                details: { lengthBytes, httpStatus: 413 },
-              });
-            if (lengthBytes === null) quota.check(row.userId, total, row.id);
-            batch.push(next.value);
-            batchBytes += next.value.byteLength;
-            takenBytes += next.value.byteLength;
-            if (batchBytes >= WRITE_BATCH_BYTES) await flush();
-          }
-          dropped ||= input.bodyBytes !== null && takenBytes < input.bodyBytes && !lock.cancelled();
-        } catch (err) {
-          failure ??= err;
-        }
-        // Bytes that arrived within the limits stay, after a drop or a refusal too (bytes past a limit
-        // were never taken); under a checksum they stay only when all of them arrived and match it.
-        try {
-          if (requestHasher && before) {
-            const complete = failure === null && !dropped && !lock.cancelled();
-            if (!complete) {
-              // These bytes are about to go: the ones collected are not written at all.
-              batch = [];
-              batchBytes = 0;
-            }
-            await drain();
-            if (!complete || !Buffer.from(requestHasher.digest()).equals(Buffer.from(input.sha256 as Uint8Array))) {
-              await handle.truncate(startOffset);
-              hashes.set(row.id, { offsetBytes: startOffset, hasher: before });
-              offset = startOffset;
-              if (complete) failure = checksumMismatch();
-            }
-          } else await drain();
-        } catch (err) {
-          failure ??= err;
-        } finally {
-          await syncing;
-          await handle.close();
-        }
+          },
+          takeover: lock,
+        });
         const diskFull = failure === null ? failure : disk.toDiskFullError(failure);
         if (diskFull !== failure) {
           // A full disk keeps nothing half-written: the upload goes, with the disk's clear error.
@@ -485,7 +348,7 @@ export function createResumableUploads({
           return { upload: progress(row, offset, "COMPLETED"), file, expiresAt: row.expiresAt };
         }
         const upload = progress(row, offset, "PAUSED");
-        files.publishUpload(upload);
+        changes.publishUpload(upload);
         return { upload, file: null, expiresAt: new Date(clock.now() + expiryMs) };
       } finally {
         lock.release();

@@ -3,33 +3,29 @@
 // same pipeline, so every plugin's execute hooks run on both paths), and graphql-ws on the same
 // path for subscriptions, as a protocol of the socket dispatcher. Before anything is parsed, the
 // edge refuses what a browser could be made to send from another site (form posts, plain text,
-// cross-site pages) and documents longer than `maxQueryBytes`. A large answer is written as the
-// client reads it and counts against its owners' answers in flight until then.
+// cross-site pages) and parameters that are malformed or too long (./graphql-params). A large
+// answer is written as the client reads it and counts against its owners' answers in flight until
+// then.
 
 import { type Plugin, useEngine } from "@envelop/core";
-import { type ExecutionResult, execute, GraphQLError, type GraphQLSchema } from "graphql";
-import { createYoga, type Plugin as YogaPlugin } from "graphql-yoga";
+import { type ExecutionResult, execute, type GraphQLSchema } from "graphql";
+import { createYoga } from "graphql-yoga";
 import type { Context } from "../../schema/context";
 import { toClientError, useClientErrors } from "../../schema/errors";
-import {
-  armorPlugins,
-  longerThanBytes,
-  useCostWithVariables,
-  useIntrospectionGuard,
-  useSubscriptionsOnSocketsOnly,
-} from "../../schema/limits";
+import { armorPlugins, useCostWithVariables, useIntrospectionGuard, useSubscriptionsOnSocketsOnly } from "../../schema/limits";
 import { type AnswerHold, createAnswersInFlight, useResponseBudget } from "../../schema/response-budget";
 import type { Services } from "../app";
 import { can, type Viewer } from "../auth/viewer";
-import { AppError, ForbiddenError, InvalidInputError, LimitExceededError, UnauthenticatedError } from "../errors";
+import { AppError, ForbiddenError, InvalidInputError, UnauthenticatedError } from "../errors";
 import type { Logger } from "../log";
 import { clientKey, newRequestId, type RequestOrigin } from "./client-info";
 import { ACCESS_COOKIE, readCookie } from "./cookies";
 import { asksForGraphiQL, graphiqlResponse } from "./graphiql";
 import { createDocumentCache } from "./graphql-documents";
+import { createParamsChecks, type GraphQLParams, unsupportedBody } from "./graphql-params";
 import { graphqlSocketProtocol } from "./graphql-ws";
 import { bearerToken, fromAnotherSite, mediaType, type RequestAuth } from "./request-auth";
-import { httpErrorParts, httpStatus, type Route, type RouteContext } from "./router";
+import { httpErrorParts, type Route, type RouteContext } from "./router";
 import { SECURITY_HEADERS } from "./security-headers";
 import type { SocketDispatcher, SocketProtocol } from "./sockets";
 
@@ -58,16 +54,6 @@ export interface GraphqlEndpointOptions {
 }
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
-/**
- * Bounds of the parsed-document cache. A parsed document keeps every token (about 360 bytes each
- * measured, so a 2000-token document takes ~0.7 MB) besides its text: entries are weighed by both.
- */
-interface GraphQLParams {
-  query?: unknown;
-  variables?: Record<string, unknown> | null;
-  operationName?: string | null;
-  extensions?: unknown;
-}
 
 /** How much of a large answer is handed to the server at a time, as the client reads it. */
 const ANSWER_CHUNK_BYTES = 64 << 10;
@@ -106,27 +92,6 @@ function graphqlErrorResponse(error: AppError, origin: RequestOrigin): Response 
   return Response.json({ errors: [{ message: error.message, extensions: { ...details, code: error.code } }] }, init);
 }
 
-/** An edge refusal as yoga reports errors it meets while reading a request: the status travels in `extensions.http`. */
-function asYogaError(error: AppError): GraphQLError {
-  const { httpStatus: _status, ...details } = error.details ?? {};
-  return new GraphQLError(error.message, { extensions: { ...details, code: error.code, http: { status: httpStatus(error) } } });
-}
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
-/** True when the variables of a multipart request hold at least one uploaded file. */
-function carriesFile(value: unknown, depth = 0): boolean {
-  if (value instanceof Blob) return true;
-  if (typeof value !== "object" || value === null || depth > 8) return false;
-  return Object.values(value).some((item) => carriesFile(item, depth + 1));
-}
-
-const unsupportedBody = () =>
-  new InvalidInputError("Send GraphQL as a JSON POST (Content-Type: application/json), or as multipart/form-data with a file.", {
-    details: { httpStatus: 415 },
-  });
-
 /**
  * Queries and mutations run on graphql-js's own `execute`: yoga's default executor
  * (@graphql-tools/executor) measured about twice as slow per request here, and nothing of ours
@@ -135,9 +100,6 @@ const unsupportedBody = () =>
 function useGraphqlJsExecute(): Plugin {
   return useEngine({ execute });
 }
-
-/** A GraphQL Name: so a name and a query joined by a newline (the document cache's key) never collide. */
-const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,127}$/;
 
 export function createGraphqlEndpoint({
   schema,
@@ -166,35 +128,7 @@ export function createGraphqlEndpoint({
   const httpContext = (route: RouteContext): Context =>
     buildContext(route.origin, route.viewer, "http", { refreshTokenFromCookie: route.refreshTokenFromCookie });
 
-  /** Why these parameters are refused before anything in them is parsed; null when they may go on. */
-  const paramsProblem = (params: unknown): AppError | null => {
-    if (!isPlainObject(params)) return new InvalidInputError("The request must be one JSON object with a query.");
-    const { query, variables, operationName, extensions } = params;
-    if (query != null && typeof query !== "string") return new InvalidInputError("query must be a string.");
-    if (operationName != null && (typeof operationName !== "string" || (operationName !== "" && !OPERATION_NAME.test(operationName))))
-      return new InvalidInputError("operationName must be the name of an operation in the query.");
-    if (variables != null && !isPlainObject(variables)) return new InvalidInputError("variables must be a JSON object.");
-    if (extensions != null && !isPlainObject(extensions)) return new InvalidInputError("extensions must be a JSON object.");
-    if (typeof query === "string" && longerThanBytes(operationName ? `${operationName}\n${query}` : query, maxQueryBytes))
-      return new LimitExceededError(`The query is longer than ${maxQueryBytes} bytes.`, { details: { httpStatus: 413 } });
-    return null;
-  };
-
-  // Requests yoga reads itself (GET, multipart) meet the same checks once yoga has parsed them;
-  // multipart is for uploads only, so it must carry a file.
-  const useParamsChecks: YogaPlugin = {
-    onRequestParse({ request }) {
-      const multipart = mediaType(request.headers.get("content-type")) === "multipart/form-data";
-      return {
-        onRequestParseDone({ requestParserResult }) {
-          for (const params of [requestParserResult].flat()) {
-            const problem = paramsProblem(params) ?? (multipart && !carriesFile(params.variables) ? unsupportedBody() : null);
-            if (problem) throw asYogaError(problem);
-          }
-        },
-      };
-    },
-  };
+  const { paramsProblem, useParamsChecks, checkSearchParams } = createParamsChecks({ maxQueryBytes });
 
   const answersInFlight = createAnswersInFlight({
     ownersOf: answerOwners,
@@ -297,23 +231,6 @@ export function createGraphqlEndpoint({
     if (fast) return fast;
     const replay = new Request(request.url, { method: "POST", headers: request.headers, body: JSON.stringify(params) });
     return yoga.fetch(replay, { context });
-  };
-
-  /** Parameters in a GET's query string, checked before yoga reads them (it would fail on bad JSON in them). */
-  const checkSearchParams = (url: string) => {
-    const search = new URL(url).searchParams;
-    const params: Record<string, unknown> = { query: search.get("query"), operationName: search.get("operationName") };
-    for (const name of ["variables", "extensions"]) {
-      const text = search.get(name);
-      if (!text) continue;
-      try {
-        params[name] = JSON.parse(text);
-      } catch {
-        throw new InvalidInputError(`${name} is not valid JSON.`);
-      }
-    }
-    const problem = paramsProblem(params);
-    if (problem) throw problem;
   };
 
   /**

@@ -109,15 +109,14 @@ export function settingsFile(options: InstallOptions): string {
 
 /** The systemd unit: the service hardened as far as Outpost allows, each relaxation said where it is made. */
 export function unitFile(options: InstallOptions): string {
-  // A port below 1024 needs the one capability that binds it; otherwise the service has none.
-  const capabilities =
-    options.port < 1024
-      ? [
-          `# Relaxed: port ${options.port} is below 1024, which only CAP_NET_BIND_SERVICE may bind; no other capability.`,
-          "AmbientCapabilities=CAP_NET_BIND_SERVICE",
-          "CapabilityBoundingSet=CAP_NET_BIND_SERVICE",
-        ]
-      : ["CapabilityBoundingSet="];
+  const capabilities = options.port < 1024 ? "CAP_KILL CAP_NET_BIND_SERVICE" : "CAP_KILL";
+  const capabilityLines = [
+    "# Relaxed: CAP_KILL, so that signalProcess may signal any process (a runaway one of another",
+    "# user), not only Outpost's own; only admins hold processes:signal, and each signal is audited.",
+    ...(options.port < 1024 ? [`# Relaxed: port ${options.port} is below 1024, which only CAP_NET_BIND_SERVICE may bind.`] : []),
+    `AmbientCapabilities=${capabilities}`,
+    `CapabilityBoundingSet=${capabilities}`,
+  ];
   return `# Outpost as a systemd service. Written by outpost install, removed by outpost uninstall.
 # Logs (JSON lines) go to the journal: journalctl -u outpost
 [Unit]
@@ -136,15 +135,16 @@ TimeoutStopSec=30s
 UMask=0077
 
 # Hardening. The service may write only its data directory.
-# What Outpost runs (programs, terminals) runs as this user under the same rules: sudo and setuid
+# What Outpost runs (programs, terminals) runs as this user under the same rules, without the
+# capabilities below (Outpost starts it through setpriv, which drops them): sudo and setuid
 # programs cannot raise its privileges.
 NoNewPrivileges=yes
 ProtectSystem=strict
 ReadWritePaths=${options.dataDir}
 PrivateTmp=yes
 ProtectHome=yes
-# Only this user's processes are visible: those Outpost started, the only ones it signals.
-ProtectProc=invisible
+# Relaxed: ProtectProc is not set, so every process of the box is visible: the Processes page,
+# its top-5 lists and the process counts show them all, as ps does for any user.
 ProtectKernelTunables=yes
 ProtectKernelModules=yes
 ProtectKernelLogs=yes
@@ -157,7 +157,7 @@ RestrictSUIDSGID=yes
 LockPersonality=yes
 # AF_NETLINK: listing the machine's network addresses (the --host check, the system page) uses it.
 RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK
-${capabilities.join("\n")}
+${capabilityLines.join("\n")}
 # Relaxed: MemoryDenyWriteExecute is not set, because Bun's JavaScript JIT needs memory that is
 # both writable and executable.
 

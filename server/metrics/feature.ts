@@ -133,10 +133,11 @@ export const metricsFeature = defineFeature({
       method: "GET",
       path: "/metrics",
       access: "public",
-      handle: (request, { viewer, origin }) => {
+      handle: async (request, { viewer, origin }) => {
         requireScrapeAccess(request, { viewer, ip: origin.ip });
         const application = { operations: core.appMetrics.operations(), gauges: core.appMetrics.gauges() };
-        return new Response(prometheusText(metrics.current(), application), { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } });
+        const text = await prometheusText(metrics.current(), application);
+        return new Response(text, { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } });
       },
     },
   ],

@@ -1,11 +1,14 @@
 // The latest sample and this process's own use of the machine in Prometheus's text exposition
-// format (version 0.0.4), for `GET /metrics`. Written by hand rather than through prom-client: the
-// values already exist as one sample (and the application's counts in core.appMetrics), so a
-// registry of gauges would only copy them on each scrape.
+// format (version 0.0.4), for `GET /metrics`, written by prom-client. The values already exist as
+// one sample (and the application's counts in core.appMetrics, histograms included), so they are
+// handed over as they are at each scrape rather than copied into prom-client's gauges as they
+// change. prom-client's default process metrics are left out: its event-loop monitor wakes the
+// process a hundred times a second, which an idle Pi would pay for.
+import { type Metric, Registry } from "prom-client";
 import { type AppGauge, LATENCY_BUCKETS_MS, type OperationStats } from "../app-metrics";
 import type { MetricsSample } from "./sampler";
 
-export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+export const PROMETHEUS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 
 type Labels = Record<string, string>;
 interface Family {
@@ -16,21 +19,21 @@ interface Family {
   samples: [Labels, number, string?][];
 }
 
-const escapeLabel = (value: string) => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
-const formatValue = (value: number) =>
-  Number.isNaN(value) ? "NaN" : value === Number.POSITIVE_INFINITY ? "+Inf" : value === Number.NEGATIVE_INFINITY ? "-Inf" : String(value);
-
-function render(families: Family[]): string {
-  const lines: string[] = [];
+/**
+ * The text of `families` as prom-client writes it (escaping, value formats, line order): each family
+ * is handed to its registry as a ready-made metric, the way prom-client's own cluster aggregation
+ * registers metrics collected elsewhere.
+ */
+function render(families: Family[]): Promise<string> {
+  const registry = new Registry();
   for (const family of families) {
     if (family.samples.length === 0) continue;
-    lines.push(`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} ${family.type}`);
-    for (const [labels, value, suffix = ""] of family.samples) {
-      const pairs = Object.entries(labels).map(([key, label]) => `${key}="${escapeLabel(label)}"`);
-      lines.push(`${family.name}${suffix}${pairs.length > 0 ? `{${pairs.join(",")}}` : ""} ${formatValue(value)}`);
-    }
+    const { name, help, type } = family;
+    const values = family.samples.map(([labels, value, suffix = ""]) => ({ labels, value, metricName: `${name}${suffix}` }));
+    const metric = { name, help, type, values, aggregator: "sum" as const };
+    registry.registerMetric({ ...metric, get: async () => metric } as unknown as Metric);
   }
-  return `${lines.join("\n")}\n`;
+  return registry.metrics();
 }
 
 const gauge = (name: string, help: string, samples: [Labels, number][]): Family => ({ name, help, type: "gauge", samples });
@@ -70,7 +73,7 @@ function applicationFamilies({ operations, gauges }: { operations: OperationStat
 }
 
 /** The exposition of `sample`, of this process (resident memory, CPU time, heap) and of the application's own metrics. */
-export function prometheusText(sample: MetricsSample, application: { operations: OperationStats[]; gauges: AppGauge[] }): string {
+export function prometheusText(sample: MetricsSample, application: { operations: OperationStats[]; gauges: AppGauge[] }): Promise<string> {
   const { cpu, memory } = sample;
   const fsLabels = (fs: MetricsSample["filesystems"][number]) => ({ mountpoint: fs.mountPoint, device: fs.device, fstype: fs.fsType });
   const throttling = sample.throttling;

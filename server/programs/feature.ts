@@ -5,9 +5,10 @@ import { defineFeature } from "../feature";
 import type { FilesService } from "../files/service";
 import { checkExecPatterns, createExecPolicy, execPatterns } from "./exec-policy";
 import { programsMigrations } from "./migrations";
+import type { RunOutputEvent } from "./run-output";
 import type { Run } from "./run-store";
 import { createRunStore } from "./run-store";
-import { createRunsService, type RunOutputEvent, type RunsService } from "./runs";
+import { createRunsService, type RunsService } from "./runs";
 import { createProgramsService } from "./service";
 import { createProgramsStore } from "./store";
 

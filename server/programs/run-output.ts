@@ -1,8 +1,11 @@
 // What is kept of one run's output: its first `headBytes` and last `tailBytes` bytes as labelled
 // chunks in order, with the bytes cut between them counted. Output is decoded as UTF-8 per stream
 // as it arrives (a character split across chunks stays whole), so every chunk is text. Held in
-// memory while the run lasts (bounded by the two caps), then written to one file as JSON lines.
-import { rename } from "node:fs/promises";
+// memory while the run lasts (bounded by the two caps), then written to <data>/runs/<id>.out as
+// JSON lines. Live, the chunks travel as `run.output` events.
+import { mkdir, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { Run } from "./run-store";
 
 export type RunStream = "stdout" | "stderr";
 
@@ -11,6 +14,9 @@ export type RunOutputChunk =
   | { seq: number; kind: "output"; stream: RunStream; text: string }
   /** Output left out between the kept head and tail. */
   | { seq: number; kind: "cut"; droppedBytes: number };
+
+/** A `run.output` event: a chunk of a run's output, or its end (with the finished run). */
+export type RunOutputEvent = { runId: string } & (RunOutputChunk | { seq: number; kind: "end"; run: Run });
 
 export function createRunOutput({ headBytes, tailBytes }: { headBytes: number; tailBytes: number }) {
   const decoders: Record<RunStream, TextDecoder> = { stdout: new TextDecoder(), stderr: new TextDecoder() };
@@ -63,18 +69,31 @@ export function createRunOutput({ headBytes, tailBytes }: { headBytes: number; t
   };
 }
 
-/** Writes kept chunks to `path` (through a temporary file, so a reader never sees half of it). */
-export async function saveRunOutput(path: string, chunks: RunOutputChunk[]): Promise<void> {
-  await Bun.write(`${path}.tmp`, chunks.map((c) => `${JSON.stringify(c)}\n`).join(""));
-  await rename(`${path}.tmp`, path);
+/** The kept output of finished runs, one file per run in `runsDir`. */
+export function createRunOutputFiles(runsDir: string) {
+  const pathOf = (runId: string) => join(runsDir, `${runId}.out`);
+  return {
+    /** Writes kept chunks (through a temporary file, so a reader never sees half of it). */
+    async save(runId: string, chunks: RunOutputChunk[]): Promise<void> {
+      await mkdir(runsDir, { recursive: true, mode: 0o700 });
+      const path = pathOf(runId);
+      await Bun.write(`${path}.tmp`, chunks.map((c) => `${JSON.stringify(c)}\n`).join(""));
+      await rename(`${path}.tmp`, path);
+    },
+
+    /** The chunks saved for the run; none when its file is missing (a run lost in a crash). */
+    async load(runId: string): Promise<RunOutputChunk[]> {
+      const file = Bun.file(pathOf(runId));
+      if (!(await file.exists())) return [];
+      return (await file.text())
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as RunOutputChunk);
+    },
+
+    /** Deletes the run's file, if there is one. */
+    remove: (runId: string) => rm(pathOf(runId), { force: true }),
+  };
 }
 
-/** The chunks saved at `path`; none when the file is missing (a run lost in a crash). */
-export async function loadRunOutput(path: string): Promise<RunOutputChunk[]> {
-  const file = Bun.file(path);
-  if (!(await file.exists())) return [];
-  return (await file.text())
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as RunOutputChunk);
-}
+export type RunOutputFiles = ReturnType<typeof createRunOutputFiles>;

@@ -2,17 +2,32 @@
 // watches, so a viewer can leave and come back to the same screen. Output is published as
 // `terminal.output` events cut on UTF-8 boundaries; the scrollback is the supervisor's kept tail of
 // the output. Each viewer's stream is bounded: a viewer that falls behind is sent the scrollback
-// again instead of everything it missed.
-import { existsSync, statSync } from "node:fs";
-import { homedir } from "node:os";
-import { isAbsolute } from "node:path";
-import type { SignedInViewer } from "../auth/viewer";
+// again instead of everything it missed (./viewer-stream). Who may do what with a session is
+// decided in ./access, what it starts with is checked in ./launch.
 import type { Clock } from "../clock";
-import { ForbiddenError, InvalidInputError, LimitExceededError, NotFoundError } from "../errors";
+import { InvalidInputError, LimitExceededError } from "../errors";
 import type { EventBus } from "../events";
 import type { Logger } from "../log";
-import { findOsUser, findOsUserById } from "../os-users";
 import type { SupervisedProcess, Supervisor } from "../supervisor";
+import {
+  accessOf,
+  requireAccess,
+  type ShareCandidate,
+  type ShareMode,
+  shareFor,
+  type TerminalAccess,
+  type TerminalShare,
+  type TerminalUser,
+} from "./access";
+import {
+  checkOpenInput,
+  checkTerminalSize,
+  homeOf,
+  loginShellOf,
+  type OpenTerminalInput,
+  type ProgramLaunch,
+  startNoticeText,
+} from "./launch";
 import { createCharacterCutter, fromFirstBoundary } from "./utf8";
 import { openViewerStream } from "./viewer-stream";
 
@@ -24,38 +39,6 @@ export interface TerminalOutputEvent {
 export interface TerminalEndedEvent {
   terminalId: string;
   exitCode: number | null;
-}
-
-/** Who is acting: the owner of a session, or someone who may act on every session. */
-export interface TerminalUser {
-  userId: string;
-  username: string;
-  seesAll: boolean;
-}
-
-/** The signed-in viewer as the terminals see them: admins act on every session, others on their own and those shared with them. */
-export function terminalUserOf(viewer: SignedInViewer): TerminalUser {
-  return { userId: viewer.userId, username: viewer.username, seesAll: viewer.role === "admin" };
-}
-
-/** What the owner lets another user do with a session. */
-export type ShareMode = "READ_ONLY" | "READ_WRITE";
-
-/** What a user may do with a session: everything (its owner, or an admin), or what it was shared with. */
-export type TerminalAccess = "OWNER" | ShareMode;
-
-export interface TerminalShare {
-  userId: string;
-  username: string;
-  mode: ShareMode;
-}
-
-/** Someone a session may be shared with, as the accounts know them. */
-export interface ShareCandidate {
-  userId: string;
-  username: string;
-  /** Whether they hold the `terminals` permission (no one without it may see a terminal). */
-  mayUseTerminals: boolean;
 }
 
 export interface TerminalInfo {
@@ -89,25 +72,6 @@ export interface TerminalOutputChunk {
   exitCode: number | null;
 }
 
-export interface OpenTerminalInput {
-  cols: number;
-  rows: number;
-  /** A command line run by the shell; the shell itself (as a login shell) when absent. */
-  command?: string | null;
-  /** An absolute path to an existing directory; the home directory when absent. */
-  cwd?: string | null;
-  /** A program whose entry point runs (in its folder) instead of a shell; not with command or cwd. */
-  programId?: string | null;
-}
-
-/** How a program's entry point starts, as the programs feature resolves it. */
-export interface ProgramLaunch {
-  programName: string;
-  command: string[];
-  env: Record<string, string>;
-  cwd: string;
-}
-
 export interface TerminalServiceOptions {
   supervisor: Supervisor;
   events: EventBus;
@@ -134,10 +98,6 @@ export interface TerminalServiceOptions {
   programLaunch: (programId: string) => Promise<ProgramLaunch>;
 }
 
-const MAX_COLS = 1000;
-const MAX_ROWS = 500;
-const MAX_COMMAND_BYTES = 4096;
-const MAX_CWD_BYTES = 4096;
 /** Input per writeTerminal: a pasted page, not a file. */
 export const MAX_WRITE_BYTES = 64 << 10;
 /** Exited sessions kept (with their scrollback and exit status) until their owners close them. */
@@ -170,15 +130,6 @@ interface Session {
   cancelStartNotice: () => void;
 }
 
-/**
- * What a session silent since it started is shown, marked as Outpost's own (yellow, "[outpost]") so
- * nobody takes it for the program's: a login shell whose profile waits or hangs prints nothing.
- */
-const startNoticeText = (seconds: number) =>
-  `\x1b[33m[outpost] Nothing has come from this terminal ${seconds} s after it started. If it runs a login shell, its profile may be waiting or stuck: close this terminal and open one with the command \`bash --noprofile --norc -i\` (or fix the profile).\x1b[0m\r\n`;
-
-const byteLength = (text: string) => Buffer.byteLength(text, "utf8");
-
 export function createTerminalService({
   supervisor,
   events,
@@ -197,9 +148,6 @@ export function createTerminalService({
   const sessions = new Map<string, Session>();
   const decoder = new TextDecoder();
 
-  const accessOf = (s: Session, user: TerminalUser): TerminalAccess | null =>
-    s.ownerId === user.userId || user.seesAll ? "OWNER" : (s.shares.get(user.userId)?.mode ?? null);
-
   const info = (s: Session, access: TerminalAccess): TerminalInfo => ({
     id: s.id,
     ownerId: s.ownerId,
@@ -217,24 +165,11 @@ export function createTerminalService({
   });
 
   /** The session if `user` may see it, with what they may do; FORBIDDEN when they need more than they were given. */
-  const sessionFor = (user: TerminalUser, id: string, needs: TerminalAccess = "READ_ONLY") => {
-    const session = sessions.get(id);
-    const access = session ? accessOf(session, user) : null;
-    // Someone else's session is reported as absent: its id says nothing to them.
-    if (!session || !access) throw new NotFoundError("No such terminal.");
-    if (needs === "OWNER" && access !== "OWNER") throw new ForbiddenError("Only the terminal's owner may do that.");
-    if (needs === "READ_WRITE" && access === "READ_ONLY") throw new ForbiddenError("The terminal is shared with you read-only.");
-    return { session, access };
-  };
+  const sessionFor = (user: TerminalUser, id: string, needs: TerminalAccess = "READ_ONLY") => requireAccess(sessions.get(id), user, needs);
   const runningSessionFor = (user: TerminalUser, id: string, needs: TerminalAccess) => {
     const found = sessionFor(user, id, needs);
     if (found.session.exited) throw new InvalidInputError("The terminal has exited.");
     return found;
-  };
-
-  const checkSize = (cols: number, rows: number) => {
-    if (!Number.isInteger(cols) || cols < 1 || cols > MAX_COLS) throw new InvalidInputError(`cols must be 1 to ${MAX_COLS}.`);
-    if (!Number.isInteger(rows) || rows < 1 || rows > MAX_ROWS) throw new InvalidInputError(`rows must be 1 to ${MAX_ROWS}.`);
   };
 
   const checkLimits = (user: TerminalUser) => {
@@ -247,11 +182,6 @@ export function createTerminalService({
       throw new LimitExceededError(`You may run at most ${maxPerUser} terminals at once; close one first.`, {
         details: { quota: "terminalsMaxPerUser", limit: maxPerUser },
       });
-  };
-
-  const checkCwd = (cwd: string) => {
-    if (byteLength(cwd) > MAX_CWD_BYTES || !isAbsolute(cwd)) throw new InvalidInputError("cwd must be an absolute path.");
-    if (!statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) throw new InvalidInputError("cwd is not a directory.");
   };
 
   /** Publishes a PTY chunk, holding back the bytes of a character it has not finished. */
@@ -285,12 +215,7 @@ export function createTerminalService({
      * the programs feature's errors for a program that cannot start.
      */
     async open(user: TerminalUser, { cols, rows, command, cwd, programId }: OpenTerminalInput): Promise<TerminalInfo> {
-      checkSize(cols, rows);
-      if (command != null && (command.trim() === "" || byteLength(command) > MAX_COMMAND_BYTES))
-        throw new InvalidInputError(`command must be 1 to ${MAX_COMMAND_BYTES} bytes.`);
-      if (programId != null && (command != null || cwd != null))
-        throw new InvalidInputError("A program runs its entry point in its own folder: give programId without command or cwd.");
-      if (cwd != null) checkCwd(cwd);
+      checkOpenInput({ cols, rows, command, cwd, programId });
       checkLimits(user);
       const program = programId != null ? await programLaunch(programId) : null;
       // Checked again: another open may have started while the program was looked up.
@@ -369,7 +294,8 @@ export function createTerminalService({
      * exited, ForbiddenError for a read-only viewer.
      */
     async write(user: TerminalUser, id: string, data: string): Promise<boolean> {
-      if (byteLength(data) > MAX_WRITE_BYTES) throw new InvalidInputError(`At most ${MAX_WRITE_BYTES} bytes may be written at once.`);
+      if (Buffer.byteLength(data, "utf8") > MAX_WRITE_BYTES)
+        throw new InvalidInputError(`At most ${MAX_WRITE_BYTES} bytes may be written at once.`);
       const { session } = runningSessionFor(user, id, "READ_WRITE");
       session.lastActivityAt = clock.now();
       await session.process.write(data);
@@ -378,7 +304,7 @@ export function createTerminalService({
 
     /** Sets a running session's size (the program gets SIGWINCH); ForbiddenError for a read-only viewer. */
     resize(user: TerminalUser, id: string, cols: number, rows: number): TerminalInfo {
-      checkSize(cols, rows);
+      checkTerminalSize(cols, rows);
       const { session, access } = runningSessionFor(user, id, "READ_WRITE");
       session.process.resize(cols, rows);
       session.cols = cols;
@@ -399,11 +325,7 @@ export function createTerminalService({
         log.info("terminal unshared", { terminalId: id, with: userId });
         return info(session, "OWNER");
       }
-      const candidate = shareCandidates().find((c) => c.userId === userId);
-      if (!candidate) throw new NotFoundError("No such user.");
-      if (candidate.userId === session.ownerId) throw new InvalidInputError("The terminal is theirs already.");
-      if (!candidate.mayUseTerminals) throw new InvalidInputError(`${candidate.username} may not use terminals (permission terminals).`);
-      session.shares.set(userId, { userId, username: candidate.username, mode });
+      session.shares.set(userId, shareFor(session, shareCandidates(), userId, mode));
       log.info("terminal shared", { terminalId: id, with: userId, mode });
       return info(session, "OWNER");
     },
@@ -454,15 +376,3 @@ export function createTerminalService({
 }
 
 export type TerminalService = ReturnType<typeof createTerminalService>;
-
-function loginShellOf(runAsUser: string | null): string {
-  const account = runAsUser ? findOsUser(runAsUser) : findOsUserById(process.getuid?.() ?? -1);
-  return account?.shell ?? (process.env.SHELL || "/bin/sh");
-}
-
-/** Where a shell starts by default: the home of the user it runs as, or / when that has none. */
-function homeOf(runAsUser: string | null): string {
-  if (!runAsUser) return homedir();
-  const home = findOsUser(runAsUser)?.home;
-  return home && existsSync(home) ? home : "/";
-}

@@ -11,7 +11,8 @@ import type { SignedInViewer } from "../auth/viewer";
 import { AppError, InvalidInputError } from "../errors";
 import type { Socket, SocketProtocol } from "../http/sockets";
 import type { Logger } from "../log";
-import { type TerminalOutputChunk, type TerminalService, terminalUserOf } from "./service";
+import { terminalUserOf } from "./access";
+import type { TerminalOutputChunk, TerminalService } from "./service";
 
 export const TERMINAL_SOCKET_PROTOCOL = "outpost-terminal";
 export const TERMINAL_SOCKET_PATH = "/terminals/socket";

@@ -1,6 +1,7 @@
 // Benchmark of the metrics collector, printed as figures (no assertions):
 // - the sampler's CPU time per sample (all of /proc and /sys read once), next to a baseline of one
-//   child process per sample (`cat /proc/stat`, what a collector that spawns programs pays at least);
+//   child process per sample (`cat /proc/stat`, what a collector that spawns programs pays at least)
+//   and to the same readings through systeminformation;
 // - the top 5 processes by CPU and memory that each live sample carries, per sample;
 // - an idle Outpost in its own process with the collector at 1 s and at 5 s: CPU as a share of one
 //   core, and bytes it wrote to disk, scaled to an hour (at 5 s: the default interval and flush);
@@ -10,6 +11,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import si from "systeminformation";
 import { createManualClock } from "../../server/clock";
 import { createWriteBatcher, openDatabase } from "../../server/db";
 import { createLogger } from "../../server/log";
@@ -61,6 +63,19 @@ usage = process.cpuUsage(before);
 const spawnCpuUs = (((usage.user + usage.system) / 1e6 + (cpuSeconds("self").children - childrenBefore)) * 1e6) / SPAWNS;
 const spawnWallUs = ((performance.now() - started) * 1000) / SPAWNS;
 
+// The same readings through systeminformation, which the issue allowed where it is cheap: load, memory,
+// file systems (it runs df), disk I/O, network and temperatures, as one sample of ours holds them.
+const SI_SAMPLES = 100;
+const siReading = () => Promise.all([si.currentLoad(), si.mem(), si.fsSize(), si.disksIO(), si.networkStats("*"), si.cpuTemperature()]);
+await siReading();
+const siChildrenBefore = cpuSeconds("self").children;
+before = process.cpuUsage();
+started = performance.now();
+for (let i = 0; i < SI_SAMPLES; i++) await siReading();
+usage = process.cpuUsage(before);
+const siCpuUs = (((usage.user + usage.system) / 1e6 + (cpuSeconds("self").children - siChildrenBefore)) * 1e6) / SI_SAMPLES;
+const siWallUs = ((performance.now() - started) * 1000) / SI_SAMPLES;
+
 const perHour = (us: number, intervalSeconds: number) => `${((us * 3600) / intervalSeconds / 1e6).toFixed(3)} s/h`;
 console.log("sampler (all of /proc and /sys once), per sample:");
 console.log(
@@ -68,6 +83,9 @@ console.log(
 );
 console.log(
   `  baseline, 1 child process (cat /proc/stat): ${spawnCpuUs.toFixed(0)} µs CPU, ${spawnWallUs.toFixed(0)} µs wall; ${perHour(spawnCpuUs, 5)} at 5 s`,
+);
+console.log(
+  `  systeminformation (load, memory, file systems, disk I/O, network, temperatures): ${siCpuUs.toFixed(0)} µs CPU, ${siWallUs.toFixed(0)} µs wall; ${perHour(siCpuUs, 5)} at 5 s (${(siCpuUs / samplerCpuUs).toFixed(1)}× the sampler)`,
 );
 
 // ---- The top processes each live sample carries ----

@@ -1,10 +1,17 @@
 // The Alerts page and banner in Chromium, on a phone-sized screen: an operator adds a rule in the
 // editor, the alert it raises shows in the banner on every page as it fires, is acknowledged on the
 // Alerts page (the banner goes), resolves into the history; a webhook added in the form gets a test
-// message, and its delivery shows as delivered. A viewer sees alerts but no editor.
+// message, and its delivery shows as delivered; a webhook whose secret no longer opens (<data>/secret
+// replaced) shows why its delivery waits, and gets its secret again in its row. A viewer sees alerts
+// but no editor.
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Browser } from "playwright-core";
-import { startTestApp, type TestApp } from "../harness/app";
+import { createManualClock } from "../../server/clock";
+import { ADMIN_PASSWORD, startTestApp, type TestApp } from "../harness/app";
 import { fitsWidth, launchChromium, signedInPage } from "../harness/browser";
 import { syntheticSample } from "../harness/metrics-sample";
 
@@ -13,6 +20,7 @@ let browser: Browser;
 let server: TestApp;
 let receiver: ReturnType<typeof Bun.serve>;
 const received: unknown[] = [];
+const secretsReceived: (string | null)[] = [];
 beforeAll(async () => {
   browser = await launchChromium();
   // Real samples once an hour: the synthetic ones are all the rules see.
@@ -23,6 +31,7 @@ beforeAll(async () => {
     port: 0,
     hostname: "127.0.0.1",
     async fetch(request) {
+      secretsReceived.push(request.headers.get("x-outpost-secret"));
       received.push(await request.json());
       return new Response(null, { status: 204 });
     },
@@ -96,6 +105,47 @@ test("an operator adds a webhook and sees its test message delivered", async () 
   expect(received).toContainEqual(expect.objectContaining({ event: "test" }));
   expect(await fitsWidth(page)).toBe(true);
   await context.close();
+});
+
+test("after <data>/secret was replaced, a webhook's delivery shows why it waits, and a new secret gets it delivered", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "outpost-e2e-secret-"));
+  const clock = createManualClock(Date.UTC(2026, 5, 1));
+  try {
+    {
+      await using before = await startTestApp({ clock, config: { dataDir, metricsIntervalSeconds: 3600 } });
+      await before.app.services.alertWebhooks.createWebhook({
+        name: "pager",
+        url: `http://127.0.0.1:${receiver.port}/pager`,
+        secretHeader: "X-Outpost-Secret",
+        secret: "old-secret",
+      });
+    }
+    writeFileSync(join(dataDir, "secret"), randomBytes(32).toString("base64url"));
+    await using after = await startTestApp({ clock, config: { dataDir, metricsIntervalSeconds: 3600 } });
+    const { context, page } = await signedInPage(browser, after.url, { viewport: PHONE, username: "admin", password: ADMIN_PASSWORD });
+    await page.getByTestId("nav-alerts").click();
+    const webhook = page.locator('[data-testid="webhook-row"]', { hasText: "pager" });
+    await webhook.getByTestId("webhook-test").click();
+    const delivery = page.getByTestId("delivery-row").first();
+    await delivery.waitFor();
+    await clock.advance(0);
+    await delivery.getByText("cannot be decrypted").waitFor({ timeout: 15_000 });
+    expect(await delivery.getAttribute("data-state")).toBe("PENDING");
+    expect(await delivery.textContent()).toContain("set its secret again");
+    expect(await fitsWidth(page)).toBe(true);
+
+    await webhook.getByTestId("webhook-secret-change").click();
+    await webhook.getByTestId("webhook-new-secret").fill("new-secret");
+    expect(await fitsWidth(page)).toBe(true);
+    await webhook.getByTestId("webhook-secret-save").click();
+    await webhook.getByTestId("webhook-new-secret").waitFor({ state: "detached" });
+    await clock.advance(10_000);
+    await page.locator('[data-testid="delivery-row"][data-state="DELIVERED"]').first().waitFor({ timeout: 15_000 });
+    expect(secretsReceived.at(-1)).toBe("new-secret");
+    await context.close();
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
 
 test("a viewer sees the rules and alerts but no editor, webhooks or acknowledge button", async () => {

@@ -1,5 +1,9 @@
 // A minimal tus 1.0 client for tests, speaking the protocol as tus-js-client or curl would: create
-// an upload, send bytes, ask where it stands, abort it, and download files back.
+// an upload, send bytes, ask where it stands, abort it, and download files back; and what uploads
+// left on the server's disk.
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import type { TestApp } from "./app";
 import type { GraphqlClient } from "./client";
 
 export const TUS_HEADERS = { "tus-resumable": "1.0.0" };
@@ -74,4 +78,18 @@ export function pushedBody(): { body: ReadableStream<Uint8Array>; push(bytes: Ui
     // The body fails mid-stream: the connection drops without the bytes' end.
     breakOff: () => controller.error(new Error("connection dropped")),
   };
+}
+
+/**
+ * The ids of the upload bytes in the server's data directory and of its unfinished uploads, each
+ * sorted: equal unless an upload that completed or was aborted left bytes behind.
+ */
+export function uploadBytesAndRows(server: TestApp): { bytes: string[]; rows: string[] } {
+  const bytes = readdirSync(join(server.dataDir, "tmp", "uploads")).sort();
+  const rows = server.app.db
+    .query<{ id: string }, []>("SELECT id FROM file_uploads")
+    .all()
+    .map((row) => row.id)
+    .sort();
+  return { bytes, rows };
 }

@@ -1,14 +1,15 @@
-// Uploading files: the resumable tus protocol (create, HEAD, PATCH in chunks, resume after a dropped
-// connection, checksums, termination, expiry) and small uploads through GraphQL multipart, with the
-// limits on both: largest file, quotas, unknown lengths, the multipart cap.
+// Uploading files with the resumable tus protocol (create, HEAD, PATCH in chunks, resume after a
+// dropped connection, checksums, termination, expiry) and its limits: largest file, quotas,
+// unknown lengths, unfinished uploads. Small uploads through GraphQL multipart are in
+// files-multipart.test.ts.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createManualClock } from "../../server/clock";
 import { startTestApp, type TestApp } from "../harness/app";
-import { codes, type GraphqlClient, waitUntil } from "../harness/client";
-import { pushedBody, TUS_HEADERS, type TusClient, tusClient, uploadMetadata } from "../harness/tus";
+import { type GraphqlClient, waitUntil } from "../harness/client";
+import { pushedBody, TUS_HEADERS, type TusClient, tusClient, uploadBytesAndRows, uploadMetadata } from "../harness/tus";
 
 const FILES = "query ($search: String) { files(search: $search) { nodes { id name folder sizeBytes sha256 mimeType uploaderName } } }";
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
@@ -344,58 +345,7 @@ describe("limits", () => {
   });
 });
 
-describe("uploads through GraphQL multipart", () => {
-  const UPLOAD =
-    "mutation ($file: File!, $folder: String) { uploadFile(file: $file, folder: $folder) { id name folder sizeBytes sha256 mimeType } }";
-  const multipart = (client: GraphqlClient, file: File, folder?: string) => {
-    const form = new FormData();
-    form.set("operations", JSON.stringify({ query: UPLOAD, variables: { file: null, folder } }));
-    form.set("map", JSON.stringify({ 0: ["variables.file"] }));
-    form.set("0", file);
-    return fetch(`${client.url}/graphql`, { method: "POST", headers: { authorization: `Bearer ${client.accessToken}` }, body: form });
-  };
-
-  test("a small file is stored under its name, like a resumable upload's", async () => {
-    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
-    const response = await multipart(operator, new File([png], "pixel.png"), "pictures");
-    const { data } = (await response.json()) as { data: { uploadFile: Record<string, unknown> } };
-    expect(data.uploadFile).toMatchObject({
-      name: "pixel.png",
-      folder: "pictures",
-      sizeBytes: png.length,
-      sha256: sha256(png),
-      mimeType: "image/png",
-    });
-    const again = (await (await multipart(operator, new File([png], "pixel.png"), "pictures")).json()) as {
-      data: { uploadFile: { name: string } };
-    };
-    expect(again.data.uploadFile.name).toBe("pixel (2).png");
-  });
-
-  test("past the multipart cap the upload is refused with LIMIT_EXCEEDED naming the resumable upload", async () => {
-    await using capped = await startTestApp({ config: { maxMultipartBodyBytes: 64 * 1024 } });
-    const client = await capped.userWithRole("operator");
-    const response = await multipart(client, new File([new Uint8Array(100 * 1024)], "big.bin"));
-    expect(response.status).toBe(413);
-    const body = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
-    expect(body.errors[0]?.extensions.code).toBe("LIMIT_EXCEEDED");
-    expect(body.errors[0]?.message).toContain("/files/uploads");
-  });
-
-  test("a file written into the query, or sent by a viewer, is refused", async () => {
-    const inline = await operator.request('mutation { uploadFile(file: "not a file") { id } }');
-    expect(codes(inline)).toEqual(["BAD_USER_INPUT"]);
-    const viewer = await server.userWithRole("viewer");
-    const refused = (await (await multipart(viewer, new File(["x"], "x.txt"))).json()) as { errors: { extensions: { code: string } }[] };
-    expect(refused.errors[0]?.extensions.code).toBe("FORBIDDEN");
-  });
-});
-
 test("no upload leaves bytes behind once it is complete or aborted", () => {
-  const left = readdirSync(join(server.dataDir, "tmp", "uploads"));
-  const pending = server.app.db
-    .query<{ id: string }, []>("SELECT id FROM file_uploads")
-    .all()
-    .map((row) => row.id);
-  expect(left.sort()).toEqual(pending.sort());
+  const { bytes, rows } = uploadBytesAndRows(server);
+  expect(bytes).toEqual(rows);
 });

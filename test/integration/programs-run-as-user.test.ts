@@ -1,7 +1,7 @@
 // run_as_user: when Outpost runs as root, runs and terminals drop to the named user (uid, gid,
 // groups, HOME) and may still read and write their program's folder inside the private data directory.
 import { expect, test } from "bun:test";
-import { lstatSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, lstatSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { uploadProgram } from "../fixtures/program-archives";
@@ -91,3 +91,39 @@ test.if(process.getuid?.() === 0)("terminals run as run_as_user too, starting in
   expect(text().replace(/\r/g, "")).toContain("65534\n/\nhome=/nonexistent");
   await socket.dispose();
 });
+
+// Root only, as above: only root switches users, and only a switch from root has privileges to get back.
+test.if(process.getuid?.() === 0)(
+  "runs and terminals as run_as_user cannot gain privileges: no-new-privileges is set, and a setuid-root program stays that user",
+  async () => {
+    // A setuid-root `id`: without no-new-privileges it would report uid 0 (unless /tmp is mounted nosuid).
+    const dir = mkdtempSync(join(tmpdir(), "outpost-setuid-"));
+    chmodSync(dir, 0o755);
+    const setuidId = join(dir, "id");
+    copyFileSync("/usr/bin/id", setuidId);
+    chmodSync(setuidId, 0o4755);
+    try {
+      await using app = await startTestApp({ config: { runAsUser: "nobody" } });
+      const admin = await app.admin();
+      const run = await runToEnd(admin, "privs.sh", `grep NoNewPrivs /proc/self/status; ${setuidId} -u\n`);
+      expect(run.status).toBe("SUCCEEDED");
+      expect(textOf(run)).toBe("NoNewPrivs:\t1\n65534\n");
+
+      const { openTerminal } = await admin.data<{ openTerminal: { id: string } }>(
+        "mutation ($c: String!) { openTerminal(cols: 80, rows: 24, command: $c) { id } }",
+        { c: `grep NoNewPrivs /proc/self/status; echo "euid=$(${setuidId} -u)"; sleep 30` },
+      );
+      const socket = admin.socket();
+      const output = socket.subscribe<{ terminalOutput: { data: string } }>(
+        "subscription ($id: ID!) { terminalOutput(id: $id) { data } }",
+        { id: openTerminal.id },
+      );
+      const text = () => output.results.map((r) => r.data?.terminalOutput.data ?? "").join("");
+      await waitUntil(() => text().includes("euid="), 15_000, "the terminal's output");
+      expect(text().replace(/\r/g, "")).toContain("NoNewPrivs:\t1\neuid=65534");
+      await socket.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

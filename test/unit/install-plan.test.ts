@@ -66,8 +66,6 @@ describe("the unit file", () => {
       "ReadWritePaths=/srv/outpost",
       "PrivateTmp=yes",
       "ProtectHome=yes",
-      "ProtectProc=invisible",
-      "CapabilityBoundingSet=",
       "WantedBy=multi-user.target",
     ])
       expect(unit.split("\n")).toContain(directive);
@@ -76,14 +74,23 @@ describe("the unit file", () => {
   test("says why each protection left out is left out", () => {
     expect(unit).toMatch(/# Relaxed: MemoryDenyWriteExecute is not set, because Bun's JavaScript JIT/);
     expect(unit).not.toMatch(/^MemoryDenyWriteExecute=/m);
+    // The Processes page lists every process of the box.
+    expect(unit).toMatch(/# Relaxed: ProtectProc is not set, so every process of the box is visible/);
+    expect(unit).not.toMatch(/^ProtectProc=/m);
   });
 
-  test("grants only CAP_NET_BIND_SERVICE, with a comment, for a port below 1024", () => {
+  test("grants only CAP_KILL, with a comment, so that signalProcess reaches any process", () => {
+    expect(unit).toMatch(/# Relaxed: CAP_KILL, so that signalProcess may signal any process/);
+    expect(unit.split("\n")).toContain("AmbientCapabilities=CAP_KILL");
+    expect(unit.split("\n")).toContain("CapabilityBoundingSet=CAP_KILL");
+    expect(unit).not.toContain("CAP_NET_BIND_SERVICE");
+  });
+
+  test("adds only CAP_NET_BIND_SERVICE, with a comment, for a port below 1024", () => {
     const low = unitFile(installOptionsFromFlags({ port: "80" }));
     expect(low).toMatch(/# Relaxed: port 80 is below 1024/);
-    expect(low.split("\n")).toContain("AmbientCapabilities=CAP_NET_BIND_SERVICE");
-    expect(low.split("\n")).toContain("CapabilityBoundingSet=CAP_NET_BIND_SERVICE");
-    expect(unit).not.toContain("AmbientCapabilities");
+    expect(low.split("\n")).toContain("AmbientCapabilities=CAP_KILL CAP_NET_BIND_SERVICE");
+    expect(low.split("\n")).toContain("CapabilityBoundingSet=CAP_KILL CAP_NET_BIND_SERVICE");
   });
 
   test("is accepted by systemd-analyze verify without a warning", () => {

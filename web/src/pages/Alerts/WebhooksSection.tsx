@@ -41,6 +41,14 @@ export function WebhooksSection(props: { page: AlertsPageState }) {
                       </button>
                       <button
                         type="button"
+                        data-testid="webhook-secret-change"
+                        aria-expanded={page.secretFormFor() === webhook.id}
+                        onClick={() => page.openSecretForm(page.secretFormFor() === webhook.id ? null : webhook)}
+                      >
+                        Change secret
+                      </button>
+                      <button
+                        type="button"
                         class="danger"
                         disabled={page.webhookActions.busy(webhook.id) !== undefined}
                         onClick={() => page.removeWebhook(webhook)}
@@ -48,6 +56,30 @@ export function WebhooksSection(props: { page: AlertsPageState }) {
                         {page.webhookActions.busy(webhook.id) === "delete" ? "Deleting…" : "Delete"}
                       </button>
                     </div>
+                    <Show when={page.secretFormFor() === webhook.id}>
+                      <Form onSubmit={() => page.saveSecret(webhook)}>
+                        <SecretField
+                          label="New secret"
+                          testId="webhook-new-secret"
+                          value={page.newSecret()}
+                          onInput={page.setNewSecret}
+                          hint={`Sent in ${webhook.secretHeader} with every delivery from now on, those waiting included. Left empty, the webhook gets no secret.`}
+                        />
+                        <div class="actions">
+                          <SubmitButton
+                            label={page.newSecret() === "" ? "Remove secret" : "Save secret"}
+                            busyLabel="Saving…"
+                            busy={page.webhookActions.busy(webhook.id) === "secret"}
+                            disabled={page.webhookActions.busy(webhook.id) !== undefined}
+                            testId="webhook-secret-save"
+                            kind={page.newSecret() === "" ? "danger" : "primary"}
+                          />
+                          <button type="button" onClick={() => page.openSecretForm(null)}>
+                            Cancel
+                          </button>
+                        </div>
+                      </Form>
+                    </Show>
                     <RowErrorMessage error={page.webhookActions.error(webhook.id)} />
                   </li>
                 )}
@@ -68,12 +100,9 @@ export function WebhooksSection(props: { page: AlertsPageState }) {
           value={page.webhookUrl()}
           onInput={page.setWebhookUrl}
         />
-        <TextField
+        <SecretField
           label="Secret (optional)"
           testId="webhook-secret"
-          type="password"
-          autocomplete="off"
-          maxLength={1000}
           value={page.webhookSecret()}
           onInput={page.setWebhookSecret}
           hint="Sent in the X-Outpost-Secret header, so the receiver knows the message is from this box. It is not shown again."
@@ -120,4 +149,9 @@ export function WebhooksSection(props: { page: AlertsPageState }) {
       </Show>
     </section>
   );
+}
+
+/** A webhook secret as typed: hidden, without autofill, at most as long as the server takes. */
+function SecretField(props: { label: string; testId: string; value: string; onInput: (value: string) => void; hint: string }) {
+  return <TextField {...props} type="password" autocomplete="off" maxLength={1000} />;
 }

@@ -28,6 +28,11 @@ const WEBHOOKS = graphql(`query AlertWebhooks { alertWebhooks { ${WEBHOOK_FIELDS
 const CREATE_WEBHOOK = graphql(`mutation CreateAlertWebhook($name: String!, $url: String!, $secret: String) {
   createAlertWebhook(name: $name, url: $url, secret: $secret) { ${WEBHOOK_FIELDS} }
 }`);
+const SET_WEBHOOK_SECRET = graphql(`mutation SetAlertWebhookSecret(
+  $id: ID!, $name: String!, $url: String!, $secretHeader: String!, $enabled: Boolean!, $secret: String!
+) {
+  updateAlertWebhook(id: $id, name: $name, url: $url, secretHeader: $secretHeader, enabled: $enabled, secret: $secret) { ${WEBHOOK_FIELDS} }
+}`);
 const DELETE_WEBHOOK = graphql("mutation DeleteAlertWebhook($id: ID!) { deleteAlertWebhook(id: $id) }");
 const TEST_WEBHOOK = graphql(`mutation TestAlertWebhook($id: ID!) { testAlertWebhook(id: $id) { ${DELIVERY_FIELDS} } }`);
 
@@ -85,6 +90,12 @@ export async function fetchWebhooks() {
 
 export async function createWebhook(variables: VariablesOf<typeof CREATE_WEBHOOK>): Promise<WebhookRow> {
   return (await query(CREATE_WEBHOOK, variables)).createAlertWebhook;
+}
+
+/** Replaces a webhook's secret (an empty one removes it); the rest of the webhook stays as it is. */
+export async function changeWebhookSecret(webhook: WebhookRow, secret: string): Promise<WebhookRow> {
+  const { id, name, url, secretHeader, enabled } = webhook;
+  return (await query(SET_WEBHOOK_SECRET, { id, name, url, secretHeader, enabled, secret })).updateAlertWebhook;
 }
 
 export async function deleteWebhook(id: string): Promise<void> {

@@ -14,6 +14,7 @@ import {
   type AlertRow,
   type AlertRuleRow,
   acknowledgeAlert,
+  changeWebhookSecret,
   createRule,
   createWebhook,
   type DeliveryRow,
@@ -124,7 +125,20 @@ export function createAlertsPage() {
     setWebhookSecret("");
     setWebhookSaved(savedNotice("Webhook added"));
   });
-  const webhookActions = createRowActions<"test" | "delete">();
+  const webhookActions = createRowActions<"test" | "secret" | "delete">();
+  // One webhook's secret is changed at a time, in a form under its row.
+  const [secretFormFor, setSecretFormFor] = createSignal<string | null>(null);
+  const [newSecret, setNewSecret] = createSignal("");
+  const openSecretForm = (webhook: WebhookRow | null) => {
+    setSecretFormFor(webhook?.id ?? null);
+    setNewSecret("");
+  };
+  const saveSecret = (webhook: WebhookRow) =>
+    void webhookActions.run(webhook.id, "secret", async () => {
+      const updated = await changeWebhookSecret(webhook, newSecret());
+      setWebhooks((list) => list?.map((w) => (w.id === updated.id ? updated : w)) ?? null);
+      openSecretForm(null);
+    });
   const sendTest = (webhook: WebhookRow) =>
     void webhookActions.run(webhook.id, "test", async () => {
       const delivery = await testWebhook(webhook.id);
@@ -179,6 +193,11 @@ export function createAlertsPage() {
     addWebhookError: addWebhook.error,
     webhookSaved,
     webhookActions,
+    secretFormFor,
+    openSecretForm,
+    newSecret,
+    setNewSecret,
+    saveSecret,
     sendTest,
     removeWebhook: (webhook: WebhookRow) => void removeWebhook(webhook),
     webhookNameOf: (id: string) => webhooks()?.find((w) => w.id === id)?.name ?? `webhook ${id}`,

@@ -6,8 +6,8 @@ import { Form } from "../../components/Form";
 import { PagedList } from "../../components/PagedList";
 import { PageTitle } from "../../components/PageTitle";
 import { TextField } from "../../components/TextField";
+import { createResumableUploadQueue } from "../../lib/createResumableUploadQueue";
 import { createFilesBrowser } from "./createFilesBrowser";
-import { createUploadQueue } from "./createUploadQueue";
 import { FileList } from "./FileList";
 import { breadcrumbs, childPath } from "./fileDisplay";
 import type { FileOrder } from "./filesOperations";
@@ -24,7 +24,7 @@ const ORDERS: { value: FileOrder; label: string }[] = [
 
 export default function FilesPage() {
   const browser = createFilesBrowser();
-  const uploads = createUploadQueue({ onUploaded: (fileId) => void browser.showUploaded(fileId) });
+  const uploads = createResumableUploadQueue({ onUploaded: (fileId) => void browser.showUploaded(fileId) });
   const searching = () => browser.search.applied().trim() !== "";
   return (
     <section class="page files-page">

@@ -2,7 +2,7 @@
 // a bar per file and one for all, with pause, resume and cancel.
 
 import { createSignal, For, Show } from "solid-js";
-import type { QueuedUpload, UploadQueue, UploadState } from "./createUploadQueue";
+import type { QueuedUpload, ResumableUploadQueue, UploadState } from "../../lib/createResumableUploadQueue";
 import { formatBytes, percent } from "./fileDisplay";
 
 const STATE_LABELS: Record<UploadState, string> = {
@@ -59,7 +59,7 @@ function UploadRow(props: { upload: QueuedUpload }) {
   );
 }
 
-export function UploadPanel(props: { queue: UploadQueue; folder: string }) {
+export function UploadPanel(props: { queue: ResumableUploadQueue; folder: string }) {
   const [dragging, setDragging] = createSignal(false);
   let picker: HTMLInputElement | undefined;
   const add = (files: FileList | null | undefined) => {

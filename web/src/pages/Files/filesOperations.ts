@@ -1,5 +1,5 @@
 // The file store's GraphQL operations, typed for the Files page. Uploads go through tus
-// (createUploadQueue); downloads are plain links to /files/<id>.
+// (lib/createResumableUploadQueue); downloads are plain links to /files/<id>.
 
 import { type GraphQLRequestError, query, subscribe } from "../../lib/graphql";
 import type { Page } from "../../lib/liveList";

@@ -2,8 +2,8 @@
 // progress, the run being watched with its output as it streams in, and the run history.
 import { batch, createSignal, onCleanup } from "solid-js";
 import { createAction } from "../../lib/action";
+import { createResumableUploadQueue } from "../../lib/createResumableUploadQueue";
 import type { GraphQLRequestError } from "../../lib/graphql";
-import { createUploadQueue } from "../Files/createUploadQueue";
 import {
   type CommandRequest,
   cancelRun,
@@ -116,8 +116,8 @@ export function createPrograms() {
     setPrograms(await fetchPrograms());
     await openProgram.run(program.id);
   });
-  // The Files page's resumable uploads (chunks, retries, resume after a drop), one file at a time here.
-  const resumable = createUploadQueue({ onUploaded: (fileId) => void install.run(fileId) });
+  // The resumable uploads the Files page uses too (chunks, retries, resume after a drop), one file at a time here.
+  const resumable = createResumableUploadQueue({ onUploaded: (fileId) => void install.run(fileId) });
   /** The large upload under way or last ended, with its progress and error. */
   const largeUpload = () => resumable.uploads().at(-1) ?? null;
 

@@ -1,11 +1,12 @@
 // Uploads of many files at once through the resumable upload (tus, tus-js-client): each file in
 // chunks small enough for a tunnel's body limit, with its own progress and the overall one, pause
 // and resume, and automatic resume after the connection drops (the server keeps what arrived).
-// An expired session is renewed and the upload goes on. Two files travel at a time.
+// An expired session is renewed and the upload goes on. Two files travel at a time. The Files
+// page uploads files with it, the Programs page ZIP projects too large for one request.
 
 import { type Accessor, createMemo, createSignal, onCleanup } from "solid-js";
 import { type DetailedError, Upload } from "tus-js-client";
-import { refreshSession } from "../../lib/graphql";
+import { refreshSession } from "./graphql";
 
 /** waiting → uploading ⇄ paused → done | failed (retrying while the connection is down). */
 export type UploadState = "waiting" | "uploading" | "retrying" | "paused" | "done" | "failed" | "cancelled";
@@ -45,7 +46,7 @@ function describeFailure(error: Error | DetailedError): string {
   return "The upload could not reach the server.";
 }
 
-export function createUploadQueue({ onUploaded }: { onUploaded: (fileId: string) => void }) {
+export function createResumableUploadQueue({ onUploaded }: { onUploaded: (fileId: string) => void }) {
   const [uploads, setUploads] = createSignal<readonly QueuedUpload[]>([]);
   const running = new Set<QueuedUpload>();
   const waiting: (() => void)[] = [];
@@ -172,4 +173,4 @@ export function createUploadQueue({ onUploaded }: { onUploaded: (fileId: string)
   };
 }
 
-export type UploadQueue = ReturnType<typeof createUploadQueue>;
+export type ResumableUploadQueue = ReturnType<typeof createResumableUploadQueue>;
