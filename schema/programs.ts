@@ -5,6 +5,7 @@ import { InvalidInputError, NotFoundError } from "../server/errors";
 import type { Interpreter, ProgramFile } from "../server/programs/entry-point";
 import type { RunOutputChunk, RunOutputEvent } from "../server/programs/run-output";
 import { RUN_STATUSES, type Run } from "../server/programs/run-store";
+import type { RunsService } from "../server/programs/runs";
 import type { Program } from "../server/programs/service";
 import { auditTarget } from "./audit";
 import { builder } from "./builder";
@@ -56,6 +57,10 @@ const RunType = builder.objectRef<Run>("Run").implement({
     command: t.exposeString("command", { description: "The command line that was started." }),
     args: t.exposeStringList("args"),
     startedBy: t.exposeString("startedBy", { nullable: true, description: "The id of the user who started it." }),
+    startedByName: t.exposeString("startedByName", {
+      nullable: true,
+      description: "Their username when it started; kept when the user is deleted (null only for a user deleted before names were kept).",
+    }),
     status: t.field({ type: RunStatusType, resolve: (r) => r.status }),
     exitCode: t.exposeInt("exitCode", { nullable: true }),
     signal: t.exposeString("signal", { nullable: true, description: "The signal that ended it (SIGTERM, SIGKILL), if one did." }),
@@ -103,6 +108,21 @@ RunOutputChunkRef.implement({
 });
 
 const RunConnection = connectionOf("Run", RunType);
+
+const RunLimitsType = builder.objectRef<RunsService["limits"]>("RunLimits").implement({
+  description: "What startRun and exec take, for a form to check before it sends.",
+  fields: (t) => ({
+    maxStdinBytes: t.exposeFloat("maxStdinBytes", { description: "The most stdin startRun takes, in bytes of UTF-8." }),
+    maxTimeoutSeconds: t.int({
+      description: "The longest timeoutSeconds (runs_max_timeout_seconds); it takes whole seconds from 1.",
+      resolve: (l) => l.maxTimeoutMs / 1000,
+    }),
+    defaultTimeoutSeconds: t.int({
+      description: "The timeout of a run started without one (runs_timeout_seconds).",
+      resolve: (l) => l.defaultTimeoutMs / 1000,
+    }),
+  }),
+});
 
 const ProgramType = ProgramRef.implement({
   fields: (t) => ({
@@ -207,6 +227,11 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, ctx) => visibleRun(ctx, String(id)),
   }),
+  runLimits: t.field({
+    type: RunLimitsType,
+    authScopes: { permission: "programs:read" },
+    resolve: (_root, _args, ctx) => ctx.services.runs.limits,
+  }),
 }));
 
 builder.mutationFields((t) => ({
@@ -278,7 +303,7 @@ builder.mutationFields((t) => ({
         env: envObject(args.env),
         stdin: args.stdin,
         timeoutSeconds: args.timeoutSeconds,
-        userId: signedInViewer(ctx).userId,
+        ...startedBy(ctx),
       }),
   }),
   exec: t.field({
@@ -288,10 +313,7 @@ builder.mutationFields((t) => ({
     authScopes: { permission: "exec" },
     extensions: auditTarget("command", "cwd", "timeoutSeconds"),
     args: { command: t.arg.string({ required: true }), cwd: t.arg.string(), timeoutSeconds: t.arg.int() },
-    resolve: (_root, args, ctx) => {
-      const { userId, role } = signedInViewer(ctx);
-      return ctx.services.runs.exec({ ...args, userId, role });
-    },
+    resolve: (_root, args, ctx) => ctx.services.runs.exec({ ...args, ...startedBy(ctx), role: signedInViewer(ctx).role }),
   }),
   cancelRun: t.field({
     type: RunType,
@@ -303,6 +325,12 @@ builder.mutationFields((t) => ({
     resolve: (_root, { id }, ctx) => ctx.services.runs.cancel(requireVisibleRun(ctx, String(id)).id),
   }),
 }));
+
+/** Who starts a run, as the run records them. */
+function startedBy(ctx: Context): { userId: string; username: string } {
+  const { userId, username } = signedInViewer(ctx);
+  return { userId, username };
+}
 
 /** The env argument as variables; anything but an object of strings is refused. */
 function envObject(value: unknown): Record<string, string> | null {

@@ -90,6 +90,7 @@ export const FIELD_REQUIREMENTS: Record<string, Requirement> = {
   "mutation.deleteProgram": "programs:manage",
   "query.runs": "programs:read",
   "query.run": "programs:read",
+  "query.runLimits": "programs:read",
   "subscription.runOutput": "programs:read",
   "subscription.runEvents": "programs:read",
   "mutation.startRun": "programs:run",

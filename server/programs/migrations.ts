@@ -49,4 +49,13 @@ export const programsMigrations: Migration[] = [
       CREATE INDEX runs_status ON runs (status) WHERE status IN ('QUEUED', 'RUNNING');
     `,
   },
+  {
+    // Who started a run, by name as well as id: the name stays when the user is deleted. Runs
+    // recorded before take their user's name now (null when that user is already gone).
+    id: "programs-003-run-started-by-name",
+    sql: `
+      ALTER TABLE runs ADD COLUMN started_by_name TEXT;
+      UPDATE runs SET started_by_name = (SELECT username FROM users WHERE users.id = runs.started_by) WHERE started_by IS NOT NULL;
+    `,
+  },
 ];

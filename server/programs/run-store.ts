@@ -13,7 +13,10 @@ export interface Run {
   /** What was started, as a person would read it. */
   command: string;
   args: string[];
+  /** The id of the user who started it. */
   startedBy: string | null;
+  /** Their username when it started, kept after the user is deleted. */
+  startedByName: string | null;
   status: RunStatus;
   exitCode: number | null;
   signal: string | null;
@@ -36,6 +39,7 @@ interface DbRunRow {
   command: string;
   args: string;
   started_by: string | null;
+  started_by_name: string | null;
   status: RunStatus;
   exit_code: number | null;
   signal: string | null;
@@ -57,6 +61,7 @@ const toRun = (row: DbRunRow): Run => ({
   command: row.command,
   args: JSON.parse(row.args) as string[],
   startedBy: row.started_by,
+  startedByName: row.started_by_name,
   status: row.status,
   exitCode: row.exit_code,
   signal: row.signal,
@@ -81,8 +86,8 @@ export interface RunFilter {
 
 export function createRunStore(db: Database) {
   const insert = db.query(
-    `INSERT INTO runs (id, program_id, program_name, command, args, started_by, status, timeout_ms, created_at)
-     VALUES ($id, $programId, $programName, $command, $args, $startedBy, $status, $timeoutMs, $createdAt)`,
+    `INSERT INTO runs (id, program_id, program_name, command, args, started_by, started_by_name, status, timeout_ms, created_at)
+     VALUES ($id, $programId, $programName, $command, $args, $startedBy, $startedByName, $status, $timeoutMs, $createdAt)`,
   );
   const byId = db.query<DbRunRow, [string]>("SELECT * FROM runs WHERE id = ?");
   const page = db.query<DbRunRow, Record<string, string | number | null>>(
@@ -116,6 +121,7 @@ export function createRunStore(db: Database) {
         $command: run.command,
         $args: JSON.stringify(run.args),
         $startedBy: run.startedBy,
+        $startedByName: run.startedByName,
         $status: run.status,
         $timeoutMs: run.timeoutMs,
         $createdAt: run.createdAt.getTime(),

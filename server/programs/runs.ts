@@ -48,6 +48,7 @@ export interface StartRunInput {
   stdin?: string | null;
   timeoutSeconds?: number | null;
   userId: string;
+  username: string;
 }
 
 export interface ExecInput {
@@ -58,6 +59,7 @@ export interface ExecInput {
   cwd?: string | null;
   timeoutSeconds?: number | null;
   userId: string;
+  username: string;
 }
 
 const MAX_ARGS = 256;
@@ -133,7 +135,9 @@ export function createRunsService(options: RunsServiceOptions) {
     if (chars > MAX_ENV_CHARS) throw new InvalidInputError(`A run's environment may have at most ${MAX_ENV_CHARS} characters.`);
   };
 
-  const newRun = (fields: Pick<Run, "programId" | "programName" | "command" | "args" | "startedBy" | "timeoutMs">): Run => ({
+  const newRun = (
+    fields: Pick<Run, "programId" | "programName" | "command" | "args" | "startedBy" | "startedByName" | "timeoutMs">,
+  ): Run => ({
     ...fields,
     id: crypto.randomUUID(),
     status: "QUEUED",
@@ -158,6 +162,9 @@ export function createRunsService(options: RunsServiceOptions) {
     /** Runs running now and waiting for a slot (for the application metrics). */
     counts: () => runQueue.counts(),
 
+    /** What startRun and exec take: the most bytes of stdin; the timeout when none is given, and the longest. */
+    limits: { maxStdinBytes: MAX_STDIN_BYTES, defaultTimeoutMs, maxTimeoutMs },
+
     /**
      * The command line, extra environment and folder that start `programId`'s entry point, as a
      * run starts it (for a terminal that runs the program). Throws NotFoundError for no such
@@ -174,7 +181,7 @@ export function createRunsService(options: RunsServiceOptions) {
      * Starts the program's entry point with `args`, `env` (added to a clean environment) and
      * `stdin`; returns the run at once, QUEUED when `maxConcurrent` runs are busy, else RUNNING.
      */
-    async startRun({ programId, args, env, stdin, timeoutSeconds, userId }: StartRunInput): Promise<Run> {
+    async startRun({ programId, args, env, stdin, timeoutSeconds, userId, username }: StartRunInput): Promise<Run> {
       const { program, cwd, ...started } = await launchOf(programId);
       checkArgs(args ?? []);
       checkEnv(env ?? {});
@@ -190,6 +197,7 @@ export function createRunsService(options: RunsServiceOptions) {
         command: command.join(" "),
         args: args ?? [],
         startedBy: userId,
+        startedByName: username,
         timeoutMs,
       });
       return runQueue.submit(run, {
@@ -204,7 +212,7 @@ export function createRunsService(options: RunsServiceOptions) {
      * Runs `command` with sh -c, as a run like any other; `cwd` a program's id or an absolute
      * directory. An operator's command must pass the exec policy (ForbiddenError saying why).
      */
-    async exec({ command, role, cwd, timeoutSeconds, userId }: ExecInput): Promise<Run> {
+    async exec({ command, role, cwd, timeoutSeconds, userId, username }: ExecInput): Promise<Run> {
       if (!command.trim() || command.length > MAX_COMMAND_CHARS || command.includes("\0")) {
         throw new InvalidInputError(`A command must be 1 to ${MAX_COMMAND_CHARS} characters without NUL.`);
       }
@@ -225,6 +233,7 @@ export function createRunsService(options: RunsServiceOptions) {
         command,
         args: [],
         startedBy: userId,
+        startedByName: username,
         timeoutMs,
       });
       return runQueue.submit(run, { command: ["sh", "-c", command], cwd: directory, env: {}, stdin: null });

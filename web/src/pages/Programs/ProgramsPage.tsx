@@ -1,7 +1,9 @@
-// Upload scripts and ZIP projects, choose their entry point, run them with arguments and
-// environment, watch the output stream in, cancel, look back at runs; and run shell commands.
+// Upload scripts and ZIP projects, choose their entry point, run them with arguments, environment,
+// standard input and a time limit, watch the output stream in, cancel, look back at runs and who
+// started them; and run shell commands in a chosen folder.
 import { createEffect, createSignal, For, on, Show } from "solid-js";
 import { ErrorMessage } from "../../components/ErrorMessage";
+import { Field } from "../../components/Field";
 import { Form, SubmitButton } from "../../components/Form";
 import { PageTitle } from "../../components/PageTitle";
 import { TextField } from "../../components/TextField";
@@ -9,10 +11,15 @@ import { currentUser } from "../../lib/auth";
 import { formatBytes, formatInstant } from "../../lib/format";
 import { hasPermission } from "../../lib/permissions";
 import { createPrograms, type ProgramsState } from "./createPrograms";
+import { createCommandForm, createRunForm, type TimeLimit } from "./createRunForms";
 import { type FileTreeNode, fileTree } from "./fileTree";
-import type { RunStatus } from "./programsOperations";
+import type { RunStatus, RunSummary } from "./programsOperations";
 
 const STATUSES: RunStatus[] = ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT", "LOST"];
+
+/** Who started a run, by name; null when no user did (or no run is given). */
+const starterOf = (run: Pick<RunSummary, "startedBy" | "startedByName"> | null): string | null =>
+  run?.startedBy ? (run.startedByName ?? "a deleted user") : null;
 
 export default function ProgramsPage() {
   const state = createPrograms();
@@ -122,19 +129,89 @@ function UploadBox(props: { state: ProgramsState }) {
 }
 
 function CommandBox(props: { state: ProgramsState }) {
-  const [command, setCommand] = createSignal("");
+  const form = createCommandForm(props.state.runLimits, (request) => void props.state.exec.run(request));
   return (
-    <Form class="programs-command" onSubmit={() => void props.state.exec.run(command())}>
-      <TextField label="Shell command" value={command()} onInput={setCommand} testId="exec-command" autocomplete="off" />
+    <Form class="programs-command" onSubmit={form.submit}>
+      <TextField
+        label="Shell command"
+        value={form.command()}
+        onInput={form.setCommand}
+        problem={form.problem("command")}
+        testId="exec-command"
+        autocomplete="off"
+      />
+      <Field label="Run in">
+        <select data-testid="exec-place" value={form.placeValue()} onChange={(event) => form.choosePlace(event.currentTarget.value)}>
+          <option value="home">The server's home folder</option>
+          <For each={props.state.programs()}>
+            {(program) => <option value={form.programPlace(program.id)}>Folder of {program.name}</option>}
+          </For>
+          <option value="path">Another folder…</option>
+        </select>
+      </Field>
+      <Show when={form.typesFolder()}>
+        <TextField
+          label="Folder"
+          value={form.folder()}
+          onInput={form.setFolder}
+          problem={form.problem("folder")}
+          placeholder="/home/pi/project"
+          testId="exec-folder"
+          autocomplete="off"
+          autocapitalize="none"
+          spellcheck={false}
+        />
+      </Show>
+      <TimeLimitField timeLimit={form.timeLimit} problem={form.problem("timeLimit")} testId="exec-time-limit" />
       <SubmitButton
         label="Run command"
         busyLabel="Starting…"
         busy={props.state.exec.busy()}
-        disabled={!command().trim()}
+        disabled={!form.command().trim()}
         testId="exec-submit"
       />
       <ErrorMessage error={props.state.exec.error()} />
     </Form>
+  );
+}
+
+/** A labelled text box of several lines, with its problem (which marks it invalid). */
+function TextAreaField(props: {
+  label: string;
+  hint?: string;
+  rows: number;
+  value: string;
+  onInput: (value: string) => void;
+  problem: string | null;
+  testId: string;
+}) {
+  return (
+    <Field label={props.label} hint={props.hint} problem={props.problem}>
+      <textarea
+        data-testid={props.testId}
+        rows={props.rows}
+        aria-invalid={props.problem ? true : undefined}
+        value={props.value}
+        onInput={(event) => props.onInput(event.currentTarget.value)}
+      />
+    </Field>
+  );
+}
+
+/** Whole seconds a run may take; empty for the server's default. */
+function TimeLimitField(props: { timeLimit: TimeLimit; problem: string | null; testId: string }) {
+  return (
+    <TextField
+      label="Time limit (seconds)"
+      class="field-short"
+      inputMode="numeric"
+      value={props.timeLimit.text()}
+      onInput={props.timeLimit.setText}
+      hint={props.timeLimit.hint()}
+      problem={props.problem}
+      testId={props.testId}
+      autocomplete="off"
+    />
   );
 }
 
@@ -144,8 +221,7 @@ function ProgramPanel(props: {
   canManage: boolean;
   canRun: boolean;
 }) {
-  const [args, setArgs] = createSignal("");
-  const [env, setEnv] = createSignal("");
+  const run = createRunForm(props.state.runLimits, (request) => void props.state.start.run(request));
   const [newName, setNewName] = createSignal(props.program.name);
   // The panel stays as another program opens: the name field follows it.
   createEffect(on(() => props.program.name, setNewName));
@@ -188,12 +264,26 @@ function ProgramPanel(props: {
         </Form>
       </Show>
       <Show when={props.canRun}>
-        <Form class="program-run" onSubmit={() => void props.state.start.run(args(), env())}>
-          <TextField label="Arguments" value={args()} onInput={setArgs} testId="run-args" autocomplete="off" />
-          <label class="field">
-            <span>Environment (NAME=value lines)</span>
-            <textarea data-testid="run-env" rows="2" value={env()} onInput={(event) => setEnv(event.currentTarget.value)} />
-          </label>
+        <Form class="program-run" onSubmit={run.submit}>
+          <TextField label="Arguments" value={run.args()} onInput={run.setArgs} testId="run-args" autocomplete="off" />
+          <TextAreaField
+            label="Environment (NAME=value lines)"
+            rows={2}
+            value={run.env()}
+            onInput={run.setEnv}
+            problem={run.problem("env")}
+            testId="run-env"
+          />
+          <TextAreaField
+            label="Standard input"
+            hint="Optional: what the program reads from stdin."
+            rows={3}
+            value={run.stdin()}
+            onInput={run.setStdin}
+            problem={run.problem("stdin")}
+            testId="run-stdin"
+          />
+          <TimeLimitField timeLimit={run.timeLimit} problem={run.problem("timeLimit")} testId="run-time-limit" />
           <SubmitButton
             label="Run"
             busyLabel="Starting…"
@@ -262,8 +352,19 @@ function RunView(props: { state: ProgramsState; canCancel: boolean }) {
         <Show when={run()?.signal}>
           <span> {run()?.signal}</span>
         </Show>
+        <Show when={run()?.status === "TIMED_OUT"}>
+          <span data-testid="run-timed-out"> after its time limit of {run()?.timeoutSeconds} s</span>
+        </Show>
         <Show when={run()?.durationMs !== null && run()?.durationMs !== undefined}>
           <span class="muted"> in {((run()?.durationMs ?? 0) / 1000).toFixed(2)} s</span>
+        </Show>
+        <Show when={starterOf(run())}>
+          {(name) => (
+            <span class="muted" data-testid="run-started-by">
+              {" "}
+              started by {name()}
+            </span>
+          )}
         </Show>
         <Show when={props.canCancel && active()}>
           <button
@@ -337,6 +438,7 @@ function History(props: { state: ProgramsState }) {
                 {" "}
                 {run.status}
                 {run.exitCode !== null ? ` (${run.exitCode})` : ""} · {formatInstant(run.createdAt)}
+                <Show when={starterOf(run)}>{(name) => <span data-testid="history-started-by"> · by {name()}</span>}</Show>
               </span>
             </li>
           )}

@@ -3,19 +3,22 @@
 import { batch, createSignal, onCleanup } from "solid-js";
 import { createAction } from "../../lib/action";
 import { createResumableUploadQueue } from "../../lib/createResumableUploadQueue";
-import { type GraphQLRequestError, toRequestError } from "../../lib/graphql";
+import type { GraphQLRequestError } from "../../lib/graphql";
 import {
+  type CommandRequest,
   cancelRun,
   deleteProgram,
   execCommand,
   fetchProgram,
   fetchPrograms,
+  fetchRunLimits,
   fetchRuns,
   followRunOutput,
   installProgram,
   type ProgramDetail,
   type ProgramSummary,
   type RunOutputChunk,
+  type RunRequest,
   type RunStatus,
   type RunSummary,
   renameProgram,
@@ -24,7 +27,7 @@ import {
   uploadProgram,
   watchRunEvents,
 } from "./programsOperations";
-import { type ColouredText, createAnsiDecoder, parseArgs, parseEnv } from "./runInput";
+import { type ColouredText, createAnsiDecoder, type RunLimits } from "./runInput";
 
 /**
  * Files above this go through the resumable upload and installProgram: the server holds a
@@ -49,6 +52,8 @@ export function createPrograms() {
   const [outputError, setOutputError] = createSignal<GraphQLRequestError | null>(null);
   const [history, setHistory] = createSignal<RunSummary[]>([]);
   const [statusFilter, setStatusFilter] = createSignal<RunStatus | null>(null);
+  /** What startRun and exec take, for the forms' checks; null until loaded (the server checks anyway). */
+  const [runLimits, setRunLimits] = createSignal<RunLimits | null>(null);
   let stopFollowing = () => {};
   onCleanup(() => stopFollowing());
   // The history follows every run's changes live: a run shown is updated in place, a new one that
@@ -66,7 +71,11 @@ export function createPrograms() {
 
   const reloadHistory = async () => setHistory(await fetchRuns(open()?.id ?? null, statusFilter()));
   const load = createAction(async () => {
-    setPrograms(await fetchPrograms());
+    const [list, limits] = await Promise.all([fetchPrograms(), fetchRunLimits()]);
+    batch(() => {
+      setPrograms(list);
+      setRunLimits(limits);
+    });
     await reloadHistory();
   });
 
@@ -151,21 +160,15 @@ export function createPrograms() {
     setPrograms(await fetchPrograms());
   });
 
-  const start = createAction(async (argsText: string, envText: string) => {
+  const start = createAction(async (request: RunRequest) => {
     const program = open();
     if (!program) return;
-    let env: Record<string, string>;
-    try {
-      env = parseEnv(envText);
-    } catch (error) {
-      throw toRequestError(error);
-    }
-    watch(await startRun(program.id, parseArgs(argsText), env));
+    watch(await startRun(program.id, request));
     await reloadHistory();
   });
 
-  const exec = createAction(async (command: string) => {
-    watch(await execCommand(command));
+  const exec = createAction(async (request: CommandRequest) => {
+    watch(await execCommand(request));
     await reloadHistory();
   });
 
@@ -191,6 +194,7 @@ export function createPrograms() {
     outputError,
     history,
     statusFilter,
+    runLimits,
     load,
     openProgram,
     upload,

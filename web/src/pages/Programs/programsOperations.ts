@@ -5,7 +5,7 @@ import { type GraphQLRequestError, postWithFile, query, subscribe } from "../../
 import { graphql, type ResultOf, type SchemaEnum } from "../../lib/operation";
 
 const PROGRAM_FIELDS = "id name entryPath interpreter sizeBytes fileCount runCount";
-const RUN_FIELDS = "id programName command status exitCode signal error createdAt durationMs";
+const RUN_FIELDS = "id programName command status exitCode signal error timeoutSeconds startedBy startedByName createdAt durationMs";
 
 const PROGRAMS = graphql(`query Programs { programs(first: 200) { nodes { ${PROGRAM_FIELDS} } } }`);
 export type ProgramSummary = ResultOf<typeof PROGRAMS>["programs"]["nodes"][number];
@@ -24,10 +24,15 @@ const RUNS = graphql(
 export type RunSummary = ResultOf<typeof RUNS>["runs"]["nodes"][number];
 export type RunStatus = SchemaEnum<"RunStatus">;
 
+const RUN_LIMITS = graphql("query RunLimits { runLimits { maxStdinBytes defaultTimeoutSeconds maxTimeoutSeconds } }");
 const START_RUN = graphql(
-  `mutation StartRun($programId: ID!, $args: [String!], $env: JSON) { startRun(programId: $programId, args: $args, env: $env) { ${RUN_FIELDS} } }`,
+  `mutation StartRun($programId: ID!, $args: [String!], $env: JSON, $stdin: String, $timeoutSeconds: Int) {
+    startRun(programId: $programId, args: $args, env: $env, stdin: $stdin, timeoutSeconds: $timeoutSeconds) { ${RUN_FIELDS} }
+  }`,
 );
-const EXEC = graphql(`mutation Exec($command: String!) { exec(command: $command) { ${RUN_FIELDS} } }`);
+const EXEC = graphql(
+  `mutation Exec($command: String!, $cwd: String, $timeoutSeconds: Int) { exec(command: $command, cwd: $cwd, timeoutSeconds: $timeoutSeconds) { ${RUN_FIELDS} } }`,
+);
 const CANCEL = graphql(`mutation CancelRun($id: ID!) { cancelRun(id: $id) { ${RUN_FIELDS} } }`);
 
 const RUN_EVENTS = graphql(`subscription RunEvents { runEvents { ${RUN_FIELDS} program { id } } }`);
@@ -47,9 +52,24 @@ export const setProgramEntry = (id: string, path: string) => query(SET_ENTRY, { 
 export const deleteProgram = (id: string) => query(DELETE, { id });
 export const fetchRuns = async (programId: string | null, status: RunStatus | null) =>
   (await query(RUNS, { programId, status })).runs.nodes;
-export const startRun = async (programId: string, args: string[], env: Record<string, string>) =>
-  (await query(START_RUN, { programId, args, env })).startRun;
-export const execCommand = async (command: string) => (await query(EXEC, { command })).exec;
+export const fetchRunLimits = async () => (await query(RUN_LIMITS)).runLimits;
+
+/** What a run of a program is started with; a null stdin or timeout is none, or the server's default. */
+export interface RunRequest {
+  args: string[];
+  env: Record<string, string>;
+  stdin: string | null;
+  timeoutSeconds: number | null;
+}
+export const startRun = async (programId: string, request: RunRequest) => (await query(START_RUN, { programId, ...request })).startRun;
+
+/** A shell command; cwd a program's id or an absolute folder, null for the server's home folder. */
+export interface CommandRequest {
+  command: string;
+  cwd: string | null;
+  timeoutSeconds: number | null;
+}
+export const execCommand = async (request: CommandRequest) => (await query(EXEC, request)).exec;
 export const cancelRun = async (id: string) => (await query(CANCEL, { id })).cancelRun;
 
 export const renameProgram = async (id: string, name: string) => (await query(RENAME, { id, name })).renameProgram;

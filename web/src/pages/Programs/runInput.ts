@@ -1,4 +1,6 @@
-// What a person types to run a program, turned into what startRun takes.
+// What a person types to run a program or a shell command, checked as the server checks it and
+// turned into what startRun and exec take.
+import { formatBytes } from "../../lib/format";
 
 /** Arguments split at spaces; "double quotes" keep spaces inside one argument. */
 export function parseArgs(text: string): string[] {
@@ -15,6 +17,46 @@ export function parseEnv(text: string): Record<string, string> {
     env[line.slice(0, at).trim()] = line.slice(at + 1);
   }
   return env;
+}
+
+/** What is wrong with environment lines as typed (see parseEnv), or null. */
+export function envProblem(text: string): string | null {
+  try {
+    parseEnv(text);
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** What startRun and exec take (the runLimits query). */
+export interface RunLimits {
+  maxStdinBytes: number;
+  defaultTimeoutSeconds: number;
+  maxTimeoutSeconds: number;
+}
+
+/** What is wrong with a time limit as typed, checked as the server checks it: whole seconds from 1 to the longest. */
+export function timeLimitProblem(text: string, limits: RunLimits | null): string | null {
+  const seconds = text.trim();
+  if (!/^\d+$/.test(seconds) || Number(seconds) < 1) return "Enter whole seconds, 1 or more.";
+  if (limits && Number(seconds) > limits.maxTimeoutSeconds) return `At most ${limits.maxTimeoutSeconds} seconds.`;
+  return null;
+}
+
+/** What is wrong with standard input this long: more bytes of UTF-8 than the server takes. */
+export function stdinProblem(text: string, limits: RunLimits | null): string | null {
+  // A UTF-16 unit is at most 3 bytes of UTF-8: most inputs need no encoding on each keystroke.
+  if (!limits || text.length * 3 <= limits.maxStdinBytes) return null;
+  const bytes = new TextEncoder().encode(text).length;
+  return bytes > limits.maxStdinBytes
+    ? `Standard input can have at most ${formatBytes(limits.maxStdinBytes)}: this is ${formatBytes(bytes - limits.maxStdinBytes)} too much.`
+    : null;
+}
+
+/** The folder a shell command runs in, as typed: an absolute path (the server checks that it is a directory). */
+export function folderProblem(path: string): string | null {
+  return path.trim().startsWith("/") ? null : "Enter an absolute path, starting with /.";
 }
 
 /** A piece of output in one colour (0–7, 8–15 bright; null: the default). */

@@ -1,0 +1,40 @@
+// Runs across the upgrade that keeps who started them by name: runs recorded before take their
+// user's name from the users table; those of a user already deleted keep only the id.
+import { afterEach, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { authMigrations } from "../../server/auth/migrations";
+import { openDatabase } from "../../server/db";
+import { programsMigrations } from "../../server/programs/migrations";
+import { createRunStore } from "../../server/programs/run-store";
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+test("an upgrade names the starters of runs recorded before, where the user still exists", () => {
+  const dir = mkdtempSync(join(tmpdir(), "outpost-runs-upgrade-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, "outpost.db");
+  const withoutNames = programsMigrations.filter((m) => m.id !== "programs-003-run-started-by-name");
+  const before = openDatabase(path, [...authMigrations, ...withoutNames]);
+  before
+    .query("INSERT INTO users (id, username, password_hash, role, created_at, updated_at) VALUES ('u1', 'grace', 'x', 'operator', 0, 0)")
+    .run();
+  const insert = before.query(
+    "INSERT INTO runs (id, command, args, started_by, status, timeout_ms, created_at) VALUES (?, 'true', '[]', ?, 'SUCCEEDED', 1000, 0)",
+  );
+  insert.run("by-grace", "u1");
+  insert.run("by-someone-deleted", "gone");
+  insert.run("by-nobody", null);
+  before.close();
+
+  const db = openDatabase(path, [...authMigrations, ...programsMigrations]);
+  cleanups.push(() => db.close());
+  const runs = createRunStore(db);
+  expect(runs.get("by-grace")).toMatchObject({ startedBy: "u1", startedByName: "grace" });
+  expect(runs.get("by-someone-deleted")).toMatchObject({ startedBy: "gone", startedByName: null });
+  expect(runs.get("by-nobody")).toMatchObject({ startedBy: null, startedByName: null });
+});
