@@ -1,7 +1,7 @@
 // Runs: a user starts a program or a shell command, watches its output stream in (or replays it
 // later), cancels it or lets it time out, and finds it in the history; runs beyond the limit wait.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { buildZip, type UploadedProgram, uploadProgram } from "../fixtures/program-archives";
 import { startTestApp, type TestApp } from "../harness/app";
 import { codes, type GraphqlClient, waitUntil } from "../harness/client";
@@ -92,13 +92,27 @@ const textOf = (chunks: Chunk[], stream: "STDOUT" | "STDERR") =>
     .map((c) => c.text)
     .join("");
 
-/** True while `pid` is a live process (a zombie is not). */
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
+/** The pids of process group `pgid`, zombies included: a zombie keeps its /proc entry until it is reaped. */
+function processesInGroup(pgid: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // After the command name, which is in parentheses and may hold spaces: state, parent, group.
+      const group = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+      if (group === pgid) found.push(Number(entry));
+    } catch {
+      // Ended between the listing and the read.
+    }
   }
+  return found;
+}
+
+/** The process group of `pid`. */
+function groupOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
 }
 
 describe("running programs", () => {
@@ -298,6 +312,16 @@ describe("output", () => {
 describe("stopping runs", () => {
   const spawner = (n: number) => `for i in $(seq ${n}); do sleep 1000 & echo "child $!"; done\necho ready\nwait\n`;
   const childPids = (run: RunView) => [...stdoutOf(run).matchAll(/child (\d+)/g)].map((m) => Number(m[1]));
+  /** The run's own process group, which its children share (not this test's). */
+  const runGroup = (children: number[]) => {
+    const group = groupOf(children[0] as number);
+    expect(children.map(groupOf)).toEqual(children.map(() => group));
+    expect(group).not.toBe(groupOf(process.pid));
+    return group;
+  };
+  /** Waits until no process of `group` is left, not even a zombie nobody reaps. */
+  const noneLeftIn = (group: number) =>
+    waitUntil(() => processesInGroup(group).length === 0, 5000, `every process of the run's group ${group}, zombies too, to be gone`);
 
   test("cancel stops the whole process group: no sleep child survives", async () => {
     const p = await program("spawner.sh", spawner(3));
@@ -305,22 +329,23 @@ describe("stopping runs", () => {
     const running = await waitUntilRun(run.id, (r) => stdoutOf(r).includes("ready"));
     const pids = childPids(running);
     expect(pids.length).toBe(3);
-    expect(pids.every(alive)).toBe(true);
+    const group = runGroup(pids);
+    expect(processesInGroup(group)).toEqual(expect.arrayContaining(pids));
     const cancelled = await operator.data<{ cancelRun: RunView }>(`mutation ($id: ID!) { cancelRun(id: $id) { ${RUN_FIELDS} } }`, {
       id: run.id,
     });
     expect(cancelled.cancelRun).toMatchObject({ status: "CANCELLED", signal: "SIGTERM" });
-    await waitUntil(() => !pids.some(alive), 5000, "the sleep children to be gone");
+    await noneLeftIn(group);
   });
 
   test("a timeout ends the run as TIMED_OUT and kills its grandchildren too", async () => {
     const p = await program("stubborn.sh", `trap '' TERM\n${spawner(2)}`);
     const run = (await startRun(p.id, { timeoutSeconds: 1 })).data?.startRun as RunView;
     const running = await waitUntilRun(run.id, (r) => stdoutOf(r).includes("ready"));
-    const pids = childPids(running);
+    const group = runGroup(childPids(running));
     const done = await ended(run.id);
     expect(done.status).toBe("TIMED_OUT");
-    await waitUntil(() => !pids.some(alive), 5000, "the sleep children to be gone");
+    await noneLeftIn(group);
   });
 
   test("a program cannot be deleted while it runs", async () => {
