@@ -7,9 +7,9 @@ import net from "node:net";
 import { startTestApp, type TestApp } from "../harness/app";
 import { codes, type GraphqlError, waitUntil } from "../harness/client";
 import { frame, openRawSocket } from "../harness/raw-socket";
+import { rssGrowth } from "../harness/rss-growth";
 
 const MiB = 1 << 20;
-const rssMiB = () => process.memoryUsage().rss / MiB;
 /** Budgets high enough that the rate limits never answer before the limit under test. */
 const UNTHROTTLED = { rateLimitApiPerMinute: 1_000_000, rateLimitAuthPerMinute: 1_000_000 };
 /** 15 aliases of a 1 MiB value: an answer of 15 MiB, just within the response budget. */
@@ -27,26 +27,6 @@ async function serverWithBigValues() {
   for (let i = 0; i < 15; i++)
     await admin.data("mutation ($k: String!, $v: JSON!) { setKv(key: $k, value: $v) { version } }", { k: `big/${i}`, v: value });
   return { server, viewer: await server.userWithRole("viewer") };
-}
-
-/** Runs `attack`, sampling RSS every 100 ms meanwhile, and reports how far it grew: at peak, and kept after a full GC. */
-async function rssGrowth(name: string, attack: () => Promise<void>): Promise<{ peak: number; kept: number }> {
-  Bun.gc(true);
-  const before = rssMiB();
-  let peak = before;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, rssMiB());
-  }, 100);
-  try {
-    await attack();
-  } finally {
-    clearInterval(sampler);
-  }
-  peak = Math.max(peak, rssMiB());
-  Bun.gc(true);
-  const growth = { peak: Math.round(peak - before), kept: Math.round(rssMiB() - before) };
-  console.log(`${name}: RSS +${growth.peak} MiB at peak, +${growth.kept} MiB kept`);
-  return growth;
 }
 
 /** A plain TCP connection to the server, for clients that stop reading (`pause`). */

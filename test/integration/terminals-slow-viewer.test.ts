@@ -2,22 +2,22 @@
 // over graphql-ws and over the terminal socket: the server's memory stays bounded, and a viewer
 // that reads gets the flood about as fast as with nobody else watching. The server runs in this
 // process, so its memory is this process's RSS.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import net from "node:net";
+import { expect, test } from "bun:test";
+import type net from "node:net";
 import { startTestApp, type TestApp } from "../harness/app";
 import { type GraphqlClient, waitUntil } from "../harness/client";
-import { frame } from "../harness/raw-socket";
+import { frame, graphqlWsProtocol, openRawSocket, type RawSocketProtocol } from "../harness/raw-socket";
+import { rssGrowth } from "../harness/rss-growth";
 
 const MiB = 1 << 20;
-const rssMiB = () => process.memoryUsage().rss / MiB;
 const OUTPUT = "subscription ($id: ID!) { terminalOutput(id: $id) { data reset } }";
+/** The flood: well past the RSS bound, so a viewer's output buffered without limit would blow it. */
+const FLOOD_BYTES = 128 * MiB;
 /**
  * How far the server's RSS may grow while the floods pass. The reading viewer's garbage counts too
  * (it is in this process): about 50–66 MiB in all; a viewer buffered without limit adds the flood.
  */
 const RSS_BOUND_MIB = 96;
-/** The flood: well past the RSS bound, so a viewer's output buffered without limit would blow it. */
-const FLOOD_BYTES = 128 * MiB;
 /** How much longer the reading viewer may take for the flood while another does not read. */
 const SLOWDOWN_BOUND = 3;
 /**
@@ -31,45 +31,24 @@ const FLOOD_COMMAND = `stty -opost; read -r go; yes | head -c ${FLOOD_BYTES}`;
 const PROTOCOLS = [
   {
     name: "graphql-ws",
-    path: "/graphql",
-    protocol: "graphql-transport-ws",
-    headers: () => "",
-    /** Sent once the upgrade is answered; the socket is ready when the answer includes `ready`. */
-    greeting: (token: string) => [JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${token}` } })],
-    ready: "connection_ack",
+    socket: graphqlWsProtocol,
     attach: (id: string) => JSON.stringify({ id: "slow", type: "subscribe", payload: { query: OUTPUT, variables: { id } } }),
   },
   {
     name: "outpost-terminal",
-    path: "/terminals/socket",
-    protocol: "outpost-terminal",
-    headers: (token: string) => `Authorization: Bearer ${token}\r\n`,
-    greeting: () => [],
-    ready: "101 Switching Protocols",
+    socket: (token: string): RawSocketProtocol => ({
+      path: "/terminals/socket",
+      protocol: "outpost-terminal",
+      headers: `Authorization: Bearer ${token}\r\n`,
+      ready: "101 Switching Protocols",
+    }),
     attach: (id: string) => `a${id}`,
   },
 ] as const;
 
 /** A socket over plain TCP that attaches to a terminal's output and then reads nothing. */
 async function slowViewer(server: TestApp, via: (typeof PROTOCOLS)[number], token: string, id: string): Promise<net.Socket> {
-  const connection = net.connect(server.port, "127.0.0.1");
-  await new Promise((resolve) => connection.once("connect", resolve));
-  let received = "";
-  await new Promise<void>((resolve) => {
-    const read = (chunk: Buffer) => {
-      received += chunk.toString("latin1");
-      if (!received.includes(via.ready)) return;
-      connection.off("data", read);
-      connection.pause();
-      resolve();
-    };
-    connection.on("data", read);
-    connection.write(
-      `GET ${via.path} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n${via.headers(token)}` +
-        `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ${via.protocol}\r\n\r\n`,
-    );
-    for (const message of via.greeting(token)) connection.write(frame(message));
-  });
+  const connection = await openRawSocket(server.port, token, via.socket(token));
   await server.listening("terminal.output", () => connection.write(frame(via.attach(id))));
   return connection;
 }
@@ -119,56 +98,34 @@ async function flood(
   return { seconds, receivedBytes };
 }
 
-describe("a terminal flooding output", () => {
-  let server: TestApp;
-  let admin: GraphqlClient;
-  /** The RSS before any flood, and the highest since `peak` was last reset. */
-  let before = 0;
-  let peak = 0;
-  let sampler: ReturnType<typeof setInterval> | undefined;
-  /** The reading viewer's time for the flood with nobody else watching. */
-  let alone = { seconds: 0, receivedBytes: 0 };
-
-  beforeAll(async () => {
-    server = await startTestApp({ config: { rateLimitApiPerMinute: 1_000_000 } });
-    admin = await server.admin();
-    Bun.gc(true);
-    before = rssMiB();
-    peak = before;
-    sampler = setInterval(() => {
-      peak = Math.max(peak, rssMiB());
-    }, 100);
-    alone = await flood(server, admin);
-  }, 60_000);
-  afterAll(async () => {
-    clearInterval(sampler);
-    await server.stop();
-  });
-
-  for (const via of PROTOCOLS)
-    test(`a viewer over ${via.name} that reads nothing neither grows the server's memory nor holds up one that reads`, async () => {
-      peak = rssMiB();
-      let slow: net.Socket | null = null;
-      try {
-        const beside = await flood(server, admin, {
+for (const via of PROTOCOLS)
+  test(`a viewer over ${via.name} that reads nothing while a terminal floods neither grows the server's memory nor holds up one that reads`, async () => {
+    await using server = await startTestApp({ config: { rateLimitApiPerMinute: 1_000_000 } });
+    const admin = await server.admin();
+    let slow: net.Socket | null = null;
+    let alone = { seconds: 0, receivedBytes: 0 };
+    let beside = alone;
+    try {
+      // Both floods measured: memory the first freed cannot hide what the second keeps.
+      const growth = await rssGrowth(`terminal floods, one beside a ${via.name} viewer not reading`, async () => {
+        alone = await flood(server, admin);
+        beside = await flood(server, admin, {
           before: async (id) => {
             slow = await slowViewer(server, via, admin.accessToken as string, id);
           },
           // Past the bound it fails here, without waiting longer.
           timeoutMs: SLOWDOWN_BOUND * alone.seconds * 1000,
         });
-        // Measured from before the first flood, so memory an earlier flood freed cannot hide this one's.
-        const growth = Math.round(Math.max(peak, rssMiB()) - before);
-        const slowdown = beside.seconds / alone.seconds;
-        console.log(
-          `terminal flood of ${FLOOD_BYTES / MiB} MiB to a reading viewer: ${alone.seconds.toFixed(1)} s alone, ` +
-            `${beside.seconds.toFixed(1)} s beside a ${via.name} viewer not reading (×${slowdown.toFixed(2)}), sent ` +
-            `${Math.round(alone.receivedBytes / MiB)} and ${Math.round(beside.receivedBytes / MiB)} MiB (less after falling behind); RSS +${growth} MiB at peak`,
-        );
-        expect(growth).toBeLessThan(RSS_BOUND_MIB);
-        expect(slowdown).toBeLessThan(SLOWDOWN_BOUND);
-      } finally {
-        (slow as net.Socket | null)?.destroy();
-      }
-    }, 60_000);
-});
+      });
+      const slowdown = beside.seconds / alone.seconds;
+      console.log(
+        `terminal flood of ${FLOOD_BYTES / MiB} MiB to a reading viewer: ${alone.seconds.toFixed(1)} s alone, ` +
+          `${beside.seconds.toFixed(1)} s beside a ${via.name} viewer not reading (×${slowdown.toFixed(2)}), sent ` +
+          `${Math.round(alone.receivedBytes / MiB)} and ${Math.round(beside.receivedBytes / MiB)} MiB (less after falling behind)`,
+      );
+      expect(growth.peak).toBeLessThan(RSS_BOUND_MIB);
+      expect(slowdown).toBeLessThan(SLOWDOWN_BOUND);
+    } finally {
+      (slow as net.Socket | null)?.destroy();
+    }
+  }, 90_000);
