@@ -106,9 +106,11 @@ export function createRunStore(db: Database) {
   const stats = db.query<{ count: number; last: string | null }, [string]>(
     "SELECT COUNT(*) AS count, (SELECT id FROM runs WHERE program_id = ?1 ORDER BY created_at DESC, id DESC LIMIT 1) AS last FROM runs WHERE program_id = ?1",
   );
+  // The count is of finished runs: one queued or running takes no place among those kept.
   const expired = db.query<{ id: string }, [number, number]>(
     `SELECT id FROM runs WHERE status NOT IN ('QUEUED', 'RUNNING')
-       AND (created_at < ? OR id NOT IN (SELECT id FROM runs ORDER BY created_at DESC, id DESC LIMIT ?))`,
+       AND (created_at < ? OR id NOT IN (SELECT id FROM runs WHERE status NOT IN ('QUEUED', 'RUNNING')
+                                           ORDER BY created_at DESC, id DESC LIMIT ?))`,
   );
   const remove = db.query("DELETE FROM runs WHERE id = ?");
 

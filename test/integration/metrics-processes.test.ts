@@ -1,7 +1,7 @@
 // The host's processes through GraphQL: listing, sorting and filtering, and signals to a process
-// the test started, with the refusals for pid 1, Outpost itself and roles without the permission.
+// the test started, with the refusals for pid 1, Outpost itself, kernel threads and roles without the permission.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { startTestApp, type TestApp } from "../harness/app";
 import { codes, type GraphqlClient, waitUntil } from "../harness/client";
 
@@ -95,6 +95,39 @@ test("pid 1, Outpost itself and a process that does not exist are refused", asyn
   expect(codes(await admin.request(SIGNAL, { pid: 1, signal: "KILL" }))).toEqual(["BAD_USER_INPUT"]);
   expect(codes(await admin.request(SIGNAL, { pid: process.pid, signal: "TERM" }))).toEqual(["BAD_USER_INPUT"]);
   expect(codes(await admin.request(SIGNAL, { pid: 999_999_999, signal: "TERM" }))).toEqual(["NOT_FOUND"]);
+});
+
+/** PF_KTHREAD in /proc/<pid>/stat's flags: the task is a kernel thread. */
+const PF_KTHREAD = 0x00200000;
+
+/** Pids of kernel threads, as the kernel marks them (flags), with no command line. */
+function kernelThreads(): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        // After the command name, which is in parentheses and may hold spaces, the flags are the seventh field.
+        const flags = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[6]);
+        return (flags & PF_KTHREAD) !== 0 && readFileSync(`/proc/${pid}/cmdline`).length === 0;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+test("kernel threads are refused, kthreadd and its workers alike", async () => {
+  const threads = kernelThreads();
+  // kthreadd is pid 2 on a Linux box; the workers it started at boot, next in line, stay.
+  expect(threads).toContain(2);
+  const worker = Math.min(...threads.filter((pid) => pid !== 2));
+  expect(worker).toBeGreaterThan(2);
+  for (const pid of [2, worker]) {
+    const refused = await admin.request(SIGNAL, { pid, signal: "KILL" });
+    expect(codes(refused)).toEqual(["BAD_USER_INPUT"]);
+    expect(refused.errors?.[0]?.message).toBe("Kernel threads are never signalled.");
+  }
 });
 
 test("only admins signal; listing needs a sign-in and a bounded limit", async () => {

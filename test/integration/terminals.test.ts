@@ -278,6 +278,38 @@ describe("sharing a terminal", () => {
   });
 });
 
+describe("an admin's oversight", () => {
+  test("an admin sees every user's terminal and may attach to it and type; another operator does not see it", async () => {
+    await using server = await startTestApp({ config: { terminalsForOperators: true } });
+    const owner = await server.userWithRole("operator");
+    const other = await server.userWithRole("operator");
+    const admin = await server.admin();
+    const { me } = await owner.data<{ me: { username: string } }>("{ me { username } }");
+    const id = await openTerminal(owner);
+    await owner.data(WRITE, { id, data: "echo typed-by-owner-$((2*3))\r" });
+
+    expect(await admin.data("{ terminals { id ownerName access } }")).toEqual({
+      terminals: [{ id, ownerName: me.username, access: "OWNER" }],
+    });
+    const socket = admin.socket();
+    const view = await watch(server, socket, id);
+    await view.until(/typed-by-owner-6/, "the admin to see the owner's output");
+    await admin.data(WRITE, { id, data: "echo typed-by-admin-$((3*3))\r" });
+    await view.until(/typed-by-admin-9/, "the admin's own input to run");
+
+    expect(await terminals(other)).toEqual([]);
+    const otherSocket = other.socket();
+    const refused = otherSocket.subscribe<{ terminalOutput: Chunk }>(OUTPUT, { id });
+    await refused.ended;
+    expect(codes(refused.results[0] ?? {})).toEqual(["NOT_FOUND"]);
+    expect(codes(await other.request(WRITE, { id, data: "x" }))).toEqual(["NOT_FOUND"]);
+    await owner.data(CLOSE, { id });
+    await view.subscription.ended;
+    await otherSocket.dispose();
+    await socket.dispose();
+  });
+});
+
 describe("when the session or the server ends", () => {
   test("revoking the owner's session closes their terminal socket; the shell keeps running for them to reattach", async () => {
     await using server = await startTestApp();
