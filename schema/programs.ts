@@ -4,7 +4,7 @@ import { can, forbidden } from "../server/auth/viewer";
 import { InvalidInputError, NotFoundError } from "../server/errors";
 import type { Interpreter, ProgramFile } from "../server/programs/entry-point";
 import type { RunOutputChunk, RunOutputEvent } from "../server/programs/run-output";
-import { RUN_STATUSES, type Run } from "../server/programs/run-store";
+import { RUN_KINDS, RUN_STATUSES, type Run } from "../server/programs/run-store";
 import type { RunsService } from "../server/programs/runs";
 import type { Program } from "../server/programs/service";
 import { auditTarget } from "./audit";
@@ -44,13 +44,19 @@ const RunStatusType = builder.enumType("RunStatus", {
   values: RUN_STATUSES,
 });
 
+const RunKindType = builder.enumType("RunKind", {
+  description: "PROGRAM: a program's entry point (startRun). COMMAND: a shell command (exec), shown only to those who may exec.",
+  values: RUN_KINDS,
+});
+
 const RunType = builder.objectRef<Run>("Run").implement({
   fields: (t) => ({
     id: t.exposeID("id"),
+    kind: t.field({ type: RunKindType, resolve: (r) => r.kind }),
     program: t.field({
       type: ProgramRef,
       nullable: true,
-      description: "Null for a shell command, or once the program was deleted.",
+      description: "The program run, or in whose folder a command ran; null for a command run elsewhere, or once the program was deleted.",
       resolve: (r, _args, ctx) => (r.programId ? ctx.services.programs.get(r.programId) : null),
     }),
     programName: t.exposeString("programName", { nullable: true, description: "The program's name when the run started." }),
@@ -180,7 +186,7 @@ const seesCommands = (ctx: Context) => can(signedInViewer(ctx), "exec");
 /** The run, or null when there is none or it is a shell command the viewer may not see. */
 function visibleRun(ctx: Context, id: string): Run | null {
   const run = ctx.services.runs.get(id);
-  return run && (run.programId !== null || seesCommands(ctx)) ? run : null;
+  return run && (run.kind === "PROGRAM" || seesCommands(ctx)) ? run : null;
 }
 
 function requireVisibleRun(ctx: Context, id: string): Run {

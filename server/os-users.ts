@@ -12,8 +12,8 @@ export interface OsUser {
   shell: string | null;
 }
 
-/** Shells that refuse a session: an account with one of these is not meant to log in. */
-const REFUSING_SHELLS = /\/(nologin|false)$/;
+/** Whether `shell` is one a person can use: not one that refuses a session (nologin, false). */
+export const isUsableShell = (shell: string | undefined): shell is string => !!shell && !/\/(nologin|false)$/.test(shell);
 
 function findOsUserWhere(matches: (name: string, uid: number) => boolean, passwdPath: string): OsUser | null {
   let passwd: string;
@@ -25,7 +25,7 @@ function findOsUserWhere(matches: (name: string, uid: number) => boolean, passwd
   for (const line of passwd.split("\n")) {
     const [name, , uid, gid, , home, shell] = line.split(":");
     if (name && uid && gid && matches(name, Number(uid)))
-      return { name, uid: Number(uid), gid: Number(gid), home: home || "/", shell: shell && !REFUSING_SHELLS.test(shell) ? shell : null };
+      return { name, uid: Number(uid), gid: Number(gid), home: home || "/", shell: isUsableShell(shell) ? shell : null };
   }
   return null;
 }

@@ -58,4 +58,17 @@ export const programsMigrations: Migration[] = [
       UPDATE runs SET started_by_name = (SELECT username FROM users WHERE users.id = runs.started_by) WHERE started_by IS NOT NULL;
     `,
   },
+  {
+    // What a run is, a program's entry point or a shell command (exec), said outright: a command
+    // run in a program's folder has the program's id too, and must still show only to those who
+    // may exec. Runs recorded before without arguments are taken for commands unless their start
+    // line names a file in the program's folder or is \`<bun> run start\` (hidden when unsure).
+    id: "programs-004-run-kind",
+    sql: `
+      ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'PROGRAM';
+      UPDATE runs SET kind = 'COMMAND'
+        WHERE program_id IS NULL
+           OR (args = '[]' AND instr(command, '/programs/' || program_id || '/') = 0 AND command NOT LIKE '% run start');
+    `,
+  },
 ];

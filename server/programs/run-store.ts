@@ -4,9 +4,14 @@ import type { Database } from "bun:sqlite";
 export const RUN_STATUSES = ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT", "LOST"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
+export const RUN_KINDS = ["PROGRAM", "COMMAND"] as const;
+/** A program's entry point, or a shell command (exec). */
+export type RunKind = (typeof RUN_KINDS)[number];
+
 export interface Run {
   id: string;
-  /** Null for a shell command (exec). */
+  kind: RunKind;
+  /** The program run, or in whose folder a command ran; null for a command run elsewhere. */
   programId: string | null;
   /** The program's name when it started, kept after the program is deleted. */
   programName: string | null;
@@ -34,6 +39,7 @@ export interface Run {
 
 interface DbRunRow {
   id: string;
+  kind: RunKind;
   program_id: string | null;
   program_name: string | null;
   command: string;
@@ -56,6 +62,7 @@ interface DbRunRow {
 const date = (ms: number | null) => (ms === null ? null : new Date(ms));
 const toRun = (row: DbRunRow): Run => ({
   id: row.id,
+  kind: row.kind,
   programId: row.program_id,
   programName: row.program_name,
   command: row.command,
@@ -86,14 +93,14 @@ export interface RunFilter {
 
 export function createRunStore(db: Database) {
   const insert = db.query(
-    `INSERT INTO runs (id, program_id, program_name, command, args, started_by, started_by_name, status, timeout_ms, created_at)
-     VALUES ($id, $programId, $programName, $command, $args, $startedBy, $startedByName, $status, $timeoutMs, $createdAt)`,
+    `INSERT INTO runs (id, kind, program_id, program_name, command, args, started_by, started_by_name, status, timeout_ms, created_at)
+     VALUES ($id, $kind, $programId, $programName, $command, $args, $startedBy, $startedByName, $status, $timeoutMs, $createdAt)`,
   );
   const byId = db.query<DbRunRow, [string]>("SELECT * FROM runs WHERE id = ?");
   const page = db.query<DbRunRow, Record<string, string | number | null>>(
     `SELECT * FROM runs
      WHERE ($programId IS NULL OR program_id = $programId) AND ($status IS NULL OR status = $status)
-       AND ($withCommands = 1 OR program_id IS NOT NULL)
+       AND ($withCommands = 1 OR kind = 'PROGRAM')
        AND ($afterId IS NULL OR (created_at, id) < ($afterAt, $afterId))
      ORDER BY created_at DESC, id DESC LIMIT $limit`,
   );
@@ -103,8 +110,11 @@ export function createRunStore(db: Database) {
        stdout_bytes = $stdoutBytes, stderr_bytes = $stderrBytes, dropped_bytes = $droppedBytes WHERE id = $id`,
   );
   const markLost = db.query("UPDATE runs SET status = 'LOST', finished_at = ? WHERE status IN ('QUEUED', 'RUNNING')");
+  // Runs of the program itself: a command run in its folder is not one (and shows only to those who may exec).
   const stats = db.query<{ count: number; last: string | null }, [string]>(
-    "SELECT COUNT(*) AS count, (SELECT id FROM runs WHERE program_id = ?1 ORDER BY created_at DESC, id DESC LIMIT 1) AS last FROM runs WHERE program_id = ?1",
+    `SELECT COUNT(*) AS count,
+       (SELECT id FROM runs WHERE program_id = ?1 AND kind = 'PROGRAM' ORDER BY created_at DESC, id DESC LIMIT 1) AS last
+     FROM runs WHERE program_id = ?1 AND kind = 'PROGRAM'`,
   );
   // The count is of finished runs: one queued or running takes no place among those kept.
   const expired = db.query<{ id: string }, [number, number]>(
@@ -118,6 +128,7 @@ export function createRunStore(db: Database) {
     insert(run: Run): void {
       insert.run({
         $id: run.id,
+        $kind: run.kind,
         $programId: run.programId,
         $programName: run.programName,
         $command: run.command,

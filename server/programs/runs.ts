@@ -136,7 +136,7 @@ export function createRunsService(options: RunsServiceOptions) {
   };
 
   const newRun = (
-    fields: Pick<Run, "programId" | "programName" | "command" | "args" | "startedBy" | "startedByName" | "timeoutMs">,
+    fields: Pick<Run, "kind" | "programId" | "programName" | "command" | "args" | "startedBy" | "startedByName" | "timeoutMs">,
   ): Run => ({
     ...fields,
     id: crypto.randomUUID(),
@@ -192,6 +192,7 @@ export function createRunsService(options: RunsServiceOptions) {
       await handOverFolder(program.folder);
       const command = [...started.command, ...(args ?? [])];
       const run = newRun({
+        kind: "PROGRAM",
         programId,
         programName: program.name,
         command: command.join(" "),
@@ -228,6 +229,7 @@ export function createRunsService(options: RunsServiceOptions) {
       }
       if (program) await handOverFolder(program.folder);
       const run = newRun({
+        kind: "COMMAND",
         programId: program?.id ?? null,
         programName: program?.name ?? null,
         command,
@@ -301,7 +303,7 @@ export function createRunsService(options: RunsServiceOptions) {
 
     /** State changes of every run (queued, running, finished); of shell commands only `withCommands`. */
     watchRuns: ({ withCommands }: Pick<RunFilter, "withCommands">) =>
-      events.subscribe("run.changed", withCommands ? {} : { filter: (run) => run.programId !== null }),
+      events.subscribe("run.changed", withCommands ? {} : { filter: (run) => run.kind === "PROGRAM" }),
 
     /** Marks runs a previous server left queued or running as LOST. */
     async markLost(): Promise<void> {

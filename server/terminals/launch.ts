@@ -5,7 +5,7 @@ import { existsSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute } from "node:path";
 import { InvalidInputError } from "../errors";
-import { findOsUser, findOsUserById } from "../os-users";
+import { findOsUser, findOsUserById, isUsableShell } from "../os-users";
 
 export interface OpenTerminalInput {
   cols: number;
@@ -59,10 +59,16 @@ export function checkOpenInput({ cols, rows, command, cwd, programId }: OpenTerm
 export const startNoticeText = (seconds: number) =>
   `\x1b[33m[outpost] Nothing has come from this terminal ${seconds} s after it started. If it runs a login shell, its profile may be waiting or stuck: close this terminal and open one with the command \`bash --noprofile --norc -i\` (or fix the profile).\x1b[0m\r\n`;
 
-/** The login shell of the account sessions run as (as `login` would pick it), else `$SHELL`, else /bin/sh. */
+/**
+ * The login shell of the account sessions run as (as `login` would pick it), else `$SHELL`, else
+ * bash or sh. The installed service's account has nologin, which systemd also puts in `$SHELL`:
+ * a terminal there still gets a shell, as that account, with the unit's limits.
+ */
 export function loginShellOf(runAsUser: string | null): string {
   const account = runAsUser ? findOsUser(runAsUser) : findOsUserById(process.getuid?.() ?? -1);
-  return account?.shell ?? (process.env.SHELL || "/bin/sh");
+  if (account?.shell) return account.shell;
+  if (isUsableShell(process.env.SHELL)) return process.env.SHELL;
+  return existsSync("/bin/bash") ? "/bin/bash" : "/bin/sh";
 }
 
 /** Where a shell starts by default: the home of the user it runs as, or / when that has none. */

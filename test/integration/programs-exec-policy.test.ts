@@ -79,41 +79,68 @@ test("shell commands and their output show only to those who may exec: not to vi
   const admin = await app.admin();
   const viewer = await app.userWithRole("viewer");
   const operator = await app.userWithRole("operator");
-  const RUN = "query ($id: ID!) { run(id: $id) { id command status } }";
-  const RUNS = "{ runs { nodes { id } } }";
+  const RUN = "query ($id: ID!) { run(id: $id) { id kind command status } }";
+  const runsOf = async (client: typeof admin, programId?: string) =>
+    (
+      await client.data<{ runs: { nodes: { id: string }[] } }>("query ($p: ID) { runs(programId: $p) { nodes { id } } }", { p: programId })
+    ).runs.nodes.map((r) => r.id);
+  const ended = (id: string) =>
+    waitUntil(
+      async () => (await admin.data<{ run: { status: string } }>(RUN, { id })).run.status === "SUCCEEDED",
+      10_000,
+      `run ${id} to end`,
+    );
   const runEventsOf = (socket: ReturnType<typeof admin.socket>) =>
     app.listening("run.changed", () => socket.subscribe<{ runEvents: { id: string } }>("subscription { runEvents { id } }"));
   const viewerSocket = viewer.socket();
   const adminSocket = admin.socket();
   const viewerEvents = await runEventsOf(viewerSocket);
   const adminEvents = await runEventsOf(adminSocket);
-
-  const { exec } = await admin.data<{ exec: { id: string } }>(EXEC, { c: "echo SECRET-$((6*7))" });
-  await waitUntil(
-    async () => (await admin.data<{ run: { status: string } }>(RUN, { id: exec.id })).run.status === "SUCCEEDED",
-    10_000,
-    "the command to end",
-  );
-  const uploaded = await uploadProgram(admin, new File(["echo program-output\n"], "shown.sh"));
-  const { startRun } = await admin.data<{ startRun: { id: string } }>("mutation ($p: ID!) { startRun(programId: $p) { id } }", {
-    p: uploaded.data?.uploadProgram.id,
-  });
   const idsOf = (events: typeof viewerEvents) => new Set(events.results.map((r) => r.data?.runEvents.id));
-  await waitUntil(() => idsOf(viewerEvents).has(startRun.id) && idsOf(adminEvents).has(startRun.id), 10_000, "the program run's events");
 
+  const uploaded = await uploadProgram(admin, new File(["echo program-output\n"], "shown.sh"));
+  const programId = uploaded.data?.uploadProgram.id as string;
+  const startProgram = async () =>
+    (await admin.data<{ startRun: { id: string } }>("mutation ($p: ID!) { startRun(programId: $p) { id } }", { p: programId })).startRun.id;
+  const programRun = await startProgram();
+  await ended(programRun);
+  const elsewhere = (await admin.data<{ exec: { id: string } }>(EXEC, { c: "echo SECRET-$((6*7))" })).exec.id;
+  await ended(elsewhere);
+  // A command run in the program's folder carries the program's id, and is still a command.
+  const inFolder = (
+    await admin.data<{ exec: { id: string } }>("mutation ($c: String!, $p: String) { exec(command: $c, cwd: $p) { id } }", {
+      c: "echo FOLDER-SECRET-$((6*7))",
+      p: programId,
+    })
+  ).exec.id;
+  await ended(inFolder);
+  // Events come in order: once a later program run's have arrived, the commands' would have too.
+  const lastProgramRun = await startProgram();
+  await ended(lastProgramRun);
+  await waitUntil(() => idsOf(viewerEvents).has(lastProgramRun) && idsOf(adminEvents).has(lastProgramRun), 10_000, "the runs' events");
+
+  const PROGRAM = "query ($p: ID!) { program(id: $p) { runCount lastRun { id command } } }";
   for (const client of [viewer, operator]) {
-    expect((await client.data<{ run: unknown }>(RUN, { id: exec.id })).run).toBeNull();
-    expect((await client.data<{ runs: { nodes: { id: string }[] } }>(RUNS)).runs.nodes.map((r) => r.id)).toEqual([startRun.id]);
+    for (const id of [elsewhere, inFolder]) expect((await client.data<{ run: unknown }>(RUN, { id })).run).toBeNull();
+    expect(await runsOf(client)).toEqual([lastProgramRun, programRun]);
+    expect(await runsOf(client, programId)).toEqual([lastProgramRun, programRun]);
+    expect((await client.data<{ program: unknown }>(PROGRAM, { p: programId })).program).toEqual({
+      runCount: 2,
+      lastRun: { id: lastProgramRun, command: expect.not.stringContaining("SECRET") },
+    });
   }
-  expect(codes(await operator.request("mutation ($id: ID!) { cancelRun(id: $id) { id } }", { id: exec.id }))).toEqual(["NOT_FOUND"]);
-  const output = viewerSocket.subscribe("subscription ($id: ID!) { runOutput(runId: $id) { text } }", { id: exec.id });
-  await output.ended;
-  expect(output.results.flatMap((r) => r.errors ?? []).map((e) => e.extensions?.code)).toEqual(["NOT_FOUND"]);
-  expect(JSON.stringify(output.results)).not.toContain("SECRET");
-  expect(idsOf(viewerEvents).has(exec.id)).toBe(false);
+  for (const id of [elsewhere, inFolder]) {
+    expect(codes(await operator.request("mutation ($id: ID!) { cancelRun(id: $id) { id } }", { id }))).toEqual(["NOT_FOUND"]);
+    const output = viewerSocket.subscribe("subscription ($id: ID!) { runOutput(runId: $id) { text } }", { id });
+    await output.ended;
+    expect(output.results.flatMap((r) => r.errors ?? []).map((e) => e.extensions?.code)).toEqual(["NOT_FOUND"]);
+    expect(JSON.stringify(output.results)).not.toContain("SECRET");
+    expect(idsOf(viewerEvents).has(id)).toBe(false);
+    expect(idsOf(adminEvents).has(id)).toBe(true);
+  }
 
-  expect(idsOf(adminEvents).has(exec.id)).toBe(true);
-  expect((await admin.data<{ runs: { nodes: { id: string }[] } }>(RUNS)).runs.nodes.map((r) => r.id)).toEqual([startRun.id, exec.id]);
+  expect(await runsOf(admin)).toEqual([lastProgramRun, inFolder, elsewhere, programRun]);
+  expect((await admin.data<{ run: { kind: string } }>(RUN, { id: inFolder })).run.kind).toBe("COMMAND");
   await viewerSocket.dispose();
   await adminSocket.dispose();
 });

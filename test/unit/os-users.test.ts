@@ -1,9 +1,10 @@
-// The accounts of the box as terminals and run_as_user read them from /etc/passwd.
+// The accounts of the box as terminals and run_as_user read them from /etc/passwd, and the shell a terminal starts.
 import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findOsUser, findOsUserById } from "../../server/os-users";
+import { loginShellOf } from "../../server/terminals/launch";
 
 const dir = mkdtempSync(join(tmpdir(), "outpost-passwd-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,4 +35,19 @@ test("an account whose shell refuses sessions has no login shell, so a terminal 
 
 test("a box without a passwd file knows no accounts", () => {
   expect(findOsUser("root", join(dir, "missing"))).toBeNull();
+});
+
+test("a terminal as an account with no usable shell (the service's, or nobody) still gets one, whatever $SHELL says", () => {
+  // systemd sets $SHELL from the passwd entry of the unit's User=, so the installed service sees nologin there.
+  const shellBefore = process.env.SHELL;
+  process.env.SHELL = "/usr/sbin/nologin";
+  try {
+    expect(findOsUser("nobody")?.shell).toBeNull();
+    expect(loginShellOf("nobody")).toBe(existsSync("/bin/bash") ? "/bin/bash" : "/bin/sh");
+    process.env.SHELL = "/bin/sh";
+    expect(loginShellOf("nobody")).toBe("/bin/sh");
+  } finally {
+    if (shellBefore === undefined) delete process.env.SHELL;
+    else process.env.SHELL = shellBefore;
+  }
 });

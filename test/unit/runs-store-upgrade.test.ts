@@ -38,3 +38,41 @@ test("an upgrade names the starters of runs recorded before, where the user stil
   expect(runs.get("by-someone-deleted")).toMatchObject({ startedBy: "gone", startedByName: null });
   expect(runs.get("by-nobody")).toMatchObject({ startedBy: null, startedByName: null });
 });
+
+test("an upgrade tells commands from program runs recorded before: one in a program's folder stays hidden from those who may not exec", () => {
+  const dir = mkdtempSync(join(tmpdir(), "outpost-runs-upgrade-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, "outpost.db");
+  const withoutKinds = programsMigrations.filter((m) => m.id !== "programs-004-run-kind");
+  const before = openDatabase(path, [...authMigrations, ...withoutKinds]);
+  const insert = before.query(
+    "INSERT INTO runs (id, program_id, command, args, status, timeout_ms, created_at) VALUES (?, ?, ?, ?, 'SUCCEEDED', 1000, 0)",
+  );
+  insert.run("python-entry", "p1", "/usr/bin/python3 /var/lib/outpost/programs/p1/main.py", "[]");
+  insert.run("with-arguments", "p1", "/usr/bin/python3 /var/lib/outpost/programs/p1/main.py --fast", '["--fast"]');
+  insert.run("bun-start-script", "p1", "/usr/local/bin/outpost run start", "[]");
+  insert.run("command-in-folder", "p1", "cat secrets.txt", "[]");
+  insert.run("absolute-command-in-folder", "p1", "/usr/bin/env cat secrets.txt", "[]");
+  insert.run("command-elsewhere", null, "uptime", "[]");
+  before.close();
+
+  const db = openDatabase(path, [...authMigrations, ...programsMigrations]);
+  cleanups.push(() => db.close());
+  const runs = createRunStore(db);
+  const kinds = Object.fromEntries(
+    ["python-entry", "with-arguments", "bun-start-script", "command-in-folder", "absolute-command-in-folder", "command-elsewhere"].map(
+      (id) => [id, runs.get(id)?.kind],
+    ),
+  );
+  expect(kinds).toEqual({
+    "python-entry": "PROGRAM",
+    "with-arguments": "PROGRAM",
+    "bun-start-script": "PROGRAM",
+    "command-in-folder": "COMMAND",
+    "absolute-command-in-folder": "COMMAND",
+    "command-elsewhere": "COMMAND",
+  });
+  const listed = runs.list({ programId: "p1", status: null, withCommands: false, after: null, first: 10 }).map((r) => r.id);
+  expect(listed.sort()).toEqual(["bun-start-script", "python-entry", "with-arguments"]);
+  expect(runs.programStats("p1").count).toBe(3);
+});

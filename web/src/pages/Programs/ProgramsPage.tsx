@@ -432,7 +432,7 @@ function History(props: { state: ProgramsState }) {
           {(run) => (
             <li>
               <button type="button" class="link-button" data-testid="history-row" onClick={() => props.state.watch(run)}>
-                {run.programName ?? run.command}
+                {run.kind === "COMMAND" ? run.command : (run.programName ?? run.command)}
               </button>
               <span class="muted">
                 {" "}

@@ -5,7 +5,7 @@ import { type GraphQLRequestError, postWithFile, query, subscribe } from "../../
 import { graphql, type ResultOf, type SchemaEnum } from "../../lib/operation";
 
 const PROGRAM_FIELDS = "id name entryPath interpreter sizeBytes fileCount runCount";
-const RUN_FIELDS = "id programName command status exitCode signal error timeoutSeconds startedBy startedByName createdAt durationMs";
+const RUN_FIELDS = "id kind programName command status exitCode signal error timeoutSeconds startedBy startedByName createdAt durationMs";
 
 const PROGRAMS = graphql(`query Programs { programs(first: 200) { nodes { ${PROGRAM_FIELDS} } } }`);
 export type ProgramSummary = ResultOf<typeof PROGRAMS>["programs"]["nodes"][number];
