@@ -8,13 +8,15 @@ import {
   type OperationStats,
   OTHER_OPERATIONS,
 } from "../server/app-metrics";
+import { can } from "../server/auth/viewer";
 import { type HistoryAnswer, MAX_HISTORY_POINTS } from "../server/metrics/history";
-import { MAX_PROCESS_LIMIT, type ProcessInfo, type TopProcesses } from "../server/metrics/processes";
+import { HIDDEN_COMMAND, MAX_PROCESS_LIMIT, type ProcessInfo, shownCommand, type TopProcesses } from "../server/metrics/processes";
 import type { CpuUsage, DiskIo, FilesystemUsage, MetricsSample, NetworkIo, Temperature, Throttling } from "../server/metrics/sampler";
 import { cpuTemperature } from "../server/metrics/series";
 import type { HistoryPoint } from "../server/metrics/store";
 import { auditTarget } from "./audit";
 import { builder } from "./builder";
+import { signedInViewer } from "./context";
 
 // Byte counts and rates are Floats: they pass Int's 2^31, and a Float carries whole numbers exactly up to 2^53.
 
@@ -249,7 +251,11 @@ ProcessType.implement({
     parentPid: t.exposeInt("parentPid"),
     user: t.exposeString("user"),
     name: t.exposeString("name", { description: "The short name the kernel keeps." }),
-    command: t.exposeString("command", { description: "The command line; [name] for kernel threads." }),
+    command: t.string({
+      description: `The command line; [name] for kernel threads. One started by a shell command or terminal of Outpost's reads "${HIDDEN_COMMAND}" to those who may not exec.`,
+      // The live sample's top processes are one object for every subscriber: hidden per viewer here.
+      resolve: (p, _args, ctx) => shownCommand(p, can(ctx.viewer, "exec")),
+    }),
     cpuPercent: t.exposeFloat("cpuPercent", {
       description: "Share of one core since the previous listing (within five minutes), else since the process started.",
     }),
@@ -272,7 +278,12 @@ builder.queryField("processes", (t) =>
       filter: t.arg.string({ defaultValue: "" }),
     },
     resolve: (_root, args, ctx) =>
-      ctx.services.processes.list({ sortBy: args.sortBy ?? "cpu", limit: args.limit ?? 50, filter: args.filter ?? "" }),
+      ctx.services.processes.list({
+        sortBy: args.sortBy ?? "cpu",
+        limit: args.limit ?? 50,
+        filter: args.filter ?? "",
+        revealConfidential: can(signedInViewer(ctx), "exec"),
+      }),
   }),
 );
 

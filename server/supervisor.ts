@@ -43,6 +43,12 @@ export interface ProcessSpec {
   /** "pipe" lets the caller `write` to the child; the default gives it /dev/null. */
   stdin?: "pipe" | "ignore";
   /**
+   * Its command lines, and those of everything it starts in its session, are what a person typed
+   * (shell commands, terminals): the host's process list shows them only to those who may run
+   * shell commands (`confidentialSessions`).
+   */
+  confidential?: boolean;
+  /**
    * Run under a pseudo-terminal instead of pipes (for terminals). Output then arrives as
    * "stdout" only, `write` types into the terminal, and TERM defaults to xterm-256color.
    */
@@ -139,6 +145,11 @@ export interface Supervisor {
   get(id: string): SupervisedProcess | undefined;
   /** Every live process and the most recent exited ones (`keepExited`), oldest first. */
   list(): ProcessInfo[];
+  /**
+   * The sessions of confidential children (`ProcessSpec.confidential`): each child leads its own,
+   * so its session id is its pid, shared by whatever it starts.
+   */
+  confidentialSessions(): Set<number>;
   /** Stops every process (server shutdown); resolves when all are reaped. */
   stopAll(options?: { graceMs?: number }): Promise<ProcessExit[]>;
 }
@@ -166,13 +177,16 @@ export function createSupervisor({
   outputDrainMs = 2000,
 }: SupervisorOptions): Supervisor {
   const processes = new Map<string, SupervisedProcess>();
+  const confidentialIds = new Set<string>();
   const exitedIds: string[] = [];
 
   const forgetOldExited = (id: string) => {
     exitedIds.push(id);
     while (exitedIds.length > keepExited) {
       const oldest = exitedIds.shift();
-      if (oldest !== undefined) processes.delete(oldest);
+      if (oldest === undefined) continue;
+      processes.delete(oldest);
+      confidentialIds.delete(oldest);
     }
   };
 
@@ -187,10 +201,18 @@ export function createSupervisor({
         onFinalExit: forgetOldExited,
       });
       processes.set(supervised.id, supervised);
+      if (spec.confidential) confidentialIds.add(supervised.id);
       return supervised;
     },
     get: (id) => processes.get(id),
     list: () => [...processes.values()].map((p) => p.info()),
+    confidentialSessions: () =>
+      new Set(
+        [...confidentialIds].flatMap((id) => {
+          const pid = processes.get(id)?.info().pid;
+          return pid ? [pid] : [];
+        }),
+      ),
     stopAll: (options) => Promise.all([...processes.values()].map((p) => p.stop(options))),
   };
 }

@@ -111,7 +111,7 @@ export const metricsFeature = defineFeature({
         hourMs: core.config.metricsHourRetentionDays * DAY_MS,
       },
     });
-    const processes = createProcessTable();
+    const processes = createProcessTable({ confidentialSessions: core.supervisor.confidentialSessions });
     const metrics = createMetricsService({
       sampler: createSampler(),
       events: core.events,

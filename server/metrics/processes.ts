@@ -19,7 +19,16 @@ export interface ProcessInfo {
   threads: number;
   startedAt: Date;
   kernelThread: boolean;
+  /** Started by a shell command or terminal of Outpost's: its command line is what a person typed. */
+  confidential: boolean;
 }
+
+/** What shows instead of a confidential command line to those who may not see it. */
+export const HIDDEN_COMMAND = "(hidden: a shell command or terminal started through Outpost)";
+
+/** The command line of `process` as shown to someone who may (or may not) see confidential ones. */
+export const shownCommand = (process: ProcessInfo, revealConfidential: boolean) =>
+  process.confidential && !revealConfidential ? HIDDEN_COMMAND : process.command;
 
 export type ProcessSort = "cpu" | "memory" | "pid" | "name";
 
@@ -66,6 +75,8 @@ export interface ProcessTableOptions {
   monotonicMs?: () => number;
   /** Processes that must never be signalled besides pid 1 and kernel threads: Outpost itself. */
   protectedPids?: readonly number[];
+  /** Sessions whose processes are confidential: those of Outpost's shell commands and terminals. */
+  confidentialSessions?: () => ReadonlySet<number>;
 }
 
 export function createProcessTable({
@@ -73,6 +84,7 @@ export function createProcessTable({
   passwdPath = "/etc/passwd",
   monotonicMs = () => performance.now(),
   protectedPids = [process.pid],
+  confidentialSessions = () => new Set(),
 }: ProcessTableOptions = {}) {
   const names = userNames(passwdPath);
   const bootTimeMs = Number(/^btime (\d+)/m.exec(readText(join(procRoot, "stat")) ?? "")?.[1] ?? 0) * 1000;
@@ -97,6 +109,7 @@ export function createProcessTable({
     nowMs: number,
     uptimeSeconds: number,
     readings: Map<number, Reading>,
+    confidential: ReadonlySet<number>,
   ): (ProcessInfo & { ticks: number }) | null => {
     const status = readText(join(procRoot, String(pid), "status"));
     const stat = readText(join(procRoot, String(pid), "stat"));
@@ -122,6 +135,7 @@ export function createProcessTable({
       threads: Number(field("Threads")),
       startedAt: new Date(bootTimeMs + (startTicks / CLOCK_TICKS) * 1000),
       kernelThread,
+      confidential: confidential.has(Number(statFields[3])), // the session id
       ticks,
     };
   };
@@ -134,8 +148,9 @@ export function createProcessTable({
     const uptimeSeconds = uptimeSecondsNow();
     const found: ProcessInfo[] = [];
     const readings = new Map<number, Reading>();
+    const confidential = confidentialSessions();
     for (const entry of pids()) {
-      const info = readOne(Number(entry), nowMs, uptimeSeconds, previous);
+      const info = readOne(Number(entry), nowMs, uptimeSeconds, previous, confidential);
       if (!info) continue;
       const { ticks, ...rest } = info;
       readings.set(info.pid, { ticks, atMs: nowMs });
@@ -175,9 +190,10 @@ export function createProcessTable({
           residentPages: Number(fields[21]),
         });
       }
+      const confidential = confidentialSessions();
       const details = (pids: number[]) =>
         pids.flatMap((pid) => {
-          const info = readOne(pid, nowMs, uptimeSeconds, previousTop);
+          const info = readOne(pid, nowMs, uptimeSeconds, previousTop, confidential);
           if (!info) return [];
           const { ticks: _ticks, ...rest } = info;
           return [rest];
@@ -201,14 +217,26 @@ export function createProcessTable({
     /**
      * Processes matching `filter` (in the command, name or user, ignoring case), sorted, at most
      * `limit`. CPU shares are over the time since the previous listing (within five minutes),
-     * else the average since each process started.
+     * else the average since each process started. Confidential command lines are hidden unless
+     * `revealConfidential`, before the filter looks at them.
      */
-    list({ sortBy = "cpu", limit = 50, filter = "" }: { sortBy?: ProcessSort; limit?: number; filter?: string }): ProcessInfo[] {
+    list({
+      sortBy = "cpu",
+      limit = 50,
+      filter = "",
+      revealConfidential = false,
+    }: {
+      sortBy?: ProcessSort;
+      limit?: number;
+      filter?: string;
+      revealConfidential?: boolean;
+    }): ProcessInfo[] {
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PROCESS_LIMIT)
         throw new InvalidInputError(`limit must be 1 to ${MAX_PROCESS_LIMIT}.`);
       if (filter.length > MAX_FILTER_CHARS) throw new InvalidInputError(`filter must be at most ${MAX_FILTER_CHARS} characters.`);
       const needle = filter.toLowerCase();
       return readAll()
+        .map((p) => ({ ...p, command: shownCommand(p, revealConfidential) }))
         .filter((p) => !needle || `${p.command}\n${p.name}\n${p.user}`.toLowerCase().includes(needle))
         .sort(ORDER[sortBy])
         .slice(0, limit);

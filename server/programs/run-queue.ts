@@ -98,6 +98,8 @@ export function createRunQueue({
         env: entry.env,
         stdin: entry.stdin === null ? "ignore" : "pipe",
         user: runAsUser,
+        // A shell command is what its user typed: the process list hides it like the run itself.
+        confidential: entry.run.kind === "COMMAND",
         // The run keeps its own head and tail; the supervisor need not keep a copy.
         maxOutputBytes: 0,
         stopGraceMs,

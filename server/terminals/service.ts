@@ -230,6 +230,8 @@ export function createTerminalService({
         // As run_as_user, USER and HOME are that user's (the supervisor sets them).
         env: { SHELL: shell, ...(runAsUser ? {} : { USER: user.username }), ...program?.env },
         user: runAsUser,
+        // What is typed into a terminal shows in the process list only to those who may exec.
+        confidential: true,
         terminal: { cols, rows },
         // Shells ignore SIGTERM; a hang-up is what ends them (and what they pass to their jobs).
         stopSignal: "SIGHUP",

@@ -164,3 +164,29 @@ test("the live metrics carry the five busiest processes by CPU and by memory, a 
   expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
   busy.kill("SIGKILL");
 });
+
+test("what a shell command or terminal runs shows in the process list only to those who may exec", async () => {
+  const token = `typed-secret-${Date.now()}`;
+  const list = async (client: GraphqlClient, filter: string) =>
+    (await client.data<{ processes: Process[] }>(LIST, { sortBy: "PID", limit: 500, filter })).processes;
+  const { exec } = await admin.data<{ exec: { id: string } }>("mutation ($c: String!) { exec(command: $c) { id } }", {
+    c: `sleep 300 && echo ${token}`,
+  });
+  const { openTerminal } = await admin.data<{ openTerminal: { id: string } }>(
+    "mutation ($c: String!) { openTerminal(cols: 80, rows: 24, command: $c) { id } }",
+    { c: `sleep 301 && echo ${token}` },
+  );
+  // Each runs `sh -c …`, which starts sleep in its session: both processes are hidden, not only the shell.
+  await waitUntil(async () => (await list(admin, "sleep 30")).length >= 4, 10_000, "the command's and the terminal's processes");
+  const shown = await list(admin, "sleep 30");
+  expect(shown.filter((p) => p.command.includes(token)).length).toBeGreaterThanOrEqual(2);
+
+  expect(await list(viewer, token)).toEqual([]);
+  expect(await list(viewer, "sleep 30")).toEqual([]);
+  const hidden = (await list(viewer, "hidden")).filter((p) => shown.some((s) => s.pid === p.pid));
+  expect(hidden.map((p) => p.pid).sort()).toEqual(shown.map((p) => p.pid).sort());
+  expect(new Set(hidden.map((p) => p.command))).toEqual(new Set(["(hidden: a shell command or terminal started through Outpost)"]));
+
+  await admin.data("mutation ($id: ID!) { cancelRun(id: $id) { id } }", { id: exec.id });
+  await admin.data("mutation ($id: ID!) { closeTerminal(id: $id) { id } }", { id: openTerminal.id });
+});

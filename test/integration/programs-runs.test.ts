@@ -54,14 +54,15 @@ async function startRun(programId: string, extra: Record<string, unknown> = {}, 
   return result;
 }
 
-const runOf = async (id: string) =>
-  (await operator.data<{ run: RunView }>(`query ($id: ID!) { run(id: $id) { ${RUN_FIELDS} } }`, { id })).run;
-const ended = (id: string) => waitUntilRun(id, (r) => !["QUEUED", "RUNNING"].includes(r.status));
-async function waitUntilRun(id: string, check: (run: RunView) => boolean, timeoutMs = 15_000): Promise<RunView> {
+const runOf = async (id: string, client = operator) =>
+  (await client.data<{ run: RunView }>(`query ($id: ID!) { run(id: $id) { ${RUN_FIELDS} } }`, { id })).run;
+/** Waits for the run to end, read by `client` (shell commands show only to those who may exec). */
+const ended = (id: string, client = operator) => waitUntilRun(id, (r) => !["QUEUED", "RUNNING"].includes(r.status), 15_000, client);
+async function waitUntilRun(id: string, check: (run: RunView) => boolean, timeoutMs = 15_000, client = operator): Promise<RunView> {
   let last: RunView | null = null;
   await waitUntil(
     async () => {
-      last = await runOf(id);
+      last = await runOf(id, client);
       return check(last);
     },
     timeoutMs,
@@ -403,7 +404,7 @@ describe("shell commands", () => {
     const result = await admin.data<{ exec: { id: string } }>('mutation ($c: String) { exec(command: "pwd; ls", cwd: $c) { id } }', {
       c: p.id,
     });
-    const run = await ended(result.exec.id);
+    const run = await ended(result.exec.id, admin);
     expect(run.status).toBe("SUCCEEDED");
     expect(stdoutOf(run)).toBe(`${app.dataDir}/programs/${p.id}\nhere.txt\n`);
     expect(codes(await operator.request('mutation { exec(command: "id") { id } }'))).toEqual(["FORBIDDEN"]);
