@@ -10,7 +10,7 @@ import {
 } from "../server/app-metrics";
 import { can } from "../server/auth/viewer";
 import { type HistoryAnswer, MAX_HISTORY_POINTS } from "../server/metrics/history";
-import { HIDDEN_COMMAND, MAX_PROCESS_LIMIT, type ProcessInfo, shownCommand, type TopProcesses } from "../server/metrics/processes";
+import { HIDDEN_COMMAND, MAX_PROCESS_LIMIT, type ProcessInfo, shownProcess, type TopProcesses } from "../server/metrics/processes";
 import type { CpuUsage, DiskIo, FilesystemUsage, MetricsSample, NetworkIo, Temperature, Throttling } from "../server/metrics/sampler";
 import { cpuTemperature } from "../server/metrics/series";
 import type { HistoryPoint } from "../server/metrics/store";
@@ -240,8 +240,12 @@ const ProcessSignalEnum = builder.enumType("ProcessSignal", {
 const ProcessType = builder.objectRef<ProcessInfo>("Process");
 const TopProcessesType = builder.objectRef<TopProcesses>("TopProcesses").implement({
   fields: (t) => ({
-    byCpu: t.field({ type: [ProcessType], resolve: (top) => top.byCpu }),
-    byMemory: t.field({ type: [ProcessType], resolve: (top) => top.byMemory }),
+    // The live sample is one object for every subscriber: confidential processes are hidden per viewer here.
+    byCpu: t.field({ type: [ProcessType], resolve: (top, _args, ctx) => top.byCpu.map((p) => shownProcess(p, can(ctx.viewer, "exec"))) }),
+    byMemory: t.field({
+      type: [ProcessType],
+      resolve: (top, _args, ctx) => top.byMemory.map((p) => shownProcess(p, can(ctx.viewer, "exec"))),
+    }),
   }),
 });
 ProcessType.implement({
@@ -250,11 +254,9 @@ ProcessType.implement({
     pid: t.exposeInt("pid"),
     parentPid: t.exposeInt("parentPid"),
     user: t.exposeString("user"),
-    name: t.exposeString("name", { description: "The short name the kernel keeps." }),
-    command: t.string({
-      description: `The command line; [name] for kernel threads. One started by a shell command or terminal of Outpost's reads "${HIDDEN_COMMAND}" to those who may not exec.`,
-      // The live sample's top processes are one object for every subscriber: hidden per viewer here.
-      resolve: (p, _args, ctx) => shownCommand(p, can(ctx.viewer, "exec")),
+    name: t.exposeString("name", { description: "The short name the kernel keeps; (hidden) where the command line is." }),
+    command: t.exposeString("command", {
+      description: `The command line; [name] for kernel threads. One that a shell command or terminal of Outpost's started (in its session) reads "${HIDDEN_COMMAND}" to those who may not exec.`,
     }),
     cpuPercent: t.exposeFloat("cpuPercent", {
       description: "Share of one core since the previous listing (within five minutes), else since the process started.",

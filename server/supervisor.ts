@@ -147,9 +147,13 @@ export interface Supervisor {
   list(): ProcessInfo[];
   /**
    * The sessions of confidential children (`ProcessSpec.confidential`): each child leads its own,
-   * so its session id is its pid, shared by whatever it starts.
+   * so its session id is its pid, shared by whatever it starts. A session stays listed after its
+   * leader ends, as long as anything it left runs: until `forgetEndedSessions` is told it is empty
+   * (the kernel does not reuse its id meanwhile).
    */
-  confidentialSessions(): Set<number>;
+  confidentialSessions(): ReadonlySet<number>;
+  /** Drops sessions a scan of every process found empty. */
+  forgetEndedSessions(ended: Iterable<number>): void;
   /** Stops every process (server shutdown); resolves when all are reaped. */
   stopAll(options?: { graceMs?: number }): Promise<ProcessExit[]>;
 }
@@ -177,16 +181,14 @@ export function createSupervisor({
   outputDrainMs = 2000,
 }: SupervisorOptions): Supervisor {
   const processes = new Map<string, SupervisedProcess>();
-  const confidentialIds = new Set<string>();
+  const confidentialSessions = new Set<number>();
   const exitedIds: string[] = [];
 
   const forgetOldExited = (id: string) => {
     exitedIds.push(id);
     while (exitedIds.length > keepExited) {
       const oldest = exitedIds.shift();
-      if (oldest === undefined) continue;
-      processes.delete(oldest);
-      confidentialIds.delete(oldest);
+      if (oldest !== undefined) processes.delete(oldest);
     }
   };
 
@@ -201,18 +203,16 @@ export function createSupervisor({
         onFinalExit: forgetOldExited,
       });
       processes.set(supervised.id, supervised);
-      if (spec.confidential) confidentialIds.add(supervised.id);
+      const pid = supervised.info().pid;
+      if (spec.confidential && pid) confidentialSessions.add(pid);
       return supervised;
     },
     get: (id) => processes.get(id),
     list: () => [...processes.values()].map((p) => p.info()),
-    confidentialSessions: () =>
-      new Set(
-        [...confidentialIds].flatMap((id) => {
-          const pid = processes.get(id)?.info().pid;
-          return pid ? [pid] : [];
-        }),
-      ),
+    confidentialSessions: () => confidentialSessions,
+    forgetEndedSessions: (ended) => {
+      for (const session of ended) confidentialSessions.delete(session);
+    },
     stopAll: (options) => Promise.all([...processes.values()].map((p) => p.stop(options))),
   };
 }

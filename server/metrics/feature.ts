@@ -111,7 +111,9 @@ export const metricsFeature = defineFeature({
         hourMs: core.config.metricsHourRetentionDays * DAY_MS,
       },
     });
-    const processes = createProcessTable({ confidentialSessions: core.supervisor.confidentialSessions });
+    const processes = createProcessTable({
+      confidentialSessions: { current: core.supervisor.confidentialSessions, forgetEnded: core.supervisor.forgetEndedSessions },
+    });
     const metrics = createMetricsService({
       sampler: createSampler(),
       events: core.events,

@@ -23,12 +23,16 @@ export interface ProcessInfo {
   confidential: boolean;
 }
 
-/** What shows instead of a confidential command line to those who may not see it. */
+/** What shows instead of a confidential command line (and name) to those who may not see it. */
 export const HIDDEN_COMMAND = "(hidden: a shell command or terminal started through Outpost)";
+const HIDDEN_NAME = "(hidden)";
 
-/** The command line of `process` as shown to someone who may (or may not) see confidential ones. */
-export const shownCommand = (process: ProcessInfo, revealConfidential: boolean) =>
-  process.confidential && !revealConfidential ? HIDDEN_COMMAND : process.command;
+/**
+ * `process` as shown to someone who may (or may not) see confidential ones: the command line and
+ * the kernel's short name (a script's file name) of a confidential one hidden.
+ */
+export const shownProcess = (process: ProcessInfo, revealConfidential: boolean): ProcessInfo =>
+  process.confidential && !revealConfidential ? { ...process, command: HIDDEN_COMMAND, name: HIDDEN_NAME } : process;
 
 export type ProcessSort = "cpu" | "memory" | "pid" | "name";
 
@@ -75,8 +79,11 @@ export interface ProcessTableOptions {
   monotonicMs?: () => number;
   /** Processes that must never be signalled besides pid 1 and kernel threads: Outpost itself. */
   protectedPids?: readonly number[];
-  /** Sessions whose processes are confidential: those of Outpost's shell commands and terminals. */
-  confidentialSessions?: () => ReadonlySet<number>;
+  /**
+   * Sessions whose processes are confidential (those of Outpost's shell commands and terminals),
+   * and where to report those a scan of every process found empty.
+   */
+  confidentialSessions?: { current(): ReadonlySet<number>; forgetEnded(ended: number[]): void };
 }
 
 export function createProcessTable({
@@ -84,7 +91,7 @@ export function createProcessTable({
   passwdPath = "/etc/passwd",
   monotonicMs = () => performance.now(),
   protectedPids = [process.pid],
-  confidentialSessions = () => new Set(),
+  confidentialSessions = { current: () => new Set(), forgetEnded: () => {} },
 }: ProcessTableOptions = {}) {
   const names = userNames(passwdPath);
   const bootTimeMs = Number(/^btime (\d+)/m.exec(readText(join(procRoot, "stat")) ?? "")?.[1] ?? 0) * 1000;
@@ -109,8 +116,7 @@ export function createProcessTable({
     nowMs: number,
     uptimeSeconds: number,
     readings: Map<number, Reading>,
-    confidential: ReadonlySet<number>,
-  ): (ProcessInfo & { ticks: number }) | null => {
+  ): (ProcessInfo & { ticks: number; session: number }) | null => {
     const status = readText(join(procRoot, String(pid), "status"));
     const stat = readText(join(procRoot, String(pid), "stat"));
     if (!status || !stat) return null;
@@ -135,28 +141,40 @@ export function createProcessTable({
       threads: Number(field("Threads")),
       startedAt: new Date(bootTimeMs + (startTicks / CLOCK_TICKS) * 1000),
       kernelThread,
-      confidential: confidential.has(Number(statFields[3])), // the session id
+      confidential: confidentialSessions.current().has(Number(statFields[3])),
       ticks,
+      session: Number(statFields[3]),
     };
   };
 
   const uptimeSecondsNow = () => Number(readText(join(procRoot, "uptime"))?.split(" ")[0] ?? 0);
   const pids = () => readdirSync(procRoot).filter((entry) => /^\d+$/.test(entry));
 
+  /**
+   * Reports the confidential sessions in which `sessionsSeen` (every process's, from one full scan)
+   * found nobody: whatever a shell command or terminal left behind stays hidden until then.
+   */
+  const forgetEndedSessions = (sessionsSeen: Set<number>) => {
+    const ended = [...confidentialSessions.current()].filter((session) => !sessionsSeen.has(session));
+    if (ended.length > 0) confidentialSessions.forgetEnded(ended);
+  };
+
   const readAll = (): ProcessInfo[] => {
     const nowMs = monotonicMs();
     const uptimeSeconds = uptimeSecondsNow();
     const found: ProcessInfo[] = [];
     const readings = new Map<number, Reading>();
-    const confidential = confidentialSessions();
+    const sessionsSeen = new Set<number>();
     for (const entry of pids()) {
-      const info = readOne(Number(entry), nowMs, uptimeSeconds, previous, confidential);
+      const info = readOne(Number(entry), nowMs, uptimeSeconds, previous);
       if (!info) continue;
-      const { ticks, ...rest } = info;
+      const { ticks, session, ...rest } = info;
       readings.set(info.pid, { ticks, atMs: nowMs });
+      sessionsSeen.add(session);
       found.push(rest);
     }
     previous = readings;
+    forgetEndedSessions(sessionsSeen);
     return found;
   };
 
@@ -177,11 +195,13 @@ export function createProcessTable({
       const uptimeSeconds = uptimeSecondsNow();
       const readings = new Map<number, Reading>();
       const ranked: { pid: number; cpu: number; residentPages: number }[] = [];
+      const sessionsSeen = new Set<number>();
       for (const entry of pids()) {
         const stat = readText(join(procRoot, entry, "stat"));
         if (!stat) continue;
         const fields = statFieldsOf(stat);
         const pid = Number(entry);
+        sessionsSeen.add(Number(fields[3]));
         const ticks = Number(fields[11]) + Number(fields[12]);
         readings.set(pid, { ticks, atMs: nowMs });
         ranked.push({
@@ -190,12 +210,12 @@ export function createProcessTable({
           residentPages: Number(fields[21]),
         });
       }
-      const confidential = confidentialSessions();
+      forgetEndedSessions(sessionsSeen);
       const details = (pids: number[]) =>
         pids.flatMap((pid) => {
-          const info = readOne(pid, nowMs, uptimeSeconds, previousTop, confidential);
+          const info = readOne(pid, nowMs, uptimeSeconds, previousTop);
           if (!info) return [];
-          const { ticks: _ticks, ...rest } = info;
+          const { ticks: _ticks, session: _session, ...rest } = info;
           return [rest];
         });
       const byCpu = details(
@@ -236,7 +256,7 @@ export function createProcessTable({
       if (filter.length > MAX_FILTER_CHARS) throw new InvalidInputError(`filter must be at most ${MAX_FILTER_CHARS} characters.`);
       const needle = filter.toLowerCase();
       return readAll()
-        .map((p) => ({ ...p, command: shownCommand(p, revealConfidential) }))
+        .map((p) => shownProcess(p, revealConfidential))
         .filter((p) => !needle || `${p.command}\n${p.name}\n${p.user}`.toLowerCase().includes(needle))
         .sort(ORDER[sortBy])
         .slice(0, limit);

@@ -61,14 +61,18 @@ export const programsMigrations: Migration[] = [
   {
     // What a run is, a program's entry point or a shell command (exec), said outright: a command
     // run in a program's folder has the program's id too, and must still show only to those who
-    // may exec. Runs recorded before without arguments are taken for commands unless their start
-    // line names a file in the program's folder or is \`<bun> run start\` (hidden when unsure).
+    // may exec. Runs recorded before are commands (hidden when unsure) unless they had arguments
+    // (exec has none) or their start line has the exact shape of a program's: an absolute path,
+    // no shell syntax, ending in the program's folder and its entry, or \`<bun> run start\`.
     id: "programs-004-run-kind",
     sql: `
-      ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'PROGRAM';
-      UPDATE runs SET kind = 'COMMAND'
-        WHERE program_id IS NULL
-           OR (args = '[]' AND instr(command, '/programs/' || program_id || '/') = 0 AND command NOT LIKE '% run start');
+      ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'COMMAND';
+      UPDATE runs SET kind = 'PROGRAM'
+        WHERE program_id IS NOT NULL
+          AND (args != '[]'
+            OR (command GLOB '/*' AND command NOT GLOB '*[;&|$<>()*?"''\\]*' AND command NOT GLOB '*[\`]*'
+              AND (command LIKE '%/programs/' || program_id || '/' || (SELECT entry_path FROM programs WHERE programs.id = runs.program_id)
+                OR (command LIKE '% run start' AND length(command) - length(replace(command, ' ', '')) = 2))));
     `,
   },
 ];

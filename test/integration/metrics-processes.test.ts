@@ -170,23 +170,75 @@ test("what a shell command or terminal runs shows in the process list only to th
   const list = async (client: GraphqlClient, filter: string) =>
     (await client.data<{ processes: Process[] }>(LIST, { sortBy: "PID", limit: 500, filter })).processes;
   const { exec } = await admin.data<{ exec: { id: string } }>("mutation ($c: String!) { exec(command: $c) { id } }", {
-    c: `sleep 300 && echo ${token}`,
+    c: `sleep 2900 && echo ${token}`,
   });
   const { openTerminal } = await admin.data<{ openTerminal: { id: string } }>(
     "mutation ($c: String!) { openTerminal(cols: 80, rows: 24, command: $c) { id } }",
-    { c: `sleep 301 && echo ${token}` },
+    { c: `sleep 2901 && echo ${token}` },
   );
   // Each runs `sh -c …`, which starts sleep in its session: both processes are hidden, not only the shell.
-  await waitUntil(async () => (await list(admin, "sleep 30")).length >= 4, 10_000, "the command's and the terminal's processes");
-  const shown = await list(admin, "sleep 30");
+  await waitUntil(async () => (await list(admin, "sleep 290")).length >= 4, 10_000, "the command's and the terminal's processes");
+  const shown = await list(admin, "sleep 290");
   expect(shown.filter((p) => p.command.includes(token)).length).toBeGreaterThanOrEqual(2);
 
   expect(await list(viewer, token)).toEqual([]);
-  expect(await list(viewer, "sleep 30")).toEqual([]);
+  expect(await list(viewer, "sleep 290")).toEqual([]);
   const hidden = (await list(viewer, "hidden")).filter((p) => shown.some((s) => s.pid === p.pid));
   expect(hidden.map((p) => p.pid).sort()).toEqual(shown.map((p) => p.pid).sort());
   expect(new Set(hidden.map((p) => p.command))).toEqual(new Set(["(hidden: a shell command or terminal started through Outpost)"]));
 
   await admin.data("mutation ($id: ID!) { cancelRun(id: $id) { id } }", { id: exec.id });
   await admin.data("mutation ($id: ID!) { closeTerminal(id: $id) { id } }", { id: openTerminal.id });
+});
+
+test("what a shell command leaves running after it ends stays hidden until it ends too, however many runs end after it", async () => {
+  // Its own server: the supervisor forgets ended runs past the newest 64, so 70 more must end here.
+  await using app = await startTestApp({ config: { rateLimitExecPerMinute: 10_000 } });
+  const admin = await app.admin();
+  const viewer = await app.userWithRole("viewer");
+  const list = async (client: GraphqlClient, filter: string) =>
+    (await client.data<{ processes: Process[] }>(LIST, { sortBy: "PID", limit: 500, filter })).processes;
+  // A job in a process group of its own (as a shell with job control starts one) outlives the group
+  // kill at the command's end, in the command's session.
+  const { exec } = await admin.data<{ exec: { id: string } }>("mutation ($c: String!) { exec(command: $c) { id } }", {
+    c: [
+      `python3 -c "import os; os.setpgid(0, 0); os.execvp('sleep', ['sleep', '2913'])" & job=$!`,
+      // The command ends once the job leads its own group (field 5 of its stat), so the kill misses it.
+      `while [ "$(cut -d' ' -f5 /proc/$job/stat)" != "$job" ]; do sleep 0.02; done; echo $job`,
+    ].join("\n"),
+  });
+  let output = "";
+  await waitUntil(
+    async () => {
+      const { run } = await admin.data<{ run: { status: string; output: { stream: string | null; text: string | null }[] } }>(
+        "query ($id: ID!) { run(id: $id) { status output { stream text } } }",
+        { id: exec.id },
+      );
+      output = run.output
+        .filter((c) => c.stream === "STDOUT")
+        .map((c) => c.text ?? "")
+        .join("");
+      return run.status === "SUCCEEDED";
+    },
+    10_000,
+    "the command to end",
+  );
+  const leftover = Number(output.trim());
+  try {
+    await waitUntil(async () => (await list(admin, "sleep 2913")).length === 1, 10_000, "the leftover to run sleep");
+    expect((await list(admin, "sleep 2913")).map((p) => p.pid)).toEqual([leftover]);
+    for (let i = 0; i < 70; i++) await admin.data('mutation { exec(command: "true") { id } }');
+    await waitUntil(
+      async () =>
+        (await admin.data<{ runs: { nodes: { status: string }[] } }>("{ runs(first: 200) { nodes { status } } }")).runs.nodes.every(
+          (r) => r.status === "SUCCEEDED",
+        ),
+      30_000,
+      "the runs to end",
+    );
+    expect(await list(viewer, "sleep 2913")).toEqual([]);
+    expect((await list(viewer, "hidden")).map((p) => p.pid)).toContain(leftover);
+  } finally {
+    process.kill(leftover, "SIGKILL");
+  }
 });
