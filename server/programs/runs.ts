@@ -135,22 +135,28 @@ export function createRunsService(options: RunsServiceOptions) {
     if (chars > MAX_ENV_CHARS) throw new InvalidInputError(`A run's environment may have at most ${MAX_ENV_CHARS} characters.`);
   };
 
+  // Runs are ordered by when they were made (lists, a program's last run): two made in the same
+  // millisecond still get distinct times, in the order they were made.
+  let lastCreatedAt = 0;
   const newRun = (
     fields: Pick<Run, "kind" | "programId" | "programName" | "command" | "args" | "startedBy" | "startedByName" | "timeoutMs">,
-  ): Run => ({
-    ...fields,
-    id: crypto.randomUUID(),
-    status: "QUEUED",
-    exitCode: null,
-    signal: null,
-    error: null,
-    createdAt: new Date(clock.now()),
-    startedAt: null,
-    finishedAt: null,
-    stdoutBytes: 0,
-    stderrBytes: 0,
-    droppedBytes: 0,
-  });
+  ): Run => {
+    lastCreatedAt = Math.max(clock.now(), lastCreatedAt + 1);
+    return {
+      ...fields,
+      id: crypto.randomUUID(),
+      status: "QUEUED",
+      exitCode: null,
+      signal: null,
+      error: null,
+      createdAt: new Date(lastCreatedAt),
+      startedAt: null,
+      finishedAt: null,
+      stdoutBytes: 0,
+      stderrBytes: 0,
+      droppedBytes: 0,
+    };
+  };
 
   const require = (id: string): Run => {
     const run = runQueue.get(id)?.run ?? store.get(id);
