@@ -3,17 +3,19 @@
 // started them; and run shell commands in a chosen folder.
 import { createEffect, createSignal, For, on, Show } from "solid-js";
 import { ErrorMessage } from "../../components/ErrorMessage";
-import { Field } from "../../components/Field";
 import { Form, SubmitButton } from "../../components/Form";
 import { PageTitle } from "../../components/PageTitle";
+import { TextAreaField } from "../../components/TextAreaField";
 import { TextField } from "../../components/TextField";
 import { currentUser } from "../../lib/auth";
 import { formatBytes, formatInstant } from "../../lib/format";
 import { hasPermission } from "../../lib/permissions";
+import { CommandBox } from "./CommandBox";
 import { createPrograms, type ProgramsState } from "./createPrograms";
-import { createCommandForm, createRunForm, type TimeLimit } from "./createRunForms";
+import { createRunForm } from "./createRunForms";
 import { type FileTreeNode, fileTree } from "./fileTree";
 import type { RunStatus, RunSummary } from "./programsOperations";
+import { TimeLimitField } from "./TimeLimitField";
 
 const STATUSES: RunStatus[] = ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT", "LOST"];
 
@@ -125,93 +127,6 @@ function UploadBox(props: { state: ProgramsState }) {
       <ErrorMessage error={props.state.upload.error()} />
       <ErrorMessage error={props.state.install.error()} />
     </div>
-  );
-}
-
-function CommandBox(props: { state: ProgramsState }) {
-  const form = createCommandForm(props.state.runLimits, (request) => void props.state.exec.run(request));
-  return (
-    <Form class="programs-command" onSubmit={form.submit}>
-      <TextField
-        label="Shell command"
-        value={form.command()}
-        onInput={form.setCommand}
-        problem={form.problem("command")}
-        testId="exec-command"
-        autocomplete="off"
-      />
-      <Field label="Run in">
-        <select data-testid="exec-place" value={form.placeValue()} onChange={(event) => form.choosePlace(event.currentTarget.value)}>
-          <option value="home">The server's home folder</option>
-          <For each={props.state.programs()}>
-            {(program) => <option value={form.programPlace(program.id)}>Folder of {program.name}</option>}
-          </For>
-          <option value="path">Another folder…</option>
-        </select>
-      </Field>
-      <Show when={form.typesFolder()}>
-        <TextField
-          label="Folder"
-          value={form.folder()}
-          onInput={form.setFolder}
-          problem={form.problem("folder")}
-          placeholder="/home/pi/project"
-          testId="exec-folder"
-          autocomplete="off"
-          autocapitalize="none"
-          spellcheck={false}
-        />
-      </Show>
-      <TimeLimitField timeLimit={form.timeLimit} problem={form.problem("timeLimit")} testId="exec-time-limit" />
-      <SubmitButton
-        label="Run command"
-        busyLabel="Starting…"
-        busy={props.state.exec.busy()}
-        disabled={!form.command().trim()}
-        testId="exec-submit"
-      />
-      <ErrorMessage error={props.state.exec.error()} />
-    </Form>
-  );
-}
-
-/** A labelled text box of several lines, with its problem (which marks it invalid). */
-function TextAreaField(props: {
-  label: string;
-  hint?: string;
-  rows: number;
-  value: string;
-  onInput: (value: string) => void;
-  problem: string | null;
-  testId: string;
-}) {
-  return (
-    <Field label={props.label} hint={props.hint} problem={props.problem}>
-      <textarea
-        data-testid={props.testId}
-        rows={props.rows}
-        aria-invalid={props.problem ? true : undefined}
-        value={props.value}
-        onInput={(event) => props.onInput(event.currentTarget.value)}
-      />
-    </Field>
-  );
-}
-
-/** Whole seconds a run may take; empty for the server's default. */
-function TimeLimitField(props: { timeLimit: TimeLimit; problem: string | null; testId: string }) {
-  return (
-    <TextField
-      label="Time limit (seconds)"
-      class="field-short"
-      inputMode="numeric"
-      value={props.timeLimit.text()}
-      onInput={props.timeLimit.setText}
-      hint={props.timeLimit.hint()}
-      problem={props.problem}
-      testId={props.testId}
-      autocomplete="off"
-    />
   );
 }
 
