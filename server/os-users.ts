@@ -15,29 +15,33 @@ export interface OsUser {
 /** Whether `shell` is one a person can use: not one that refuses a session (nologin, false). */
 export const isUsableShell = (shell: string | undefined): shell is string => !!shell && !/\/(nologin|false)$/.test(shell);
 
-function findOsUserWhere(matches: (name: string, uid: number) => boolean, passwdPath: string): OsUser | null {
+/** Every account of the box; none where there is no passwd file (a bare container). */
+export function readOsUsers(passwdPath = "/etc/passwd"): OsUser[] {
   let passwd: string;
   try {
     passwd = readFileSync(passwdPath, "utf8");
   } catch {
-    return null; // A bare container without /etc/passwd knows no accounts.
+    return [];
   }
-  for (const line of passwd.split("\n")) {
+  return passwd.split("\n").flatMap((line) => {
     const [name, , uid, gid, , home, shell] = line.split(":");
-    if (name && uid && gid && matches(name, Number(uid)))
-      return { name, uid: Number(uid), gid: Number(gid), home: home || "/", shell: isUsableShell(shell) ? shell : null };
-  }
-  return null;
+    return name && uid && gid
+      ? [{ name, uid: Number(uid), gid: Number(gid), home: home || "/", shell: isUsableShell(shell) ? shell : null }]
+      : [];
+  });
 }
+
+const findOsUserWhere = (matches: (user: OsUser) => boolean, passwdPath: string): OsUser | null =>
+  readOsUsers(passwdPath).find(matches) ?? null;
 
 /** The account named `name`, or null when there is none. */
 export function findOsUser(name: string, passwdPath = "/etc/passwd"): OsUser | null {
-  return findOsUserWhere((user) => user === name, passwdPath);
+  return findOsUserWhere((user) => user.name === name, passwdPath);
 }
 
 /** The account with user id `uid`, or null when there is none. */
 export function findOsUserById(uid: number, passwdPath = "/etc/passwd"): OsUser | null {
-  return findOsUserWhere((_, id) => id === uid, passwdPath);
+  return findOsUserWhere((user) => user.uid === uid, passwdPath);
 }
 
 /** What run_as_user accepts: a user name as useradd makes them. */

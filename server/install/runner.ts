@@ -25,6 +25,7 @@ import { dirname, join, relative } from "node:path";
 import { type Config, loadConfig } from "../config";
 import { type DatabaseRollback, rollBackDatabase } from "../database-version";
 import { StartupError } from "../errors";
+import { findOsUser } from "../os-users";
 import { VERSION } from "../version";
 import type { InstallStep } from "./plan";
 import { type HealthAnswer, runCommand, type ServiceControl, systemdCommands, waitForReady } from "./service-control";
@@ -94,19 +95,8 @@ export interface PlanOutcome {
   health: HealthAnswer | null;
 }
 
-/** The uid and gid of `name` from `<root>/etc/passwd`, or null when there is no such user. */
-function lookUpUser(root: string, name: string): { uid: number; gid: number } | null {
-  const passwd = join(root, "etc/passwd");
-  if (!existsSync(passwd)) return null;
-  for (const line of readFileSync(passwd, "utf8").split("\n")) {
-    const [user, , uid, gid] = line.split(":");
-    if (user === name) return { uid: Number(uid), gid: Number(gid) };
-  }
-  return null;
-}
-
 function owner(root: string, name: string): { uid: number; gid: number } {
-  const found = lookUpUser(root, name);
+  const found = findOsUser(name, join(root, "etc/passwd"));
   if (!found) throw new StartupError(`User ${name} does not exist, so nothing can be given to it.`);
   return found;
 }
@@ -272,7 +262,7 @@ export async function runPlan(steps: readonly InstallStep[], options: RunOptions
   for (const step of steps) {
     switch (step.kind) {
       case "user":
-        if (lookUpUser(root, step.name)) report(`user ${step.name} exists`);
+        if (findOsUser(step.name, join(root, "etc/passwd"))) report(`user ${step.name} exists`);
         else if (skipCommandsBecause) report(`not run (${skipCommandsBecause}): ${step.command.join(" ")}`);
         else runCommandStep(step.command, false, report);
         break;

@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ForbiddenError, InvalidInputError, NotFoundError } from "../errors";
+import { readOsUsers } from "../os-users";
 
 export interface ProcessInfo {
   pid: number;
@@ -63,16 +64,6 @@ function readText(path: string): string | null {
   }
 }
 
-/** User names by uid, from /etc/passwd (read once; a uid without a name shows as its number). */
-function userNames(passwdPath: string): Map<number, string> {
-  const names = new Map<number, string>();
-  for (const line of (readText(passwdPath) ?? "").split("\n")) {
-    const [name, , uid] = line.split(":");
-    if (name && uid) names.set(Number(uid), name);
-  }
-  return names;
-}
-
 export interface ProcessTableOptions {
   procRoot?: string;
   passwdPath?: string;
@@ -93,7 +84,8 @@ export function createProcessTable({
   protectedPids = [process.pid],
   confidentialSessions = { current: () => new Set(), forgetEnded: () => {} },
 }: ProcessTableOptions = {}) {
-  const names = userNames(passwdPath);
+  // Read once; a uid without a name shows as its number.
+  const names = new Map(readOsUsers(passwdPath).map((user) => [user.uid, user.name]));
   const bootTimeMs = Number(/^btime (\d+)/m.exec(readText(join(procRoot, "stat")) ?? "")?.[1] ?? 0) * 1000;
   let previous = new Map<number, Reading>();
   // The live sample's own readings: its CPU shares are over the sample interval, whoever lists processes meanwhile.
